@@ -1,0 +1,171 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Op says what a change [Event] did to a row. The letters are Debezium's, so an
+// Op can be written into a Debezium envelope unchanged.
+type Op string
+
+// The operations of a change event.
+const (
+	// OpRead is a row read by the snapshot.
+	OpRead Op = "r"
+	// OpCreate is a row inserted after the snapshot.
+	OpCreate Op = "c"
+	// OpUpdate is an updated row; the event carries both images.
+	OpUpdate Op = "u"
+	// OpDelete is a deleted row; the event carries only the before image.
+	OpDelete Op = "d"
+	// OpSchemaChange is a DDL statement read from the binlog. It is not a row
+	// change: Before and After are nil, DDL holds the statement, and Schema holds
+	// the table's schema after the change when the statement changed one table.
+	OpSchemaChange Op = "ddl"
+)
+
+// IsRowChange reports whether op changes a row (r, c, u or d).
+func (op Op) IsRowChange() bool {
+	switch op {
+	case OpRead, OpCreate, OpUpdate, OpDelete:
+		return true
+	}
+	return false
+}
+
+// TableID names a table by database and table name.
+type TableID struct {
+	Database string
+	Table    string
+}
+
+// String returns "database.table", the form Flink CDC's tableList uses.
+func (t TableID) String() string { return t.Database + "." + t.Table }
+
+// ParseTableID parses "database.table". The database name must not contain a
+// dot; the table name may.
+func ParseTableID(s string) (TableID, error) {
+	db, table, ok := strings.Cut(s, ".")
+	if !ok || db == "" || table == "" {
+		return TableID{}, fmt.Errorf("cdc: table %q: want database.table, for example gmall_config.t_user", s)
+	}
+	return TableID{Database: db, Table: table}, nil
+}
+
+// Row is one row image: one canonical value per column, in the order of the
+// table's [TableSchema.Columns]. A nil element is SQL NULL. The Go type of each
+// value depends only on the column's [Kind], never on whether the row came from
+// the snapshot or the binlog; the package documentation lists the types.
+type Row []any
+
+// Event is one change captured from a MySQL or MariaDB binlog, or one row read
+// by the snapshot.
+//
+// Events are values a handler may keep after it returns. Schema is shared
+// between the events of a table and must not be modified.
+type Event struct {
+	// Op is what happened.
+	Op Op
+	// Table is the table the event belongs to.
+	Table TableID
+	// Schema describes Before and After. For OpSchemaChange it is the table's
+	// schema after the statement, or nil when the statement changed no single
+	// captured table.
+	Schema *TableSchema
+	// Before is the row before an update or delete; nil for r and c.
+	Before Row
+	// After is the row after a read, insert or update; nil for d.
+	After Row
+	// Source says where in the server's history the change happened, as the
+	// source block of a Debezium envelope does.
+	Source Source
+	// TsMs is when rtdw processed the event, in milliseconds since the Unix
+	// epoch (the envelope's ts_ms in Debezium).
+	TsMs int64
+	// DDL is the statement of an OpSchemaChange event.
+	DDL string
+}
+
+// SnapshotMarker is the value of Debezium's source.snapshot field.
+type SnapshotMarker string
+
+// The snapshot markers Debezium writes. A binlog event carries SnapshotFalse.
+const (
+	SnapshotFalse SnapshotMarker = "false"
+	SnapshotTrue  SnapshotMarker = "true"
+	SnapshotFirst SnapshotMarker = "first"
+	SnapshotLast  SnapshotMarker = "last"
+)
+
+// Source locates a change in the server's history, field for field the source
+// block of Debezium's MySQL connector.
+//
+// File and Pos are the binlog coordinates of the row event that carried the
+// change, and Row the index of the row inside that event, so (File, Pos, Row)
+// orders binlog changes. A snapshot row carries the coordinates of the high
+// watermark of the chunk it was read in: the binlog position at which the row
+// had the value the event holds. Snapshot rows therefore order before binlog
+// rows at the same coordinates, and after every change the snapshot already
+// includes. Sinks use this order to make replays idempotent.
+type Source struct {
+	// ServerID is the server_id of the server that wrote the change.
+	ServerID uint32
+	// TsMs is when the change happened on the server (the binlog event's
+	// timestamp), in milliseconds; for snapshot rows, when the chunk was read.
+	TsMs int64
+	// Snapshot is "false" for binlog changes and "true", "first" or "last" for
+	// snapshot rows.
+	Snapshot SnapshotMarker
+	// Database and Table name the table.
+	Database string
+	Table    string
+	// GTID is the transaction's global transaction id, in the server's flavour
+	// ("uuid:n" on MySQL, "domain-server-seq" on MariaDB); empty when GTIDs are
+	// off or for snapshot rows.
+	GTID string
+	// File is the binlog file name.
+	File string
+	// Pos is the position of the row event in File.
+	Pos uint64
+	// Row is the index of the row within its row event.
+	Row int
+	// Thread is the id of the session that made the change, when the server
+	// logged it; 0 when unknown.
+	Thread int64
+	// Query is the statement that made the change, when the server logs it
+	// (binlog_rows_query_log_events on MySQL, binlog_annotate_row_events on
+	// MariaDB).
+	Query string
+}
+
+// IsSnapshot reports whether the event was read by the snapshot.
+func (s Source) IsSnapshot() bool {
+	return s.Snapshot != "" && s.Snapshot != SnapshotFalse
+}
+
+// Handler receives events from a source.
+//
+// HandleEvents is called with events in binlog order, one batch at a time; a
+// batch never splits a transaction's changes across an offset commit. The
+// slice is only valid during the call, but the events in it may be kept. An
+// error stops the source, which returns it from Run; the events of the batch
+// are delivered again when the source resumes from its stored offset.
+type Handler interface {
+	HandleEvents(ctx context.Context, events []Event) error
+}
+
+// HandlerFunc adapts a function to [Handler].
+type HandlerFunc func(ctx context.Context, events []Event) error
+
+// HandleEvents calls f.
+func (f HandlerFunc) HandleEvents(ctx context.Context, events []Event) error { return f(ctx, events) }
+
+// Flusher is implemented by handlers that buffer events before they are
+// durable, such as batching sinks. A source calls Flush, and waits for it to
+// succeed, before it stores an offset: an offset is stored only once every
+// event before it is durable downstream.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
