@@ -1,0 +1,203 @@
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// The environment variables that point tests at servers.
+const (
+	EnvMySQL           = "RTDW_TEST_MYSQL"
+	EnvMariaDB         = "RTDW_TEST_MARIADB"
+	EnvClickHouse      = "RTDW_TEST_CLICKHOUSE"
+	EnvRequireServices = "RTDW_REQUIRE_SERVICES"
+)
+
+// Flavor names a binlog source server.
+type Flavor string
+
+// The source flavours.
+const (
+	MySQL   Flavor = "mysql"
+	MariaDB Flavor = "mariadb"
+)
+
+// Required reports whether RTDW_REQUIRE_SERVICES=1, under which a test that
+// cannot reach its server fails instead of skipping.
+func Required() bool { return os.Getenv(EnvRequireServices) == "1" }
+
+// unavailable skips t, or fails it when services are required.
+func unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if Required() {
+		t.Fatalf("%s (%s=1, so this fails instead of skipping)", msg, EnvRequireServices)
+	}
+	t.Skip(msg)
+}
+
+// Source is a fresh database on a MySQL or MariaDB server, created for one test.
+type Source struct {
+	// Flavor is MySQL or MariaDB.
+	Flavor Flavor
+	// Host, Port, User and Password reach the server with full privileges.
+	Host     string
+	Port     int
+	User     string
+	Password string
+	// Database is the test's own database, dropped when the test ends.
+	Database string
+	// DB is a connection pool to the server with Database as its default.
+	DB *sql.DB
+}
+
+// DSN returns a go-sql-driver DSN for the test's database.
+func (s *Source) DSN() string {
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd = s.User, s.Password
+	cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
+	cfg.DBName = s.Database
+	cfg.AllowNativePasswords = true
+	cfg.MultiStatements = true
+	return cfg.FormatDSN()
+}
+
+// Exec runs statements in the test's database and fails the test on error.
+func (s *Source) Exec(t testing.TB, stmts ...string) {
+	t.Helper()
+	for _, q := range stmts {
+		if _, err := s.DB.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %s: %v", s.Flavor, q, err)
+		}
+	}
+}
+
+// ForEachSource runs fn as a parallel subtest against MySQL and against
+// MariaDB, each with a fresh database.
+func ForEachSource(t *testing.T, fn func(t *testing.T, src *Source)) {
+	t.Helper()
+	for _, f := range []Flavor{MySQL, MariaDB} {
+		t.Run(string(f), func(t *testing.T) {
+			t.Parallel()
+			fn(t, NewSource(t, f))
+		})
+	}
+}
+
+// SourceConfig returns the server's connection settings from its variable,
+// or skips (fails under RTDW_REQUIRE_SERVICES=1) when it is unset.
+func SourceConfig(t testing.TB, f Flavor) *mysql.Config {
+	t.Helper()
+	env := EnvMySQL
+	if f == MariaDB {
+		env = EnvMariaDB
+	}
+	dsn := os.Getenv(env)
+	if dsn == "" {
+		unavailable(t, "%s integration test: set %s to a DSN such as root:pw@tcp(127.0.0.1:13306)/ (make test does)", f, env)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatalf("%s is not a go-sql-driver DSN: %v", env, err)
+	}
+	return cfg
+}
+
+// NewSource creates a fresh database on the server of flavour f and returns
+// it; the database is dropped when the test ends.
+func NewSource(t testing.TB, f Flavor) *Source {
+	t.Helper()
+	cfg := SourceConfig(t, f)
+	host, portStr, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		t.Fatalf("%s DSN address %q: %v", f, cfg.Addr, err)
+	}
+	port, _ := strconv.Atoi(portStr)
+
+	admin := cfg.Clone()
+	admin.DBName = ""
+	admin.AllowNativePasswords = true
+	admin.Timeout = 5 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	root, err := openPing(ctx, admin)
+	if err != nil {
+		unavailable(t, "%s at %s is not reachable: %v (start it with scripts/services.sh up)", f, cfg.Addr, err)
+	}
+	defer root.Close()
+
+	name := DatabaseName(t)
+	if _, err := root.ExecContext(ctx, "CREATE DATABASE "+QuoteIdent(name)+" CHARACTER SET utf8mb4"); err != nil {
+		t.Fatalf("%s: create database %s: %v", f, name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if db, err := openPing(ctx, admin); err == nil {
+			defer db.Close()
+			if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+QuoteIdent(name)); err != nil {
+				t.Errorf("%s: drop database %s: %v", f, name, err)
+			}
+		}
+	})
+
+	own := admin.Clone()
+	own.DBName = name
+	own.MultiStatements = true
+	db, err := openPing(ctx, own)
+	if err != nil {
+		t.Fatalf("%s: connect to %s: %v", f, name, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &Source{Flavor: f, Host: host, Port: port, User: cfg.User, Password: cfg.Passwd, Database: name, DB: db}
+}
+
+func openPing(ctx context.Context, cfg *mysql.Config) (*sql.DB, error) {
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(conn)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// DatabaseName returns a database name unique to this test run, built from
+// the test's name: rtdw_<name>_<random>, at most 64 characters.
+func DatabaseName(t testing.TB) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(t.Name()) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	base := b.String()
+	if len(base) > 40 {
+		base = base[len(base)-40:]
+	}
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	return "rtdw_" + strings.Trim(base, "_") + "_" + hex.EncodeToString(rnd[:])
+}
+
+// QuoteIdent quotes a MySQL or ClickHouse identifier with backquotes.
+func QuoteIdent(s string) string {
+	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
+}
