@@ -86,6 +86,19 @@ type Event struct {
 	TsMs int64
 	// DDL is the statement of an OpSchemaChange event.
 	DDL string
+	// Encoded is the event as the source's [Deserializer] encoded it, such as
+	// Debezium JSON; nil when the source has no Deserializer.
+	Encoded []byte
+}
+
+// Deserializer encodes events for handlers that want bytes, such as the
+// Debezium JSON of package cdc/debezium. It is the counterpart of Flink CDC's
+// DebeziumDeserializationSchema; a source with a Deserializer sets
+// [Event.Encoded] on every event before its handler sees it.
+type Deserializer interface {
+	// AppendEvent appends the encoding of e to dst and returns the extended
+	// buffer.
+	AppendEvent(dst []byte, e *Event) ([]byte, error)
 }
 
 // SnapshotMarker is the value of Debezium's source.snapshot field.
