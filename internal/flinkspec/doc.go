@@ -1,0 +1,36 @@
+// Package flinkspec holds Apache Flink's own generated OpenAPI specs for the JobManager REST API
+// (Flink 1.15, 1.18, 1.20, 2.0, 2.3) and the SQL Gateway REST API (v1..v4, Flink 1.18 on), and
+// checks HTTP requests and responses against them with kin-openapi.
+//
+// It exists so that tests and the in-process fakes of flinkclient/flinktest can prove that what
+// the clients send, and what the fakes answer, is what a real Flink of a given version accepts and
+// sends.
+//
+// Load a spec with [JobManager] or [SQLGateway] (results are parsed once and cached), match a
+// request with [Spec.ValidateRequest] (or only route it with [Spec.FindRoute]), and check the
+// answer with [Spec.ValidateResponse]. Paths are matched with or without the REST API version
+// prefix: "/jobs/{jobid}" and "/v1/jobs/{jobid}" for the JobManager, "/sessions" and "/v2/sessions"
+// for a v2 SQL Gateway spec.
+//
+// # Quirks of Flink's generated specs, and how they are handled
+//
+//   - ID patterns such as "[0-9a-f]{32}" are unanchored, so as JSON Schema they would accept any
+//     string containing 32 hex digits. They are anchored at load time ("^(?:[0-9a-f]{32})$").
+//   - Some schemas use oneOf over object schemas with no required properties (for example the
+//     operation of AsynchronousOperationResult); any object matches every branch, so oneOf could
+//     never hold. oneOf is relaxed to anyOf.
+//   - Flink splits every query parameter value on commas ("?jobs=a,b", "?get=m1,m2"), while the
+//     spec names only the element type. Query parameters become comma-separated arrays
+//     (style form, explode false) of that type. Flink upper-cases enum query values before parsing
+//     them ("?mode=cancel" is the documented spelling of CANCEL), so such enums accept lower case too.
+//   - The jar upload declares a body of application/x-java-archive, but Flink's upload handler
+//     decodes multipart/form-data (what curl -F and the web UI send). For binary bodies,
+//     [Spec.ValidateRequest] accepts multipart/form-data with a boundary or the declared media
+//     type, and leaves the body unread so that a fake can stream it.
+//   - Error answers are not described at all. Flink answers every 4xx/5xx with
+//     {"errors": ["..."]}; [Spec.ValidateResponse] checks 4xx/5xx bodies against that shape.
+//   - Statuses declared without content (for example 202 of cancelJob) are answered by Flink with
+//     "{}"; an empty body or any JSON object is accepted there.
+//   - Bodies typed only as "object" (free-form, Flink's "any") accept any JSON object, as the spec
+//     says; nothing further can be checked for them.
+package flinkspec

@@ -1,0 +1,116 @@
+package flinkspec
+
+import (
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// adjust rewrites the parts of Flink's generated specs that, read literally, do not describe
+// what a Flink server accepts or sends. Each rewrite is listed in the package documentation.
+func adjust(doc *openapi3.T) {
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(ref *openapi3.SchemaRef)
+	walk = func(ref *openapi3.SchemaRef) {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return
+		}
+		s := ref.Value
+		seen[s] = true
+		anchorPattern(s)
+		// Flink's generator emits oneOf over object schemas that have no required properties,
+		// so every object matches every branch and oneOf ("exactly one") can never hold.
+		if len(s.OneOf) > 0 {
+			s.AnyOf = append(s.AnyOf, s.OneOf...)
+			s.OneOf = nil
+		}
+		for _, list := range []openapi3.SchemaRefs{s.AnyOf, s.AllOf} {
+			for _, r := range list {
+				walk(r)
+			}
+		}
+		walk(s.Not)
+		walk(s.Items)
+		for _, r := range s.Properties {
+			walk(r)
+		}
+		walk(s.AdditionalProperties.Schema)
+	}
+	if doc.Components != nil {
+		for _, r := range doc.Components.Schemas {
+			walk(r)
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				if p.Value == nil {
+					continue
+				}
+				walk(p.Value.Schema)
+				if p.Value.In == openapi3.ParameterInQuery {
+					listify(p.Value)
+				}
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				for _, mt := range op.RequestBody.Value.Content {
+					walk(mt.Schema)
+				}
+			}
+			for _, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				for _, mt := range resp.Value.Content {
+					walk(mt.Schema)
+				}
+			}
+		}
+	}
+}
+
+// anchorPattern anchors a regular expression such as "[0-9a-f]{32}": Flink's IDs are exactly
+// 32 hex digits, but JSON Schema patterns match anywhere in the string.
+func anchorPattern(s *openapi3.Schema) {
+	if s.Pattern == "" {
+		return
+	}
+	p := s.Pattern
+	if !strings.HasPrefix(p, "^") {
+		p = "^(?:" + p + ")"
+	}
+	if !strings.HasSuffix(p, "$") {
+		p += "$"
+	}
+	s.Pattern = p
+}
+
+// listify turns a query parameter's schema X into "array of X, comma separated" (style form,
+// explode false): Flink's MessageQueryParameter splits every query value on commas, so
+// "?jobs=a,b" or "?get=m1,m2" is two values of the element type the spec names.
+func listify(p *openapi3.Parameter) {
+	if p.Schema == nil || p.Schema.Value == nil || p.Schema.Value.Type.Is(openapi3.TypeArray) {
+		return
+	}
+	items := p.Schema
+	if e := items.Value.Enum; len(e) > 0 {
+		// Flink upper-cases enum query values before parsing them ("?mode=cancel" is the
+		// documented form of TERMINATION mode CANCEL), so accept either case.
+		cp := *items.Value
+		cp.Enum = nil
+		for _, v := range e {
+			cp.Enum = append(cp.Enum, v)
+			if s, ok := v.(string); ok && strings.ToLower(s) != s {
+				cp.Enum = append(cp.Enum, strings.ToLower(s))
+			}
+		}
+		items = openapi3.NewSchemaRef("", &cp)
+	}
+	explode := false
+	p.Style = openapi3.SerializationForm
+	p.Explode = &explode
+	p.Schema = openapi3.NewSchemaRef("", &openapi3.Schema{
+		Type:  &openapi3.Types{openapi3.TypeArray},
+		Items: items,
+	})
+}
