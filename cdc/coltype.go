@@ -243,8 +243,9 @@ func (p *typeParser) numberList() ([]string, error) {
 }
 
 // quotedList reads the members of an ENUM or SET: ('a','b”c'). Inside a
-// member the server doubles a single quote and writes every other byte,
-// backslashes included, as it is.
+// member the server doubles a single quote and escapes a backslash, NUL,
+// newline, carriage return and Ctrl-Z with a backslash (x\\y, \0, \n, \r,
+// \Z), as in an SQL string literal.
 func (p *typeParser) quotedList() ([]string, error) {
 	p.s = p.s[1:] // (
 	var members []string
@@ -271,6 +272,11 @@ func (p *typeParser) quotedList() ([]string, error) {
 				i++
 				break
 			}
+			if c == '\\' && i+1 < len(p.s) {
+				b.WriteByte(unescapeByte(p.s[i+1]))
+				i += 2
+				continue
+			}
 			b.WriteByte(c)
 			i++
 		}
@@ -293,6 +299,26 @@ func (p *typeParser) quotedList() ([]string, error) {
 			return nil, p.fail("want , or ) after a member, found %q", p.s)
 		}
 	}
+}
+
+// unescapeByte returns the byte a backslash escape in an SQL string literal
+// stands for.
+func unescapeByte(c byte) byte {
+	switch c {
+	case '0':
+		return 0
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	case 'b':
+		return '\b'
+	case 'Z':
+		return 0x1a
+	}
+	return c // \\, \', \" and any other byte stand for themselves
 }
 
 func (p *typeParser) applyArgs(ct *ColumnType, name string, args []string) error {

@@ -58,7 +58,10 @@ func TestParseColumnType(t *testing.T) {
 		{"mediumblob", "", ColumnType{Kind: KindMediumBlob}},
 		{"longblob", "", ColumnType{Kind: KindLongBlob}},
 		{"enum('a','b''c')", "utf8mb4", ColumnType{Kind: KindEnum, Elements: []string{"a", "b'c"}, Charset: "utf8mb4"}},
-		{"enum('x,y','',' sp ','\\')", "utf8mb4", ColumnType{Kind: KindEnum, Elements: []string{"x,y", "", " sp ", "\\"}, Charset: "utf8mb4"}},
+		{"enum('x,y','',' sp ','\\\\')", "utf8mb4", ColumnType{Kind: KindEnum, Elements: []string{"x,y", "", " sp ", "\\"}, Charset: "utf8mb4"}},
+		// As MySQL 9.7 and MariaDB 10.11 both report enum('a','b''c','x\\y','q"','tab\tx','nl\nx','z\0z').
+		{"enum('a','b''c','x\\\\y','q\"','tab\tx','nl\\nx','z\\0z')", "utf8mb4", ColumnType{Kind: KindEnum,
+			Elements: []string{"a", "b'c", "x\\y", "q\"", "tab\tx", "nl\nx", "z\x00z"}, Charset: "utf8mb4"}},
 		{"set('r','w','x')", "utf8mb4", ColumnType{Kind: KindSet, Elements: []string{"r", "w", "x"}, Charset: "utf8mb4"}},
 		{"enum('é','😀')", "utf8mb4", ColumnType{Kind: KindEnum, Elements: []string{"é", "😀"}, Charset: "utf8mb4"}},
 		{"json", "", ColumnType{Kind: KindJSON}},
