@@ -15,10 +15,11 @@
 #   RTDW_MYSQL_PORT (13306)  RTDW_MARIADB_PORT (13307)  RTDW_CLICKHOUSE_PORT (19000, native)  RTDW_CLICKHOUSE_HTTP_PORT (18123)
 #   RTDW_MYSQL_BINLOG / RTDW_MARIADB_BINLOG   "off" starts that server without a binlog (to see the smoke test fail)
 #   RTDW_SERVICES                             which servers: "mysql mariadb clickhouse" (default all three)
+#   RTDW_SERVICES_DIR                         where data, logs and pid files go (default .services of the checkout)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-state="$top/.services"
+state=${RTDW_SERVICES_DIR:-$top/.services}
 password="rtdw-test-pw"
 mysql_port=${RTDW_MYSQL_PORT:-13306}
 mariadb_port=${RTDW_MARIADB_PORT:-13307}
@@ -101,13 +102,13 @@ mariadb_up() {
 }
 
 # ---------------------------------------------------------------------------- Oracle MySQL 9.7 (sid, unpacked)
-mysql_root="$state/mysql-root"
+mysql_root="$top/.services/mysql-root" # binaries, shared by every state dir
 mysql_loader() { echo "$mysql_root/usr/lib64/ld-linux-x86-64.so.2 --library-path $mysql_root/usr/lib/x86_64-linux-gnu"; }
 
 mysql_unpack() {
   [[ -x $mysql_root/usr/sbin/mysqld ]] && return
   command -v apt-get >/dev/null || die "Oracle MySQL is unpacked from Debian's sid packages and needs apt-get"
-  local apt="$state/mysql-apt"
+  local apt="$top/.services/mysql-apt"
   mkdir -p "$apt/lists/partial" "$apt/debs" "$apt/archives/partial"
   echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main" >"$apt/sources.list"
   local o=(-o "Dir::State::Lists=$apt/lists" -o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
@@ -170,8 +171,8 @@ clickhouse_up() {
   # This ClickHouse writes no pid file of its own when not daemonised: record the background job's pid.
   clickhouse-server --config-file="$dir/config.xml" </dev/null >>"$dir/log/stdout.log" 2>&1 &
   echo $! >"$dir/pid"
-  wait_for clickhouse 60 curl -sf "http://127.0.0.1:$ch_http_port/ping" ||
-    { tail -20 "$dir/log/clickhouse-server.err.log" >&2 || true; die "clickhouse did not answer on 127.0.0.1:$ch_http_port"; }
+  wait_for clickhouse 60 clickhouse-client --host=127.0.0.1 --port="$ch_port" --query="SELECT 1" ||
+    { tail -20 "$dir/log/clickhouse-server.err.log" >&2 || true; die "clickhouse did not answer on 127.0.0.1:$ch_port"; }
 }
 
 # ---------------------------------------------------------------------------- down / status / env

@@ -1,0 +1,27 @@
+# rtdw: the commands the README shows. `make test` starts the local servers itself.
+SHELL := /bin/bash
+GO ?= go
+# Generous: `go test -race` of every package, integration included, on a 2-core machine.
+TEST_TIMEOUT ?= 40m
+
+.PHONY: test services-up services-down services-status vet unit
+
+## test: start MySQL, MariaDB and ClickHouse, then vet and run every test (integration included) with -race
+test: services-up vet
+	eval "$$(scripts/services.sh env)" && RTDW_REQUIRE_SERVICES=1 $(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+
+## unit: the tests that need no server (integration tests skip, naming the variable that enables them)
+unit: vet
+	$(GO) test -race ./...
+
+vet:
+	$(GO) vet ./...
+
+services-up:
+	scripts/services.sh up
+
+services-down:
+	scripts/services.sh down
+
+services-status:
+	scripts/services.sh status
