@@ -14,7 +14,8 @@
 # Settings (environment):
 #   RTDW_MYSQL_PORT (13306)  RTDW_MARIADB_PORT (13307)  RTDW_CLICKHOUSE_PORT (19000, native)  RTDW_CLICKHOUSE_HTTP_PORT (18123)
 #   RTDW_MYSQL_BINLOG / RTDW_MARIADB_BINLOG   "off" starts that server without a binlog (to see the smoke test fail)
-#   RTDW_SERVICES                             which servers: "mysql mariadb clickhouse" (default all three)
+#   RTDW_SERVICES                             which servers: "mysql mariadb clickhouse sshd" (default all four;
+#                                             sshd is scripts/sshd.sh, the OpenSSH server of deploy's SSH tests)
 #   RTDW_SERVICES_DIR                         where data, logs and pid files go (default .services of the checkout)
 set -euo pipefail
 
@@ -26,7 +27,7 @@ mariadb_port=${RTDW_MARIADB_PORT:-13307}
 ch_port=${RTDW_CLICKHOUSE_PORT:-19000}
 ch_http_port=${RTDW_CLICKHOUSE_HTTP_PORT:-18123}
 ch_interserver_port=$((ch_http_port + 1))
-services=${RTDW_SERVICES:-mysql mariadb clickhouse}
+services=${RTDW_SERVICES:-mysql mariadb clickhouse sshd}
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "services: $*"; exit 1; }
@@ -175,6 +176,9 @@ clickhouse_up() {
     { tail -20 "$dir/log/clickhouse-server.err.log" >&2 || true; die "clickhouse did not answer on 127.0.0.1:$ch_port"; }
 }
 
+# ---------------------------------------------------------------------------- OpenSSH (deploy's tests)
+sshd_up() { "$top/scripts/sshd.sh" up >/dev/null; }
+
 # ---------------------------------------------------------------------------- down / status / env
 stop_pid() { # name pidfile
   local pidfile=$2
@@ -191,6 +195,9 @@ env_lines() {
   echo "export RTDW_TEST_MYSQL='root:$password@tcp(127.0.0.1:$mysql_port)/'"
   echo "export RTDW_TEST_MARIADB='root:$password@tcp(127.0.0.1:$mariadb_port)/'"
   echo "export RTDW_TEST_CLICKHOUSE='127.0.0.1:$ch_port'"
+  if [[ " $services " == *" sshd "* ]]; then
+    "$top/scripts/sshd.sh" status 2>/dev/null | sed -n "s/^\(RTDW_[A-Z_]*\)=\(.*\)$/export \1='\2'/p"
+  fi
 }
 
 status() {
@@ -198,6 +205,7 @@ status() {
   for s in mysql mariadb clickhouse; do
     if have_pid "$state/$s/pid"; then echo "$s: running (pid $(cat "$state/$s/pid"))"; else echo "$s: stopped"; rc=1; fi
   done
+  if "$top/scripts/sshd.sh" status >/dev/null 2>&1; then echo "sshd: running"; else echo "sshd: stopped"; rc=1; fi
   return $rc
 }
 
@@ -210,6 +218,7 @@ up)
   ;;
 down)
   for s in clickhouse mariadb mysql; do stop_pid "$s" "$state/$s/pid"; done
+  "$top/scripts/sshd.sh" down
   ;;
 status) status ;;
 env) env_lines ;;
