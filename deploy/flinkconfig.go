@@ -1,0 +1,590 @@
+package deploy
+
+import (
+	"fmt"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// FlinkConfig is a Flink cluster configuration: typed fields for the settings a standalone, YARN or
+// Kubernetes cluster needs, and Extra for any other documented key. The zero value of every field means
+// "leave the key out", so Flink applies its own default.
+//
+// [FlinkConfig.Validate] checks everything before any file is written: memory sizes in Flink's syntax and large
+// enough for Flink's fixed memory components, slots and parallelism at least 1, ports in range, high
+// availability settings that need each other, and every Extra key against the release's documented keys, with
+// a near-miss suggestion for typos. [FlinkConfig.Render] writes flink-conf.yaml or config.yaml depending on
+// Version, and [ParseFlinkConfig] reads either back.
+type FlinkConfig struct {
+	// Version is the Flink release the configuration is for; zero means [DefaultFlinkVersion]. It picks the
+	// file format, the option names and the key list unknown keys are checked against.
+	Version FlinkVersion
+
+	// JobManagerAddress is jobmanager.rpc.address: the host TaskManagers and clients reach the JobManager on.
+	JobManagerAddress string
+	// JobManagerPort is jobmanager.rpc.port (Flink's default 6123).
+	JobManagerPort int
+	// JobManagerMemory is jobmanager.memory.process.size in Flink's memory syntax, e.g. "1600m".
+	JobManagerMemory string
+	// TaskManagerMemory is taskmanager.memory.process.size in Flink's memory syntax, e.g. "1728m".
+	TaskManagerMemory string
+	// TaskSlots is taskmanager.numberOfTaskSlots (Flink's default 1).
+	TaskSlots int
+	// Parallelism is parallelism.default (Flink's default 1).
+	Parallelism int
+
+	// HighAvailability holds the high-availability.* settings.
+	HighAvailability HighAvailability
+
+	// StateBackend is state.backend.type: "hashmap" or "rocksdb" ("forst" too from 2.0), or a factory class.
+	StateBackend string
+	// CheckpointDir is the checkpoint directory URI (state.checkpoints.dir up to 1.19,
+	// execution.checkpointing.dir from 1.20).
+	CheckpointDir string
+	// SavepointDir is the default savepoint directory URI (state.savepoints.dir up to 1.19,
+	// execution.checkpointing.savepoint-dir from 1.20).
+	SavepointDir string
+
+	// RESTAddress is rest.address: the address clients use to reach the REST API and web UI.
+	RESTAddress string
+	// RESTPort is rest.port (Flink's default 8081).
+	RESTPort int
+	// RESTBindAddress is rest.bind-address, e.g. "0.0.0.0" to serve the web UI on every interface.
+	RESTBindAddress string
+
+	// JavaOptions is env.java.opts.all: JVM options for every Flink process.
+	JavaOptions string
+
+	// Extra holds any other key: value pairs, checked against the release's documented keys.
+	Extra map[string]string
+}
+
+// HighAvailability is the high-availability.* part of a [FlinkConfig].
+type HighAvailability struct {
+	// Type is high-availability.type: "" or "NONE" (off), "zookeeper", "kubernetes", or a factory class name.
+	Type string
+	// ZooKeeperQuorum is high-availability.zookeeper.quorum as host or host:port entries.
+	ZooKeeperQuorum []string
+	// StorageDir is high-availability.storageDir: a file system URI all JobManagers share (hdfs://...).
+	StorageDir string
+	// ClusterID is high-availability.cluster-id; YARN and Kubernetes set it themselves.
+	ClusterID string
+	// ZooKeeperRoot is high-availability.zookeeper.path.root (Flink's default /flink).
+	ZooKeeperRoot string
+}
+
+// ConfigEntry is one rendered key: value pair.
+type ConfigEntry struct {
+	Key   string
+	Value string
+	// Type is the documented option type, used to write native YAML scalars in config.yaml.
+	Type OptionType
+}
+
+// flinkField binds a typed FlinkConfig field to its Flink key.
+type flinkField struct {
+	field   string                    // Go field path, for messages
+	key     func(FlinkVersion) string // the key the release documents
+	aliases []string                  // older spellings read back into the field
+	typ     OptionType
+	get     func(*FlinkConfig) string // "" when unset
+	set     func(*FlinkConfig, string) error
+}
+
+func fixedKey(k string) func(FlinkVersion) string { return func(FlinkVersion) string { return k } }
+
+// byVersion returns newKey from release since on, oldKey before.
+func byVersion(since FlinkVersion, oldKey, newKey string) func(FlinkVersion) string {
+	return func(v FlinkVersion) string {
+		if v.AtLeast(since) {
+			return newKey
+		}
+		return oldKey
+	}
+}
+
+func intText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func setInt(dst *int) func(string) error {
+	return func(s string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("not an integer")
+		}
+		*dst = n
+		return nil
+	}
+}
+
+var flink120 = FlinkVersion{Major: 1, Minor: 20}
+
+// flinkFields lists the typed fields in the order they are rendered.
+var flinkFields = []flinkField{
+	{"JobManagerAddress", fixedKey("jobmanager.rpc.address"), nil, TypeString,
+		func(c *FlinkConfig) string { return c.JobManagerAddress },
+		func(c *FlinkConfig, s string) error { c.JobManagerAddress = s; return nil }},
+	{"JobManagerPort", fixedKey("jobmanager.rpc.port"), nil, TypeInteger,
+		func(c *FlinkConfig) string { return intText(c.JobManagerPort) },
+		func(c *FlinkConfig, s string) error { return setInt(&c.JobManagerPort)(s) }},
+	{"JobManagerMemory", fixedKey("jobmanager.memory.process.size"), nil, TypeMemorySize,
+		func(c *FlinkConfig) string { return c.JobManagerMemory },
+		func(c *FlinkConfig, s string) error { c.JobManagerMemory = s; return nil }},
+	{"TaskManagerMemory", fixedKey("taskmanager.memory.process.size"), nil, TypeMemorySize,
+		func(c *FlinkConfig) string { return c.TaskManagerMemory },
+		func(c *FlinkConfig, s string) error { c.TaskManagerMemory = s; return nil }},
+	{"TaskSlots", fixedKey("taskmanager.numberOfTaskSlots"), nil, TypeInteger,
+		func(c *FlinkConfig) string { return intText(c.TaskSlots) },
+		func(c *FlinkConfig, s string) error { return setInt(&c.TaskSlots)(s) }},
+	{"Parallelism", fixedKey("parallelism.default"), nil, TypeInteger,
+		func(c *FlinkConfig) string { return intText(c.Parallelism) },
+		func(c *FlinkConfig, s string) error { return setInt(&c.Parallelism)(s) }},
+	{"HighAvailability.Type", fixedKey("high-availability.type"), []string{"high-availability", "recovery.mode"}, TypeString,
+		func(c *FlinkConfig) string { return c.HighAvailability.Type },
+		func(c *FlinkConfig, s string) error { c.HighAvailability.Type = s; return nil }},
+	{"HighAvailability.ZooKeeperQuorum", fixedKey("high-availability.zookeeper.quorum"), []string{"recovery.zookeeper.quorum"}, TypeString,
+		func(c *FlinkConfig) string { return strings.Join(c.HighAvailability.ZooKeeperQuorum, ",") },
+		func(c *FlinkConfig, s string) error { c.HighAvailability.ZooKeeperQuorum = splitList(s, ","); return nil }},
+	{"HighAvailability.StorageDir", fixedKey("high-availability.storageDir"), []string{"high-availability.zookeeper.storageDir", "recovery.zookeeper.storageDir"}, TypeString,
+		func(c *FlinkConfig) string { return c.HighAvailability.StorageDir },
+		func(c *FlinkConfig, s string) error { c.HighAvailability.StorageDir = s; return nil }},
+	{"HighAvailability.ClusterID", fixedKey("high-availability.cluster-id"), []string{"high-availability.zookeeper.path.namespace"}, TypeString,
+		func(c *FlinkConfig) string { return c.HighAvailability.ClusterID },
+		func(c *FlinkConfig, s string) error { c.HighAvailability.ClusterID = s; return nil }},
+	{"HighAvailability.ZooKeeperRoot", fixedKey("high-availability.zookeeper.path.root"), []string{"recovery.zookeeper.path.root"}, TypeString,
+		func(c *FlinkConfig) string { return c.HighAvailability.ZooKeeperRoot },
+		func(c *FlinkConfig, s string) error { c.HighAvailability.ZooKeeperRoot = s; return nil }},
+	{"StateBackend", fixedKey("state.backend.type"), []string{"state.backend"}, TypeString,
+		func(c *FlinkConfig) string { return c.StateBackend },
+		func(c *FlinkConfig, s string) error { c.StateBackend = s; return nil }},
+	{"CheckpointDir", byVersion(flink120, "state.checkpoints.dir", "execution.checkpointing.dir"), []string{"state.checkpoints.dir", "state.backend.fs.checkpointdir"}, TypeString,
+		func(c *FlinkConfig) string { return c.CheckpointDir },
+		func(c *FlinkConfig, s string) error { c.CheckpointDir = s; return nil }},
+	{"SavepointDir", byVersion(flink120, "state.savepoints.dir", "execution.checkpointing.savepoint-dir"), []string{"state.savepoints.dir", "savepoints.state.backend.fs.dir"}, TypeString,
+		func(c *FlinkConfig) string { return c.SavepointDir },
+		func(c *FlinkConfig, s string) error { c.SavepointDir = s; return nil }},
+	{"RESTAddress", fixedKey("rest.address"), nil, TypeString,
+		func(c *FlinkConfig) string { return c.RESTAddress },
+		func(c *FlinkConfig, s string) error { c.RESTAddress = s; return nil }},
+	{"RESTPort", fixedKey("rest.port"), nil, TypeInteger,
+		func(c *FlinkConfig) string { return intText(c.RESTPort) },
+		func(c *FlinkConfig, s string) error { return setInt(&c.RESTPort)(s) }},
+	{"RESTBindAddress", fixedKey("rest.bind-address"), nil, TypeString,
+		func(c *FlinkConfig) string { return c.RESTBindAddress },
+		func(c *FlinkConfig, s string) error { c.RESTBindAddress = s; return nil }},
+	{"JavaOptions", fixedKey("env.java.opts.all"), []string{"env.java.opts"}, TypeString,
+		func(c *FlinkConfig) string { return c.JavaOptions },
+		func(c *FlinkConfig, s string) error { c.JavaOptions = s; return nil }},
+}
+
+// deprecatedKeys maps option names Flink 1.x still reads (as deprecated keys) to their current names. They are
+// accepted in Extra for 1.x; for 2.x, which dropped most of them, they are reported with the current name.
+var deprecatedKeys = map[string]string{
+	"high-availability":                      "high-availability.type",
+	"recovery.mode":                          "high-availability.type",
+	"high-availability.zookeeper.storageDir": "high-availability.storageDir",
+	"state.backend":                          "state.backend.type",
+	"env.java.opts":                          "env.java.opts.all",
+	"state.checkpoints.dir":                  "execution.checkpointing.dir",
+	"state.savepoints.dir":                   "execution.checkpointing.savepoint-dir",
+	"state.checkpoint-storage":               "execution.checkpointing.storage",
+	"jobmanager.heap.size":                   "jobmanager.memory.heap.size",
+	"taskmanager.heap.size":                  "taskmanager.memory.flink.size",
+}
+
+// withDefaults returns a copy whose Version is filled in; the caller's Extra map is copied, never shared.
+func (c FlinkConfig) withDefaults() FlinkConfig {
+	c.Version = c.Version.orDefault()
+	c.Extra = maps.Clone(c.Extra)
+	c.HighAvailability.ZooKeeperQuorum = slices.Clone(c.HighAvailability.ZooKeeperQuorum)
+	return c
+}
+
+// fieldKeys returns, for the release, every key a typed field owns (current names and aliases) mapped to the field.
+func fieldKeys(v FlinkVersion) map[string]*flinkField {
+	m := make(map[string]*flinkField, 2*len(flinkFields))
+	for i := range flinkFields {
+		f := &flinkFields[i]
+		m[f.key(v)] = f
+		for _, a := range f.aliases {
+			m[a] = f
+		}
+	}
+	return m
+}
+
+// Entries returns the configuration as ordered key: value pairs, typed fields first (in a fixed order), then
+// Extra sorted by key. It validates first and returns the [ConfigError] when the configuration is invalid.
+func (c FlinkConfig) Entries() ([]ConfigEntry, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	d := c.withDefaults()
+	return d.entries(), nil
+}
+
+func (c *FlinkConfig) entries() []ConfigEntry {
+	out := make([]ConfigEntry, 0, len(flinkFields)+len(c.Extra))
+	for i := range flinkFields {
+		f := &flinkFields[i]
+		if v := f.get(c); v != "" {
+			out = append(out, ConfigEntry{Key: f.key(c.Version), Value: strings.TrimSpace(v), Type: f.typ})
+		}
+	}
+	catalog, _ := c.Version.Keys()
+	for _, k := range slices.Sorted(maps.Keys(c.Extra)) {
+		e := ConfigEntry{Key: k, Value: strings.TrimSpace(c.Extra[k]), Type: TypeString}
+		if catalog != nil {
+			if info, ok := catalog.Lookup(k); ok {
+				e.Type = info.Type
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Map returns the rendered key: value pairs as a map (for FlinkDeployment.spec.flinkConfiguration or -D options).
+func (c FlinkConfig) Map() (map[string]string, error) {
+	entries, err := c.Entries()
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(entries))
+	for _, e := range entries {
+		m[e.Key] = e.Value
+	}
+	return m, nil
+}
+
+// Validate checks the whole configuration and returns one [ConfigError] naming every bad key, its value and the
+// fix, or nil. It does no I/O.
+func (c FlinkConfig) Validate() error {
+	c = c.withDefaults()
+	ps := &problems{what: "Flink " + c.Version.String() + " configuration"}
+	catalog, err := c.Version.Keys()
+	if err != nil {
+		ps.add("Version", c.Version.String(), "use a Flink release from %s to 2.x", oldestFlinkVersion)
+		return ps.err()
+	}
+	v := c.Version
+	owned := fieldKeys(v)
+
+	// Typed fields.
+	if c.JobManagerAddress != "" {
+		checkHost(ps, "jobmanager.rpc.address", c.JobManagerAddress)
+	}
+	checkPort(ps, "jobmanager.rpc.port", c.JobManagerPort)
+	checkPort(ps, "rest.port", c.RESTPort)
+	if c.RESTAddress != "" {
+		checkHost(ps, "rest.address", c.RESTAddress)
+	}
+	if c.RESTBindAddress != "" {
+		checkHost(ps, "rest.bind-address", c.RESTBindAddress)
+	}
+	if c.TaskSlots < 0 {
+		ps.add("taskmanager.numberOfTaskSlots", strconv.Itoa(c.TaskSlots), "a TaskManager needs at least 1 slot; set TaskSlots to 1 or more (0 leaves Flink's default of 1)")
+	}
+	if c.Parallelism < 0 {
+		ps.add("parallelism.default", strconv.Itoa(c.Parallelism), "set Parallelism to 1 or more (0 leaves Flink's default of 1)")
+	}
+	fineMemory := false
+	for k := range c.Extra {
+		if strings.HasPrefix(k, "jobmanager.memory.") || strings.HasPrefix(k, "taskmanager.memory.") {
+			fineMemory = true
+		}
+	}
+	if c.JobManagerMemory != "" {
+		if size, ok := checkMemory(ps, "jobmanager.memory.process.size", c.JobManagerMemory); ok && !fineMemory {
+			checkJobManagerProcessMemory(ps, c.JobManagerMemory, size)
+		}
+	}
+	if c.TaskManagerMemory != "" {
+		if size, ok := checkMemory(ps, "taskmanager.memory.process.size", c.TaskManagerMemory); ok && !fineMemory {
+			checkTaskManagerProcessMemory(ps, c.TaskManagerMemory, size)
+		}
+	}
+	checkHighAvailability(ps, c.HighAvailability)
+	checkStateBackend(ps, v, c.StateBackend)
+	for _, d := range []struct{ key, value string }{
+		{flinkFields[fieldIndex("CheckpointDir")].key(v), c.CheckpointDir},
+		{flinkFields[fieldIndex("SavepointDir")].key(v), c.SavepointDir},
+	} {
+		if d.value != "" && strings.TrimRight(uriPath(d.value), "/") == "" {
+			ps.add(d.key, d.value, "Flink refuses the root directory; use a sub-directory such as hdfs://namenode:8020/flink/checkpoints")
+		}
+	}
+	if !v.StandardYAML() {
+		for i := range flinkFields {
+			f := &flinkFields[i]
+			checkLegacyValue(ps, f.key(v), f.get(&c))
+		}
+	}
+
+	// Extra keys: documented, not shadowing a typed field, and well-formed for their type.
+	for _, k := range slices.Sorted(maps.Keys(c.Extra)) {
+		value := c.Extra[k]
+		if f, ok := owned[k]; ok {
+			ps.add(k, value, "this is %s, the typed field FlinkConfig.%s; set it there and remove it from Extra", f.key(v), f.field)
+			continue
+		}
+		if strings.TrimSpace(k) != k || k == "" {
+			ps.add(fmt.Sprintf("%q", k), value, "keys may not be empty or carry surrounding spaces")
+			continue
+		}
+		info, known := catalog.Lookup(k)
+		if !known {
+			if current, ok := deprecatedKeys[k]; ok {
+				if v.Major >= 2 {
+					ps.add(k, value, "Flink 2.x no longer reads this pre-2.0 name; use %s", current)
+				} else if !v.StandardYAML() {
+					checkLegacyValue(ps, k, value)
+				}
+				continue
+			}
+			if s, ok := catalog.Suggest(k); ok {
+				if IsSensitiveKey(s) {
+					value = redacted // a misspelt secret key is still a secret
+				}
+				ps.add(k, value, "unknown key for Flink %s; did you mean %s?", v, s)
+			} else {
+				ps.add(k, value, "unknown key for Flink %s (not in its documented options); check the spelling or remove it", v)
+			}
+			continue
+		}
+		checkTyped(ps, k, value, info.Type)
+		if !v.StandardYAML() {
+			checkLegacyValue(ps, k, value)
+		}
+	}
+	return ps.err()
+}
+
+func fieldIndex(name string) int {
+	for i := range flinkFields {
+		if flinkFields[i].field == name {
+			return i
+		}
+	}
+	panic("deploy: no field " + name) // programming error in this file, never input-dependent
+}
+
+// checkTyped applies Flink's parsing rule for the option type to value.
+func checkTyped(ps *problems, key, value string, typ OptionType) {
+	v := strings.TrimSpace(value)
+	switch typ {
+	case TypeMemorySize:
+		checkMemory(ps, key, value)
+	case TypeInteger:
+		if _, err := strconv.ParseInt(v, 10, 32); err != nil {
+			ps.add(key, value, "Flink expects a 32-bit integer here")
+		} else if key == "taskmanager.numberOfTaskSlots" || key == "parallelism.default" {
+			if n, _ := strconv.Atoi(v); n < 1 {
+				ps.add(key, value, "must be at least 1")
+			}
+		}
+	case TypeLong:
+		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+			ps.add(key, value, "Flink expects an integer here")
+		}
+	case TypeDouble, TypeFloat:
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			ps.add(key, value, "Flink expects a decimal number here")
+		}
+	case TypeBoolean:
+		if !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+			ps.add(key, value, "Flink expects true or false")
+		}
+	case TypeDuration:
+		if _, err := parseFlinkDuration(v); err != nil {
+			ps.add(key, value, "Flink expects a duration such as \"30 s\", \"5 min\" or \"500 ms\" (%v)", err)
+		}
+	}
+}
+
+// checkLegacyValue enforces what flink-conf.yaml's line parser can carry: everything after '#' is a comment,
+// one line per key, and an empty value makes Flink skip the line.
+func checkLegacyValue(ps *problems, key, value string) {
+	switch {
+	case strings.Contains(value, "#"):
+		ps.add(key, value, "flink-conf.yaml treats everything after '#' as a comment; remove the '#' or use Flink 1.19+ (config.yaml)")
+	case strings.ContainsAny(value, "\r\n"):
+		ps.add(key, value, "flink-conf.yaml holds one key per line; remove the line break")
+	}
+}
+
+func checkMemory(ps *problems, key, value string) (MemorySize, bool) {
+	size, err := ParseMemorySize(value)
+	if err != nil {
+		ps.add(key, value, "write a whole number with an optional unit b, k, m, g or t (e.g. 1600m, 2g, \"1024 mb\"): %v", err)
+		return 0, false
+	}
+	if size == 0 {
+		ps.add(key, value, "a process needs more than 0 bytes; e.g. 1600m")
+		return 0, false
+	}
+	return size, true
+}
+
+// Flink's defaults for the fixed parts of a process's memory (JobManager and TaskManager alike).
+const (
+	defaultMetaspace       = 256 * Mebibyte
+	minJVMOverhead         = 192 * Mebibyte
+	maxJVMOverhead         = 1 * Gibibyte
+	jvmOverheadFraction    = 0.1
+	jobManagerOffHeap      = 128 * Mebibyte
+	frameworkHeap          = 128 * Mebibyte
+	frameworkOffHeap       = 128 * Mebibyte
+	managedFraction        = 0.4
+	networkFraction        = 0.1
+	minNetwork             = 64 * Mebibyte
+	maxNetwork             = 1 * Gibibyte
+	jobManagerMinProcess   = defaultMetaspace + minJVMOverhead + jobManagerOffHeap
+	processOverheadAtLeast = defaultMetaspace + minJVMOverhead
+)
+
+func fraction(total MemorySize, f float64, lo, hi MemorySize) MemorySize {
+	return min(max(MemorySize(float64(total)*f), lo), hi)
+}
+
+// checkJobManagerProcessMemory repeats Flink's derivation with default settings: the process must hold the
+// JVM metaspace (256m), the JVM overhead (10%, at least 192m) and the JobManager's off-heap memory (128m).
+func checkJobManagerProcessMemory(ps *problems, text string, process MemorySize) {
+	overhead := fraction(process, jvmOverheadFraction, minJVMOverhead, maxJVMOverhead)
+	if flinkMem := process - defaultMetaspace - overhead; flinkMem < jobManagerOffHeap {
+		ps.add("jobmanager.memory.process.size", text,
+			"Flink needs at least %s for JVM metaspace (256m), JVM overhead (192m) and off-heap memory (128m); use e.g. 1600m", jobManagerMinProcess)
+	}
+}
+
+// checkTaskManagerProcessMemory repeats Flink's TaskExecutor memory derivation with default settings: after JVM
+// metaspace and overhead, the framework heap and off-heap (128m each), managed (40%) and network (10%, 64m to
+// 1g) memory must fit.
+func checkTaskManagerProcessMemory(ps *problems, text string, process MemorySize) {
+	overhead := fraction(process, jvmOverheadFraction, minJVMOverhead, maxJVMOverhead)
+	flinkMem := process - defaultMetaspace - overhead
+	if flinkMem <= 0 {
+		ps.add("taskmanager.memory.process.size", text,
+			"Flink needs more than %s for JVM metaspace (256m) and JVM overhead (at least 192m) alone; use e.g. 1728m", processOverheadAtLeast)
+		return
+	}
+	managed := MemorySize(float64(flinkMem) * managedFraction)
+	network := fraction(flinkMem, networkFraction, minNetwork, maxNetwork)
+	if frameworkHeap+frameworkOffHeap+managed+network > flinkMem {
+		ps.add("taskmanager.memory.process.size", text,
+			"too small for Flink's framework heap and off-heap (128m each), managed (40%%) and network (at least 64m) memory; use at least 1g, e.g. 1728m")
+	}
+}
+
+func checkHighAvailability(ps *problems, ha HighAvailability) {
+	typ := strings.ToLower(strings.TrimSpace(ha.Type))
+	switch typ {
+	case "", "none":
+		if len(ha.ZooKeeperQuorum) > 0 || ha.StorageDir != "" {
+			ps.add("high-availability.type", ha.Type, "a ZooKeeper quorum or storage dir is set but high availability is off; set HighAvailability.Type to \"zookeeper\" (or drop the quorum and storage dir)")
+		}
+		return
+	case "zookeeper":
+		if len(ha.ZooKeeperQuorum) == 0 {
+			ps.add("high-availability.zookeeper.quorum", "", "ZooKeeper high availability needs the quorum; set HighAvailability.ZooKeeperQuorum, e.g. [hadoop102:2181 hadoop103:2181 hadoop104:2181]")
+		}
+		for _, hp := range ha.ZooKeeperQuorum {
+			checkHostPort(ps, "high-availability.zookeeper.quorum", hp)
+		}
+	case "kubernetes":
+	default:
+		if !strings.Contains(typ, ".") {
+			ps.add("high-availability.type", ha.Type, "use \"zookeeper\", \"kubernetes\", \"NONE\" or the fully qualified class name of a HighAvailabilityServicesFactory")
+			return
+		}
+	}
+	if ha.StorageDir == "" {
+		ps.add("high-availability.storageDir", "", "high availability needs a storage dir every JobManager can reach; set HighAvailability.StorageDir, e.g. hdfs://hadoop102:8020/flink/ha")
+	}
+}
+
+func checkStateBackend(ps *problems, v FlinkVersion, backend string) {
+	b := strings.ToLower(strings.TrimSpace(backend))
+	switch {
+	case b == "" || b == "hashmap" || b == "rocksdb" || strings.Contains(b, "."):
+	case b == "forst" && v.Major >= 2:
+	case (b == "filesystem" || b == "jobmanager") && v.Major < 2:
+	case b == "filesystem" || b == "jobmanager":
+		ps.add("state.backend.type", backend, "Flink 2.x removed this backend; use \"hashmap\" (with a checkpoint dir) or \"rocksdb\"")
+	default:
+		ps.add("state.backend.type", backend, "use \"hashmap\" or \"rocksdb\" (or a StateBackendFactory class name)")
+	}
+}
+
+func checkPort(ps *problems, key string, port int) {
+	if port < 0 || port > 65535 {
+		ps.add(key, strconv.Itoa(port), "a port is between 1 and 65535 (0 leaves Flink's default)")
+	}
+}
+
+// checkHost accepts host names and IP addresses; it rejects spaces, schemes and ports.
+func checkHost(ps *problems, key, host string) {
+	if !validHost(host) {
+		ps.add(key, host, "give a bare host name or IP address, without scheme, port or spaces")
+	}
+}
+
+func checkHostPort(ps *problems, key, hp string) {
+	host, port := hp, ""
+	if h, p, err := net.SplitHostPort(hp); err == nil {
+		host, port = h, p
+	}
+	if !validHost(host) {
+		ps.add(key, hp, "each quorum entry is host or host:port, e.g. hadoop102:2181")
+		return
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			ps.add(key, hp, "the port after ':' must be between 1 and 65535")
+		}
+	}
+}
+
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// uriPath returns the path part of a URI-like directory ("hdfs://nn:8020/a" -> "/a"; "/a" -> "/a").
+func uriPath(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			return rest[j:]
+		}
+		return ""
+	}
+	return s
+}
+
+func splitList(s, sep string) []string {
+	var out []string
+	for _, p := range strings.Split(s, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
