@@ -19,4 +19,6 @@ const (
 	ScriptFileMode fs.FileMode = 0o755
 )
 
-func (f File) String() string { return fmt.Sprintf("%s (%d bytes, mode %04o)", f.Path, len(f.Data), f.Mode) }
+func (f File) String() string {
+	return fmt.Sprintf("%s (%d bytes, mode %04o)", f.Path, len(f.Data), f.Mode)
+}

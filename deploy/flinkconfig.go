@@ -151,7 +151,10 @@ var flinkFields = []flinkField{
 		func(c *FlinkConfig, s string) error { c.HighAvailability.Type = s; return nil }},
 	{"HighAvailability.ZooKeeperQuorum", fixedKey("high-availability.zookeeper.quorum"), []string{"recovery.zookeeper.quorum"}, TypeString,
 		func(c *FlinkConfig) string { return strings.Join(c.HighAvailability.ZooKeeperQuorum, ",") },
-		func(c *FlinkConfig, s string) error { c.HighAvailability.ZooKeeperQuorum = splitList(s, ","); return nil }},
+		func(c *FlinkConfig, s string) error {
+			c.HighAvailability.ZooKeeperQuorum = splitList(s, ",")
+			return nil
+		}},
 	{"HighAvailability.StorageDir", fixedKey("high-availability.storageDir"), []string{"high-availability.zookeeper.storageDir", "recovery.zookeeper.storageDir"}, TypeString,
 		func(c *FlinkConfig) string { return c.HighAvailability.StorageDir },
 		func(c *FlinkConfig, s string) error { c.HighAvailability.StorageDir = s; return nil }},
