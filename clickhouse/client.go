@@ -1,0 +1,262 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// Client is a connection pool to a ClickHouse server (native protocol) that
+// knows the server's [Features]. It detects the server version once, on the
+// first call that needs it (or [Client.Ping]); constructors do no I/O.
+// A Client is safe for concurrent use.
+type Client struct {
+	conn  driver.Conn
+	owned bool
+	addr  string
+
+	mu       sync.Mutex
+	features *Features
+}
+
+// TableOptions say where and how a MySQL table is kept in ClickHouse.
+type TableOptions struct {
+	// Database is the ClickHouse database of the table; "" means a database
+	// named like the source table's.
+	Database string
+	MappingOptions
+}
+
+// Open returns a client for a clickhouse-go DSN, such as
+// "clickhouse://user:password@127.0.0.1:9000/db?dial_timeout=5s". It does
+// not connect. Errors never include the password.
+func Open(dsn string) (*Client, error) {
+	opts, err := clickhouse.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: parse DSN: %s", redact(err.Error(), dsn))
+	}
+	return New(opts)
+}
+
+// redact removes the password of dsn, if any, from msg.
+func redact(msg, dsn string) string {
+	if at := strings.LastIndexByte(dsn, '@'); at > 0 {
+		userinfo := dsn[:at]
+		if i := strings.Index(userinfo, "://"); i >= 0 {
+			userinfo = userinfo[i+3:]
+		}
+		if _, pw, ok := strings.Cut(userinfo, ":"); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		}
+	}
+	return msg
+}
+
+// New returns a client with clickhouse-go options; the options are copied
+// and not kept. It does not connect.
+func New(opts *clickhouse.Options) (*Client, error) {
+	if opts == nil {
+		opts = &clickhouse.Options{}
+	}
+	o := *opts
+	if o.Protocol == clickhouse.HTTP {
+		return nil, &ConfigError{Problems: []string{"Protocol: HTTP is not supported by this package; use clickhouse.Native (the default)"}}
+	}
+	conn, err := clickhouse.Open(&o)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: %w", err)
+	}
+	return &Client{conn: conn, owned: true, addr: strings.Join(o.Addr, ",")}, nil
+}
+
+// NewFromConn returns a client over a connection the caller owns: Close
+// leaves conn open.
+func NewFromConn(conn driver.Conn) *Client {
+	return &Client{conn: conn}
+}
+
+// String describes the client without credentials.
+func (c *Client) String() string { return "clickhouse.Client(" + c.addr + ")" }
+
+// Conn returns the underlying clickhouse-go connection.
+func (c *Client) Conn() driver.Conn { return c.conn }
+
+// Ping checks the server answers and detects its version.
+func (c *Client) Ping(ctx context.Context) error {
+	if err := c.conn.Ping(ctx); err != nil {
+		return fmt.Errorf("clickhouse: ping: %w", err)
+	}
+	_, err := c.Features(ctx)
+	return err
+}
+
+// Features returns the features of the server, asking for its version on
+// the first call only (a failed attempt is retried on the next call).
+func (c *Client) Features(ctx context.Context) (Features, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.features != nil {
+		return *c.features, nil
+	}
+	var text string
+	if err := c.conn.QueryRow(ctx, "SELECT version()").Scan(&text); err != nil {
+		return Features{}, fmt.Errorf("clickhouse: detect server version: %w", err)
+	}
+	v, err := ParseServerVersion(text)
+	if err != nil {
+		return Features{}, err
+	}
+	f := FeaturesFor(v)
+	c.features = &f
+	return f, nil
+}
+
+// SetFeatures fixes the features instead of detecting them, for a server
+// whose version() does not tell its capabilities.
+func (c *Client) SetFeatures(f Features) {
+	c.mu.Lock()
+	c.features = &f
+	c.mu.Unlock()
+}
+
+// Close closes the connection pool, unless it came from [NewFromConn].
+func (c *Client) Close() error {
+	if !c.owned {
+		return nil
+	}
+	return c.conn.Close()
+}
+
+// CreateDatabase creates a database if it does not exist.
+func (c *Client) CreateDatabase(ctx context.Context, name string) error {
+	if err := c.conn.Exec(ctx, CreateDatabaseSQL(name)); err != nil {
+		return fmt.Errorf("clickhouse: create database %s: %w", QuoteIdent(name), err)
+	}
+	return nil
+}
+
+func (c *Client) layout(ctx context.Context, schema *cdc.TableSchema, opts TableOptions) (*tableLayout, error) {
+	f, err := c.Features(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return newLayout(schema, opts.Database, f, opts.MappingOptions)
+}
+
+// CreateTable creates the database and the table for schema if they do not
+// exist (see [CreateTableSQL]).
+func (c *Client) CreateTable(ctx context.Context, schema *cdc.TableSchema, opts TableOptions) error {
+	l, err := c.layout(ctx, schema, opts)
+	if err != nil {
+		return err
+	}
+	return c.createTable(ctx, l)
+}
+
+func (c *Client) createTable(ctx context.Context, l *tableLayout) error {
+	if err := c.CreateDatabase(ctx, l.database); err != nil {
+		return err
+	}
+	if err := c.conn.Exec(ctx, l.createSQL()); err != nil {
+		return fmt.Errorf("clickhouse: create table %s: %w", l.qualified(), err)
+	}
+	return nil
+}
+
+// SyncTable makes the ClickHouse table match schema: it creates the table
+// if it is missing and adds the columns the source gained (ALTER TABLE ADD
+// COLUMN). Columns the source dropped stay, and types of existing columns
+// are not changed.
+func (c *Client) SyncTable(ctx context.Context, schema *cdc.TableSchema, opts TableOptions) error {
+	l, err := c.layout(ctx, schema, opts)
+	if err != nil {
+		return err
+	}
+	return c.syncTable(ctx, l)
+}
+
+func (c *Client) syncTable(ctx context.Context, l *tableLayout) error {
+	existing, err := c.columns(ctx, l.database, l.table)
+	if err != nil {
+		return err
+	}
+	if len(existing) == 0 {
+		return c.createTable(ctx, l)
+	}
+	if q := l.addColumnsSQL(existing); q != "" {
+		if err := c.conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("clickhouse: add columns to %s: %w", l.qualified(), err)
+		}
+	}
+	return nil
+}
+
+// columns returns the names of a table's columns; none when it does not exist.
+func (c *Client) columns(ctx context.Context, database, table string) (map[string]bool, error) {
+	rows, err := c.conn.Query(ctx, "SELECT name FROM system.columns WHERE database = ? AND table = ?", database, table)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: list columns of %s.%s: %w", QuoteIdent(database), QuoteIdent(table), err)
+	}
+	defer rows.Close()
+	names := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names[n] = true
+	}
+	return names, rows.Err()
+}
+
+// ReadTable returns the visible state of the ClickHouse table of schema: the
+// latest version of every row (SELECT ... FINAL), deleted rows left out,
+// ordered by primary key, each value converted back to the canonical Go type
+// of its column, so that it compares equal with the rows the source reads
+// from MySQL.
+func (c *Client) ReadTable(ctx context.Context, schema *cdc.TableSchema, opts TableOptions) ([]cdc.Row, error) {
+	l, err := c.layout(ctx, schema, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.readTable(ctx, l)
+}
+
+func (c *Client) readTable(ctx context.Context, l *tableLayout) ([]cdc.Row, error) {
+	rows, err := c.conn.Query(ctx, l.selectSQL())
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: read %s: %w", l.qualified(), err)
+	}
+	defer rows.Close()
+	dest := make([]any, len(l.codecs))
+	var out []cdc.Row
+	for rows.Next() {
+		for i, cd := range l.codecs {
+			dest[i] = cd.newDest()
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("clickhouse: read %s: %w", l.qualified(), err)
+		}
+		row := make(cdc.Row, len(l.codecs))
+		for i, cd := range l.codecs {
+			v, err := cd.decode(dest[i])
+			if err != nil {
+				return nil, &ValueError{Table: l.schema.Table, Column: cd.name, Value: fmt.Sprintf("%v", dest[i]), Reason: "cannot convert back: " + err.Error()}
+			}
+			row[i] = v
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("clickhouse: read %s: %w", l.qualified(), err)
+	}
+	return out, nil
+}
+
+var errNilSchema = errors.New("clickhouse: event without a schema")

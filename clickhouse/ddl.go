@@ -1,0 +1,191 @@
+package clickhouse
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// QuoteIdent quotes a database, table or column name for ClickHouse SQL:
+// backquotes, with backslashes and backquotes inside escaped by a backslash,
+// which every ClickHouse version reads back as the original name.
+func QuoteIdent(name string) string {
+	var b strings.Builder
+	b.Grow(len(name) + 2)
+	b.WriteByte('`')
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '`', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteByte(name[i])
+	}
+	b.WriteByte('`')
+	return b.String()
+}
+
+// CreateDatabaseSQL returns CREATE DATABASE IF NOT EXISTS for name.
+func CreateDatabaseSQL(name string) string {
+	return "CREATE DATABASE IF NOT EXISTS " + QuoteIdent(name)
+}
+
+// tableLayout is a table's mapping: one codec per source column, the
+// target's quoted name and its primary key.
+type tableLayout struct {
+	schema   *cdc.TableSchema
+	database string
+	table    string
+	codecs   []*codec
+	pk       []int
+	features Features
+}
+
+func (l *tableLayout) qualified() string { return QuoteIdent(l.database) + "." + QuoteIdent(l.table) }
+
+// newLayout maps schema for a server with features f. database is the target
+// database; "" means the source table's own.
+func newLayout(schema *cdc.TableSchema, database string, f Features, opts MappingOptions) (*tableLayout, error) {
+	if database == "" {
+		database = schema.Table.Database
+	}
+	l := &tableLayout{schema: schema, database: database, table: schema.Table.Table, features: f}
+	var errs []error
+	for _, col := range schema.Columns {
+		c, err := newCodec(schema.Table, col, f, opts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		l.codecs = append(l.codecs, c)
+	}
+	if len(errs) == 1 {
+		return nil, errs[0]
+	}
+	if len(errs) > 1 {
+		return nil, joinErrors(errs)
+	}
+	if len(schema.PrimaryKey) == 0 {
+		return nil, &MappingError{Table: schema.Table, Reason: "no primary key: ReplacingMergeTree needs one to keep the latest version of each row; add a primary key to the MySQL table", Err: ErrNoPrimaryKey}
+	}
+	for _, k := range schema.PrimaryKey {
+		i := schema.ColumnIndex(k)
+		if i < 0 {
+			return nil, &MappingError{Table: schema.Table, Column: k, Reason: "primary key column is not among the table's columns", Err: ErrNoPrimaryKey}
+		}
+		l.pk = append(l.pk, i)
+	}
+	return l, nil
+}
+
+// joinErrors joins several mapping errors into one that still matches each
+// sentinel with errors.Is.
+type multiError []error
+
+func joinErrors(errs []error) error { return multiError(errs) }
+
+func (m multiError) Error() string {
+	parts := make([]string, len(m))
+	for i, e := range m {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (m multiError) Unwrap() []error { return m }
+
+// columnDefs returns the column definitions of the CREATE TABLE statement.
+func (l *tableLayout) createSQL() string {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE IF NOT EXISTS ")
+	b.WriteString(l.qualified())
+	b.WriteString("\n(\n")
+	for _, c := range l.codecs {
+		fmt.Fprintf(&b, "    %s %s,\n", QuoteIdent(c.name), c.chType)
+	}
+	fmt.Fprintf(&b, "    %s UInt64,\n    %s UInt8\n)\n", QuoteIdent(VersionColumn), QuoteIdent(DeletedColumn))
+	if l.features.IsDeleted {
+		fmt.Fprintf(&b, "ENGINE = ReplacingMergeTree(%s, %s)\n", QuoteIdent(VersionColumn), QuoteIdent(DeletedColumn))
+	} else {
+		fmt.Fprintf(&b, "ENGINE = ReplacingMergeTree(%s)\n", QuoteIdent(VersionColumn))
+	}
+	b.WriteString("ORDER BY (")
+	for i, k := range l.pk {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(QuoteIdent(l.codecs[k].name))
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// CreateTableSQL returns the CREATE TABLE IF NOT EXISTS statement for the
+// ClickHouse counterpart of a MySQL table on a server with features f:
+// the source columns mapped as the package documentation lists, then
+// _version UInt64 and _is_deleted UInt8, a ReplacingMergeTree engine
+// versioned by _version (and told about _is_deleted when the server knows
+// the parameter), ordered by the primary key. database is the target
+// database; "" means the source table's own. Every identifier is quoted.
+func CreateTableSQL(schema *cdc.TableSchema, database string, f Features, opts MappingOptions) (string, error) {
+	l, err := newLayout(schema, database, f, opts)
+	if err != nil {
+		return "", err
+	}
+	return l.createSQL(), nil
+}
+
+// addColumnsSQL returns ALTER TABLE ... ADD COLUMN for the codecs whose names
+// are not in existing, each placed after its predecessor in the source.
+func (l *tableLayout) addColumnsSQL(existing map[string]bool) string {
+	var adds []string
+	for i, c := range l.codecs {
+		if existing[c.name] {
+			continue
+		}
+		clause := "ADD COLUMN " + QuoteIdent(c.name) + " " + c.chType
+		if i > 0 {
+			clause += " AFTER " + QuoteIdent(l.codecs[i-1].name)
+		}
+		adds = append(adds, clause)
+	}
+	if len(adds) == 0 {
+		return ""
+	}
+	return "ALTER TABLE " + l.qualified() + " " + strings.Join(adds, ", ")
+}
+
+// insertSQL returns the INSERT statement of a batch, with its column list.
+func (l *tableLayout) insertSQL() string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(l.qualified())
+	b.WriteString(" (")
+	for _, c := range l.codecs {
+		b.WriteString(QuoteIdent(c.name))
+		b.WriteString(", ")
+	}
+	b.WriteString(QuoteIdent(VersionColumn))
+	b.WriteString(", ")
+	b.WriteString(QuoteIdent(DeletedColumn))
+	b.WriteString(")")
+	return b.String()
+}
+
+// selectSQL returns the query of the visible state: the latest version of
+// every row (FINAL), delete markers dropped, in primary key order. The
+// filter sits outside the FINAL subquery so that no server moves it into
+// PREWHERE, before versions are collapsed.
+func (l *tableLayout) selectSQL() string {
+	cols := make([]string, len(l.codecs))
+	for i, c := range l.codecs {
+		cols[i] = QuoteIdent(c.name)
+	}
+	list := strings.Join(cols, ", ")
+	order := make([]string, len(l.pk))
+	for i, k := range l.pk {
+		order[i] = QuoteIdent(l.codecs[k].name)
+	}
+	return fmt.Sprintf("SELECT %s FROM (SELECT %s, %s FROM %s FINAL) WHERE %s = 0 ORDER BY %s",
+		list, list, QuoteIdent(DeletedColumn), l.qualified(), QuoteIdent(DeletedColumn), strings.Join(order, ", "))
+}

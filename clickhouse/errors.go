@@ -1,0 +1,107 @@
+package clickhouse
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// Sentinel errors, matched with errors.Is.
+var (
+	// ErrUnsupportedType is returned when a column's MySQL type has no
+	// ClickHouse mapping; the error is a *[MappingError].
+	ErrUnsupportedType = errors.New("clickhouse: column type cannot be mapped")
+	// ErrNoPrimaryKey is returned for a table without a primary key: the
+	// ReplacingMergeTree table the sink writes needs one to collapse versions.
+	ErrNoPrimaryKey = errors.New("clickhouse: table has no primary key")
+	// ErrReservedColumn is returned when a source column is named like one of
+	// the columns the sink adds (_version, _is_deleted).
+	ErrReservedColumn = errors.New("clickhouse: column name is reserved")
+	// ErrUnrepresentable is returned when a value cannot be stored exactly in
+	// its ClickHouse column, such as a date outside the range of Date; the
+	// error is a *[ValueError].
+	ErrUnrepresentable = errors.New("clickhouse: value cannot be stored exactly")
+	// ErrVersionOverflow is returned by [RowVersion] when a binlog position
+	// does not fit the bits of the version.
+	ErrVersionOverflow = errors.New("clickhouse: binlog position does not fit a row version")
+	// ErrClosed is returned by a [Sink] or [Client] after Close.
+	ErrClosed = errors.New("clickhouse: closed")
+)
+
+// MappingError says which column of which table could not be mapped to a
+// ClickHouse type, and why.
+type MappingError struct {
+	Table  cdc.TableID
+	Column string
+	// Type is the column's MySQL type as the source reported it.
+	Type string
+	// Reason explains the failure.
+	Reason string
+	// Err is the sentinel: ErrUnsupportedType, ErrReservedColumn or
+	// ErrNoPrimaryKey.
+	Err error
+}
+
+func (e *MappingError) Error() string {
+	if e.Column == "" {
+		return fmt.Sprintf("clickhouse: table %s: %s", e.Table, e.Reason)
+	}
+	return fmt.Sprintf("clickhouse: table %s column %q type %s: %s", e.Table, e.Column, e.Type, e.Reason)
+}
+
+// Unwrap returns the sentinel.
+func (e *MappingError) Unwrap() error { return e.Err }
+
+// ValueError says which value of which column could not be converted.
+type ValueError struct {
+	Table  cdc.TableID
+	Column string
+	// Value is the offending value, formatted with %v (values are table data,
+	// never credentials).
+	Value string
+	// Reason explains the failure and, where there is one, the fix.
+	Reason string
+	// Err is ErrUnrepresentable, or nil for a value of the wrong Go type.
+	Err error
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("clickhouse: table %s column %q value %s: %s", e.Table, e.Column, e.Value, e.Reason)
+}
+
+// Unwrap returns the sentinel, if any.
+func (e *ValueError) Unwrap() error { return e.Err }
+
+// InsertError reports a batch insert that did not succeed: none of its rows
+// are acknowledged, and the sink keeps them to try again on the next flush.
+// A refusal by the server wraps ClickHouse's *proto.Exception (its Code and
+// Message), found with errors.As.
+type InsertError struct {
+	Table cdc.TableID
+	// Rows is the number of rows in the batch.
+	Rows int
+	// Attempts is how many times the insert was tried.
+	Attempts int
+	// Err is the last attempt's error.
+	Err error
+}
+
+func (e *InsertError) Error() string {
+	return fmt.Sprintf("clickhouse: insert %d rows into %s failed after %d attempt(s), rows kept for the next flush: %v",
+		e.Rows, e.Table, e.Attempts, e.Err)
+}
+
+// Unwrap returns the last attempt's error.
+func (e *InsertError) Unwrap() error { return e.Err }
+
+// ConfigError lists every invalid field of a configuration.
+type ConfigError struct {
+	// Problems has one entry per bad field: the field, its value and the fix.
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	return "clickhouse: invalid configuration: " + strings.Join(e.Problems, "; ")
+}

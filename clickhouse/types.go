@@ -1,0 +1,512 @@
+package clickhouse
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/rtdw/rtdw/cdc"
+	"github.com/shopspring/decimal"
+)
+
+// Columns the sink adds to every table.
+const (
+	// VersionColumn holds the row version derived from the binlog position
+	// ([RowVersion]); ReplacingMergeTree keeps the row with the highest one.
+	VersionColumn = "_version"
+	// DeletedColumn is 1 on the row that records a DELETE.
+	DeletedColumn = "_is_deleted"
+)
+
+// MappingOptions choose between mappings where the exact one is not the
+// natural one.
+type MappingOptions struct {
+	// DatesAsText stores DATE, DATETIME and TIMESTAMP columns as String in a
+	// fixed format ("2006-01-02", "2006-01-02 15:04:05[.ffffff]") instead of
+	// Date, DateTime and DateTime64. Set it for tables holding zero dates
+	// ('0000-00-00') or dates outside ClickHouse's ranges; with the native
+	// types such values are refused with ErrUnrepresentable rather than
+	// stored wrongly.
+	DatesAsText bool
+}
+
+// Ranges of the native temporal types, as documented by ClickHouse. The
+// DateTime64 range is the one every version since 20.1 accepts.
+var (
+	dateMin       = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	dateMax       = time.Date(2149, 6, 6, 0, 0, 0, 0, time.UTC)
+	dateTimeMin   = time.Unix(0, 0).UTC()
+	dateTimeMax   = time.Unix(math.MaxUint32, 0).UTC()
+	dateTime64Min = time.Date(1925, 1, 1, 0, 0, 0, 0, time.UTC)
+	dateTime64Max = time.Date(2283, 11, 11, 0, 0, 0, 0, time.UTC)
+)
+
+// codec converts one column between canonical cdc values and the values
+// clickhouse-go reads and writes for its ClickHouse type.
+type codec struct {
+	name     string
+	col      cdc.Column
+	chType   string
+	nullable bool
+	// encode converts a non-nil canonical value.
+	encode func(v any) (any, error)
+	// zero is the value written for a NULL in a non-nullable column of a
+	// delete marker (a before image without the column).
+	zero any
+	// newDest returns a pointer to scan a value of the column into.
+	newDest func() any
+	// decode converts a scanned value back to its canonical type; it returns
+	// nil for NULL.
+	decode func(dest any) (any, error)
+	// size estimates the bytes a value takes in a batch.
+	size func(v any) int
+}
+
+// ColumnType returns the ClickHouse type of a column of table for a server
+// with features f, such as "Nullable(Decimal(65, 30))", or a *[MappingError]
+// naming the table, the column and its type when it has none.
+func ColumnType(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions) (string, error) {
+	c, err := newCodec(table, col, f, opts)
+	if err != nil {
+		return "", err
+	}
+	return c.chType, nil
+}
+
+func unsupported(table cdc.TableID, col cdc.Column, reason string) error {
+	return &MappingError{Table: table, Column: col.Name, Type: typeText(col.Type), Reason: reason, Err: ErrUnsupportedType}
+}
+
+func typeText(t cdc.ColumnType) string {
+	if t.Raw != "" {
+		return t.Raw
+	}
+	s := t.Kind.String()
+	if t.Unsigned {
+		s += " UNSIGNED"
+	}
+	return s
+}
+
+// newCodec builds the codec of one column.
+func newCodec(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions) (*codec, error) {
+	if col.Name == VersionColumn || col.Name == DeletedColumn {
+		return nil, &MappingError{Table: table, Column: col.Name, Type: typeText(col.Type),
+			Reason: "the sink adds a column of this name; rename the source column", Err: ErrReservedColumn}
+	}
+	c := &codec{name: col.Name, col: col, nullable: col.Nullable}
+	bad := func(v any, reason string, sentinel error) error {
+		return &ValueError{Table: table, Column: col.Name, Value: fmt.Sprintf("%v", v), Reason: reason, Err: sentinel}
+	}
+	wrongType := func(v any, want string) error {
+		return bad(v, fmt.Sprintf("got Go type %T, want the canonical %s for %s", v, want, col.Type.Kind), nil)
+	}
+	t := col.Type
+	base := ""
+	switch {
+	case t.Kind.IsInteger():
+		bits := map[cdc.Kind]int{cdc.KindTinyInt: 8, cdc.KindSmallInt: 16, cdc.KindMediumInt: 32, cdc.KindInt: 32, cdc.KindBigInt: 64}[t.Kind]
+		if t.Unsigned {
+			base = fmt.Sprintf("UInt%d", bits)
+			setUnsigned(c, bits, bad, wrongType)
+		} else {
+			base = fmt.Sprintf("Int%d", bits)
+			setSigned(c, bits, bad, wrongType)
+		}
+	case t.Kind == cdc.KindYear:
+		base = "UInt16"
+		c.encode = func(v any) (any, error) {
+			n, ok := v.(int64)
+			if !ok {
+				return nil, wrongType(v, "int64")
+			}
+			if n < 0 || n > math.MaxUint16 {
+				return nil, bad(v, "outside UInt16", ErrUnrepresentable)
+			}
+			return uint16(n), nil
+		}
+		c.zero = uint16(0)
+		setScan(c, func(x uint16) any { return int64(x) })
+	case t.Kind == cdc.KindBit:
+		if t.Length == 1 && f.Bool {
+			base = "Bool"
+			c.encode = func(v any) (any, error) {
+				n, ok := v.(uint64)
+				if !ok {
+					return nil, wrongType(v, "uint64")
+				}
+				if n > 1 {
+					return nil, bad(v, "BIT(1) holds 0 or 1", ErrUnrepresentable)
+				}
+				return n == 1, nil
+			}
+			c.zero = false
+			setScan(c, func(x bool) any {
+				if x {
+					return uint64(1)
+				}
+				return uint64(0)
+			})
+		} else {
+			base = "UInt64"
+			c.encode = func(v any) (any, error) {
+				n, ok := v.(uint64)
+				if !ok {
+					return nil, wrongType(v, "uint64")
+				}
+				return n, nil
+			}
+			c.zero = uint64(0)
+			setScan(c, func(x uint64) any { return x })
+		}
+	case t.Kind == cdc.KindFloat:
+		base = "Float32"
+		c.encode = func(v any) (any, error) {
+			x, ok := v.(float32)
+			if !ok {
+				return nil, wrongType(v, "float32")
+			}
+			return x, nil
+		}
+		c.zero = float32(0)
+		setScan(c, func(x float32) any { return x })
+	case t.Kind == cdc.KindDouble:
+		base = "Float64"
+		c.encode = func(v any) (any, error) {
+			x, ok := v.(float64)
+			if !ok {
+				return nil, wrongType(v, "float64")
+			}
+			return x, nil
+		}
+		c.zero = float64(0)
+		setScan(c, func(x float64) any { return x })
+	case t.Kind == cdc.KindDecimal:
+		p, s := t.Precision, t.Scale
+		if p <= 0 || p > 65 || s < 0 || s > p {
+			return nil, unsupported(table, col, fmt.Sprintf("DECIMAL(%d,%d) is not a valid MySQL decimal", p, s))
+		}
+		exact := func(v any) (decimal.Decimal, error) {
+			d, ok := v.(decimal.Decimal)
+			if !ok {
+				return d, wrongType(v, "decimal.Decimal")
+			}
+			if !d.Round(int32(s)).Equal(d) {
+				return d, bad(v, fmt.Sprintf("has more than %d digits after the point", s), ErrUnrepresentable)
+			}
+			if len(d.Truncate(0).Abs().Coefficient().String()) > p-s && !d.Truncate(0).IsZero() {
+				return d, bad(v, fmt.Sprintf("has more than %d digits before the point", p-s), ErrUnrepresentable)
+			}
+			return d, nil
+		}
+		if p <= 38 || f.Decimal256 {
+			base = fmt.Sprintf("Decimal(%d, %d)", p, s)
+			c.encode = func(v any) (any, error) { return exact(v) }
+			c.zero = decimal.Zero
+			setScan(c, func(x decimal.Decimal) any { return x })
+		} else {
+			base = "String"
+			c.encode = func(v any) (any, error) {
+				d, err := exact(v)
+				if err != nil {
+					return nil, err
+				}
+				return d.StringFixed(int32(s)), nil
+			}
+			c.zero = "0"
+			c.newDest, c.decode = scanFunc(c.nullable, func(x string) (any, error) { return decimal.NewFromString(x) })
+		}
+	case t.Kind == cdc.KindDate:
+		if opts.DatesAsText {
+			base = "String"
+			setTextTime(c, "2006-01-02", bad, wrongType)
+		} else {
+			base = "Date"
+			setNativeTime(c, dateMin, dateMax, 0, true, bad, wrongType)
+		}
+	case t.Kind == cdc.KindDateTime || t.Kind == cdc.KindTimestamp:
+		fsp := t.FSP
+		if fsp < 0 || fsp > 6 {
+			return nil, unsupported(table, col, fmt.Sprintf("fractional seconds precision %d is outside 0-6", fsp))
+		}
+		layout := "2006-01-02 15:04:05"
+		if fsp > 0 {
+			layout += "." + strings.Repeat("0", fsp)
+		}
+		switch {
+		case opts.DatesAsText || (fsp > 0 && !f.DateTime64):
+			base = "String"
+			setTextTime(c, layout, bad, wrongType)
+		case fsp == 0:
+			base = "DateTime('UTC')"
+			setNativeTime(c, dateTimeMin, dateTimeMax, 0, false, bad, wrongType)
+		default:
+			base = fmt.Sprintf("DateTime64(%d, 'UTC')", fsp)
+			setNativeTime(c, dateTime64Min, dateTime64Max, fsp, false, bad, wrongType)
+		}
+	case t.Kind == cdc.KindTime:
+		base = "Int64"
+		c.encode = func(v any) (any, error) {
+			d, ok := v.(time.Duration)
+			if !ok {
+				return nil, wrongType(v, "time.Duration")
+			}
+			if d%time.Microsecond != 0 {
+				return nil, bad(v, "has a fraction below a microsecond", ErrUnrepresentable)
+			}
+			return int64(d / time.Microsecond), nil
+		}
+		c.zero = int64(0)
+		setScan(c, func(x int64) any { return time.Duration(x) * time.Microsecond })
+	case t.Kind.IsText() || t.Kind == cdc.KindSet || t.Kind == cdc.KindEnum:
+		base = "String"
+		if t.Kind == cdc.KindEnum && f.LowCardinality {
+			base = "LowCardinality(String)"
+		}
+		c.encode = func(v any) (any, error) {
+			s, ok := v.(string)
+			if !ok {
+				return nil, wrongType(v, "string")
+			}
+			return s, nil
+		}
+		c.zero = ""
+		setScan(c, func(x string) any { return x })
+	case t.Kind == cdc.KindJSON:
+		base = "String"
+		c.encode = func(v any) (any, error) {
+			s, ok := v.(cdc.JSON)
+			if !ok {
+				return nil, wrongType(v, "cdc.JSON")
+			}
+			return string(s), nil
+		}
+		c.zero = ""
+		setScan(c, func(x string) any { return cdc.JSON(x) })
+	case t.Kind.IsBinary() || t.Kind == cdc.KindGeometry:
+		base = "String"
+		c.encode = func(v any) (any, error) {
+			b, ok := v.([]byte)
+			if !ok {
+				return nil, wrongType(v, "[]byte")
+			}
+			return b, nil
+		}
+		c.zero = ""
+		setScan(c, func(x string) any { return []byte(x) })
+	case t.Kind == cdc.KindVector:
+		if col.Nullable {
+			return nil, unsupported(table, col, "a nullable VECTOR has no exact ClickHouse type (Array cannot be Nullable); declare it NOT NULL")
+		}
+		base = "Array(Float32)"
+		c.encode = func(v any) (any, error) {
+			x, ok := v.([]float32)
+			if !ok {
+				return nil, wrongType(v, "[]float32")
+			}
+			return x, nil
+		}
+		c.zero = []float32{}
+		setScan(c, func(x []float32) any { return x })
+	default:
+		return nil, unsupported(table, col, "no ClickHouse mapping for this MySQL type")
+	}
+	c.chType = base
+	if col.Nullable {
+		if inner, ok := strings.CutPrefix(base, "LowCardinality("); ok {
+			c.chType = "LowCardinality(Nullable(" + inner + ")"
+		} else {
+			c.chType = "Nullable(" + base + ")"
+		}
+	}
+	if c.size == nil {
+		c.size = valueSize
+	}
+	return c, nil
+}
+
+// valueSize estimates the bytes of an encoded value.
+func valueSize(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x) + 2
+	case []byte:
+		return len(x) + 2
+	case []float32:
+		return 4*len(x) + 2
+	case decimal.Decimal:
+		return 16
+	case nil:
+		return 1
+	}
+	return 8
+}
+
+type badFunc func(v any, reason string, sentinel error) error
+type wrongTypeFunc func(v any, want string) error
+
+func setSigned(c *codec, bits int, bad badFunc, wrongType wrongTypeFunc) {
+	lo, hi := int64(-1)<<(bits-1), int64(1)<<(bits-1)-1
+	if bits == 64 {
+		lo, hi = math.MinInt64, math.MaxInt64
+	}
+	c.encode = func(v any) (any, error) {
+		n, ok := v.(int64)
+		if !ok {
+			return nil, wrongType(v, "int64")
+		}
+		if n < lo || n > hi {
+			return nil, bad(v, fmt.Sprintf("outside Int%d", bits), ErrUnrepresentable)
+		}
+		switch bits {
+		case 8:
+			return int8(n), nil
+		case 16:
+			return int16(n), nil
+		case 32:
+			return int32(n), nil
+		}
+		return n, nil
+	}
+	switch bits {
+	case 8:
+		c.zero = int8(0)
+		setScan(c, func(x int8) any { return int64(x) })
+	case 16:
+		c.zero = int16(0)
+		setScan(c, func(x int16) any { return int64(x) })
+	case 32:
+		c.zero = int32(0)
+		setScan(c, func(x int32) any { return int64(x) })
+	default:
+		c.zero = int64(0)
+		setScan(c, func(x int64) any { return x })
+	}
+}
+
+func setUnsigned(c *codec, bits int, bad badFunc, wrongType wrongTypeFunc) {
+	hi := uint64(math.MaxUint64)
+	if bits < 64 {
+		hi = uint64(1)<<bits - 1
+	}
+	c.encode = func(v any) (any, error) {
+		n, ok := v.(uint64)
+		if !ok {
+			return nil, wrongType(v, "uint64")
+		}
+		if n > hi {
+			return nil, bad(v, fmt.Sprintf("outside UInt%d", bits), ErrUnrepresentable)
+		}
+		switch bits {
+		case 8:
+			return uint8(n), nil
+		case 16:
+			return uint16(n), nil
+		case 32:
+			return uint32(n), nil
+		}
+		return n, nil
+	}
+	switch bits {
+	case 8:
+		c.zero = uint8(0)
+		setScan(c, func(x uint8) any { return uint64(x) })
+	case 16:
+		c.zero = uint16(0)
+		setScan(c, func(x uint16) any { return uint64(x) })
+	case 32:
+		c.zero = uint32(0)
+		setScan(c, func(x uint32) any { return uint64(x) })
+	default:
+		c.zero = uint64(0)
+		setScan(c, func(x uint64) any { return x })
+	}
+}
+
+// setNativeTime makes a Date, DateTime or DateTime64 codec that refuses
+// values outside [lo, hi), zero dates and digits the precision cannot hold.
+func setNativeTime(c *codec, lo, hi time.Time, fsp int, dateOnly bool, bad badFunc, wrongType wrongTypeFunc) {
+	unit := time.Duration(math.Pow10(9 - fsp))
+	c.encode = func(v any) (any, error) {
+		tm, ok := v.(time.Time)
+		if !ok {
+			if z, isZero := v.(cdc.ZeroTime); isZero {
+				return nil, bad(z, "a zero date has no value in ClickHouse's native date types; set MappingOptions.DatesAsText to store it as text", ErrUnrepresentable)
+			}
+			return nil, wrongType(v, "time.Time")
+		}
+		tm = tm.UTC()
+		if tm.Before(lo) || !tm.Before(hi) {
+			return nil, bad(v, fmt.Sprintf("outside the range of the ClickHouse type [%s, %s); set MappingOptions.DatesAsText to store it as text",
+				lo.Format(time.DateOnly), hi.Format(time.DateOnly)), ErrUnrepresentable)
+		}
+		if dateOnly && (tm.Hour() != 0 || tm.Minute() != 0 || tm.Second() != 0 || tm.Nanosecond() != 0) {
+			return nil, bad(v, "a DATE must be midnight UTC", ErrUnrepresentable)
+		}
+		if time.Duration(tm.Nanosecond())%unit != 0 {
+			return nil, bad(v, fmt.Sprintf("has more than %d fractional digits", fsp), ErrUnrepresentable)
+		}
+		return tm, nil
+	}
+	c.zero = lo
+	if dateOnly {
+		setScan(c, func(x time.Time) any {
+			y, m, d := x.Date()
+			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		})
+	} else {
+		setScan(c, func(x time.Time) any { return x.UTC() })
+	}
+}
+
+// setTextTime makes a String codec for a temporal column: time.Time values
+// in layout, zero dates as the server's text.
+func setTextTime(c *codec, layout string, bad badFunc, wrongType wrongTypeFunc) {
+	c.encode = func(v any) (any, error) {
+		switch x := v.(type) {
+		case time.Time:
+			return x.UTC().Format(layout), nil
+		case cdc.ZeroTime:
+			return string(x), nil
+		}
+		return nil, wrongType(v, "time.Time or cdc.ZeroTime")
+	}
+	c.zero = ""
+	c.newDest, c.decode = scanFunc(c.nullable, func(s string) (any, error) {
+		if tm, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return tm, nil
+		}
+		return cdc.ZeroTime(s), nil
+	})
+}
+
+// setScan sets the scan destination and decoder of c for ClickHouse values
+// of Go type T converted by conv.
+func setScan[T any](c *codec, conv func(T) any) {
+	c.newDest, c.decode = scanFunc(c.nullable, func(x T) (any, error) { return conv(x), nil })
+}
+
+func scanFunc[T any](nullable bool, conv func(T) (any, error)) (func() any, func(any) (any, error)) {
+	if nullable {
+		return func() any { return new(*T) }, func(dest any) (any, error) {
+			p := *(dest.(**T))
+			if p == nil {
+				return nil, nil
+			}
+			return conv(*p)
+		}
+	}
+	return func() any { return new(T) }, func(dest any) (any, error) { return conv(*(dest.(*T))) }
+}
+
+// encodeValue converts one canonical value for column c.
+func (c *codec) encodeValue(v any) (any, error) {
+	if v == nil {
+		if c.nullable {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("NULL in NOT NULL column")
+	}
+	return c.encode(v)
+}
