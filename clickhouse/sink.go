@@ -138,7 +138,7 @@ type Sink struct {
 	timerOnce    sync.Once
 	timerRunning bool
 	stop         chan struct{}
-	done      chan struct{}
+	done         chan struct{}
 }
 
 type tableBuffer struct {
