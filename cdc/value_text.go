@@ -311,4 +311,3 @@ func decodeVector(col *Column, raw []byte) (any, error) {
 	}
 	return out, nil
 }
-
