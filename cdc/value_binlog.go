@@ -26,7 +26,8 @@ import (
 //     and the snapshot and binlog values of a document differ.
 //
 // The row images must be full (binlog_row_image=FULL) and JSON columns must
-// not be logged as partial updates (binlog_row_value_options=” on MySQL).
+// not be logged as partial updates (on MySQL, binlog_row_value_options must
+// be empty, its default).
 func ConfigureBinlogSyncer(cfg *replication.BinlogSyncerConfig) {
 	cfg.UseDecimal = true
 	cfg.ParseTime = false
