@@ -185,7 +185,7 @@ func (c *Client) once(ctx context.Context, cl call, payload []byte) (err error, 
 		return &Error{Method: cl.method, Path: cl.path, Err: err}, true
 	}
 	defer resp.Body.Close()
-	e := &Error{Method: cl.method, Path: cl.path, StatusCode: resp.StatusCode}
+	e := &Error{Method: cl.method, Path: cl.path, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}
 	isJSON := jsonContentType(resp.Header.Get("Content-Type"))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))

@@ -36,12 +36,13 @@ var (
 // transport error, a context error, a JSON decoding error or [ErrNotJSON].
 // Request headers (and so credentials) are never part of it.
 type Error struct {
-	Method     string   // HTTP method, e.g. "POST"
-	Path       string   // URL path of the call, e.g. "/v2/sessions/…/statements"
-	StatusCode int      // HTTP status; 0 when the call got no answer
-	Errors     []string // Flink's "errors" list, as sent
-	Body       string   // start of a non-JSON body (at most 512 bytes)
-	Err        error    // underlying cause, if any
+	Method      string   // HTTP method, e.g. "POST"
+	Path        string   // URL path of the call, e.g. "/v2/sessions/…/statements"
+	Status      int      // HTTP status; 0 when the call got no answer
+	Errors      []string // Flink's "errors" list, as sent
+	ContentType string   // Content-Type of the answer, if any
+	Body        string   // start of a body that is not Flink's error JSON (at most 512 bytes)
+	Err         error    // underlying cause, if any
 }
 
 // Error summarises the call, the status and Flink's most telling message.
@@ -51,8 +52,8 @@ func (e *Error) Error() string {
 	b.WriteString(e.Method)
 	b.WriteByte(' ')
 	b.WriteString(e.Path)
-	if e.StatusCode != 0 {
-		fmt.Fprintf(&b, ": %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Status != 0 {
+		fmt.Fprintf(&b, ": %d %s", e.Status, http.StatusText(e.Status))
 	}
 	if msg := e.summary(); msg != "" {
 		b.WriteString(": ")

@@ -48,7 +48,7 @@ func (c *Client) OpenSession(ctx context.Context, opts SessionOptions) (*Session
 		return nil, err
 	}
 	if resp.SessionHandle == "" {
-		return nil, &Error{Method: "POST", Path: path, StatusCode: 200, Err: fmt.Errorf("answer has no sessionHandle")}
+		return nil, &Error{Method: "POST", Path: path, Status: 200, Err: fmt.Errorf("answer has no sessionHandle")}
 	}
 	return &Session{c: c, handle: resp.SessionHandle, version: v}, nil
 }
@@ -185,7 +185,7 @@ func (s *Session) Execute(ctx context.Context, statement string, opts ExecuteOpt
 		return nil, err
 	}
 	if resp.OperationHandle == "" {
-		return nil, &Error{Method: "POST", Path: path, StatusCode: 200, Err: fmt.Errorf("answer has no operationHandle")}
+		return nil, &Error{Method: "POST", Path: path, Status: 200, Err: fmt.Errorf("answer has no operationHandle")}
 	}
 	return &Operation{s: s, handle: resp.OperationHandle}, nil
 }

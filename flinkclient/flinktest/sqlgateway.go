@@ -1,0 +1,848 @@
+package flinktest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/rtdw/rtdw/flinkclient/sqlgateway"
+	"github.com/rtdw/rtdw/internal/flinkspec"
+)
+
+// SQLGatewayReporter receives spec violations as they happen. *testing.T
+// and *testing.B satisfy it.
+type SQLGatewayReporter interface {
+	Errorf(format string, args ...any)
+}
+
+// SQLGatewayFault is a misbehaviour injected on one route with
+// [SQLGateway.InjectFault].
+type SQLGatewayFault struct {
+	// Status answers with this HTTP status and Flink's error body (unless
+	// Body is set).
+	Status int
+	// Body answers with this raw body instead (e.g. a proxy's HTML page),
+	// with ContentType (default "text/html") and Status (default 502). Raw
+	// bodies are not spec-checked.
+	Body        string
+	ContentType string
+	// Delay waits before answering (or before the other fault), or until the
+	// client gives up.
+	Delay time.Duration
+	// Drop closes the connection without an answer.
+	Drop bool
+	// Times limits the fault to the next Times matching requests (0 = every
+	// request).
+	Times int
+}
+
+// SQLGatewayConfig configures [NewSQLGateway]. The zero value is a Flink 2.3
+// gateway that pages 1000 rows at a time and answers NOT_READY once before
+// each statement's first page.
+type SQLGatewayConfig struct {
+	// FlinkVersion is the Flink version to imitate: "1.18", "1.20", "2.0" or
+	// "2.3" (a patch version such as "1.20.1" is accepted). "" means "2.3".
+	// It decides which REST API versions (V1..V4) the fake serves and which
+	// spec every request and answer is checked against.
+	FlinkVersion string
+	// Reporter receives spec violations as they happen; pass the test's
+	// *testing.T (or use [NewTestSQLGateway]). Violations are also kept for
+	// [SQLGateway.Violations] and returned by [SQLGateway.Close].
+	Reporter SQLGatewayReporter
+	// PageSize is the number of rows per result page; 0 means 1000.
+	PageSize int
+	// NotReadyPolls is how many status or fetch calls an operation answers
+	// with RUNNING / NOT_READY before it finishes; 0 means 1, negative means
+	// operations finish at once.
+	NotReadyPolls int
+	// SessionIdleTimeout expires sessions idle for longer (no call touching
+	// them, heartbeats included); 0 means sessions never expire.
+	SessionIdleTimeout time.Duration
+	// Catalogs are the catalogs, databases and tables SHOW and USE see:
+	// catalog -> database -> table names. nil means one catalog
+	// "default_catalog" with one empty database "default_database". The
+	// first catalog in sorted order that is "default_catalog", or else the
+	// first, is current in a new session.
+	Catalogs map[string]map[string][]string
+}
+
+// SQLResult is what a statement registered with
+// [SQLGateway.RegisterResult] answers.
+type SQLResult struct {
+	// Columns of the result.
+	Columns []sqlgateway.Column
+	// Rows, with values of the Go types listed at [sqlgateway.Row] (int,
+	// int32 and float32 are accepted too). A zero Kind means INSERT.
+	Rows []sqlgateway.Row
+	// Kind is SUCCESS_WITH_CONTENT when "".
+	Kind sqlgateway.ResultKind
+	// Query marks the result as a query result (isQueryResult).
+	Query bool
+	// JobID is reported with the result when set (32 lower-case hex digits).
+	JobID string
+}
+
+// SQLGateway is an in-process fake Flink SQL Gateway for tests. It serves
+// every REST API version its Flink version has, checks each request against
+// that version's OpenAPI spec and each of its own answers too, and runs a
+// small, deterministic set of statements (see [NewSQLGateway]).
+type SQLGateway struct {
+	cfg      SQLGatewayConfig
+	flink    string
+	versions []int
+	specs    map[int]*flinkspec.Spec
+	srv      *httptest.Server
+
+	mu         sync.Mutex
+	sessions   map[string]*sgSession
+	results    map[string]SQLResult
+	failures   map[string]string
+	faults     map[string][]*SQLGatewayFault
+	violations []error
+	requests   map[string]int
+	jobCounter int
+}
+
+type sgSession struct {
+	name       string
+	props      map[string]string
+	catalog    string
+	database   string
+	tables     map[string][]string // "catalog.database" -> tables
+	ops        map[string]*sgOp
+	lastAccess time.Time
+}
+
+type sgOp struct {
+	status   sqlgateway.OperationStatus
+	polls    int // status/fetch calls left before the operation finishes
+	result   *SQLResult
+	failure  string // exception line when the operation fails
+	lastTok  int64  // highest token fetched, -1 before the first fetch
+	pageSize int
+}
+
+// NewSQLGateway starts a fake SQL Gateway on a loopback port. Close it when
+// done.
+//
+// Statements it runs (case-insensitive, a trailing ";" ignored):
+//   - statements registered with [SQLGateway.RegisterResult] or
+//     [SQLGateway.RegisterFailure] (matched after trimming and collapsing
+//     white space);
+//   - SET (list), SET 'key' = 'value', RESET, RESET 'key';
+//   - SELECT of literals: integers, decimals, 'strings', TRUE, FALSE, NULL,
+//     each optionally "AS name";
+//   - SHOW CATALOGS, SHOW DATABASES, SHOW TABLES, SHOW CURRENT CATALOG,
+//     SHOW CURRENT DATABASE; USE CATALOG c; USE db;
+//   - CREATE TABLE t … and DROP TABLE t (tracked for SHOW TABLES), other
+//     CREATE/DROP/ALTER/LOAD/UNLOAD/ADD JAR statements (answer OK).
+//
+// Anything else fails as Flink fails on a parse error.
+func NewSQLGateway(cfg SQLGatewayConfig) (*SQLGateway, error) {
+	if cfg.FlinkVersion == "" {
+		cfg.FlinkVersion = "2.3"
+	}
+	var problems []string
+	flink, ok := flinkspec.MajorMinor(cfg.FlinkVersion)
+	versions := flinkspec.SQLGatewayAPIVersions(flink)
+	if !ok || len(versions) == 0 {
+		problems = append(problems, fmt.Sprintf("FlinkVersion %q: use one of 1.18, 1.20, 2.0, 2.3", cfg.FlinkVersion))
+	}
+	if cfg.PageSize < 0 {
+		problems = append(problems, fmt.Sprintf("PageSize %d: use a positive number, or 0 for 1000", cfg.PageSize))
+	}
+	if cfg.SessionIdleTimeout < 0 {
+		problems = append(problems, fmt.Sprintf("SessionIdleTimeout %v: use a positive duration, or 0 for never", cfg.SessionIdleTimeout))
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("flinktest.NewSQLGateway: %s", strings.Join(problems, "; "))
+	}
+	if cfg.PageSize == 0 {
+		cfg.PageSize = 1000
+	}
+	switch {
+	case cfg.NotReadyPolls == 0:
+		cfg.NotReadyPolls = 1
+	case cfg.NotReadyPolls < 0:
+		cfg.NotReadyPolls = 0
+	}
+	if cfg.Catalogs == nil {
+		cfg.Catalogs = map[string]map[string][]string{"default_catalog": {"default_database": nil}}
+	}
+	g := &SQLGateway{
+		cfg: cfg, flink: flink, versions: versions, specs: map[int]*flinkspec.Spec{},
+		sessions: map[string]*sgSession{}, results: map[string]SQLResult{}, failures: map[string]string{},
+		faults: map[string][]*SQLGatewayFault{}, requests: map[string]int{},
+	}
+	for _, v := range versions {
+		s, err := flinkspec.SQLGateway(flink, v)
+		if err != nil {
+			return nil, fmt.Errorf("flinktest.NewSQLGateway: %w", err)
+		}
+		g.specs[v] = s
+	}
+	g.srv = httptest.NewServer(http.HandlerFunc(g.serveHTTP))
+	return g, nil
+}
+
+// URL is the fake's base URL, e.g. "http://127.0.0.1:41234".
+func (g *SQLGateway) URL() string { return g.srv.URL }
+
+// NewTestSQLGateway starts a fake SQL Gateway for a test: spec violations
+// fail the test through tb.Errorf, and tb.Cleanup closes the server. It
+// fails the test at once on a bad cfg.
+func NewTestSQLGateway(tb testing.TB, cfg SQLGatewayConfig) *SQLGateway {
+	tb.Helper()
+	cfg.Reporter = tb
+	g, err := NewSQLGateway(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = g.Close() })
+	return g
+}
+
+// Close stops the server and returns the spec violations seen, joined (nil
+// when there were none).
+func (g *SQLGateway) Close() error {
+	g.srv.CloseClientConnections()
+	g.srv.Close()
+	return errors.Join(g.Violations()...)
+}
+
+// FlinkVersion is the imitated Flink version ("1.18", …).
+func (g *SQLGateway) FlinkVersion() string { return g.flink }
+
+// APIVersions are the REST API versions served, ascending.
+func (g *SQLGateway) APIVersions() []int { return slices.Clone(g.versions) }
+
+// Violations returns every spec violation seen so far.
+func (g *SQLGateway) Violations() []error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.violations)
+}
+
+// Requests counts the requests received on route, "METHOD /path/template"
+// as in the spec without the version prefix (e.g.
+// "GET /sessions/{session_handle}"), faults included; "?" counts requests
+// that matched no route.
+func (g *SQLGateway) Requests(route string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.requests[route]
+}
+
+// SessionCount is the number of open sessions.
+func (g *SQLGateway) SessionCount() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.sessions)
+}
+
+// RegisterResult makes statement answer r in every session.
+func (g *SQLGateway) RegisterResult(statement string, r SQLResult) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.results[sgNormalize(statement)] = r
+}
+
+// RegisterFailure makes statement fail in Flink with the given message, as
+// a ValidationException unless the message names its own exception class
+// ("org.example.SomeException: …").
+func (g *SQLGateway) RegisterFailure(statement, message string) {
+	if !regexp.MustCompile(`^[\w.$]+(Exception|Error): `).MatchString(message) {
+		message = "org.apache.flink.table.api.ValidationException: " + message
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.failures[sgNormalize(statement)] = message
+}
+
+// InjectFault makes requests to route misbehave. route is
+// "METHOD /path/template" as in the spec, without the version prefix (e.g.
+// "POST /sessions/{session_handle}/statements"), or "*" for every route.
+// Faults on a route apply in the order injected, the specific route before
+// "*". A fault with Times 0 applies to every matching request.
+func (g *SQLGateway) InjectFault(route string, f SQLGatewayFault) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	f2 := f
+	g.faults[route] = append(g.faults[route], &f2)
+}
+
+// ClearFaults removes every injected fault.
+func (g *SQLGateway) ClearFaults() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.faults = map[string][]*SQLGatewayFault{}
+}
+
+func (g *SQLGateway) violation(err error) {
+	g.mu.Lock()
+	g.violations = append(g.violations, err)
+	g.mu.Unlock()
+	if g.cfg.Reporter != nil {
+		g.cfg.Reporter.Errorf("flinktest: fake SQL Gateway: spec violation: %v", err)
+	}
+}
+
+// takeFault counts the request on key and returns the fault to play, if any.
+func (g *SQLGateway) takeFault(key string) *SQLGatewayFault {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.requests[key]++
+	for _, k := range []string{key, "*"} {
+		for i, f := range g.faults[k] {
+			c := *f
+			if f.Times > 0 {
+				f.Times--
+				if f.Times == 0 {
+					g.faults[k] = slices.Delete(g.faults[k], i, i+1)
+				}
+			}
+			return &c
+		}
+	}
+	return nil
+}
+
+// playFault plays f; it returns false when the request is then served
+// normally (a pure delay).
+func (g *SQLGateway) playFault(w http.ResponseWriter, r *http.Request, spec *flinkspec.Spec, route *flinkspec.Route, f *SQLGatewayFault) bool {
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return true
+		}
+	}
+	switch {
+	case f.Drop:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler) // closes the connection without an answer
+	case f.Body != "":
+		ct := f.ContentType
+		if ct == "" {
+			ct = "text/html"
+		}
+		status := f.Status
+		if status == 0 {
+			status = http.StatusBadGateway
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(f.Body))
+		return true
+	case f.Status != 0:
+		a := sgServerError(fmt.Sprintf("%s: injected fault (%d)", sgGatewayException, f.Status))
+		a.status = f.Status
+		g.write(w, r, spec, route, a)
+		return true
+	}
+	return false
+}
+
+// answer is a response being built, checked before it is sent.
+type sgAnswer struct {
+	status int
+	body   []byte
+}
+
+func sgJSON(status int, v any) sgAnswer {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("flinktest: marshal answer: %v", err)) // our own types: a bug, not bad input
+	}
+	return sgAnswer{status: status, body: b}
+}
+
+func sgError(status int, msgs ...string) sgAnswer {
+	return sgJSON(status, map[string][]string{"errors": msgs})
+}
+
+// sgServerError imitates Flink's answer to an exception in a handler:
+// "Internal server error." and the Java stack trace.
+func sgServerError(exception string, causes ...string) sgAnswer {
+	var b strings.Builder
+	b.WriteString("<Exception on server side:\n")
+	b.WriteString(exception)
+	b.WriteString("\n\tat org.apache.flink.table.gateway.rest.handler.AbstractSqlGatewayRestHandler.respondToRequest(AbstractSqlGatewayRestHandler.java:84)")
+	for _, c := range causes {
+		b.WriteString("\nCaused by: ")
+		b.WriteString(c)
+		b.WriteString("\n\t... 42 more")
+	}
+	b.WriteString("\n\nEnd of exception on server side>")
+	return sgError(http.StatusInternalServerError, "Internal server error.", b.String())
+}
+
+const sgGatewayException = "org.apache.flink.table.gateway.api.utils.SqlGatewayException"
+
+func (g *SQLGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	version, known := g.versionOf(r.URL.Path)
+	spec := g.specs[version]
+	var route *flinkspec.Route
+	var err error
+	if known {
+		route, err = spec.ValidateRequest(r)
+		err = sgDropHandleQuirk(err)
+	}
+	key := "?"
+	if route != nil {
+		key = route.Method + " " + route.Path
+	}
+	if f := g.takeFault(key); f != nil && g.playFault(w, r, spec, route, f) {
+		return
+	}
+	switch {
+	case !known || errors.Is(err, flinkspec.ErrNoRoute):
+		// What Flink answers for a version or path it does not serve; a
+		// client asking for it is not breaking the spec of a version it
+		// could have negotiated, so this is no violation.
+		g.write(w, r, nil, nil, sgError(http.StatusNotFound, "Not found: "+r.URL.Path))
+		return
+	case errors.Is(err, flinkspec.ErrMethodNotAllowed):
+		g.violation(fmt.Errorf("%s %s: %w", r.Method, r.URL.RequestURI(), err))
+		g.write(w, r, nil, nil, sgError(http.StatusMethodNotAllowed, "Not allowed: "+r.Method+" "+r.URL.Path))
+		return
+	case err != nil:
+		g.violation(err)
+		g.write(w, r, spec, route, sgError(http.StatusBadRequest, "Bad request received.", err.Error()))
+		return
+	}
+	if err := sgCheckHandles(route); err != nil {
+		g.write(w, r, spec, route, sgError(http.StatusBadRequest, err.Error()))
+		return
+	}
+	g.write(w, r, spec, route, g.handle(r, sqlgateway.APIVersion(version), route))
+}
+
+// write checks the answer against the spec (when the route is known) and
+// sends it.
+func (g *SQLGateway) write(w http.ResponseWriter, r *http.Request, spec *flinkspec.Spec, route *flinkspec.Route, a sgAnswer) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=UTF-8")
+	if spec != nil && route != nil {
+		if err := spec.ValidateResponse(route, a.status, http.Header{"Content-Type": {"application/json"}}, a.body); err != nil {
+			g.violation(err)
+			a = sgError(http.StatusInternalServerError, "flinktest: the fake's own answer violates the spec: "+err.Error())
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(a.body)))
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
+}
+
+// versionOf reads the REST API version from the path prefix; paths without
+// one are served by the newest version, as Flink serves its default version
+// unprefixed.
+func (g *SQLGateway) versionOf(path string) (int, bool) {
+	rest, ok := strings.CutPrefix(path, "/v")
+	if !ok {
+		return g.versions[len(g.versions)-1], true
+	}
+	digits, _, _ := strings.Cut(rest, "/")
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		return g.versions[len(g.versions)-1], true
+	}
+	return n, slices.Contains(g.versions, n)
+}
+
+// sgDropHandleQuirk removes the errors kin-openapi reports for the
+// session_handle and operation_handle path parameters. Flink's generated
+// spec types them as the Java objects SessionHandle/OperationHandle
+// (type: object), while on the wire they are plain UUID strings, which
+// sgCheckHandles checks instead. Any other error is kept.
+func sgDropHandleQuirk(err error) error {
+	var ve *flinkspec.ValidationError
+	if err == nil {
+		return nil
+	}
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var kept openapi3.MultiError
+	var all []error
+	var me openapi3.MultiError
+	if errors.As(ve.Err, &me) {
+		all = me
+	} else {
+		all = []error{ve.Err}
+	}
+	for _, e := range all {
+		var re *openapi3filter.RequestError
+		if errors.As(e, &re) && re.Parameter != nil && re.Parameter.In == openapi3.ParameterInPath &&
+			(re.Parameter.Name == "session_handle" || re.Parameter.Name == "operation_handle") {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	ve.Err = kept
+	return ve
+}
+
+var sgUUIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// sgCheckHandles rejects handles that are not UUIDs, as Flink's path
+// parameter conversion does (400).
+func sgCheckHandles(route *flinkspec.Route) error {
+	for _, name := range []string{"session_handle", "operation_handle"} {
+		if v, ok := route.PathParams[name]; ok && !sgUUIDPattern.MatchString(v) {
+			return fmt.Errorf("Invalid UUID string: %s", v)
+		}
+	}
+	return nil
+}
+
+func sgUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// handle dispatches a validated request.
+func (g *SQLGateway) handle(r *http.Request, v sqlgateway.APIVersion, route *flinkspec.Route) sgAnswer {
+	var body []byte
+	if r.Body != nil {
+		var buf bytes.Buffer
+		_, _ = buf.ReadFrom(r.Body)
+		body = buf.Bytes()
+	}
+	sh := route.PathParams["session_handle"]
+	oh := route.PathParams["operation_handle"]
+	switch route.OperationID {
+	case "getApiVersion":
+		names := make([]string, len(g.versions))
+		for i, n := range g.versions {
+			names[i] = "V" + strconv.Itoa(n)
+		}
+		return sgJSON(http.StatusOK, map[string][]string{"versions": names})
+	case "getInfo":
+		return sgJSON(http.StatusOK, map[string]string{"productName": "Apache Flink", "version": g.productVersion()})
+	case "openSession":
+		return g.openSession(body)
+	case "getSessionConfig":
+		return g.withSession(sh, func(s *sgSession) sgAnswer {
+			return sgJSON(http.StatusOK, map[string]map[string]string{"properties": s.props})
+		})
+	case "closeSession":
+		return g.withSession(sh, func(s *sgSession) sgAnswer {
+			delete(g.sessions, sh)
+			return sgJSON(http.StatusOK, map[string]string{"status": "CLOSED"})
+		})
+	case "triggerSession":
+		return g.withSession(sh, func(*sgSession) sgAnswer { return sgAnswer{status: http.StatusOK, body: []byte("{}")} })
+	case "configureSession":
+		return g.configureSession(sh, body)
+	case "completeStatement":
+		return g.completeStatement(sh, body)
+	case "executeStatement":
+		return g.executeStatement(sh, body)
+	case "getOperationStatus", "cancelOperation", "closeOperation":
+		return g.operationCall(route.OperationID, sh, oh)
+	case "fetchResults":
+		tok, _ := strconv.ParseInt(route.PathParams["token"], 10, 64)
+		format := sqlgateway.RowFormatJSON
+		if v >= sqlgateway.V2 {
+			format = sqlgateway.RowFormat(strings.ToUpper(r.URL.Query().Get("rowFormat")))
+		}
+		return g.fetchResults(v, sh, oh, tok, format)
+	case "refreshMaterializedTable":
+		return g.withSession(sh, func(*sgSession) sgAnswer {
+			return sgServerError(sgGatewayException+": Failed to refresh the materialized table "+route.PathParams["identifier"]+".",
+				"org.apache.flink.table.api.ValidationException: Materialized table "+route.PathParams["identifier"]+" does not exist.")
+		})
+	case "deployScript":
+		return g.withSession(sh, func(*sgSession) sgAnswer {
+			return sgJSON(http.StatusOK, map[string]string{"clusterID": "rtdw-fake-" + sgUUID()[:8]})
+		})
+	}
+	return sgError(http.StatusNotFound, "Not found: "+r.URL.Path)
+}
+
+func (g *SQLGateway) productVersion() string {
+	switch g.flink {
+	case "2.3":
+		return "2.3-SNAPSHOT"
+	case "2.0":
+		return "2.0.0"
+	}
+	return g.flink + ".1"
+}
+
+// withSession runs fn with the session locked in, or answers as Flink does
+// for an unknown session.
+func (g *SQLGateway) withSession(handle string, fn func(*sgSession) sgAnswer) sgAnswer {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.sessions[handle]
+	if s != nil && g.cfg.SessionIdleTimeout > 0 && time.Since(s.lastAccess) > g.cfg.SessionIdleTimeout {
+		delete(g.sessions, handle)
+		s = nil
+	}
+	if s == nil {
+		return sgServerError(fmt.Sprintf("%s: Session '%s' does not exist.", sgGatewayException, handle))
+	}
+	s.lastAccess = time.Now()
+	return fn(s)
+}
+
+func (g *SQLGateway) openSession(body []byte) sgAnswer {
+	var req struct {
+		Properties  map[string]string `json:"properties"`
+		SessionName string            `json:"sessionName"`
+	}
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &req); err != nil {
+			return sgError(http.StatusBadRequest, "Request did not match expected format OpenSessionRequestBody.")
+		}
+	}
+	s := &sgSession{name: req.SessionName, props: g.defaultProperties(), tables: map[string][]string{}, ops: map[string]*sgOp{}, lastAccess: time.Now()}
+	for k, v := range req.Properties {
+		s.props[k] = v
+	}
+	s.catalog, s.database = g.defaultCatalog()
+	for c, dbs := range g.cfg.Catalogs {
+		for db, tables := range dbs {
+			s.tables[c+"."+db] = slices.Clone(tables)
+		}
+	}
+	h := sgUUID()
+	g.mu.Lock()
+	g.sessions[h] = s
+	g.mu.Unlock()
+	return sgJSON(http.StatusOK, map[string]string{"sessionHandle": h})
+}
+
+func (g *SQLGateway) defaultProperties() map[string]string {
+	return map[string]string{
+		"execution.runtime-mode":            "streaming",
+		"rest.address":                      "localhost",
+		"rest.port":                         "8081",
+		"table.dml-sync":                    "false",
+		"execution.target":                  "remote",
+		"sql-gateway.endpoint.rest.address": "localhost",
+	}
+}
+
+func (g *SQLGateway) defaultCatalog() (string, string) {
+	names := make([]string, 0, len(g.cfg.Catalogs))
+	for c := range g.cfg.Catalogs {
+		names = append(names, c)
+	}
+	slices.Sort(names)
+	cat := names[0]
+	if _, ok := g.cfg.Catalogs["default_catalog"]; ok {
+		cat = "default_catalog"
+	}
+	dbs := make([]string, 0)
+	for db := range g.cfg.Catalogs[cat] {
+		dbs = append(dbs, db)
+	}
+	slices.Sort(dbs)
+	db := ""
+	if len(dbs) > 0 {
+		db = dbs[0]
+		if _, ok := g.cfg.Catalogs[cat]["default_database"]; ok {
+			db = "default_database"
+		}
+	}
+	return cat, db
+}
+
+func (g *SQLGateway) configureSession(sh string, body []byte) sgAnswer {
+	var req struct {
+		Statement string `json:"statement"`
+	}
+	_ = json.Unmarshal(body, &req)
+	return g.withSession(sh, func(s *sgSession) sgAnswer {
+		if !sgConfigureRe.MatchString(strings.TrimSpace(req.Statement)) {
+			return sgServerError(sgGatewayException+": Failed to configure session.",
+				"org.apache.flink.table.gateway.service.utils.SqlExecutionException: Unsupported statement for configuring session:"+req.Statement)
+		}
+		res, failure := g.run(s, req.Statement)
+		if failure != "" {
+			return sgServerError(sgGatewayException+": Failed to configure session.", failure)
+		}
+		_ = res
+		return sgAnswer{status: http.StatusOK, body: []byte("{}")}
+	})
+}
+
+var sgConfigureRe = regexp.MustCompile(`(?is)^(CREATE|DROP|ALTER|USE|LOAD|UNLOAD|ADD\s+JAR|SET|RESET)\b`)
+
+var sgCompletions = []string{"SELECT", "SET", "SHOW", "SHOW CATALOGS", "SHOW DATABASES", "SHOW TABLES", "CREATE", "DROP", "USE", "RESET"}
+
+func (g *SQLGateway) completeStatement(sh string, body []byte) sgAnswer {
+	var req struct {
+		Position  int    `json:"position"`
+		Statement string `json:"statement"`
+	}
+	_ = json.Unmarshal(body, &req)
+	return g.withSession(sh, func(*sgSession) sgAnswer {
+		pos := min(max(req.Position, 0), len(req.Statement))
+		prefix := strings.ToUpper(strings.TrimLeft(req.Statement[:pos], " "))
+		candidates := []string{}
+		for _, w := range sgCompletions {
+			if prefix != "" && strings.HasPrefix(w, prefix) {
+				candidates = append(candidates, w)
+			}
+		}
+		return sgJSON(http.StatusOK, map[string][]string{"candidates": candidates})
+	})
+}
+
+func (g *SQLGateway) executeStatement(sh string, body []byte) sgAnswer {
+	var req struct {
+		Statement        string            `json:"statement"`
+		ExecutionConfig  map[string]string `json:"executionConfig"`
+		ExecutionTimeout int64             `json:"executionTimeout"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return sgError(http.StatusBadRequest, "Request did not match expected format ExecuteStatementRequestBody.")
+	}
+	return g.withSession(sh, func(s *sgSession) sgAnswer {
+		res, failure := g.run(s, req.Statement)
+		op := &sgOp{status: sqlgateway.StatusRunning, polls: g.cfg.NotReadyPolls, result: res, failure: failure, lastTok: -1, pageSize: g.cfg.PageSize}
+		if op.polls == 0 {
+			op.finish()
+		}
+		h := sgUUID()
+		s.ops[h] = op
+		return sgJSON(http.StatusOK, map[string]string{"operationHandle": h})
+	})
+}
+
+// poll counts one status or fetch call and finishes the operation when its
+// polls are used up.
+func (op *sgOp) poll() {
+	if op.status != sqlgateway.StatusRunning {
+		return
+	}
+	if op.polls > 0 {
+		op.polls--
+		return
+	}
+	op.finish()
+}
+
+func (op *sgOp) finish() {
+	if op.failure != "" {
+		op.status = sqlgateway.StatusError
+	} else {
+		op.status = sqlgateway.StatusFinished
+	}
+}
+
+func sgOperationString(oh string) string { return "OperationHandle{identifier=" + oh + "}" }
+
+func (g *SQLGateway) withOperation(sh, oh string, fn func(*sgSession, *sgOp) sgAnswer) sgAnswer {
+	return g.withSession(sh, func(s *sgSession) sgAnswer {
+		op := s.ops[oh]
+		if op == nil {
+			return sgServerError(fmt.Sprintf("%s: Can not find the submitted operation in the OperationManager with the %s.", sgGatewayException, sgOperationString(oh)))
+		}
+		return fn(s, op)
+	})
+}
+
+func (g *SQLGateway) operationCall(id, sh, oh string) sgAnswer {
+	return g.withOperation(sh, oh, func(s *sgSession, op *sgOp) sgAnswer {
+		switch id {
+		case "getOperationStatus":
+			op.poll()
+		case "cancelOperation":
+			if op.status.Terminal() {
+				return sgServerError(fmt.Sprintf("%s: Failed to convert the Operation Status from %s to CANCELED for %s.", sgGatewayException, op.status, sgOperationString(oh)))
+			}
+			op.status = sqlgateway.StatusCanceled
+		case "closeOperation":
+			delete(s.ops, oh)
+			op.status = sqlgateway.StatusClosed
+		}
+		return sgJSON(http.StatusOK, map[string]string{"status": string(op.status)})
+	})
+}
+
+func (g *SQLGateway) fetchResults(v sqlgateway.APIVersion, sh, oh string, tok int64, format sqlgateway.RowFormat) sgAnswer {
+	return g.withOperation(sh, oh, func(s *sgSession, op *sgOp) sgAnswer {
+		op.poll()
+		next := func(t int64) string {
+			u := fmt.Sprintf("/%s/sessions/%s/operations/%s/result/%d", v, sh, oh, t)
+			if v >= sqlgateway.V2 {
+				u += "?rowFormat=" + string(format)
+			}
+			return u
+		}
+		switch op.status {
+		case sqlgateway.StatusRunning:
+			return sgJSON(http.StatusOK, map[string]string{"resultType": "NOT_READY", "nextResultUri": next(tok)})
+		case sqlgateway.StatusError:
+			return sgServerError(sgGatewayException+": "+sgGatewayException+": Failed to fetchResults.",
+				sgGatewayException+": Failed to fetchResults.",
+				fmt.Sprintf("org.apache.flink.table.gateway.service.utils.SqlExecutionException: Failed to execute the operation %s.", oh),
+				op.failure)
+		case sqlgateway.StatusFinished:
+		default:
+			return sgServerError(fmt.Sprintf("%s: Can not fetch results from the %s in %s status.", sgGatewayException, sgOperationString(oh), op.status))
+		}
+		if tok < op.lastTok || tok > op.lastTok+1 {
+			return sgServerError(sgGatewayException+": "+sgGatewayException+": Failed to fetchResults.",
+				fmt.Sprintf("java.lang.IllegalArgumentException: Expecting token to be %d or %d, but found %d.", max(op.lastTok, 0), op.lastTok+1, tok))
+		}
+		op.lastTok = tok
+		res := op.result
+		pages := int64(max(1, (len(res.Rows)+op.pageSize-1)/op.pageSize))
+		kind := res.Kind
+		if kind == "" {
+			kind = sqlgateway.KindSuccessWithContent
+		}
+		page := map[string]any{"isQueryResult": res.Query, "resultKind": kind}
+		if res.JobID != "" {
+			page["jobID"] = res.JobID
+		}
+		var rows []sqlgateway.Row
+		if tok < pages {
+			lo := int(tok) * op.pageSize
+			rows = res.Rows[lo:min(lo+op.pageSize, len(res.Rows))]
+			page["resultType"] = "PAYLOAD"
+			page["nextResultUri"] = next(tok + 1)
+		} else {
+			page["resultType"] = "EOS"
+		}
+		data, err := sgEncodeRows(res.Columns, rows, format)
+		if err != nil {
+			return sgServerError(sgGatewayException+": Failed to fetchResults.", "java.lang.ClassCastException: "+err.Error())
+		}
+		page["results"] = map[string]any{"columns": res.Columns, "rowFormat": format, "data": data}
+		return sgJSON(http.StatusOK, page)
+	})
+}
