@@ -23,10 +23,15 @@
 //     spec names only the element type. Query parameters become comma-separated arrays
 //     (style form, explode false) of that type. Flink upper-cases enum query values before parsing
 //     them ("?mode=cancel" is the documented spelling of CANCEL), so such enums accept lower case too.
-//   - The jar upload declares a body of application/x-java-archive, but Flink's upload handler
-//     decodes multipart/form-data (what curl -F and the web UI send). For binary bodies,
+//   - The jar upload declares a body of application/x-java-archive (1.18 on) or a multipart
+//     "jarfile" array (1.15), but Flink's upload handler decodes multipart/form-data with one file
+//     part (what curl -F and the web UI send), whatever the part's name. For binary bodies,
 //     [Spec.ValidateRequest] accepts multipart/form-data with a boundary or the declared media
 //     type, and leaves the body unread so that a fake can stream it.
+//   - Request body schemas leave additionalProperties unstated, which JSON Schema reads as
+//     "allowed"; Flink decodes bodies strictly (Jackson's FAIL_ON_UNKNOWN_PROPERTIES) and answers
+//     400 to an unknown field. [Spec.ValidateRequest] rejects unknown top-level properties, which
+//     catches a field sent to a version that lacks it (claimMode to 1.18, formatType to 1.15).
 //   - Error answers are not described at all. Flink answers every 4xx/5xx with
 //     {"errors": ["..."]}; [Spec.ValidateResponse] checks 4xx/5xx bodies against that shape.
 //   - Statuses declared without content (for example 202 of cancelJob) are answered by Flink with

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,13 +62,26 @@ func (s *Spec) APIVersion() int { return s.apiVersion }
 func (s *Spec) Document() *openapi3.T { return s.doc }
 
 // HasOperation reports whether the spec defines an operation with this operationId
-// (for example "triggerCheckpoint", which exists from Flink 1.18 on).
+// (for example "triggerCheckpoint", which exists from Flink 1.18 on). Flink 1.15's spec declares
+// no operationIds at all; use [Spec.HasRoute] to ask across all versions.
 func (s *Spec) HasOperation(operationID string) bool {
 	for _, rt := range s.routes {
 		for _, op := range rt.item.Operations() {
 			if op.OperationID == operationID {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// HasRoute reports whether the spec defines method on the path template (for example
+// "GET", "/jobs/{jobid}/status", which exists from Flink 1.18 on). Flink 1.15's spec has no
+// operationIds, so a route is the portable way to ask.
+func (s *Spec) HasRoute(method, pathTemplate string) bool {
+	for _, rt := range s.routes {
+		if rt.path == pathTemplate {
+			return methodOf(rt.item, method) != nil
 		}
 	}
 	return false
@@ -219,5 +231,3 @@ func parse(kind Kind, flinkVersion string, apiVersion int, name string) (*Spec, 
 func methodOf(item *openapi3.PathItem, method string) *openapi3.Operation {
 	return item.GetOperation(strings.ToUpper(method))
 }
-
-var _ = http.MethodGet

@@ -133,6 +133,7 @@ func TestValidateRequest(t *testing.T) {
 		{"savepoint", "POST", "/jobs/" + jobID + "/savepoints", "application/json", `{"target-directory":"/tmp/sp","cancel-job":false,"triggerId":"` + jobID + `"}`, true},
 		{"savepoint bad type", "POST", "/jobs/" + jobID + "/savepoints", "application/json", `{"cancel-job":"yes"}`, false},
 		{"run", "POST", "/jars/abc_x.jar/run", "application/json", `{"entryClass":"a.B","parallelism":2,"programArgsList":["--x"],"claimMode":"NO_CLAIM"}`, true},
+		{"run unknown field", "POST", "/jars/abc_x.jar/run", "application/json", `{"entryClass":"a.B","restoreMode2":"CLAIM"}`, false},
 		{"run bad claim", "POST", "/jars/abc_x.jar/run", "application/json", `{"claimMode":"SOMETIMES"}`, false},
 		{"metrics list", "GET", "/jobs/metrics?get=a,b&jobs=" + jobID + "," + jobID, "", "", true},
 		{"metrics list bad id", "GET", "/jobs/metrics?jobs=" + jobID + ",nope", "", "", false},
@@ -162,6 +163,18 @@ func TestValidateRequest(t *testing.T) {
 			if !errors.As(err, &ve) {
 				t.Errorf("%s: error %v, want *ValidationError", c.name, err)
 			}
+		}
+	}
+}
+
+func TestUnknownPropertyByVersion(t *testing.T) {
+	for v, ok := range map[string]bool{"1.15": false, "1.18": false, "1.20": true, "2.0": true, "2.3": true} {
+		s, _ := JobManager(v)
+		r := httptest.NewRequest("POST", "/jars/x.jar/run", strings.NewReader(`{"claimMode":"NO_CLAIM","savepointPath":"/sp"}`))
+		r.Header.Set("Content-Type", "application/json")
+		_, err := s.ValidateRequest(r)
+		if (err == nil) != ok {
+			t.Errorf("%s: claimMode accepted = %v, want %v (err %v)", v, err == nil, ok, err)
 		}
 	}
 }
@@ -228,8 +241,14 @@ func TestValidateResponse(t *testing.T) {
 func TestHasOperation(t *testing.T) {
 	for v, want := range map[string]bool{"1.15": false, "1.18": true, "1.20": true, "2.0": true, "2.3": true} {
 		s, _ := JobManager(v)
-		if got := s.HasOperation("triggerCheckpoint"); got != want {
-			t.Errorf("%s HasOperation(triggerCheckpoint) = %v, want %v", v, got, want)
+		if got := s.HasRoute("POST", "/jobs/{jobid}/checkpoints"); got != want {
+			t.Errorf("%s HasRoute(POST /jobs/{jobid}/checkpoints) = %v, want %v", v, got, want)
+		}
+		if got := s.HasOperation("triggerCheckpoint"); got != (want && v != "1.15") {
+			t.Errorf("%s HasOperation(triggerCheckpoint) = %v", v, got)
+		}
+		if !s.HasRoute("GET", "/jobs/{jobid}") || s.HasRoute("PUT", "/jobs/{jobid}") || s.HasRoute("GET", "/nope") {
+			t.Errorf("%s HasRoute answers wrong for /jobs/{jobid}", v)
 		}
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -75,20 +77,72 @@ func (s *Spec) ValidateRequest(r *http.Request) (*Route, error) {
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 		return route, s.requestError(r, route, err)
 	}
+	if !opts.ExcludeRequestBody {
+		if err := checkUnknownProperties(r, op); err != nil {
+			return route, s.requestError(r, route, err)
+		}
+	}
 	return route, nil
+}
+
+// checkUnknownProperties rejects top-level JSON properties the request body schema does not
+// declare. The specs leave additionalProperties unstated (JSON Schema: allowed), but Flink
+// decodes request bodies with Jackson's FAIL_ON_UNKNOWN_PROPERTIES on, so an unknown field
+// (say claimMode sent to Flink 1.18) is a 400 there.
+func checkUnknownProperties(r *http.Request, op *openapi3.Operation) error {
+	if op.RequestBody == nil || op.RequestBody.Value == nil || r.Body == nil {
+		return nil
+	}
+	mt := op.RequestBody.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		return nil
+	}
+	schema := mt.Schema.Value
+	if len(schema.Properties) == 0 || schema.AdditionalProperties.Schema != nil || schema.AdditionalProperties.Has != nil {
+		return nil
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	var obj map[string]json.RawMessage
+	if len(bytes.TrimSpace(data)) == 0 || json.Unmarshal(data, &obj) != nil {
+		return nil // shape errors are kin-openapi's to report
+	}
+	var unknown []string
+	for k := range obj {
+		if _, ok := schema.Properties[k]; !ok {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	known := make([]string, 0, len(schema.Properties))
+	for k := range schema.Properties {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	return fmt.Errorf("unknown body properties %q (Flink rejects unknown fields; this version knows %q)", unknown, known)
 }
 
 func (s *Spec) requestError(r *http.Request, route *Route, err error) error {
 	return &ValidationError{Spec: s.String(), Method: r.Method, Path: r.URL.EscapedPath(), OperationID: route.OperationID, Err: err}
 }
 
-// isBinaryBody reports whether every media type of a request body is a binary string (Flink's
-// jar upload: application/x-java-archive, type string, format binary).
+// isBinaryBody reports whether a request body is a file upload: every media type is either a
+// binary string (Flink 1.18 on declare the jar upload as application/x-java-archive, type string,
+// format binary) or multipart/form-data (Flink 1.15 declares a "jarfile" part of binary strings).
 func isBinaryBody(rb *openapi3.RequestBody) bool {
 	if len(rb.Content) == 0 {
 		return false
 	}
-	for _, mt := range rb.Content {
+	for name, mt := range rb.Content {
+		if name == "multipart/form-data" {
+			continue
+		}
 		if mt.Schema == nil || mt.Schema.Value == nil || mt.Schema.Value.Format != "binary" {
 			return false
 		}

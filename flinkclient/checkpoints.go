@@ -1,0 +1,158 @@
+package flinkclient
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// CheckpointCounts counts a job's checkpoints.
+type CheckpointCounts struct {
+	Restored   int64 `json:"restored"`
+	Total      int64 `json:"total"`
+	InProgress int   `json:"in_progress"`
+	Completed  int64 `json:"completed"`
+	Failed     int64 `json:"failed"`
+}
+
+// CheckpointSummary describes one checkpoint or savepoint.
+type CheckpointSummary struct {
+	ID int64 `json:"id"`
+	// Status is IN_PROGRESS, COMPLETED or FAILED.
+	Status      string `json:"status"`
+	IsSavepoint bool   `json:"is_savepoint"`
+	// CheckpointType is CHECKPOINT, SAVEPOINT, SYNC_SAVEPOINT (and UNALIGNED_CHECKPOINT from 1.18).
+	CheckpointType   string `json:"checkpoint_type"`
+	TriggerTimestamp int64  `json:"trigger_timestamp"`
+	LatestAck        int64  `json:"latest_ack_timestamp"`
+	StateSize        int64  `json:"state_size"`
+	EndToEndDuration int64  `json:"end_to_end_duration"`
+	NumSubtasks      int    `json:"num_subtasks"`
+	NumAcknowledged  int    `json:"num_acknowledged_subtasks"`
+	// ExternalPath is where a completed checkpoint or savepoint was written.
+	ExternalPath string `json:"external_path"`
+	// FailureMessage says why a failed checkpoint failed.
+	FailureMessage string `json:"failure_message"`
+}
+
+// CheckpointStats is GET /jobs/{jobid}/checkpoints (the commonly used subset).
+type CheckpointStats struct {
+	Counts CheckpointCounts `json:"counts"`
+	Latest struct {
+		Completed *CheckpointSummary `json:"completed"`
+		Savepoint *CheckpointSummary `json:"savepoint"`
+		Failed    *CheckpointSummary `json:"failed"`
+		Restored  *struct {
+			ID           int64  `json:"id"`
+			ExternalPath string `json:"external_path"`
+			IsSavepoint  bool   `json:"is_savepoint"`
+		} `json:"restored"`
+	} `json:"latest"`
+	History []CheckpointSummary `json:"history"`
+}
+
+// CheckpointConfig is GET /jobs/{jobid}/checkpoints/config (the commonly used subset).
+type CheckpointConfig struct {
+	// Mode is EXACTLY_ONCE or AT_LEAST_ONCE.
+	Mode            string `json:"mode"`
+	Interval        int64  `json:"interval"`
+	Timeout         int64  `json:"timeout"`
+	MinPause        int64  `json:"min_pause"`
+	MaxConcurrent   int64  `json:"max_concurrent"`
+	Externalization struct {
+		Enabled              bool `json:"enabled"`
+		DeleteOnCancellation bool `json:"delete_on_cancellation"`
+	} `json:"externalization"`
+	StateBackend               string `json:"state_backend"`
+	CheckpointStorage          string `json:"checkpoint_storage"`
+	UnalignedCheckpoints       bool   `json:"unaligned_checkpoints"`
+	TolerableFailedCheckpoints int    `json:"tolerable_failed_checkpoints"`
+}
+
+// CheckpointStats returns a job's checkpoint counts, latest checkpoints and history.
+func (c *Client) CheckpointStats(ctx context.Context, jobID string) (*CheckpointStats, error) {
+	if err := checkJobID(jobID); err != nil {
+		return nil, err
+	}
+	var out CheckpointStats
+	if err := c.do(ctx, call{method: http.MethodGet, route: "/jobs/{jobid}/checkpoints", path: "/jobs/" + jobID + "/checkpoints", idempotent: true, out: &out}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CheckpointConfig returns a job's checkpointing configuration.
+func (c *Client) CheckpointConfig(ctx context.Context, jobID string) (*CheckpointConfig, error) {
+	if err := checkJobID(jobID); err != nil {
+		return nil, err
+	}
+	var out CheckpointConfig
+	if err := c.do(ctx, call{method: http.MethodGet, route: "/jobs/{jobid}/checkpoints/config", path: "/jobs/" + jobID + "/checkpoints/config", idempotent: true, out: &out}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CheckpointDetails returns one checkpoint's statistics. Raw holds the full answer, whose
+// per-task detail varies by version.
+func (c *Client) CheckpointDetails(ctx context.Context, jobID string, checkpointID int64) (*CheckpointSummary, json.RawMessage, error) {
+	if err := checkJobID(jobID); err != nil {
+		return nil, nil, err
+	}
+	var raw []byte
+	p := "/jobs/" + jobID + "/checkpoints/details/" + strconv.FormatInt(checkpointID, 10)
+	if err := c.do(ctx, call{method: http.MethodGet, route: "/jobs/{jobid}/checkpoints/details/{checkpointid}", path: p, idempotent: true, rawOut: &raw}); err != nil {
+		return nil, nil, err
+	}
+	var out CheckpointSummary
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, nil, &Error{Method: http.MethodGet, Path: p, Status: http.StatusOK, Err: err}
+	}
+	return &out, raw, nil
+}
+
+// CheckpointType chooses what a triggered checkpoint writes.
+type CheckpointType string
+
+// Checkpoint types for [Client.TriggerCheckpoint].
+const (
+	CheckpointConfigured  CheckpointType = "CONFIGURED"
+	CheckpointFull        CheckpointType = "FULL"
+	CheckpointIncremental CheckpointType = "INCREMENTAL"
+)
+
+// TriggerCheckpoint asks the job to take a checkpoint now (Flink 1.18 on; earlier versions give
+// [ErrUnsupported]). Wait on the returned operation for the checkpoint ID. typ may be empty for
+// the configured type. The trigger carries its own trigger ID, so a retried request never takes
+// a second checkpoint.
+func (c *Client) TriggerCheckpoint(ctx context.Context, jobID string, typ CheckpointType) (*CheckpointOperation, error) {
+	if err := checkJobID(jobID); err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "", CheckpointConfigured, CheckpointFull, CheckpointIncremental:
+	default:
+		return nil, &ValidationError{Request: "TriggerCheckpoint", Problems: []string{"type " + strconv.Quote(string(typ)) + ": want CONFIGURED, FULL or INCREMENTAL"}}
+	}
+	v, err := c.FlinkVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !v.AtLeast(Flink118) {
+		return nil, &UnsupportedError{Feature: "TriggerCheckpoint", Version: v, Since: Flink118}
+	}
+	trigger := c.newTrigger()
+	body := map[string]any{"triggerId": trigger}
+	if typ != "" {
+		body["checkpointType"] = typ
+	}
+	op := &operation{c: c, kind: "checkpoint", jobID: jobID, triggerID: trigger,
+		route: "/jobs/{jobid}/checkpoints/{triggerid}", path: "/jobs/" + jobID + "/checkpoints/" + trigger}
+	if err := op.trigger(ctx, "/jobs/{jobid}/checkpoints", "/jobs/"+jobID+"/checkpoints", body); err != nil {
+		return nil, err
+	}
+	return &CheckpointOperation{op: op}, nil
+}
