@@ -29,14 +29,14 @@ var (
 	sgOKColumns  = []sqlgateway.Column{{Name: "result", Type: sgStringType}}
 	sgOKResult   = SQLResult{Kind: sqlgateway.KindSuccess, Columns: sgOKColumns, Rows: []sqlgateway.Row{{Kind: sqlgateway.Insert, Values: []any{"OK"}}}}
 
-	sgSetRe      = regexp.MustCompile(`(?is)^SET\s+('(?:[^']|'')*'|[^\s=]+)\s*=\s*('(?:[^']|'')*'|.+)$`)
-	sgResetKeyRe = regexp.MustCompile(`(?is)^RESET\s+('(?:[^']|'')*'|\S+)$`)
-	sgUseCatalogRe   = regexp.MustCompile(`(?is)^USE\s+CATALOG\s+(\S+)$`)
-	sgUseDatabaseRe    = regexp.MustCompile(`(?is)^USE\s+(\S+)$`)
-	sgCreateRe   = regexp.MustCompile(`(?is)^CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.` + "`" + `]+)`)
-	sgDropRe     = regexp.MustCompile(`(?is)^DROP\s+(?:TEMPORARY\s+)?TABLE\s+(IF\s+EXISTS\s+)?([\w.` + "`" + `]+)`)
-	sgOtherDDLRe = regexp.MustCompile(`(?is)^(CREATE|DROP|ALTER|LOAD|UNLOAD|ADD\s+JAR)\b`)
-	sgSelectRe   = regexp.MustCompile(`(?is)^SELECT\s+(.+)$`)
+	sgSetRe         = regexp.MustCompile(`(?is)^SET\s+('(?:[^']|'')*'|[^\s=]+)\s*=\s*('(?:[^']|'')*'|.+)$`)
+	sgResetKeyRe    = regexp.MustCompile(`(?is)^RESET\s+('(?:[^']|'')*'|\S+)$`)
+	sgUseCatalogRe  = regexp.MustCompile(`(?is)^USE\s+CATALOG\s+(\S+)$`)
+	sgUseDatabaseRe = regexp.MustCompile(`(?is)^USE\s+(\S+)$`)
+	sgCreateRe      = regexp.MustCompile(`(?is)^CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.` + "`" + `]+)`)
+	sgDropRe        = regexp.MustCompile(`(?is)^DROP\s+(?:TEMPORARY\s+)?TABLE\s+(IF\s+EXISTS\s+)?([\w.` + "`" + `]+)`)
+	sgOtherDDLRe    = regexp.MustCompile(`(?is)^(CREATE|DROP|ALTER|LOAD|UNLOAD|ADD\s+JAR)\b`)
+	sgSelectRe      = regexp.MustCompile(`(?is)^SELECT\s+(.+)$`)
 )
 
 func sgUnquote(s string) string {
