@@ -61,7 +61,7 @@ func redactAssignment(kv string, redact bool) string {
 	return kv
 }
 
-// ShellQuote quotes s for a POSIX shell when it holds anything but safe characters: 'it'\''s'.
+// ShellQuote quotes s for a POSIX shell when it holds anything but safe characters: 'it'\”s'.
 func ShellQuote(s string) string {
 	if s == "" {
 		return "''"

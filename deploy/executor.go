@@ -36,7 +36,9 @@ type Connector interface {
 type ConnectorFunc func(ctx context.Context, host string) (Executor, error)
 
 // Connect calls f.
-func (f ConnectorFunc) Connect(ctx context.Context, host string) (Executor, error) { return f(ctx, host) }
+func (f ConnectorFunc) Connect(ctx context.Context, host string) (Executor, error) {
+	return f(ctx, host)
+}
 
 // Result is the captured output of a command.
 type Result struct {

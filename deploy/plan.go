@@ -183,7 +183,9 @@ type StepRecord struct {
 	Elapsed     time.Duration
 }
 
-func (r StepRecord) String() string { return fmt.Sprintf("[%d] %s: %s", r.Index, r.Host, r.Description) }
+func (r StepRecord) String() string {
+	return fmt.Sprintf("[%d] %s: %s", r.Index, r.Host, r.Description)
+}
 
 // PlanError reports the step a plan stopped at: the host, the step, why, what had already run (so the user
 // knows the state the hosts are in) and how many steps never ran.
