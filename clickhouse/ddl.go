@@ -155,18 +155,23 @@ func (l *tableLayout) addColumnsSQL(existing map[string]bool) string {
 	return "ALTER TABLE " + l.qualified() + " " + strings.Join(adds, ", ")
 }
 
-// insertSQL returns the INSERT statement of a batch, with its column list.
+// insertSQL returns the INSERT statement of a batch, with its column list
+// (ClickHouse 18.16 needs one). The list follows the table name without a
+// space and holds none between names: clickhouse-go then leaves the column
+// order to the server, which answers in the order of the list, instead of
+// re-parsing the names itself, which it does by deleting every backquote and
+// so fails for names that contain one.
 func (l *tableLayout) insertSQL() string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO ")
 	b.WriteString(l.qualified())
-	b.WriteString(" (")
+	b.WriteString("(")
 	for _, c := range l.codecs {
 		b.WriteString(QuoteIdent(c.name))
-		b.WriteString(", ")
+		b.WriteString(",")
 	}
 	b.WriteString(QuoteIdent(VersionColumn))
-	b.WriteString(", ")
+	b.WriteString(",")
 	b.WriteString(QuoteIdent(DeletedColumn))
 	b.WriteString(")")
 	return b.String()

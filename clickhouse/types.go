@@ -35,9 +35,9 @@ type MappingOptions struct {
 // DateTime64 range is the one every version since 20.1 accepts.
 var (
 	dateMin       = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
-	dateMax       = time.Date(2149, 6, 6, 0, 0, 0, 0, time.UTC)
+	dateMax       = time.Date(2149, 6, 7, 0, 0, 0, 0, time.UTC) // exclusive: 2149-06-06 is Date's last day
 	dateTimeMin   = time.Unix(0, 0).UTC()
-	dateTimeMax   = time.Unix(math.MaxUint32, 0).UTC()
+	dateTimeMax   = time.Unix(math.MaxUint32+1, 0).UTC() // exclusive
 	dateTime64Min = time.Date(1925, 1, 1, 0, 0, 0, 0, time.UTC)
 	dateTime64Max = time.Date(2283, 11, 11, 0, 0, 0, 0, time.UTC)
 )
