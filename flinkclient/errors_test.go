@@ -1,0 +1,385 @@
+package flinkclient_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtdw/rtdw/flinkclient"
+	"github.com/rtdw/rtdw/flinkclient/flinktest"
+)
+
+const unknownJob = "0123456789abcdef0123456789abcdef"
+
+func TestJobNotFound(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		_, err := c.JobStatus(context.Background(), unknownJob)
+		if !errors.Is(err, flinkclient.ErrJobNotFound) {
+			t.Fatalf("JobStatus(unknown) = %v, want ErrJobNotFound", err)
+		}
+		var fe *flinkclient.Error
+		if !errors.As(err, &fe) || fe.Status != http.StatusNotFound || len(fe.Errors) == 0 || fe.Method != http.MethodGet {
+			t.Fatalf("error = %#v", err)
+		}
+		if errors.Is(err, flinkclient.ErrJarNotFound) {
+			t.Fatal("a job 404 must not match ErrJarNotFound")
+		}
+		if err := c.CancelJob(context.Background(), unknownJob); !errors.Is(err, flinkclient.ErrJobNotFound) {
+			t.Fatalf("CancelJob(unknown) = %v", err)
+		}
+		if _, err := c.TriggerSavepoint(context.Background(), unknownJob, flinkclient.SavepointRequest{}); !errors.Is(err, flinkclient.ErrJobNotFound) {
+			t.Fatalf("TriggerSavepoint(unknown) = %v", err)
+		}
+	})
+}
+
+func TestJarNotFound(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		_, err := c.RunJar(context.Background(), "nope_x.jar", flinkclient.RunJarRequest{EntryClass: "a.B"})
+		if !errors.Is(err, flinkclient.ErrJarNotFound) || errors.Is(err, flinkclient.ErrJobNotFound) {
+			t.Fatalf("RunJar(unknown jar) = %v, want ErrJarNotFound", err)
+		}
+	})
+}
+
+func TestUploadNotAJar(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		_, err := c.UploadJar(context.Background(), "job.jar", strings.NewReader("#!/bin/sh\necho not a jar\n"), flinkclient.UploadJarOptions{})
+		if !errors.Is(err, flinkclient.ErrNotJar) || !strings.Contains(err.Error(), "#!/b") {
+			t.Fatalf("upload of a script = %v, want ErrNotJar quoting its start", err)
+		}
+		_, err = c.UploadJar(context.Background(), "empty.jar", bytes.NewReader(nil), flinkclient.UploadJarOptions{})
+		if !errors.Is(err, flinkclient.ErrNotJar) {
+			t.Fatalf("upload of nothing = %v, want ErrNotJar", err)
+		}
+		if n := jm.Requests("POST /jars/upload"); n != 0 {
+			t.Fatalf("%d upload requests reached the server, want 0", n)
+		}
+		var ve *flinkclient.ValidationError
+		_, err = c.UploadJar(context.Background(), "job.zip", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{Size: -1})
+		if !errors.As(err, &ve) || len(ve.Problems) != 2 {
+			t.Fatalf("bad name and size = %v, want one ValidationError with 2 problems", err)
+		}
+	})
+}
+
+func TestNonJSONAnswer(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		page := "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+		jm.InjectFault("GET /overview", flinktest.JobManagerFault{Body: page})
+		_, err := c.Overview(context.Background())
+		var fe *flinkclient.Error
+		if !errors.Is(err, flinkclient.ErrNotJSON) || !errors.As(err, &fe) || fe.Status != 502 || !strings.Contains(err.Error(), "<html><head><title>502") {
+			t.Fatalf("HTML 502 = %v", err)
+		}
+		jm.ClearFaults()
+		jm.InjectFault("GET /jobs", flinktest.JobManagerFault{Status: 200, Body: "<html>login</html>" + strings.Repeat("x", 500)})
+		_, err = c.ListJobs(context.Background())
+		if !errors.Is(err, flinkclient.ErrNotJSON) || len(err.Error()) > 400 {
+			t.Fatalf("HTML 200 = %v (len %d), want a short ErrNotJSON", err, len(err.Error()))
+		}
+	})
+}
+
+func TestUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c, err := flinkclient.New("http://"+addr, fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Overview(context.Background())
+	var fe *flinkclient.Error
+	if !errors.As(err, &fe) || fe.Status != 0 || fe.Err == nil || !strings.Contains(err.Error(), "GET /overview") {
+		t.Fatalf("unreachable = %v", err)
+	}
+}
+
+func TestTimeoutIsContextError(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		jm.InjectFault("GET /overview", flinktest.JobManagerFault{Delay: 5 * time.Second})
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Overview(ctx)
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+			t.Fatalf("slow answer = %v after %v, want DeadlineExceeded", err, time.Since(start))
+		}
+		// The default timeout applies when ctx has none, and surfaces the same way.
+		c2, _ := flinkclient.New(jm.URL(), flinkclient.WithTimeout(50*time.Millisecond), fastRetry)
+		if _, err := c2.Overview(context.Background()); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("default timeout = %v, want DeadlineExceeded", err)
+		}
+	})
+}
+
+func TestContextCancelledMidWait(t *testing.T) {
+	eachVersionWith(t, flinktest.JobManagerConfig{SavepointDelay: time.Hour}, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		ctx := context.Background()
+		up, err := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, err := c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		time.AfterFunc(30*time.Millisecond, cancel)
+		_, err = op.WaitWith(wctx, fastWait)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Wait after cancel = %v, want context.Canceled", err)
+		}
+		if done, _, err := op.Poll(ctx); done || err != nil {
+			t.Fatalf("Poll = %v, %v: the savepoint should still be in progress", done, err)
+		}
+	})
+}
+
+func TestSavepointFails(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		ctx := context.Background()
+		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
+		job, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jm.FailNextSavepoint("java.io.IOException: No space left on device")
+		op, err := c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = op.WaitWith(ctx, fastWait)
+		var oe *flinkclient.OperationError
+		if !errors.Is(err, flinkclient.ErrOperationFailed) || !errors.As(err, &oe) {
+			t.Fatalf("failed savepoint = %v", err)
+		}
+		if oe.Cause.Class != "java.io.IOException" || !strings.Contains(oe.Cause.Message(), "No space left") || oe.JobID != job || oe.TriggerID != op.TriggerID() {
+			t.Fatalf("OperationError = %+v", oe)
+		}
+		// No target directory and no cluster default: Flink's own failure.
+		op, _ = c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{})
+		if _, err := op.WaitWith(ctx, fastWait); !errors.Is(err, flinkclient.ErrOperationFailed) || !strings.Contains(err.Error(), "No savepoint directory") {
+			t.Fatalf("savepoint without directory = %v", err)
+		}
+	})
+}
+
+func TestRetries(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		ctx := context.Background()
+		jm.InjectFault("GET /jobs", flinktest.JobManagerFault{Status: 503, Times: 2})
+		if _, err := c.ListJobs(ctx); err != nil {
+			t.Fatalf("ListJobs after two 503s = %v", err)
+		}
+		if n := jm.Requests("GET /jobs"); n != 3 {
+			t.Fatalf("GET /jobs requests = %d, want 3", n)
+		}
+		jm.InjectFault("GET /overview", flinktest.JobManagerFault{Drop: true, Times: 1})
+		if _, err := c.Overview(ctx); err != nil {
+			t.Fatalf("Overview after a dropped connection = %v", err)
+		}
+		// 500 is Flink's answer to a real failure: not retried by default.
+		jm.InjectFault("GET /jobmanager/config", flinktest.JobManagerFault{Status: 500})
+		if _, err := c.JobManagerConfig(ctx); err == nil || jm.Requests("GET /jobmanager/config") != 1 {
+			t.Fatalf("500: err %v after %d requests, want an error after 1", err, jm.Requests("GET /jobmanager/config"))
+		}
+		// Non-idempotent calls are never retried.
+		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
+		jm.InjectFault("POST /jars/{jarid}/run", flinktest.JobManagerFault{Status: 503, Times: 1})
+		if _, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{}); err == nil || jm.Requests("POST /jars/{jarid}/run") != 1 {
+			t.Fatalf("RunJar with 503: err %v, %d requests; want an error after 1", err, jm.Requests("POST /jars/{jarid}/run"))
+		}
+	})
+}
+
+func TestRetriedTriggerTakesOneSavepoint(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		ctx := context.Background()
+		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
+		job, _ := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})
+		// The first trigger is handled but its answer is lost; the client retries it.
+		jm.InjectFault("POST /jobs/{jobid}/savepoints", flinktest.JobManagerFault{DropAnswer: true, Times: 1})
+		op, err := c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := op.WaitWith(ctx, fastWait); err != nil {
+			t.Fatal(err)
+		}
+		if n := jm.Requests("POST /jobs/{jobid}/savepoints"); n != 2 {
+			t.Fatalf("trigger requests = %d, want 2 (one lost answer, one retry)", n)
+		}
+		if sp := jm.Savepoints(); len(sp) != 1 {
+			t.Fatalf("savepoints = %v, want exactly 1", sp)
+		}
+	})
+}
+
+func TestWaitForJobState(t *testing.T) {
+	eachVersionWith(t, flinktest.JobManagerConfig{StartDelay: 30 * time.Millisecond}, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		ctx := context.Background()
+		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
+		job, _ := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})
+		if st, _ := c.JobStatus(ctx, job); st != flinkclient.JobInitializing {
+			t.Fatalf("new job state %s, want INITIALIZING", st)
+		}
+		if st, err := c.WaitForJobStateWith(ctx, fastWait, job, flinkclient.JobRunning); err != nil || st != flinkclient.JobRunning {
+			t.Fatalf("WaitForJobState = %s, %v", st, err)
+		}
+		if err := jm.FailJob(job, "java.lang.RuntimeException: boom"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.WaitForJobStateWith(ctx, fastWait, job, flinkclient.JobCanceled)
+		var se *flinkclient.JobStateError
+		if !errors.Is(err, flinkclient.ErrUnexpectedState) || !errors.As(err, &se) || se.State != flinkclient.JobFailed {
+			t.Fatalf("wait for CANCELED on a failed job = %v", err)
+		}
+		ex, err := c.JobExceptions(ctx, job, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ex.History) != 1 || ex.History[0].ExceptionName != "java.lang.RuntimeException" || !strings.HasPrefix(ex.RootCause, "java.lang.RuntimeException: boom") || ex.RootCauseTimestamp == 0 {
+			t.Fatalf("exceptions = %+v", ex)
+		}
+	})
+}
+
+func TestCheckpoints(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		ctx := context.Background()
+		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
+		job, _ := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})
+		cfg, err := c.CheckpointConfig(ctx, job)
+		if err != nil || cfg.Mode != "EXACTLY_ONCE" || cfg.Interval == 0 {
+			t.Fatalf("CheckpointConfig = %+v, %v", cfg, err)
+		}
+		op, err := c.TriggerCheckpoint(ctx, job, flinkclient.CheckpointFull)
+		if jm.Version() == "1.15" {
+			if !errors.Is(err, flinkclient.ErrUnsupported) || jm.Requests("POST /jobs/{jobid}/checkpoints") != 0 {
+				t.Fatalf("TriggerCheckpoint on 1.15 = %v, want ErrUnsupported without a request", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := op.WaitWith(ctx, fastWait)
+		if err != nil || id <= 0 {
+			t.Fatalf("checkpoint = %d, %v", id, err)
+		}
+		sum, raw, err := c.CheckpointDetails(ctx, job, id)
+		if err != nil || sum.ID != id || sum.Status != "COMPLETED" || sum.ExternalPath == "" || len(raw) == 0 {
+			t.Fatalf("CheckpointDetails = %+v, %v", sum, err)
+		}
+		stats, err := c.CheckpointStats(ctx, job)
+		if err != nil || stats.Counts.Completed != 1 || stats.Latest.Completed == nil || stats.Latest.Completed.ID != id {
+			t.Fatalf("CheckpointStats = %+v, %v", stats, err)
+		}
+		if _, _, err := c.CheckpointDetails(ctx, job, id+100); err == nil {
+			t.Fatal("details of an unknown checkpoint succeeded")
+		}
+	})
+}
+
+func TestVersionAdaptation(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		ctx := context.Background()
+		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
+		job, _ := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})
+		old := jm.Version() == "1.15"
+		// Version-specific fields: the fake rejects a field its version lacks, so success here
+		// proves the client sent the right spelling.
+		_, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{FlinkConfiguration: map[string]string{"pipeline.name": "wc"}})
+		if old != (err != nil) {
+			t.Fatalf("FlinkConfiguration on %s: %v", jm.Version(), err)
+		}
+		_, err = c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp", Format: flinkclient.SavepointNative})
+		var ve *flinkclient.ValidationError
+		if old != errors.As(err, &ve) {
+			t.Fatalf("savepoint Format on %s: %v", jm.Version(), err)
+		}
+	})
+}
+
+func TestRunJarValidationListsEveryField(t *testing.T) {
+	c, _ := flinkclient.New("http://127.0.0.1:1", flinkclient.WithFlinkVersion("1.15"))
+	_, err := c.RunJar(context.Background(), "x.jar", flinkclient.RunJarRequest{
+		Parallelism: -2, JobID: "XYZ", ClaimMode: "SOMETIMES", SavepointPath: "/sp", FlinkConfiguration: map[string]string{"a": "b"},
+	})
+	var ve *flinkclient.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 4 {
+		t.Fatalf("err = %v, want 4 problems", err)
+	}
+	for _, want := range []string{"Parallelism -2", `JobID "XYZ"`, `ClaimMode "SOMETIMES"`, "FlinkConfiguration"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+func TestNewValidation(t *testing.T) {
+	_, err := flinkclient.New("ftp://x", flinkclient.WithTimeout(-time.Second), flinkclient.WithHTTPClient(http.DefaultClient),
+		flinkclient.WithTLSConfig(nil), flinkclient.WithFlinkVersion("latest"))
+	var ve *flinkclient.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("New = %v", err)
+	}
+	// WithTLSConfig(nil) is not "set"; the other three are wrong.
+	if len(ve.Problems) != 3 {
+		t.Fatalf("problems = %q, want 3", ve.Problems)
+	}
+	if _, err := flinkclient.New("http://jm:8081"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	const password, token = "hunter2-secret", "tok-abc-secret"
+	var gotAuth []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth = append(gotAuth, r.Header.Get("Authorization"), r.Header.Get("X-Api-Key"))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(500)
+		fmt.Fprint(w, `{"errors":["internal"]}`)
+	}))
+	defer srv.Close()
+	c, err := flinkclient.New(srv.URL, flinkclient.WithBasicAuth("admin", password), flinkclient.WithHeader("X-Api-Key", token),
+		flinkclient.WithUserAgent("rtdw-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Overview(context.Background())
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if len(gotAuth) != 2 || !strings.HasPrefix(gotAuth[0], "Basic ") || gotAuth[1] != token {
+		t.Fatalf("server saw %q: credentials were not sent", gotAuth)
+	}
+	printed := fmt.Sprintf("%v %+v %#v %s %v %+v", c, c, c, c.BaseURL(), err, err)
+	for _, secret := range []string{password, token, gotAuth[0]} {
+		if strings.Contains(printed, secret) {
+			t.Fatalf("secret %q printed: %s", secret, printed)
+		}
+	}
+	// A password in the URL is redacted too.
+	c2, _ := flinkclient.New("http://admin:" + password + "@127.0.0.1:1")
+	if s := fmt.Sprint(c2, c2.BaseURL()); strings.Contains(s, password) {
+		t.Fatalf("URL password printed: %s", s)
+	}
+}
