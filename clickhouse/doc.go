@@ -1,0 +1,92 @@
+// Package clickhouse keeps ClickHouse tables in sync with MySQL and MariaDB
+// tables captured by package cdc: it maps their types, creates and alters the
+// tables, writes change events with an idempotent batched [Sink], and reads
+// back the visible state of a table for comparison with the source.
+//
+// # Connecting
+//
+// [Open] takes a clickhouse-go DSN ("clickhouse://user:pw@host:9000/db"),
+// [New] a clickhouse-go Options struct; neither does I/O. The first call that
+// needs the server (or [Client.Ping]) asks for its version once and derives
+// [Features] from it: which types and engine parameters the server has.
+// Everything in this package speaks the native protocol; clickhouse-go's
+// HTTP protocol does not work against servers as old as 18.16.
+//
+// # Types
+//
+// Every column kind the cdc package emits maps to a ClickHouse type that
+// holds each of its values exactly, chosen by server version. A nullable
+// MySQL column becomes Nullable(T) (LowCardinality(Nullable(String)) for
+// ENUM). Time zones are explicit: DateTime columns are declared 'UTC', and
+// both DATETIME (a wall clock, which cdc carries as UTC) and TIMESTAMP (an
+// instant) are stored as their UTC value.
+//
+//	MySQL kind                       ClickHouse type                         on servers before the feature
+//	TINYINT/SMALLINT/INT/BIGINT      Int8/Int16/Int32/Int64
+//	MEDIUMINT                        Int32
+//	... UNSIGNED                     UInt8/UInt16/UInt32/UInt64 (MEDIUMINT: UInt32)
+//	DECIMAL(P,S), P <= 38            Decimal(P, S)
+//	DECIMAL(P,S), P > 38             Decimal(P, S) (Decimal256, 21.6+)        String, the value with S decimals
+//	FLOAT, DOUBLE                    Float32, Float64
+//	BIT(1)                           Bool (21.12+)                           UInt64
+//	BIT(n)                           UInt64
+//	YEAR                             UInt16
+//	DATE                             Date
+//	DATETIME(0), TIMESTAMP(0)        DateTime('UTC')
+//	DATETIME(n), TIMESTAMP(n), n>0   DateTime64(n, 'UTC') (20.1+)            String 'YYYY-MM-DD hh:mm:ss.ffffff' (n digits)
+//	TIME(n)                          Int64, microseconds (negative allowed)
+//	CHAR VARCHAR *TEXT SET           String
+//	ENUM                             LowCardinality(String) (19.3+)          String
+//	BINARY VARBINARY *BLOB           String (the bytes)
+//	GEOMETRY and spatial kinds       String (MySQL's SRID + WKB bytes)
+//	JSON                             String (compact JSON text)
+//	VECTOR (NOT NULL)                Array(Float32)
+//
+// Date, DateTime and DateTime64 cannot hold MySQL's zero dates
+// ('0000-00-00') or dates outside 1970-2149 (Date), 1970-2106 (DateTime) and
+// 1925-2283 (DateTime64). Such a value is refused with [ErrUnrepresentable],
+// naming the table, column and value, never stored as a different date. Set
+// [MappingOptions.DatesAsText] for tables that hold them: DATE, DATETIME and
+// TIMESTAMP columns then become String in the fixed formats above (which sort
+// like the dates), and zero dates keep MySQL's text. A type without a mapping
+// (a nullable VECTOR, an unknown kind) is a [MappingError] naming the table,
+// column and type; [ColumnType] returns the mapping of one column.
+//
+// # Tables
+//
+// [CreateTableSQL] renders the table for a cdc.TableSchema: the mapped
+// columns, then _version UInt64 and _is_deleted UInt8, ENGINE =
+// ReplacingMergeTree(_version, _is_deleted) on 23.2 and newer or
+// ReplacingMergeTree(_version) before, ORDER BY the primary key. Every
+// identifier is quoted with [QuoteIdent]. [Client.CreateTable] runs it (after
+// CREATE DATABASE IF NOT EXISTS); [Client.SyncTable] also adds the columns a
+// source table gained (ALTER TABLE ADD COLUMN). Tables without a primary key
+// are refused ([ErrNoPrimaryKey]): nothing would collapse their versions.
+//
+// # Versions and idempotence
+//
+// An insert or update is written as the row's new image, a delete as a row
+// with _is_deleted = 1, each with the version [RowVersion] derives from the
+// event's binlog position: file sequence number, position, snapshot flag and
+// row index packed into 64 bits, so that later changes have larger versions
+// and a snapshot row (which carries its chunk's high watermark) orders before
+// the binlog changes at the same coordinates. ReplacingMergeTree keeps the
+// highest version of each key, so writing the same events twice, or batches
+// out of order, leaves the same visible state. [Client.ReadTable] reads that
+// state: SELECT ... FINAL with deleted rows filtered out (outside the FINAL
+// subquery, so no server applies the filter before versions collapse),
+// ordered by primary key and converted back to cdc's canonical values.
+//
+// # The sink
+//
+// [Sink] implements cdc.Handler and cdc.Flusher. It buffers rows and writes
+// one batch insert per table when [SinkConfig.MaxRows] or
+// [SinkConfig.MaxBytes] is reached, when [SinkConfig.FlushInterval] has
+// passed, and when the source calls Flush before storing an offset. Transient
+// failures (network errors, overload and timeout codes; see [IsTransient])
+// are retried with exponential backoff. Flush returns nil only once every
+// row is written; a refused insert returns an [InsertError] wrapping
+// ClickHouse's *proto.Exception (its Code and Message) and keeps the rows for
+// the next flush. [SinkConfig.OnFlush] and [Sink.Stats] report rows, bytes,
+// flushes, retries and failures.
+package clickhouse
