@@ -90,7 +90,9 @@ func ExampleSink() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	at := func(pos uint64) cdc.Source { return cdc.Source{File: "mysql-bin.000001", Pos: pos, Snapshot: cdc.SnapshotFalse} }
+	at := func(pos uint64) cdc.Source {
+		return cdc.Source{File: "mysql-bin.000001", Pos: pos, Snapshot: cdc.SnapshotFalse}
+	}
 	events := []cdc.Event{
 		{Op: cdc.OpCreate, Table: schema.Table, Schema: schema, After: cdc.Row{int64(1), "new"}, Source: at(100)},
 		{Op: cdc.OpCreate, Table: schema.Table, Schema: schema, After: cdc.Row{int64(2), "new"}, Source: at(200)},
