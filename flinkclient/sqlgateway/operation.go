@@ -134,3 +134,9 @@ func (o *Operation) fetch(ctx context.Context, path string, query url.Values, fo
 	}
 	return page, nil
 }
+
+// AttachOperation returns the [Operation] with the given handle in this
+// session, for example one submitted by another process. It does no I/O.
+func (s *Session) AttachOperation(handle string) *Operation {
+	return &Operation{s: s, handle: handle}
+}
