@@ -252,3 +252,39 @@ func TestHasOperation(t *testing.T) {
 		}
 	}
 }
+
+func FuzzMajorMinor(f *testing.F) {
+	f.Add("1.20.1")
+	f.Add("v2.3-SNAPSHOT")
+	f.Fuzz(func(t *testing.T, s string) {
+		mm, ok := MajorMinor(s)
+		if !ok {
+			return
+		}
+		again, ok2 := MajorMinor(mm)
+		if !ok2 || again != mm {
+			t.Fatalf("MajorMinor(%q) = %q, not a fixed point (%q, %v)", s, mm, again, ok2)
+		}
+	})
+}
+
+func FuzzFindRoute(f *testing.F) {
+	f.Add("GET", "/v1/jobs/"+jobID)
+	f.Add("POST", "/jars/upload")
+	s, err := JobManager("2.3")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, method, path string) {
+		r, err := s.FindRoute(method, path)
+		if err != nil {
+			if !errors.Is(err, ErrNoRoute) && !errors.Is(err, ErrMethodNotAllowed) {
+				t.Fatalf("FindRoute(%q, %q) = unclassified error %v", method, path, err)
+			}
+			return
+		}
+		if r.Path == "" || r.Method == "" || r.Operation() == nil {
+			t.Fatalf("FindRoute(%q, %q) = incomplete route %+v", method, path, r)
+		}
+	})
+}

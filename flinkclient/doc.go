@@ -1,0 +1,59 @@
+// Package flinkclient is a typed client for the Apache Flink JobManager REST API: everything
+// done by clicking in the Flink web UI or typing bin/flink run / list / savepoint / cancel /
+// run -s, as Go calls.
+//
+// Create a [Client] with [New] (no I/O happens until a call). Every call takes a context first;
+// when the context has no deadline a default timeout ([DefaultTimeout], see [WithTimeout])
+// applies, and a timeout or cancellation surfaces as the context's error
+// (errors.Is(err, context.DeadlineExceeded)).
+//
+//	c, err := flinkclient.New("http://hadoop102:8081")
+//	jar, err := c.UploadJarFile(ctx, "FlinkTutorial-1.0-SNAPSHOT.jar", nil)
+//	jobID, err := c.RunJar(ctx, jar.ID, flinkclient.RunJarRequest{
+//		EntryClass: "com.atguigu.wc.StreamWordCount", Parallelism: 2})
+//	op, err := c.TriggerSavepoint(ctx, jobID, flinkclient.SavepointRequest{TargetDirectory: "hdfs:///sp"})
+//	location, err := op.Wait(ctx)
+//
+// # Areas
+//
+//   - Cluster: [Client.Overview], [Client.Config], [Client.FlinkVersion], [Client.JobManagerConfig],
+//     [Client.TaskManagers], [Client.ShutdownCluster].
+//   - Jars: [Client.UploadJar] / [Client.UploadJarFile] (streamed multipart, never held in memory,
+//     refused before sending unless the content is a zip), [Client.ListJars], [Client.DeleteJar],
+//     [Client.PlanJar], [Client.RunJar] with every field of Flink's request ([RunJarRequest]).
+//   - Jobs: [Client.ListJobs], [Client.JobsOverview], [Client.JobDetails], [Client.JobStatus],
+//     [Client.CancelJob], [Client.JobExceptions], [Client.WaitForJobState].
+//   - Checkpoints and savepoints: [Client.CheckpointStats], [Client.CheckpointConfig],
+//     [Client.CheckpointDetails], [Client.TriggerCheckpoint], [Client.TriggerSavepoint],
+//     [Client.StopWithSavepoint], [Client.DisposeSavepoint].
+//
+// # Asynchronous operations
+//
+// Savepoints, stop-with-savepoint, triggered checkpoints and disposals are values
+// ([SavepointOperation], [CheckpointOperation], [DisposalOperation]) whose Wait polls with
+// exponential backoff. A failure inside Flink is an [*OperationError] carrying Flink's failure
+// cause. Triggers send a client-chosen trigger ID, so retrying a trigger whose answer was lost
+// never starts a second savepoint.
+//
+// # Versions
+//
+// The client speaks the REST shapes of Flink 1.15, 1.18, 1.20, 2.0 and 2.3 ([SupportedVersions]),
+// read from Flink's own OpenAPI specs. It learns the cluster's version from GET /config once (or
+// from [WithFlinkVersion]) and adapts: restoreMode before 1.20 and claimMode after, job status
+// from the details on 1.15, checkpoint triggering only from 1.18 ([ErrUnsupported] before), the
+// savepoint format only from 1.18, the 1.x and 2.x exception shapes merged into one
+// [JobExceptions]. Request fields a version lacks are reported by a [*ValidationError] before any
+// I/O, together with every other bad field.
+//
+// # Errors and retries
+//
+// A failed call returns an [*Error] with the method, path, HTTP status and Flink's error list.
+// errors.Is matches [ErrJobNotFound] and [ErrJarNotFound]; an answer that is not JSON (a proxy's
+// HTML page) matches [ErrNotJSON] and quotes the start of the body. Idempotent calls (reads,
+// cancel, triggers with their own ID) are retried by [RetryPolicy] on connection failures and
+// 429/502/503/504; uploads, runs and disposals never are. Credentials given with
+// [WithBasicAuth], [WithBearerToken] or [WithHeader] never appear in errors or printed clients.
+//
+// The flinktest sub-package provides an in-process fake JobManager, checked against Flink's
+// specs, to test code that uses this client.
+package flinkclient

@@ -1,0 +1,54 @@
+package flinkclient_test
+
+import (
+	"testing"
+
+	"github.com/rtdw/rtdw/flinkclient"
+)
+
+func TestParseVersion(t *testing.T) {
+	cases := []struct {
+		in   string
+		want flinkclient.Version
+		ok   bool
+	}{
+		{"1.20", flinkclient.Version{Major: 1, Minor: 20}, true},
+		{"1.20.1", flinkclient.Version{Major: 1, Minor: 20, Patch: 1}, true},
+		{"v2.0.0", flinkclient.Version{Major: 2}, true},
+		{"2.3-SNAPSHOT", flinkclient.Version{Major: 2, Minor: 3, Suffix: "-SNAPSHOT"}, true},
+		{" 1.18.1-rc2 ", flinkclient.Version{Major: 1, Minor: 18, Patch: 1, Suffix: "-rc2"}, true},
+		{"1", flinkclient.Version{}, false},
+		{"1.", flinkclient.Version{}, false},
+		{"1.2.3.4", flinkclient.Version{}, false},
+		{"", flinkclient.Version{}, false},
+		{"latest", flinkclient.Version{}, false},
+		{"1..2", flinkclient.Version{}, false},
+		{"99999999999999999999.1", flinkclient.Version{}, false},
+	}
+	for _, c := range cases {
+		got, err := flinkclient.ParseVersion(c.in)
+		if (err == nil) != c.ok || (c.ok && got != c.want) {
+			t.Errorf("ParseVersion(%q) = %+v, %v; want %+v ok=%v", c.in, got, err, c.want, c.ok)
+		}
+	}
+}
+
+func FuzzParseVersion(f *testing.F) {
+	for _, s := range []string{"1.20", "1.20.1", "v2.0.0", "2.3-SNAPSHOT", "1.18.1-rc2", "1.", "", "..", "1.2.3.4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := flinkclient.ParseVersion(s)
+		if err != nil {
+			return
+		}
+		if v.Major < 0 || v.Minor < 0 || v.Patch < 0 {
+			t.Fatalf("ParseVersion(%q) = %+v: negative part", s, v)
+		}
+		// Formatting and parsing again is stable.
+		again, err := flinkclient.ParseVersion(v.String())
+		if err != nil || again.Major != v.Major || again.Minor != v.Minor || again.Patch != v.Patch {
+			t.Fatalf("round trip of %q: %+v -> %q -> %+v, %v", s, v, v.String(), again, err)
+		}
+	})
+}
