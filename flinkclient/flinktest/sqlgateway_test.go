@@ -12,6 +12,7 @@ import (
 
 	"github.com/rtdw/rtdw/flinkclient/flinktest"
 	"github.com/rtdw/rtdw/flinkclient/sqlgateway"
+	"github.com/rtdw/rtdw/internal/flinkspec"
 )
 
 // collector records violations instead of failing the test, so tests can
@@ -225,5 +226,31 @@ func TestNewSQLGatewayRejectsBadConfig(t *testing.T) {
 	_, err := flinktest.NewSQLGateway(flinktest.SQLGatewayConfig{FlinkVersion: "1.15", PageSize: -1, SessionIdleTimeout: -1})
 	if err == nil || !strings.Contains(err.Error(), "FlinkVersion") || !strings.Contains(err.Error(), "PageSize") || !strings.Contains(err.Error(), "SessionIdleTimeout") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Every operation of every SQL Gateway spec is served by the fake: a newer
+// spec with a new operation fails here until the fake learns it.
+func TestSQLGatewayServesEveryOperationOfTheSpecs(t *testing.T) {
+	served := map[string]bool{
+		"getApiVersion": true, "getInfo": true, "openSession": true, "getSessionConfig": true,
+		"closeSession": true, "triggerSession": true, "configureSession": true, "completeStatement": true,
+		"executeStatement": true, "getOperationStatus": true, "cancelOperation": true, "closeOperation": true,
+		"fetchResults": true, "refreshMaterializedTable": true, "deployScript": true,
+	}
+	for _, flink := range []string{"1.18", "1.20", "2.0", "2.3"} {
+		for _, v := range flinkspec.SQLGatewayAPIVersions(flink) {
+			spec, err := flinkspec.SQLGateway(flink, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for path, item := range spec.Document().Paths.Map() {
+				for method, op := range item.Operations() {
+					if !served[op.OperationID] {
+						t.Errorf("%s: %s %s (%s) is not served by the fake", spec, method, path, op.OperationID)
+					}
+				}
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -109,12 +110,9 @@ type wirePage struct {
 type wireResults struct {
 	Columns   []Column  `json:"columns"`
 	RowFormat RowFormat `json:"rowFormat"`
-	Data      []wireRow `json:"data"`
-}
-
-type wireRow struct {
-	Kind   RowKind           `json:"kind"`
-	Fields []json.RawMessage `json:"fields"`
+	// Data is kept raw and scanned by decodeData, which converts each field
+	// by its column type without an intermediate value per field.
+	Data json.RawMessage `json:"data"`
 }
 
 // decodePage turns the wire form into a ResultPage, converting every field
@@ -132,32 +130,272 @@ func decodePage(w *wirePage, want RowFormat) (*ResultPage, error) {
 	if w.Results.RowFormat != "" {
 		p.RowFormat = w.Results.RowFormat
 	}
-	if len(w.Results.Data) == 0 {
-		return p, nil
+	rows, err := decodeData(w.Results.Data, p.Columns, p.RowFormat)
+	if err != nil {
+		return nil, fmt.Errorf("results.data: %w", err)
 	}
-	n := len(p.Columns)
-	p.Rows = make([]Row, len(w.Results.Data))
-	// One backing array for every value of the page: one allocation, not one per row.
-	values := make([]any, len(w.Results.Data)*n)
-	for i, wr := range w.Results.Data {
-		if len(wr.Fields) != n {
-			return nil, fmt.Errorf("row %d has %d fields for %d columns", i, len(wr.Fields), n)
-		}
-		row := values[i*n : (i+1)*n : (i+1)*n]
-		for j, raw := range wr.Fields {
-			v, err := decodeValue(raw, &p.Columns[j].Type, p.RowFormat)
-			if err != nil {
-				return nil, fmt.Errorf("row %d column %q (%s): %w", i, p.Columns[j].Name, p.Columns[j].Type, err)
-			}
-			row[j] = v
-		}
-		kind := wr.Kind
-		if kind == "" {
-			kind = Insert
-		}
-		p.Rows[i] = Row{Kind: kind, Values: row}
-	}
+	p.Rows = rows
 	return p, nil
+}
+
+// decodeData reads the "data" array, [{"kind": "INSERT", "fields": [...]}, …].
+// The bytes were already checked to be valid JSON by encoding/json, so a
+// small scanner that slices values out of them suffices.
+func decodeData(raw []byte, cols []Column, format RowFormat) ([]Row, error) {
+	sc := scanner{b: raw}
+	sc.ws()
+	if sc.done() || sc.peekLiteral("null") {
+		return nil, nil
+	}
+	if err := sc.expect('['); err != nil {
+		return nil, err
+	}
+	n := len(cols)
+	// Rows are counted first so that rows and all their values take one
+	// allocation each per page.
+	count, err := sc.countElements()
+	if err != nil {
+		return nil, err
+	}
+	if count == 0 {
+		return nil, nil
+	}
+	rows := make([]Row, 0, count)
+	values := make([]any, count*n)
+	for i := 0; ; i++ {
+		sc.ws()
+		if sc.peek() == ']' {
+			break
+		}
+		if i > 0 {
+			if err := sc.expect(','); err != nil {
+				return nil, err
+			}
+		}
+		row := Row{Kind: Insert, Values: values[i*n : (i+1)*n : (i+1)*n]}
+		if err := sc.row(&row, cols, format, i); err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// scanner walks JSON that encoding/json has already validated.
+type scanner struct {
+	b []byte
+	i int
+}
+
+var errTruncated = errors.New("truncated JSON")
+
+func (s *scanner) done() bool { return s.i >= len(s.b) }
+
+func (s *scanner) peek() byte {
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+func (s *scanner) peekLiteral(lit string) bool { return bytes.HasPrefix(s.b[s.i:], []byte(lit)) }
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) expect(c byte) error {
+	s.ws()
+	if s.i >= len(s.b) {
+		return errTruncated
+	}
+	if s.b[s.i] != c {
+		return fmt.Errorf("at byte %d: want %q, found %q", s.i, c, s.b[s.i])
+	}
+	s.i++
+	return nil
+}
+
+// value returns the raw bytes of the next value and moves past it.
+func (s *scanner) value() ([]byte, error) {
+	s.ws()
+	start := s.i
+	if s.i >= len(s.b) {
+		return nil, errTruncated
+	}
+	switch s.b[s.i] {
+	case '"':
+		if err := s.skipString(); err != nil {
+			return nil, err
+		}
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				if err := s.skipString(); err != nil {
+					return nil, err
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+			s.i++
+			if depth == 0 {
+				return s.b[start:s.i], nil
+			}
+		}
+		return nil, errTruncated
+	default:
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',', ']', '}', ' ', '\t', '\n', '\r':
+				return s.b[start:s.i], nil
+			}
+			s.i++
+		}
+	}
+	return s.b[start:s.i], nil
+}
+
+func (s *scanner) skipString() error {
+	s.i++ // opening quote
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '\\':
+			s.i += 2
+			continue
+		case '"':
+			s.i++
+			return nil
+		}
+		s.i++
+	}
+	return errTruncated
+}
+
+// countElements counts the elements of the array whose '[' was just read,
+// without moving.
+func (s *scanner) countElements() (int, error) {
+	save := s.i
+	defer func() { s.i = save }()
+	s.ws()
+	if s.peek() == ']' {
+		return 0, nil
+	}
+	n := 0
+	for {
+		if _, err := s.value(); err != nil {
+			return 0, err
+		}
+		n++
+		s.ws()
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			return n, nil
+		default:
+			return 0, errTruncated
+		}
+	}
+}
+
+// row reads {"kind": "...", "fields": [...]} into r.
+func (s *scanner) row(r *Row, cols []Column, format RowFormat, index int) error {
+	if err := s.expect('{'); err != nil {
+		return err
+	}
+	fields := -1
+	for first := true; ; first = false {
+		s.ws()
+		if s.peek() == '}' {
+			s.i++
+			break
+		}
+		if !first {
+			if err := s.expect(','); err != nil {
+				return err
+			}
+		}
+		key, err := s.value()
+		if err != nil {
+			return err
+		}
+		if err := s.expect(':'); err != nil {
+			return err
+		}
+		switch string(key) {
+		case `"kind"`:
+			v, err := s.value()
+			if err != nil {
+				return err
+			}
+			r.Kind = rowKind(v)
+		case `"fields"`:
+			if err := s.expect('['); err != nil {
+				return err
+			}
+			fields = 0
+			for {
+				s.ws()
+				if s.peek() == ']' {
+					s.i++
+					break
+				}
+				if fields > 0 {
+					if err := s.expect(','); err != nil {
+						return err
+					}
+				}
+				v, err := s.value()
+				if err != nil {
+					return err
+				}
+				if fields >= len(cols) {
+					return fmt.Errorf("row %d has more fields than the %d columns", index, len(cols))
+				}
+				r.Values[fields], err = decodeValue(v, &cols[fields].Type, format)
+				if err != nil {
+					return fmt.Errorf("row %d column %q (%s): %w", index, cols[fields].Name, cols[fields].Type, err)
+				}
+				fields++
+			}
+		default:
+			if _, err := s.value(); err != nil {
+				return err
+			}
+		}
+	}
+	if fields != len(cols) {
+		return fmt.Errorf("row %d has %d fields for %d columns", index, max(fields, 0), len(cols))
+	}
+	return nil
+}
+
+// rowKind maps the quoted kind to the constant without allocating.
+func rowKind(quoted []byte) RowKind {
+	switch string(quoted) {
+	case `"INSERT"`:
+		return Insert
+	case `"UPDATE_BEFORE"`:
+		return UpdateBefore
+	case `"UPDATE_AFTER"`:
+		return UpdateAfter
+	case `"DELETE"`:
+		return Delete
+	}
+	s, _ := unquote(quoted)
+	return RowKind(s)
 }
 
 var jsonNull = []byte("null")
