@@ -1,0 +1,503 @@
+package cdc
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+)
+
+// chunkTask is one chunk to read.
+type chunkTask struct {
+	table *tableState
+	index int
+}
+
+// chunkResult is a read chunk: its rows consistent with the binlog at hw.
+type chunkResult struct {
+	task chunkTask
+	rows []Row
+	hw   Offset
+	tsMs int64
+	err  error
+}
+
+// prepareSnapshot builds the snapshot's table states: from the checkpoint's
+// chunks when resuming, else by splitting each table.
+func (r *runner) prepareSnapshot(ctx context.Context, tables []TableID, schemas map[TableID]*TableSchema) ([]*tableState, error) {
+	if r.cp.Snapshot == nil {
+		r.cp.Snapshot = &SnapshotState{}
+	}
+	have := map[TableID]*TableSnapshot{}
+	for i := range r.cp.Snapshot.Tables {
+		have[r.cp.Snapshot.Tables[i].Table] = &r.cp.Snapshot.Tables[i]
+	}
+	var conn *sql.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	var states []*tableState
+	var estimate int64
+	for _, id := range tables {
+		schema := schemas[id]
+		if schema == nil {
+			continue
+		}
+		t := &tableState{id: id, schema: schema}
+		if ts := have[id]; ts != nil {
+			t.keyIdx = schema.ColumnIndex(ts.KeyColumn)
+			if t.keyIdx < 0 {
+				return nil, sourceErr("snapshot", nil, nil, "delete the checkpoint to start the snapshot over",
+					"chunk key %s of %s is gone from the table", ts.KeyColumn, id)
+			}
+		} else {
+			k, err := r.chooseKey(schema)
+			if err != nil {
+				return nil, err
+			}
+			t.keyIdx = k
+			if conn == nil {
+				c, err := r.db.Conn(ctx)
+				if err != nil {
+					return nil, err
+				}
+				conn = c
+				if r.server.flavor == gomysql.MySQLFlavor {
+					_, _ = conn.ExecContext(ctx, "SET SESSION information_schema_stats_expiry = 0")
+				}
+			}
+			chunks, est, err := r.split(ctx, conn, t)
+			if err != nil {
+				return nil, err
+			}
+			estimate += est
+			r.cp.Snapshot.Tables = append(r.cp.Snapshot.Tables, TableSnapshot{Table: id, KeyColumn: schema.Columns[k].Name, Chunks: chunks})
+			// Re-point every state: append may have moved the slice.
+			for i := range r.cp.Snapshot.Tables {
+				have[r.cp.Snapshot.Tables[i].Table] = &r.cp.Snapshot.Tables[i]
+			}
+		}
+		states = append(states, t)
+	}
+	for _, t := range states {
+		t.snap = have[t.id]
+		if err := t.prepareFilter(); err != nil {
+			return nil, err
+		}
+	}
+	r.src.progress.update(true, func(p *Progress) { p.RowsEstimate += estimate })
+	return states, nil
+}
+
+// runSnapshot reads every chunk not yet done with parallel readers and
+// delivers the rows in chunk order of completion.
+func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
+	var tasks []chunkTask
+	total, done := 0, 0
+	tablesDone := 0
+	pending := map[*tableState]int{}
+	firstRow := true
+	for _, t := range states {
+		for i := range t.snap.Chunks {
+			total++
+			if t.snap.Chunks[i].Done {
+				done++
+				firstRow = false
+				continue
+			}
+			tasks = append(tasks, chunkTask{t, i})
+			pending[t]++
+		}
+		if pending[t] == 0 {
+			tablesDone++
+		}
+	}
+	r.src.progress.update(true, func(p *Progress) {
+		p.Phase = PhaseSnapshot
+		p.TablesTotal, p.TablesDone = len(states), tablesDone
+		p.ChunksTotal, p.ChunksDone = total, done
+	})
+	if len(tasks) == 0 {
+		return nil
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	taskCh := make(chan chunkTask)
+	results := make(chan chunkResult)
+	var wg sync.WaitGroup
+	for w := 0; w < r.cfg.parallelism; w++ {
+		serverID := r.cfg.serverIDs[w%len(r.cfg.serverIDs)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for task := range taskCh {
+				res := r.readChunk(ctx, task, serverID)
+				select {
+				case results <- res:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(taskCh)
+		for _, t := range tasks {
+			select {
+			case taskCh <- t:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	defer wg.Wait()
+
+	remaining := len(tasks)
+	for remaining > 0 {
+		var res chunkResult
+		select {
+		case res = <-results:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if res.err != nil {
+			return res.err
+		}
+		remaining--
+		last := remaining == 0
+		if err := r.emitChunk(ctx, res, &firstRow, last); err != nil {
+			return err
+		}
+		t := res.task.table
+		c := &t.snap.Chunks[res.task.index]
+		c.Done, c.HighWatermark, c.Rows = true, res.hw, int64(len(res.rows))
+		if res.hw.Compare(t.maxHW) > 0 {
+			t.maxHW = res.hw
+		}
+		pending[t]--
+		r.dirty = true
+		n := int64(len(res.rows))
+		r.src.progress.update(last, func(p *Progress) {
+			p.ChunksDone++
+			p.SnapshotRows += n
+			if pending[t] == 0 {
+				p.TablesDone++
+			}
+		})
+		if err := r.commit(ctx, last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitChunk hands a chunk's rows to the handler in FetchSize batches.
+func (r *runner) emitChunk(ctx context.Context, res chunkResult, firstRow *bool, lastChunk bool) error {
+	t := res.task.table
+	now := time.Now().UnixMilli()
+	batch := make([]Event, 0, min(len(res.rows), r.cfg.FetchSize))
+	for i, row := range res.rows {
+		marker := SnapshotTrue
+		if *firstRow {
+			marker, *firstRow = SnapshotFirst, false
+		}
+		if lastChunk && i == len(res.rows)-1 {
+			marker = SnapshotLast
+		}
+		batch = append(batch, Event{
+			Op: OpRead, Table: t.id, Schema: t.schema, After: row, TsMs: now,
+			Source: Source{TsMs: res.tsMs, Snapshot: marker, Database: t.id.Database, Table: t.id.Table,
+				File: res.hw.File, Pos: res.hw.Pos},
+		})
+		if len(batch) == cap(batch) {
+			if err := r.deliver(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		return r.deliver(ctx, batch)
+	}
+	return nil
+}
+
+// readChunk reads one chunk between a low and a high watermark and merges
+// the binlog changes made between them into its rows.
+func (r *runner) readChunk(ctx context.Context, task chunkTask, serverID uint32) chunkResult {
+	res := chunkResult{task: task}
+	t := task.table
+	chunk := &t.snap.Chunks[task.index]
+	conn, err := r.db.Conn(ctx)
+	if err != nil {
+		res.err = sourceErr("snapshot", nil, err, "", "connect to read %s", t.id)
+		return res
+	}
+	defer conn.Close()
+	low, err := r.binlogStatus(ctx, conn)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	res.tsMs = time.Now().UnixMilli()
+	rows, err := r.selectChunk(ctx, conn, t, chunk)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	high, err := r.binlogStatus(ctx, conn)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	if low.File != high.File || low.Pos != high.Pos {
+		rows, err = r.backfill(ctx, serverID, t, task.index, rows, low, high)
+		if err != nil {
+			res.err = err
+			return res
+		}
+	}
+	res.rows, res.hw = rows, high
+	return res
+}
+
+// selectChunk reads a chunk's rows.
+func (r *runner) selectChunk(ctx context.Context, conn *sql.Conn, t *tableState, chunk *Chunk) ([]Row, error) {
+	cols := t.schema.Columns
+	var sel strings.Builder
+	sel.WriteString("SELECT ")
+	for i := range cols {
+		if i > 0 {
+			sel.WriteString(", ")
+		}
+		sel.WriteString(SelectExpression(&cols[i]))
+	}
+	sel.WriteString(" FROM ")
+	sel.WriteString(quoteTable(t.id))
+	where, args := chunkWhere(quoteIdent(t.keyCol().Name), chunk)
+	sel.WriteString(where)
+	rs, err := conn.QueryContext(ctx, sel.String(), args...)
+	if err != nil {
+		if isAccessDenied(err) {
+			return nil, sourceErr("snapshot", ErrMissingPrivilege, err, r.grantFix(privSelect), "read %s", t.id)
+		}
+		return nil, sourceErr("snapshot", nil, err, "", "read %s", t.id)
+	}
+	defer rs.Close()
+	n := len(cols)
+	raw := make([]sql.RawBytes, n)
+	ptrs := make([]any, n)
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	rows := make([]Row, 0, r.cfg.SplitSize)
+	var slab []any
+	for rs.Next() {
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, sourceErr("snapshot", nil, err, "", "read %s", t.id)
+		}
+		if len(slab) < n {
+			slab = make([]any, n*256)
+		}
+		row := Row(slab[:n:n])
+		slab = slab[n:]
+		for i := range cols {
+			v, err := DecodeText(&cols[i], raw[i], nil)
+			if err != nil {
+				return nil, sourceErr("snapshot", nil, err, "", "decode %s", t.id)
+			}
+			row[i] = v
+		}
+		rows = append(rows, row)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, sourceErr("snapshot", nil, err, "", "read %s", t.id)
+	}
+	return rows, nil
+}
+
+// backfill reads the binlog from low to high and applies the changes of
+// rows inside the chunk to the chunk's rows, so they hold the table's state
+// at high (Flink CDC's watermark backfill).
+func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, chunk int, rows []Row, low, high Offset) ([]Row, error) {
+	pk := pkIndexes(t.schema)
+	index := make(map[string][]int, len(rows))
+	var kb []byte
+	for i, row := range rows {
+		kb = rowKey(kb[:0], t.schema, pk, row)
+		index[string(kb)] = append(index[string(kb)], i)
+	}
+	inChunk := func(row Row) bool { return t.chunkOf(row[t.keyIdx]) == chunk }
+	remove := func(row Row) {
+		kb = rowKey(kb[:0], t.schema, pk, row)
+		idx := index[string(kb)]
+		if len(idx) == 0 {
+			return
+		}
+		rows[idx[len(idx)-1]] = nil
+		if len(idx) == 1 {
+			delete(index, string(kb))
+		} else {
+			index[string(kb)] = idx[:len(idx)-1]
+		}
+	}
+	upsert := func(row Row) {
+		if len(pk) > 0 {
+			remove(row)
+		}
+		kb = rowKey(kb[:0], t.schema, pk, row)
+		index[string(kb)] = append(index[string(kb)], len(rows))
+		rows = append(rows, row)
+	}
+
+	syncer := replication.NewBinlogSyncer(r.syncerConfig(serverID))
+	defer syncer.Close()
+	stream, err := syncer.StartSync(gomysql.Position{Name: low.File, Pos: uint32(low.Pos)})
+	if err != nil {
+		return nil, r.binlogErr(err, low)
+	}
+	file := low.File
+	readCtx, cancel := context.WithTimeout(ctx, r.cfg.ConnectTimeout+time.Minute)
+	defer cancel()
+	for {
+		ev, err := stream.GetEvent(readCtx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, r.binlogErr(err, low)
+		}
+		if rot, ok := ev.Event.(*replication.RotateEvent); ok {
+			file = string(rot.NextLogName)
+			if (Offset{File: file, Pos: rot.Position}).Compare(high) >= 0 {
+				break
+			}
+			continue
+		}
+		for _, inner := range flattenEvent(ev) {
+			re, ok := inner.Event.(*replication.RowsEvent)
+			if !ok || string(re.Table.Table) != t.id.Table || string(re.Table.Schema) != t.id.Database {
+				continue
+			}
+			if err := checkFullImage(re, t.id); err != nil {
+				return nil, err
+			}
+			changes, err := decodeChanges(t.schema, re)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range changes {
+				if c.before != nil && inChunk(c.before) {
+					remove(c.before)
+				}
+				if c.after != nil && inChunk(c.after) {
+					upsert(c.after)
+				}
+			}
+		}
+		if ev.Header.LogPos > 0 && (Offset{File: file, Pos: uint64(ev.Header.LogPos)}).Compare(high) >= 0 {
+			break
+		}
+	}
+	out := rows[:0]
+	for _, row := range rows {
+		if row != nil {
+			out = append(out, row)
+		}
+	}
+	return out, nil
+}
+
+// flattenEvent returns the events a binlog event carries: itself, or the
+// events inside a MySQL compressed transaction payload.
+func flattenEvent(ev *replication.BinlogEvent) []*replication.BinlogEvent {
+	if p, ok := ev.Event.(*replication.TransactionPayloadEvent); ok {
+		return p.Events
+	}
+	return []*replication.BinlogEvent{ev}
+}
+
+// change is one row change of a rows event.
+type change struct {
+	op            Op
+	before, after Row
+}
+
+// decodeChanges decodes a rows event's row images into canonical rows.
+func decodeChanges(schema *TableSchema, re *replication.RowsEvent) ([]change, error) {
+	var out []change
+	switch re.Type() {
+	case replication.EnumRowsEventTypeInsert:
+		out = make([]change, 0, len(re.Rows))
+		for _, raw := range re.Rows {
+			row, err := decodeRow(schema, raw)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, change{op: OpCreate, after: row})
+		}
+	case replication.EnumRowsEventTypeDelete:
+		out = make([]change, 0, len(re.Rows))
+		for _, raw := range re.Rows {
+			row, err := decodeRow(schema, raw)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, change{op: OpDelete, before: row})
+		}
+	case replication.EnumRowsEventTypeUpdate:
+		out = make([]change, 0, len(re.Rows)/2)
+		for i := 0; i+1 < len(re.Rows); i += 2 {
+			before, err := decodeRow(schema, re.Rows[i])
+			if err != nil {
+				return nil, err
+			}
+			after, err := decodeRow(schema, re.Rows[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, change{op: OpUpdate, before: before, after: after})
+		}
+	}
+	return out, nil
+}
+
+// errSchemaMismatch: a rows event's column count differs from the schema.
+var errSchemaMismatch = errors.New("binlog row does not match the table schema")
+
+// decodeRow decodes one binlog row image.
+func decodeRow(schema *TableSchema, raw []any) (Row, error) {
+	if len(raw) != len(schema.Columns) {
+		return nil, errSchemaMismatch
+	}
+	row := make(Row, len(raw))
+	for i, v := range raw {
+		d, err := DecodeBinlog(&schema.Columns[i], v, nil)
+		if err != nil {
+			return nil, sourceErr("binlog", nil, err, "", "decode %s", schema.Table)
+		}
+		row[i] = d
+	}
+	return row, nil
+}
+
+// checkFullImage fails when a rows event was logged with a partial image
+// (binlog_row_image MINIMAL or NOBLOB in the writing session).
+func checkFullImage(re *replication.RowsEvent, t TableID) error {
+	for _, skipped := range re.SkippedColumns {
+		if len(skipped) > 0 {
+			return sourceErr("binlog", ErrServerConfig, nil,
+				"SET GLOBAL binlog_row_image = 'FULL' and make sure no session sets binlog_row_image to MINIMAL or NOBLOB",
+				"a change of %s was logged without all its columns (binlog_row_image not FULL)", t)
+		}
+	}
+	return nil
+}

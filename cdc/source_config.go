@@ -1,0 +1,395 @@
+package cdc
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The defaults of [MySQLSourceConfig], each Flink CDC's MySqlSource default.
+const (
+	DefaultPort                 = 3306
+	DefaultSplitSize            = 8096
+	DefaultFetchSize            = 1024
+	DefaultConnectTimeout       = 30 * time.Second
+	DefaultConnectMaxRetries    = 3
+	DefaultConnectionPoolSize   = 20
+	DefaultHeartbeatInterval    = 30 * time.Second
+	DefaultOffsetCommitInterval = time.Second
+	// DefaultDistributionFactorUpper and DefaultDistributionFactorLower bound
+	// the ratio (max-min+1)/rows of an integer chunk key inside which a table
+	// is split into evenly sized key ranges; outside it, splitting queries the
+	// key's values.
+	DefaultDistributionFactorUpper = 1000.0
+	DefaultDistributionFactorLower = 0.05
+	// defaultServerIDBase and defaultServerIDSpan: like Flink CDC, a source
+	// without a server id picks one at random from 5400 to 6400.
+	defaultServerIDBase = 5400
+	defaultServerIDSpan = 1000
+)
+
+// MySQLSourceConfig configures a MySQL or MariaDB change data capture source.
+// It is the plain-struct alternative to [NewMySQLSource]'s builder; pass it
+// to [NewMySQLSourceFromConfig]. The zero value of every field means Flink
+// CDC's default, applied to a copy: the caller's struct is never modified.
+type MySQLSourceConfig struct {
+	// Name identifies the source in Debezium's source.name and in stored
+	// checkpoints. Default "mysql_binlog_source", Flink CDC's.
+	Name string
+	// Hostname is the server's host name or IP address. Required.
+	Hostname string
+	// Port is the server's TCP port. Default 3306.
+	Port int
+	// Username and Password log in. Username is required; Password is never
+	// printed (see [MySQLSourceConfig.String]).
+	Username string
+	Password string
+	// DatabaseList holds regular expressions; a database is captured when one
+	// matches its whole name. Required.
+	DatabaseList []string
+	// TableList holds regular expressions matched against whole
+	// "database.table" names, as Flink CDC's tableList; a dot in a pattern
+	// matches any character, as in Flink CDC, so write `db\.t` to be exact.
+	// Empty: every table of the captured databases.
+	TableList []string
+	// ServerID is the replica server id the source uses, or a range such as
+	// "5400-5408": the snapshot's parallel readers each use one id of the
+	// range. Default: a random id from 5400 to 6400 and the ones after it.
+	ServerID string
+	// ServerTimeZone is the IANA name of the zone the server's TIMESTAMP
+	// values are rendered in by the session. rtdw sets the session time_zone
+	// to UTC on its own connections, so the default, "UTC", is right for every
+	// server; it exists for Flink CDC parity.
+	ServerTimeZone string
+	// SplitSize is the number of rows per snapshot chunk. Default 8096.
+	SplitSize int
+	// FetchSize is the most events handed to the handler in one call.
+	// Default 1024.
+	FetchSize int
+	// ChunkKeyColumn chooses, per table ("database.table"), the column the
+	// snapshot splits that table by. Default: the first primary key column.
+	// A table without a primary key needs one.
+	ChunkKeyColumn map[string]string
+	// ConnectTimeout bounds each connection attempt, and is how long a lost
+	// binlog connection is retried before Run gives up. Default 30s.
+	ConnectTimeout time.Duration
+	// ConnectMaxRetries is how many times a failed first connection is
+	// retried. Default 3; negative means no retries.
+	ConnectMaxRetries int
+	// ConnectionPoolSize bounds the SQL connections the snapshot uses.
+	// Default 20.
+	ConnectionPoolSize int
+	// HeartbeatInterval asks the server for a heartbeat on an idle binlog
+	// connection, so a dead connection is noticed. Default 30s; negative
+	// disables heartbeats.
+	HeartbeatInterval time.Duration
+	// IncludeSchemaChanges emits DDL statements of captured tables as
+	// [OpSchemaChange] events.
+	IncludeSchemaChanges bool
+	// ScanNewlyAddedTables snapshots tables that match the filters on restart
+	// but were not captured when the stored checkpoint was written.
+	ScanNewlyAddedTables bool
+	// TLS, when set, encrypts every connection to the server.
+	TLS *tls.Config
+	// StartupOptions chooses where capture starts. Default [Initial].
+	StartupOptions StartupOptions
+	// Deserializer, when set, encodes every event into [Event.Encoded].
+	Deserializer Deserializer
+	// OffsetStore keeps the source's checkpoint. Default: an in-memory store,
+	// so a restarted process starts over; use [NewFileOffsetStore] to resume.
+	OffsetStore OffsetStore
+	// SnapshotParallelism is how many chunks are read at once; each reader
+	// uses its own id of the ServerID range to read the binlog between its
+	// chunk's watermarks. Default: the size of the ServerID range, at most 4
+	// (2 when ServerID is unset).
+	SnapshotParallelism int
+	// OffsetCommitInterval is the least time between two checkpoint saves
+	// while streaming; a checkpoint is always saved at shutdown. Default 1s.
+	OffsetCommitInterval time.Duration
+	// DistributionFactorUpper and DistributionFactorLower: see
+	// [DefaultDistributionFactorUpper].
+	DistributionFactorUpper float64
+	DistributionFactorLower float64
+	// Progress, when set, is called as the snapshot and the binlog advance;
+	// it must return quickly.
+	Progress func(Progress)
+}
+
+// String describes the configuration without its password.
+func (c MySQLSourceConfig) String() string {
+	pw := ""
+	if c.Password != "" {
+		pw = "<redacted>"
+	}
+	return fmt.Sprintf("MySQLSourceConfig{Name:%q Hostname:%q Port:%d Username:%q Password:%q DatabaseList:%q TableList:%q ServerID:%q StartupOptions:%v}",
+		c.Name, c.Hostname, c.Port, c.Username, pw, c.DatabaseList, c.TableList, c.ServerID, c.StartupOptions)
+}
+
+// GoString is String, so %#v does not print the password either.
+func (c MySQLSourceConfig) GoString() string { return c.String() }
+
+// Format makes every verb (%v, %+v, %#v, %s) print [MySQLSourceConfig.String].
+func (c MySQLSourceConfig) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
+
+// ConfigError is the error of [MySQLSourceBuilder.Build] and
+// [NewMySQLSourceFromConfig]: every invalid option at once.
+type ConfigError struct {
+	Problems []ConfigProblem
+}
+
+// ConfigProblem is one invalid option.
+type ConfigProblem struct {
+	// Field names the option, such as "Port".
+	Field string
+	// Value is the offending value as text (never a password).
+	Value string
+	// Fix says what to do.
+	Fix string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cdc: invalid MySQL source configuration (%d problems):", len(e.Problems))
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  %s = %s: %s", p.Field, p.Value, p.Fix)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrInvalidConfig) true.
+func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// resolvedConfig is a validated configuration with every default applied and
+// every text option parsed.
+type resolvedConfig struct {
+	MySQLSourceConfig
+	databases   []*regexp.Regexp
+	tables      []*regexp.Regexp
+	serverIDs   []uint32
+	timeZone    *time.Location
+	chunkKeys   map[TableID]string
+	parallelism int
+}
+
+// withDefaults returns a copy of c with every zero field set to its default.
+func (c MySQLSourceConfig) withDefaults() MySQLSourceConfig {
+	if c.Name == "" {
+		c.Name = "mysql_binlog_source"
+	}
+	if c.Port == 0 {
+		c.Port = DefaultPort
+	}
+	if c.ServerTimeZone == "" {
+		c.ServerTimeZone = "UTC"
+	}
+	if c.SplitSize == 0 {
+		c.SplitSize = DefaultSplitSize
+	}
+	if c.FetchSize == 0 {
+		c.FetchSize = DefaultFetchSize
+	}
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.ConnectMaxRetries == 0 {
+		c.ConnectMaxRetries = DefaultConnectMaxRetries
+	} else if c.ConnectMaxRetries < 0 {
+		c.ConnectMaxRetries = 0
+	}
+	if c.ConnectionPoolSize == 0 {
+		c.ConnectionPoolSize = DefaultConnectionPoolSize
+	}
+	if c.HeartbeatInterval == 0 {
+		c.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if c.OffsetCommitInterval == 0 {
+		c.OffsetCommitInterval = DefaultOffsetCommitInterval
+	}
+	if c.DistributionFactorUpper == 0 {
+		c.DistributionFactorUpper = DefaultDistributionFactorUpper
+	}
+	if c.DistributionFactorLower == 0 {
+		c.DistributionFactorLower = DefaultDistributionFactorLower
+	}
+	if c.StartupOptions.mode == startupUnset {
+		c.StartupOptions = Initial()
+	}
+	if c.OffsetStore == nil {
+		c.OffsetStore = NewMemoryOffsetStore()
+	}
+	return c
+}
+
+// resolve applies the defaults and validates, returning one *ConfigError
+// listing every problem.
+func (c MySQLSourceConfig) resolve() (*resolvedConfig, error) {
+	r := &resolvedConfig{MySQLSourceConfig: c.withDefaults(), chunkKeys: map[TableID]string{}}
+	var probs []ConfigProblem
+	bad := func(field, value, fix string) { probs = append(probs, ConfigProblem{field, value, fix}) }
+
+	if strings.TrimSpace(r.Hostname) == "" {
+		bad("Hostname", `""`, "set the server's host name or IP address, for example Hostname(\"127.0.0.1\")")
+	}
+	if r.Port < 1 || r.Port > 65535 {
+		bad("Port", strconv.Itoa(r.Port), "use a TCP port from 1 to 65535 (MySQL's default is 3306)")
+	}
+	if r.Username == "" {
+		bad("Username", `""`, "set the user the source logs in as; it needs SELECT, REPLICATION SLAVE and REPLICATION CLIENT")
+	}
+	if len(r.DatabaseList) == 0 {
+		bad("DatabaseList", "[]", "name at least one database (a regular expression), for example DatabaseList(\"gmall_config\")")
+	}
+	for _, p := range r.DatabaseList {
+		re, err := compileFull(p)
+		if err != nil {
+			bad("DatabaseList", strconv.Quote(p), "not a valid regular expression: "+err.Error())
+			continue
+		}
+		r.databases = append(r.databases, re)
+	}
+	for _, p := range r.TableList {
+		re, err := compileFull(p)
+		if err != nil {
+			bad("TableList", strconv.Quote(p), "not a valid regular expression: "+err.Error())
+			continue
+		}
+		if !strings.Contains(p, ".") && !strings.Contains(p, `\.`) {
+			bad("TableList", strconv.Quote(p), "patterns match \"database.table\": write it as db.table, for example gmall_config.t_user")
+			continue
+		}
+		r.tables = append(r.tables, re)
+	}
+	if r.ServerID == "" {
+		span := max(r.SnapshotParallelism, 2)
+		base := defaultServerIDBase + rand.IntN(defaultServerIDSpan)
+		r.ServerID = fmt.Sprintf("%d-%d", base, base+span-1)
+	}
+	ids, err := ParseServerIDRange(r.ServerID)
+	if err != nil {
+		bad("ServerID", strconv.Quote(r.ServerID), "use one id such as \"5400\" or a range such as \"5400-5408\" of ids from 1 to 4294967295, unique among the server's replicas")
+	}
+	r.serverIDs = ids
+	loc, err := time.LoadLocation(r.ServerTimeZone)
+	if err != nil {
+		bad("ServerTimeZone", strconv.Quote(r.ServerTimeZone), "use an IANA zone name such as \"UTC\" or \"Asia/Shanghai\"")
+	}
+	r.timeZone = loc
+	if r.SplitSize < 1 {
+		bad("SplitSize", strconv.Itoa(r.SplitSize), "use a positive number of rows per chunk (default 8096)")
+	}
+	if r.FetchSize < 1 {
+		bad("FetchSize", strconv.Itoa(r.FetchSize), "use a positive number of events per batch (default 1024)")
+	}
+	for k, col := range r.ChunkKeyColumn {
+		id, err := ParseTableID(k)
+		if err != nil {
+			bad("ChunkKeyColumn", strconv.Quote(k), "key the map by \"database.table\"")
+			continue
+		}
+		if col == "" {
+			bad("ChunkKeyColumn", k+"=\"\"", "name a column of the table")
+			continue
+		}
+		r.chunkKeys[id] = col
+	}
+	if r.ConnectTimeout < 0 {
+		bad("ConnectTimeout", r.ConnectTimeout.String(), "use a positive duration (default 30s)")
+	}
+	if r.ConnectionPoolSize < 1 {
+		bad("ConnectionPoolSize", strconv.Itoa(r.ConnectionPoolSize), "use a positive number of connections (default 20)")
+	}
+	if r.HeartbeatInterval > 0 && r.HeartbeatInterval < time.Millisecond {
+		bad("HeartbeatInterval", r.HeartbeatInterval.String(), "use at least 1ms, or a negative value to disable heartbeats")
+	}
+	if r.OffsetCommitInterval < 0 {
+		bad("OffsetCommitInterval", r.OffsetCommitInterval.String(), "use a positive duration (default 1s)")
+	}
+	if r.DistributionFactorLower <= 0 || r.DistributionFactorUpper < r.DistributionFactorLower {
+		bad("DistributionFactorLower/Upper", fmt.Sprintf("%g/%g", r.DistributionFactorLower, r.DistributionFactorUpper), "use 0 < lower <= upper (defaults 0.05 and 1000)")
+	}
+	if err := r.StartupOptions.validate(); err != nil {
+		bad("StartupOptions", r.StartupOptions.String(), err.Error())
+	}
+	switch {
+	case r.SnapshotParallelism < 0:
+		bad("SnapshotParallelism", strconv.Itoa(r.SnapshotParallelism), "use a positive number of parallel chunk readers, or 0 for the default")
+	case r.SnapshotParallelism == 0:
+		r.parallelism = min(max(len(ids), 1), 4)
+	default:
+		r.parallelism = r.SnapshotParallelism
+		if len(ids) > 0 && r.parallelism > 1 && len(ids) < r.parallelism {
+			bad("ServerID", strconv.Quote(r.ServerID), fmt.Sprintf("SnapshotParallelism %d needs a range of at least %d server ids, for example \"5400-%d\"", r.parallelism, r.parallelism, 5400+r.parallelism))
+		}
+	}
+	if len(probs) > 0 {
+		return nil, &ConfigError{Problems: probs}
+	}
+	return r, nil
+}
+
+// compileFull compiles a Flink CDC style pattern that must match a whole name.
+func compileFull(p string) (*regexp.Regexp, error) {
+	if p == "" {
+		return nil, errors.New("empty pattern")
+	}
+	return regexp.Compile(`^(?:` + p + `)$`)
+}
+
+// ParseServerIDRange parses a replica server id ("5400") or an inclusive
+// range ("5400-5408") into the ids it holds. Ids run from 1 to 4294967295
+// and a range holds at most 65536 of them.
+func ParseServerIDRange(s string) ([]uint32, error) {
+	s = strings.TrimSpace(s)
+	lo, hi, isRange := strings.Cut(s, "-")
+	a, err := strconv.ParseUint(strings.TrimSpace(lo), 10, 32)
+	if err != nil || a == 0 {
+		return nil, fmt.Errorf("cdc: server id %q: want a number from 1 to 4294967295", lo)
+	}
+	b := a
+	if isRange {
+		b, err = strconv.ParseUint(strings.TrimSpace(hi), 10, 32)
+		if err != nil || b < a {
+			return nil, fmt.Errorf("cdc: server id range %q: want start-end with start <= end", s)
+		}
+	}
+	if b-a >= 1<<16 {
+		return nil, fmt.Errorf("cdc: server id range %q holds more than 65536 ids", s)
+	}
+	ids := make([]uint32, 0, b-a+1)
+	for i := a; i <= b; i++ {
+		ids = append(ids, uint32(i))
+	}
+	return ids, nil
+}
+
+// matchDatabase reports whether a database is captured.
+func (r *resolvedConfig) matchDatabase(db string) bool {
+	for _, re := range r.databases {
+		if re.MatchString(db) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchTable reports whether a table is captured.
+func (r *resolvedConfig) matchTable(t TableID) bool {
+	if !r.matchDatabase(t.Database) {
+		return false
+	}
+	if len(r.tables) == 0 {
+		return true
+	}
+	name := t.String()
+	for _, re := range r.tables {
+		if re.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,187 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rtdw/rtdw/internal/testenv"
+)
+
+// collector is a Handler that records events.
+type collector struct {
+	mu      sync.Mutex
+	events  []Event
+	flushes int
+	failAt  int // HandleEvents fails once len(events) would reach this (0: never)
+}
+
+func (c *collector) HandleEvents(ctx context.Context, events []Event) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failAt > 0 && len(c.events)+len(events) >= c.failAt {
+		return fmt.Errorf("handler refuses")
+	}
+	c.events = append(c.events, events...)
+	return nil
+}
+
+func (c *collector) Flush(ctx context.Context) error {
+	c.mu.Lock()
+	c.flushes++
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *collector) snapshot() []Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Event(nil), c.events...)
+}
+
+// waitFor waits until cond holds for the collected events.
+func (c *collector) waitFor(t *testing.T, what string, cond func([]Event) bool) []Event {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ev := c.snapshot()
+		if cond(ev) {
+			return ev
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; have %d events: %s", what, len(ev), describe(ev))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func countOps(ev []Event, op Op) int {
+	n := 0
+	for _, e := range ev {
+		if e.Op == op {
+			n++
+		}
+	}
+	return n
+}
+
+func describe(ev []Event) string {
+	var b strings.Builder
+	for i, e := range ev {
+		if i > 40 {
+			b.WriteString("...")
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s %s before=%v after=%v @%s:%d", e.Op, e.Table, e.Before, e.After, e.Source.File, e.Source.Pos)
+	}
+	return b.String()
+}
+
+// testConfig is a source configuration for a testenv database.
+func testConfig(src *testenv.Source, tables ...string) MySQLSourceConfig {
+	for i, t := range tables {
+		tables[i] = src.Database + "." + t
+	}
+	return MySQLSourceConfig{
+		Hostname: src.Host, Port: src.Port, Username: src.User, Password: src.Password,
+		DatabaseList: []string{src.Database}, TableList: tables,
+		ServerID:             fmt.Sprint(10000 + nextServerID()),
+		OffsetCommitInterval: 10 * time.Millisecond,
+		ConnectTimeout:       10 * time.Second,
+	}
+}
+
+var (
+	serverIDMu   sync.Mutex
+	serverIDNext = 0
+)
+
+// nextServerID hands out blocks of 8 ids, so parallel tests never share one.
+func nextServerID() int {
+	serverIDMu.Lock()
+	defer serverIDMu.Unlock()
+	serverIDNext += 8
+	return serverIDNext + int(time.Now().UnixNano()%1000)*1000
+}
+
+func idRange(n int) string {
+	base := 10000 + nextServerID()
+	return fmt.Sprintf("%d-%d", base, base+n-1)
+}
+
+// running is a source running in the background.
+type running struct {
+	src    *MySQLSource
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(t *testing.T, cfg MySQLSourceConfig, h Handler) *running {
+	t.Helper()
+	src, err := NewMySQLSourceFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{src: src, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- src.Run(ctx, h) }()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// stop cancels the run and returns Run's result.
+func (r *running) stop(t *testing.T) error {
+	t.Helper()
+	r.cancel()
+	select {
+	case err, ok := <-r.done:
+		if ok {
+			close(r.done)
+		}
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return 30s after its context ended")
+	}
+	return nil
+}
+
+// runUntilError runs a source that must fail, returning its error.
+func runUntilError(t *testing.T, cfg MySQLSourceConfig) error {
+	t.Helper()
+	src, err := NewMySQLSourceFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err = src.Run(ctx, &collector{})
+	if err == nil {
+		t.Fatal("Run returned nil, want an error")
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Run did not fail before its deadline")
+	}
+	if strings.Contains(err.Error(), cfg.Password) {
+		t.Fatalf("error shows the password: %v", err)
+	}
+	return err
+}
+
+// ids returns the int64 "id" column of each event's row image.
+func rowID(e Event) int64 {
+	row := e.After
+	if row == nil {
+		row = e.Before
+	}
+	v, _ := e.Schema.Value(row, "id")
+	switch x := v.(type) {
+	case int64:
+		return x
+	case uint64:
+		return int64(x)
+	}
+	return -1
+}
