@@ -19,7 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-func testClient(t *testing.T, addr string) *Client {
+func testClient(t testing.TB, addr string) *Client {
 	t.Helper()
 	c, err := New(&clickhouse.Options{Addr: []string{addr}, DialTimeout: 2 * time.Second})
 	if err != nil {

@@ -1,0 +1,152 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/testenv"
+	"github.com/shopspring/decimal"
+)
+
+// benchRows is the number of rows of BenchmarkSinkVsPipe
+// (RTDW_BENCH_ROWS, default 2,000,000).
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("RTDW_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 2_000_000
+}
+
+func benchSchema(db string) *cdc.TableSchema {
+	return &cdc.TableSchema{
+		Table: cdc.TableID{Database: db, Table: "bench"},
+		Columns: []cdc.Column{
+			{Name: "id", Type: cdc.ColumnType{Kind: cdc.KindBigInt}},
+			{Name: "k", Type: cdc.ColumnType{Kind: cdc.KindInt}},
+			{Name: "s", Type: cdc.ColumnType{Kind: cdc.KindVarChar, Length: 32}},
+			{Name: "amount", Type: cdc.ColumnType{Kind: cdc.KindDecimal, Precision: 12, Scale: 2}},
+			{Name: "created", Type: cdc.ColumnType{Kind: cdc.KindDateTime}},
+		},
+		PrimaryKey: []string{"id"},
+	}
+}
+
+// heapPeak samples the heap in use until stop is called and returns the peak.
+func heapPeak() (stop func() uint64) {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 { close(done); wg.Wait(); return peak.Load() }
+}
+
+// BenchmarkSinkVsPipe measures, in one run, the plain pipe
+//
+//	mariadb --quick -e 'SELECT ...' | clickhouse-client --query 'INSERT ... FORMAT TabSeparated'
+//
+// for a MariaDB table of benchRows rows, and the Sink writing the same rows
+// as cdc snapshot events (synthetic, built in the benchmark, as the cdc
+// source would deliver them). Run with -benchtime=1x; scripts/bench-clickhouse.sh
+// does. The pipe needs RTDW_TEST_MARIADB and the mariadb and clickhouse-client
+// programs.
+func BenchmarkSinkVsPipe(b *testing.B) {
+	n := benchRows()
+	b.Run("pipe", func(b *testing.B) {
+		src := testenv.NewSource(b, testenv.MariaDB)
+		ch := testenv.NewClickHouse(b)
+		for _, prog := range []string{"mariadb", "clickhouse-client"} {
+			if _, err := exec.LookPath(prog); err != nil {
+				b.Skipf("%s not installed: %v", prog, err)
+			}
+		}
+		src.Exec(b, "CREATE TABLE bench (id BIGINT PRIMARY KEY, k INT NOT NULL, s VARCHAR(32) NOT NULL, amount DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL)",
+			fmt.Sprintf("INSERT INTO bench SELECT seq, seq %% 1000, CONCAT('name-', seq), seq / 100, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_%d", n))
+		if err := ch.Conn.Exec(context.Background(), "CREATE TABLE bench (id Int64, k Int32, s String, amount Decimal(12, 2), created DateTime('UTC')) ENGINE = MergeTree ORDER BY id"); err != nil {
+			b.Fatal(err)
+		}
+		chHost, chPort, _ := net.SplitHostPort(ch.Addr)
+		script := fmt.Sprintf(`mariadb --no-defaults --skip-ssl -h%s -P%d -u%s --quick -N -B -e 'SELECT id, k, s, amount, created FROM bench' %s | clickhouse-client --host %s --port %s --query 'INSERT INTO %s.bench FORMAT TabSeparated'`,
+			src.Host, src.Port, src.User, src.Database, chHost, chPort, ch.Database)
+		b.ResetTimer()
+		for range b.N {
+			start := time.Now()
+			cmd := exec.Command("bash", "-o", "pipefail", "-c", script)
+			cmd.Env = append(os.Environ(), "MYSQL_PWD="+src.Password)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("pipe: %v\n%s", err, out)
+			}
+			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
+		}
+		b.StopTimer()
+		var count uint64
+		if err := ch.Conn.QueryRow(context.Background(), "SELECT count() FROM bench").Scan(&count); err != nil || count != uint64(n*b.N) {
+			b.Fatalf("pipe wrote %d rows, want %d: %v", count, n*b.N, err)
+		}
+	})
+	b.Run("sink", func(b *testing.B) {
+		ch := testenv.NewClickHouse(b)
+		ctx := context.Background()
+		c := testClient(b, ch.Addr)
+		schema := benchSchema("src")
+		const batch = 1000
+		base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		b.ResetTimer()
+		for range b.N {
+			sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			stop := heapPeak()
+			start := time.Now()
+			events := make([]cdc.Event, batch)
+			for i := 1; i <= n; i += batch {
+				for j := range events {
+					id := int64(i + j)
+					events[j] = cdc.Event{Op: cdc.OpRead, Table: schema.Table, Schema: schema,
+						After:  cdc.Row{id, id % 1000, "name-" + strconv.FormatInt(id, 10), decimal.New(id, -2), base.Add(time.Duration(id) * time.Second)},
+						Source: cdc.Source{File: "mysql-bin.000001", Pos: 4, Snapshot: cdc.SnapshotTrue}}
+				}
+				if err := sink.HandleEvents(ctx, events[:min(batch, n-i+1)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := sink.Close(ctx); err != nil {
+				b.Fatal(err)
+			}
+			elapsed := time.Since(start)
+			peak := stop()
+			b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
+			b.ReportMetric(float64(peak)/(1<<20), "heap-peak-MiB")
+			st := sink.Stats()
+			b.ReportMetric(float64(st.Flushes), "inserts")
+			if st.RowsWritten != uint64(n) {
+				b.Fatalf("wrote %d rows, want %d", st.RowsWritten, n)
+			}
+		}
+	})
+}
