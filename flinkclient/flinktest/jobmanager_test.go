@@ -1,0 +1,176 @@
+package flinktest_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rtdw/rtdw/flinkclient"
+	"github.com/rtdw/rtdw/flinkclient/flinktest"
+)
+
+// jmRecorder is a JobManagerReporter that keeps what it is told.
+type jmRecorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *jmRecorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
+
+func jmStart(t *testing.T, version string) (*flinktest.JobManager, *jmRecorder) {
+	t.Helper()
+	rec := &jmRecorder{}
+	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: version, Reporter: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = jm.Close() })
+	return jm, rec
+}
+
+func jmDo(t *testing.T, method, url, ctype, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestRequestViolationsAreReported(t *testing.T) {
+	for _, v := range flinktest.JobManagerVersions() {
+		t.Run(v, func(t *testing.T) {
+			jm, rec := jmStart(t, v)
+			status, body := jmDo(t, "GET", jm.URL()+"/jobs/not-a-job-id", "", "")
+			if status != 400 || !strings.Contains(body, `"errors"`) {
+				t.Fatalf("bad job id answered %d %s, want 400 with Flink's error body", status, body)
+			}
+			status, body = jmDo(t, "GET", jm.URL()+"/v1/no/such/route", "", "")
+			if status != 404 || !strings.Contains(body, "Not found: /v1/no/such/route") {
+				t.Fatalf("unknown route answered %d %s", status, body)
+			}
+			if len(rec.msgs) != 2 || len(jm.Violations()) != 2 {
+				t.Fatalf("reported %q, want 2 violations", rec.msgs)
+			}
+			if err := jm.Close(); err == nil || !strings.Contains(err.Error(), "no route") {
+				t.Fatalf("Close = %v, want the violations", err)
+			}
+		})
+	}
+}
+
+func TestVersionSpecificBodyFields(t *testing.T) {
+	for v, accepted := range map[string]bool{"1.15": false, "1.18": false, "1.20": true, "2.0": true, "2.3": true} {
+		jm, rec := jmStart(t, v)
+		status, _ := jmDo(t, "POST", jm.URL()+"/jars/x.jar/run", "application/json", `{"claimMode":"CLAIM"}`)
+		if accepted != (len(rec.msgs) == 0) {
+			t.Errorf("%s: claimMode answered %d, violations %q", v, status, rec.msgs)
+		}
+	}
+}
+
+func jmMultipartJar(t *testing.T, name string, content []byte) (string, *bytes.Buffer) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, err := mw.CreateFormFile("jarfile", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write(content)
+	_ = mw.Close()
+	return mw.FormDataContentType(), &buf
+}
+
+func TestUploadChecksZip(t *testing.T) {
+	jm, rec := jmStart(t, "2.0")
+	ct, body := jmMultipartJar(t, "evil.jar", []byte("MZ this is an exe"))
+	status, answer := jmDo(t, "POST", jm.URL()+"/jars/upload", ct, body.String())
+	if status != 400 || !strings.Contains(answer, "not a jar") {
+		t.Fatalf("non-zip upload answered %d %s", status, answer)
+	}
+	ct, body = jmMultipartJar(t, "notes.txt", []byte("PK\x03\x04"))
+	if status, answer = jmDo(t, "POST", jm.URL()+"/jars/upload", ct, body.String()); status != 400 || !strings.Contains(answer, "Only Jar files") {
+		t.Fatalf("non-.jar name answered %d %s", status, answer)
+	}
+	// A zip signature followed by garbage is caught when the archive is opened.
+	ct, body = jmMultipartJar(t, "broken.jar", []byte("PK\x03\x04garbage"))
+	if status, answer = jmDo(t, "POST", jm.URL()+"/jars/upload", ct, body.String()); status != 400 || !strings.Contains(answer, "not a valid jar") {
+		t.Fatalf("broken zip answered %d %s", status, answer)
+	}
+	if len(jm.JarIDs()) != 0 || len(rec.msgs) != 0 {
+		t.Fatalf("jars %v, violations %q", jm.JarIDs(), rec.msgs)
+	}
+}
+
+func TestCancelPassesThroughCancelling(t *testing.T) {
+	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: "1.18", CancelDelay: 200 * time.Millisecond, Reporter: t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jm.Close()
+	c, _ := flinkclient.New(jm.URL())
+	ctx := context.Background()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	_, _ = zw.Create("x")
+	_ = zw.Close()
+	up, err := c.UploadJar(ctx, "x.jar", &buf, flinkclient.UploadJarOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{EntryClass: "a.B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CancelJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := jm.Job(job); j.State != "CANCELLING" {
+		t.Fatalf("right after cancel: %s, want CANCELLING", j.State)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if j, _ := jm.Job(job); j.State != "CANCELED" {
+		t.Fatalf("after the delay: %s, want CANCELED", j.State)
+	}
+	if err := c.CancelJob(ctx, job); err != nil {
+		t.Fatalf("cancelling a cancelled job: %v", err)
+	}
+	if err := jm.FinishJob(job); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A test starts a fake of the Flink version it needs and points the code under test at URL().
+func ExampleNewJobManager() {
+	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: "1.18"})
+	if err != nil {
+		panic(err)
+	}
+	defer jm.Close()
+	c, _ := flinkclient.New(jm.URL())
+	v, err := c.FlinkVersion(context.Background())
+	fmt.Println(v, err)
+	jobs, err := c.ListJobs(context.Background())
+	fmt.Println(len(jobs), err, jm.Violations())
+	// Output:
+	// 1.18 <nil>
+	// 0 <nil> []
+}
