@@ -772,3 +772,26 @@ func TestParseAPIVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestKeepAliveOutlivesTheIdleTimeout(t *testing.T) {
+	g := newFake(t, flinktest.SQLGatewayConfig{SessionIdleTimeout: 60 * time.Millisecond})
+	c, _ := sqlgateway.New(g.URL())
+	s := openSession(t, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.KeepAlive(ctx, 10*time.Millisecond) }()
+	time.Sleep(200 * time.Millisecond)
+	if _, err := s.Properties(testCtx(t)); err != nil {
+		t.Fatalf("session expired despite heartbeats: %v", err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("KeepAlive returned %v", err)
+	}
+	// Without heartbeats the session expires, and KeepAlive says so.
+	time.Sleep(100 * time.Millisecond)
+	err := s.KeepAlive(testCtx(t), time.Millisecond)
+	if !errors.Is(err, sqlgateway.ErrSessionNotFound) {
+		t.Fatalf("KeepAlive on an expired session: %v", err)
+	}
+}

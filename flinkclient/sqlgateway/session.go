@@ -260,3 +260,30 @@ func (s *Session) DeployScript(ctx context.Context, opts DeployScriptOptions) (s
 	err := s.c.do(ctx, call{method: "POST", path: s.path("/scripts"), body: req, out: &resp})
 	return resp.ClusterID, err
 }
+
+// KeepAlive sends a heartbeat every interval (0 means one minute) until ctx
+// ends, so that a session used only now and then does not expire on the
+// gateway (sql-gateway.session.idle-timeout, 10 minutes by default). Run it
+// in its own goroutine. It returns ctx's error when ctx ends, or the first
+// heartbeat error (after the retries every heartbeat gets), for example one
+// matching [ErrSessionNotFound].
+func (s *Session) KeepAlive(ctx context.Context, interval time.Duration) error {
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if err := s.Heartbeat(ctx); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return err
+			}
+		}
+	}
+}
