@@ -144,7 +144,11 @@ type Sink struct {
 type tableBuffer struct {
 	layout *tableLayout
 	synced bool
-	rows   [][]any
+	// values holds the buffered rows back to back, width values each (the
+	// source columns, _version, _is_deleted): one growing slice instead of
+	// an allocation per row.
+	values []any
+	rows   int
 	bytes  int
 }
 
@@ -226,7 +230,7 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 	if buf != nil && buf.layout.schema == schema {
 		return buf, nil
 	}
-	if buf != nil && len(buf.rows) > 0 {
+	if buf != nil && buf.rows > 0 {
 		if err := s.flushTable(ctx, buf); err != nil {
 			return nil, err
 		}
@@ -288,7 +292,9 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 	if len(image) != len(l.codecs) {
 		return fmt.Errorf("clickhouse: table %s: row has %d values, the schema %d columns", l.schema.Table, len(image), len(l.codecs))
 	}
-	row := make([]any, len(l.codecs)+2)
+	start := len(buf.values)
+	buf.values = append(buf.values, make([]any, len(l.codecs)+2)...)
+	row := buf.values[start:]
 	size := 9
 	for i, c := range l.codecs {
 		v, err := c.encodeValue(image[i])
@@ -296,6 +302,7 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 			if deleted && image[i] == nil {
 				v, err = c.zero, nil
 			} else {
+				buf.values = buf.values[:start]
 				var ve *ValueError
 				if errors.As(err, &ve) {
 					return err
@@ -315,7 +322,7 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 	if s.rows == 0 {
 		s.oldest = time.Now()
 	}
-	buf.rows = append(buf.rows, row)
+	buf.rows++
 	buf.bytes += size
 	s.rows++
 	s.bytes += size
@@ -338,7 +345,7 @@ func (s *Sink) flushLocked(ctx context.Context) error {
 	var errs []error
 	for _, id := range s.order {
 		buf := s.tables[id]
-		if len(buf.rows) == 0 {
+		if buf.rows == 0 {
 			continue
 		}
 		if err := s.flushTable(ctx, buf); err != nil {
@@ -362,36 +369,38 @@ func (s *Sink) flushTable(ctx context.Context, buf *tableBuffer) error {
 			}
 			buf.synced = true
 		}
-		return s.insert(ctx, l, buf.rows)
+		return s.insert(ctx, l, buf.values)
 	})
-	info := FlushInfo{Table: l.schema.Table, Rows: len(buf.rows), Bytes: buf.bytes, Attempts: attempts, Duration: time.Since(start)}
+	info := FlushInfo{Table: l.schema.Table, Rows: buf.rows, Bytes: buf.bytes, Attempts: attempts, Duration: time.Since(start)}
 	if err != nil {
 		s.stats.Failures++
-		info.Err = &InsertError{Table: l.schema.Table, Rows: len(buf.rows), Attempts: attempts, Err: err}
+		info.Err = &InsertError{Table: l.schema.Table, Rows: buf.rows, Attempts: attempts, Err: err}
 		if s.cfg.OnFlush != nil {
 			s.cfg.OnFlush(info)
 		}
 		return info.Err
 	}
 	s.stats.Flushes++
-	s.stats.RowsWritten += uint64(len(buf.rows))
+	s.stats.RowsWritten += uint64(buf.rows)
 	s.stats.BytesWritten += uint64(buf.bytes)
-	s.rows -= len(buf.rows)
+	s.rows -= buf.rows
 	s.bytes -= buf.bytes
-	buf.rows, buf.bytes = nil, 0
+	clear(buf.values) // drop references so the values can be collected
+	buf.values, buf.rows, buf.bytes = buf.values[:0], 0, 0
 	if s.cfg.OnFlush != nil {
 		s.cfg.OnFlush(info)
 	}
 	return nil
 }
 
-func (s *Sink) insert(ctx context.Context, l *tableLayout, rows [][]any) error {
+func (s *Sink) insert(ctx context.Context, l *tableLayout, values []any) error {
 	batch, err := s.client.conn.PrepareBatch(ctx, l.insertSQL())
 	if err != nil {
 		return err
 	}
-	for _, r := range rows {
-		if err := batch.Append(r...); err != nil {
+	width := len(l.codecs) + 2
+	for i := 0; i < len(values); i += width {
+		if err := batch.Append(values[i : i+width]...); err != nil {
 			_ = batch.Abort()
 			return err
 		}
