@@ -140,31 +140,7 @@ func ParseFlinkConfig(version FlinkVersion, name string, data []byte) (FlinkConf
 	default:
 		return FlinkConfig{}, fmt.Errorf("deploy: %q is neither %s nor %s", name, FlinkConfYAMLFile, ConfigYAMLFile)
 	}
-	c := FlinkConfig{Version: version.orDefault()}
-	owned := fieldKeys(c.Version)
-	setBy := map[string]string{} // field -> key that set it
-	for _, p := range pairs {
-		f, ok := owned[p.Key]
-		if !ok {
-			if prev, dup := c.Extra[p.Key]; dup {
-				ps.add(p.Key, p.Value, "set twice (first %q); keep one", prev)
-				continue
-			}
-			if c.Extra == nil {
-				c.Extra = map[string]string{}
-			}
-			c.Extra[p.Key] = p.Value
-			continue
-		}
-		if prevKey, dup := setBy[f.field]; dup {
-			ps.add(p.Key, p.Value, "sets the same option as %s; keep one", prevKey)
-			continue
-		}
-		setBy[f.field] = p.Key
-		if err := f.set(&c, p.Value); err != nil {
-			ps.add(p.Key, p.Value, "%v", err)
-		}
-	}
+	c := configFromEntries(version, pairs, ps)
 	return c, ps.err()
 }
 
@@ -263,4 +239,35 @@ func yamlValueText(v any) (string, error) {
 	default:
 		return fmt.Sprint(t), nil
 	}
+}
+
+// configFromEntries fills typed fields from their keys (current or deprecated spelling) and puts the rest
+// in Extra, reporting keys set twice.
+func configFromEntries(version FlinkVersion, pairs []ConfigEntry, ps *problems) FlinkConfig {
+	c := FlinkConfig{Version: version.orDefault()}
+	owned := fieldKeys(c.Version)
+	setBy := map[string]string{} // field -> key that set it
+	for _, p := range pairs {
+		f, ok := owned[p.Key]
+		if !ok {
+			if prev, dup := c.Extra[p.Key]; dup {
+				ps.add(p.Key, p.Value, "set twice (first %q); keep one", prev)
+				continue
+			}
+			if c.Extra == nil {
+				c.Extra = map[string]string{}
+			}
+			c.Extra[p.Key] = p.Value
+			continue
+		}
+		if prevKey, dup := setBy[f.field]; dup {
+			ps.add(p.Key, p.Value, "sets the same option as %s; keep one", prevKey)
+			continue
+		}
+		setBy[f.field] = p.Key
+		if err := f.set(&c, p.Value); err != nil {
+			ps.add(p.Key, p.Value, "%v", err)
+		}
+	}
+	return c
 }

@@ -1,0 +1,54 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// RenderHostsFile renders a one-host-per-line file: Flink's masters ("host:webui-port") and workers, HBase's
+// regionservers and backup-masters. Every entry is checked (a host name or IP, optionally ":port").
+func RenderHostsFile(name string, hosts []string) (File, error) {
+	ps := &problems{what: name}
+	seen := map[string]bool{}
+	var b bytes.Buffer
+	for _, h := range hosts {
+		h = strings.TrimSpace(h)
+		checkHostPort(ps, name, h)
+		if seen[h] {
+			ps.add(name, h, "listed twice; list every host once")
+		}
+		seen[h] = true
+		b.WriteString(h)
+		b.WriteByte('\n')
+	}
+	if err := ps.err(); err != nil {
+		return File{}, err
+	}
+	return File{Path: name, Mode: ConfigFileMode, Data: b.Bytes()}, nil
+}
+
+// ParseHostsFile reads a hosts file back: one entry per line, '#' comments and blank lines ignored, as HBase's
+// and Flink's scripts read them.
+func ParseHostsFile(data []byte) []string {
+	var hosts []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		if line = strings.TrimSpace(line); line != "" {
+			hosts = append(hosts, line)
+		}
+	}
+	return hosts
+}
+
+// hostOnly strips a ":port" suffix.
+func hostOnly(hp string) string {
+	if i := strings.LastIndexByte(hp, ':'); i >= 0 && !strings.Contains(hp[:i], ":") {
+		return hp[:i]
+	}
+	return hp
+}
+
+func withPort(host string, port int) string { return fmt.Sprintf("%s:%d", host, port) }

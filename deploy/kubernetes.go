@@ -1,0 +1,107 @@
+package deploy
+
+import (
+	"errors"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// KubernetesCluster describes a Flink native-Kubernetes deployment (Flink talks to the API server itself):
+// a session started with kubernetes-session.sh, or an application with flink run-application
+// -t kubernetes-application.
+type KubernetesCluster struct {
+	// FlinkHome is the Flink directory on the submitting host.
+	FlinkHome string
+	// ClusterID is kubernetes.cluster-id: the name of the Deployment and Services Flink creates.
+	ClusterID string
+	// Namespace is kubernetes.namespace; "" means "default".
+	Namespace string
+	// Image is kubernetes.container.image.ref; required for applications (the jar is inside it).
+	Image string
+	// ServiceAccount is kubernetes.service-account; it needs rights to create pods.
+	ServiceAccount string
+	// Config is passed as -D dynamic properties.
+	Config FlinkConfig
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+
+func (k KubernetesCluster) check(ps *problems) {
+	checkFlinkHome(ps, k.FlinkHome)
+	if !dnsLabel.MatchString(k.ClusterID) || len(k.ClusterID) > 45 {
+		ps.add("kubernetes.cluster-id", k.ClusterID, "use a lowercase DNS label of at most 45 characters (letters, digits, '-'), e.g. my-flink")
+	}
+	if k.Namespace != "" && !dnsLabel.MatchString(k.Namespace) {
+		ps.add("kubernetes.namespace", k.Namespace, "use a lowercase DNS label")
+	}
+}
+
+func (k KubernetesCluster) options(extra map[string]string) ([]string, error) {
+	return dynamicOptions("Kubernetes deployment", k.Config, mergeOptions(map[string]string{
+		"kubernetes.cluster-id":          k.ClusterID,
+		"kubernetes.namespace":           k.Namespace,
+		"kubernetes.container.image.ref": k.Image,
+		"kubernetes.service-account":     k.ServiceAccount,
+	}, extra))
+}
+
+// SessionCommand returns the kubernetes-session.sh command line (detached).
+func (k KubernetesCluster) SessionCommand() (Command, error) {
+	ps := &problems{what: "Kubernetes session"}
+	k.check(ps)
+	if err := ps.err(); err != nil {
+		return Command{}, err
+	}
+	dyn, err := k.options(map[string]string{"execution.attached": "false"})
+	if err != nil {
+		return Command{}, err
+	}
+	return Command{Args: append([]string{path.Join(k.FlinkHome, "bin", "kubernetes-session.sh")}, dyn...)}, nil
+}
+
+// ApplicationCommand returns flink run-application -t kubernetes-application for a jar inside the image
+// (jarURI "local:///opt/flink/usrlib/job.jar").
+func (k KubernetesCluster) ApplicationCommand(jarURI, entryClass string, args []string, restore Restore) (Command, error) {
+	ps := &problems{what: "Kubernetes application"}
+	k.check(ps)
+	if k.Image == "" {
+		ps.add("kubernetes.container.image.ref", "", "an application needs an image that contains the job jar")
+	}
+	if !strings.HasPrefix(jarURI, "local://") && !strings.Contains(jarURI, "://") {
+		ps.add("jarURI", jarURI, "give a URI; a jar inside the image is local:///opt/flink/usrlib/job.jar")
+	}
+	if err := ps.err(); err != nil {
+		return Command{}, err
+	}
+	dyn, err := k.options(restore.options(k.Config.Version))
+	if err != nil {
+		return Command{}, err
+	}
+	cmd := []string{path.Join(k.FlinkHome, "bin", "flink"), "run-application", "-t", "kubernetes-application"}
+	cmd = append(cmd, dyn...)
+	if entryClass != "" {
+		cmd = append(cmd, "-c", entryClass)
+	}
+	cmd = append(cmd, jarURI)
+	cmd = append(cmd, args...)
+	return Command{Args: cmd}, nil
+}
+
+// KubernetesSubmission is what a native Kubernetes submission printed.
+type KubernetesSubmission struct {
+	ClusterID    string
+	WebInterface string
+}
+
+var k8sCreated = regexp.MustCompile(`Create flink (?:session|application) cluster (\S+) successfully, JobManager Web Interface: (https?://\S+)`)
+
+// ParseKubernetesSubmission reads the cluster id and JobManager web address from kubernetes-session.sh or
+// flink run-application -t kubernetes-application output.
+func ParseKubernetesSubmission(output string) (KubernetesSubmission, error) {
+	m := k8sCreated.FindStringSubmatch(output)
+	if m == nil {
+		return KubernetesSubmission{}, errors.New("deploy: no \"Create flink ... cluster ... successfully\" line in the output")
+	}
+	return KubernetesSubmission{ClusterID: m[1], WebInterface: m[2]}, nil
+}
