@@ -254,6 +254,18 @@ func (g *SQLGateway) SessionCount() int {
 	return len(g.sessions)
 }
 
+// SessionName returns the name a session was opened with, and whether the
+// session is open.
+func (g *SQLGateway) SessionName(handle string) (string, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s, ok := g.sessions[handle]
+	if !ok {
+		return "", false
+	}
+	return s.name, true
+}
+
 // RegisterResult makes statement answer r in every session.
 func (g *SQLGateway) RegisterResult(statement string, r SQLResult) {
 	g.mu.Lock()
@@ -688,11 +700,9 @@ func (g *SQLGateway) configureSession(sh string, body []byte) sgAnswer {
 			return sgServerError(sgGatewayException+": Failed to configure session.",
 				"org.apache.flink.table.gateway.service.utils.SqlExecutionException: Unsupported statement for configuring session:"+req.Statement)
 		}
-		res, failure := g.run(s, req.Statement)
-		if failure != "" {
+		if _, failure := g.run(s, req.Statement); failure != "" {
 			return sgServerError(sgGatewayException+": Failed to configure session.", failure)
 		}
-		_ = res
 		return sgAnswer{status: http.StatusOK, body: []byte("{}")}
 	})
 }

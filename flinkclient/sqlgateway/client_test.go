@@ -92,8 +92,8 @@ func TestSessionLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g.SessionCount() != 1 {
-			t.Fatalf("fake has %d sessions", g.SessionCount())
+		if name, ok := g.SessionName(s.Handle()); !ok || name != "lifecycle" || g.SessionCount() != 1 {
+			t.Fatalf("fake has %d sessions, this one named %q (%v)", g.SessionCount(), name, ok)
 		}
 		props, err := s.Properties(ctx)
 		if err != nil {
