@@ -4,7 +4,11 @@ GO ?= go
 # Generous: `go test -race` of every package, integration included, on a 2-core machine.
 TEST_TIMEOUT ?= 40m
 
-.PHONY: test services-up services-down services-status vet unit
+.PHONY: demo test services-up services-down services-status vet unit
+
+## demo: the main job: start the local servers, then capture a MySQL table into ClickHouse and check they agree
+demo: services-up
+	eval "$$(scripts/services.sh env)" && $(GO) run ./examples/mysql-to-clickhouse
 
 ## test: start MySQL, MariaDB and ClickHouse, then vet and run every test (integration included) with -race
 test: services-up vet
