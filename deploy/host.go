@@ -169,9 +169,10 @@ func (r HostReport) String() string {
 	return b.String()
 }
 
-// checkScript prints one "key=value" line per fact; it only reads, never changes the host.
+// checkScript prints one "key=value" line per fact; it only reads, never changes the host. It runs under any
+// POSIX sh: dash spells the process limit -p where bash spells it -u.
 const checkScript = `echo "nofile=$(ulimit -Sn)"
-echo "nproc=$(ulimit -Su)"
+echo "nproc=$(ulimit -Su 2>/dev/null || ulimit -Sp 2>/dev/null)"
 if command -v java >/dev/null 2>&1; then
   echo "java=$(command -v java)"
   echo "javaversion=$(java -version 2>&1 | head -n 1)"
