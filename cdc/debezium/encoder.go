@@ -1,0 +1,516 @@
+package debezium
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// ErrEncode is matched, with errors.Is, by every error AppendEvent returns.
+var ErrEncode = errors.New("debezium: cannot encode event")
+
+// EncodeError reports an event that cannot be encoded: a bad setting, a
+// row that does not fit its schema, or a value of the wrong Go type.
+type EncodeError struct {
+	// Table is the event's table and Column the column at fault, if any.
+	Table  cdc.TableID
+	Column string
+	// Reason says what is wrong.
+	Reason string
+}
+
+func (e *EncodeError) Error() string {
+	var b strings.Builder
+	b.WriteString("debezium: encode ")
+	b.WriteString(e.Table.String())
+	if e.Column != "" {
+		b.WriteString(" column ")
+		b.WriteString(e.Column)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// Is reports whether target is ErrEncode.
+func (e *EncodeError) Is(target error) bool { return target == ErrEncode }
+
+// settings is a Config with defaults applied and derived facts.
+type settings struct {
+	Config
+	v2  bool  // Debezium 2 or later
+	err error // from validate
+}
+
+// Encoder writes events as Debezium's MySQL connector does. It implements
+// [cdc.Deserializer]; make one with [JSON]. An Encoder is safe for
+// concurrent use.
+type Encoder struct {
+	s settings
+	// tables caches what is computed once per table schema (the quoted
+	// column names and, with IncludeSchema, the rendered schema), keyed by
+	// the *cdc.TableSchema, which never changes once built.
+	tables sync.Map
+}
+
+// JSON returns the encoder that writes events as Debezium's MySQL
+// connector's JSON, the counterpart of Flink CDC's
+// JsonDebeziumDeserializationSchema. Without options it writes what Flink
+// CDC 3 writes by default; see [Config] for the defaults.
+func JSON(opts ...Option) cdc.Deserializer {
+	return NewEncoder(configFrom(opts))
+}
+
+func configFrom(opts []Option) Config {
+	var c Config
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// NewEncoder returns an encoder with the settings of cfg; cfg is copied. A
+// bad setting makes every AppendEvent fail with an error naming it.
+func NewEncoder(cfg Config) *Encoder {
+	s := settings{Config: cfg.withDefaults()}
+	s.err = s.validate()
+	major, _, _ := strings.Cut(s.Version, ".")
+	if n, err := strconv.Atoi(major); err == nil && n >= 2 {
+		s.v2 = true
+	}
+	return &Encoder{s: s}
+}
+
+// Config returns the encoder's settings, defaults applied.
+func (e *Encoder) Config() Config { return e.s.Config }
+
+type tableCodec struct {
+	keys   [][]byte // `"name":` per column
+	schema []byte   // rendered envelope schema, with IncludeSchema
+}
+
+func (e *Encoder) codec(s *cdc.TableSchema) *tableCodec {
+	if v, ok := e.tables.Load(s); ok {
+		return v.(*tableCodec)
+	}
+	tc := &tableCodec{keys: make([][]byte, len(s.Columns))}
+	for i := range s.Columns {
+		k := appendJSONString(nil, s.Columns[i].Name)
+		tc.keys[i] = append(k, ':')
+	}
+	if e.s.IncludeSchema {
+		tc.schema = e.s.envelopeSchema(s)
+	}
+	v, _ := e.tables.LoadOrStore(s, tc)
+	return v.(*tableCodec)
+}
+
+// AppendEvent appends the Debezium JSON of ev to dst. Row changes become
+// the change event envelope, {"before","after","source","op","ts_ms",
+// "transaction"}; an [cdc.OpSchemaChange] becomes Debezium's schema change
+// record, {"source","databaseName","schemaName","ddl","tableChanges"}. With
+// IncludeSchema either is wrapped as {"schema":…,"payload":…}.
+func (e *Encoder) AppendEvent(dst []byte, ev *cdc.Event) ([]byte, error) {
+	if e.s.err != nil {
+		return dst, &EncodeError{Table: ev.Table, Reason: e.s.err.Error()}
+	}
+	if ev.Op == cdc.OpSchemaChange {
+		return e.appendSchemaChange(dst, ev)
+	}
+	if !ev.Op.IsRowChange() {
+		return dst, &EncodeError{Table: ev.Table, Reason: fmt.Sprintf("unknown op %q", ev.Op)}
+	}
+	if ev.Schema == nil {
+		return dst, &EncodeError{Table: ev.Table, Reason: "event has no schema"}
+	}
+	start := len(dst)
+	tc := e.codec(ev.Schema)
+	if e.s.IncludeSchema {
+		dst = append(dst, `{"schema":`...)
+		dst = append(dst, tc.schema...)
+		dst = append(dst, `,"payload":`...)
+	}
+	var err error
+	dst = append(dst, `{"before":`...)
+	if dst, err = e.appendRow(dst, ev, tc, ev.Before); err != nil {
+		return dst[:start], err
+	}
+	dst = append(dst, `,"after":`...)
+	if dst, err = e.appendRow(dst, ev, tc, ev.After); err != nil {
+		return dst[:start], err
+	}
+	dst = append(dst, `,"source":`...)
+	dst = e.appendSource(dst, ev)
+	dst = append(dst, `,"op":"`...)
+	dst = append(dst, ev.Op...)
+	dst = append(dst, `","ts_ms":`...)
+	dst = strconv.AppendInt(dst, ev.TsMs, 10)
+	dst = append(dst, `,"transaction":null}`...)
+	if e.s.IncludeSchema {
+		dst = append(dst, '}')
+	}
+	return dst, nil
+}
+
+func (e *Encoder) appendSource(dst []byte, ev *cdc.Event) []byte {
+	src := &ev.Source
+	dst = append(dst, `{"version":`...)
+	dst = appendJSONString(dst, e.s.Version)
+	dst = append(dst, `,"connector":"mysql","name":`...)
+	dst = appendJSONString(dst, e.s.ServerName)
+	dst = append(dst, `,"ts_ms":`...)
+	dst = strconv.AppendInt(dst, src.TsMs, 10)
+	dst = append(dst, `,"snapshot":`...)
+	snap := src.Snapshot
+	if snap == "" {
+		snap = cdc.SnapshotFalse
+	}
+	dst = appendJSONString(dst, string(snap))
+	db, table := src.Database, src.Table
+	if db == "" {
+		db = ev.Table.Database
+	}
+	if table == "" {
+		table = ev.Table.Table
+	}
+	dst = append(dst, `,"db":`...)
+	dst = appendJSONString(dst, db)
+	dst = append(dst, `,"sequence":null,"table":`...)
+	if table == "" {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendJSONString(dst, table)
+	}
+	dst = append(dst, `,"server_id":`...)
+	dst = strconv.AppendUint(dst, uint64(src.ServerID), 10)
+	dst = append(dst, `,"gtid":`...)
+	dst = appendOptionalString(dst, src.GTID)
+	dst = append(dst, `,"file":`...)
+	dst = appendJSONString(dst, src.File)
+	dst = append(dst, `,"pos":`...)
+	dst = strconv.AppendUint(dst, src.Pos, 10)
+	dst = append(dst, `,"row":`...)
+	dst = strconv.AppendInt(dst, int64(src.Row), 10)
+	dst = append(dst, `,"thread":`...)
+	if src.Thread == 0 {
+		dst = append(dst, "null"...)
+	} else {
+		dst = strconv.AppendInt(dst, src.Thread, 10)
+	}
+	dst = append(dst, `,"query":`...)
+	dst = appendOptionalString(dst, src.Query)
+	return append(dst, '}')
+}
+
+func appendOptionalString(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, "null"...)
+	}
+	return appendJSONString(dst, s)
+}
+
+func (e *Encoder) appendRow(dst []byte, ev *cdc.Event, tc *tableCodec, row cdc.Row) ([]byte, error) {
+	if row == nil {
+		return append(dst, "null"...), nil
+	}
+	cols := ev.Schema.Columns
+	if len(row) != len(cols) {
+		return dst, &EncodeError{Table: ev.Table, Reason: fmt.Sprintf("row has %d values, the schema %d columns", len(row), len(cols))}
+	}
+	dst = append(dst, '{')
+	for i := range cols {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, tc.keys[i]...)
+		var err error
+		if dst, err = e.s.appendValue(dst, &cols[i], row[i]); err != nil {
+			return dst, &EncodeError{Table: ev.Table, Column: cols[i].Name, Reason: err.Error()}
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+var epoch = time.Unix(0, 0).UTC()
+
+// appendValue writes one canonical value as Debezium writes the column.
+func (s *settings) appendValue(dst []byte, col *cdc.Column, v any) ([]byte, error) {
+	if v == nil {
+		return append(dst, "null"...), nil
+	}
+	t := &col.Type
+	if _, ok := v.(cdc.ZeroTime); ok {
+		// Debezium writes a zero date as null when the column allows it,
+		// else as the epoch (0, or 1970-01-01T00:00:00Z).
+		if col.Nullable {
+			return append(dst, "null"...), nil
+		}
+		v = epoch
+	}
+	wrongType := func() error {
+		return fmt.Errorf("value of Go type %T for a %s column; want the canonical type of package cdc", v, t.Kind)
+	}
+	switch k := t.Kind; {
+	case k.IsInteger():
+		switch x := v.(type) {
+		case int64:
+			return strconv.AppendInt(dst, x, 10), nil
+		case uint64:
+			if k == cdc.KindBigInt && s.BigIntUnsigned == BigIntUnsignedPrecise {
+				return appendDecimalBytes(dst, new(big.Int).SetUint64(x)), nil
+			}
+			return strconv.AppendInt(dst, int64(x), 10), nil // long mode wraps, as Debezium does
+		}
+	case k == cdc.KindDecimal:
+		d, ok := v.(decimal.Decimal)
+		if !ok {
+			break
+		}
+		switch s.DecimalHandling {
+		case DecimalDouble:
+			f, _ := d.Float64()
+			return appendJavaFloat(dst, f, 64), nil
+		case DecimalString:
+			return appendJSONString(dst, d.StringFixed(int32(t.Scale))), nil
+		}
+		return appendDecimalBytes(dst, unscaled(d, t.Scale)), nil
+	case k == cdc.KindFloat:
+		if x, ok := v.(float32); ok {
+			if isFloat32(t) {
+				return appendJavaFloat(dst, float64(x), 32), nil
+			}
+			return appendJavaFloat(dst, float64(x), 64), nil
+		}
+	case k == cdc.KindDouble:
+		if x, ok := v.(float64); ok {
+			return appendJavaFloat(dst, x, 64), nil
+		}
+	case k == cdc.KindBit:
+		x, ok := v.(uint64)
+		if !ok {
+			break
+		}
+		if t.Length <= 1 {
+			return strconv.AppendBool(dst, x != 0), nil
+		}
+		var le [8]byte
+		binary.LittleEndian.PutUint64(le[:], x)
+		return appendBase64(dst, le[:(t.Length+7)/8], base64.StdEncoding), nil
+	case k == cdc.KindYear:
+		if x, ok := v.(int64); ok {
+			return strconv.AppendInt(dst, x, 10), nil
+		}
+	case k == cdc.KindDate:
+		if x, ok := v.(time.Time); ok {
+			return strconv.AppendInt(dst, floorDiv(x.Unix(), 86400), 10), nil
+		}
+	case k == cdc.KindDateTime:
+		if x, ok := v.(time.Time); ok {
+			if s.TimePrecision == TimeConnect || t.FSP <= 3 {
+				return strconv.AppendInt(dst, x.UnixMilli(), 10), nil
+			}
+			return strconv.AppendInt(dst, x.UnixMicro(), 10), nil
+		}
+	case k == cdc.KindTimestamp:
+		if x, ok := v.(time.Time); ok {
+			dst = append(dst, '"')
+			dst = x.UTC().AppendFormat(dst, "2006-01-02T15:04:05.999999999Z07:00")
+			return append(dst, '"'), nil
+		}
+	case k == cdc.KindTime:
+		if x, ok := v.(time.Duration); ok {
+			if s.TimePrecision == TimeConnect || (s.TimePrecision == TimeAdaptive && t.FSP <= 3) {
+				return strconv.AppendInt(dst, x.Milliseconds(), 10), nil
+			}
+			return strconv.AppendInt(dst, x.Microseconds(), 10), nil
+		}
+	case k.IsText(), k == cdc.KindEnum, k == cdc.KindSet:
+		if x, ok := v.(string); ok {
+			return appendJSONString(dst, x), nil
+		}
+	case k.IsBinary():
+		if x, ok := v.([]byte); ok {
+			switch s.Binary {
+			case BinaryHex:
+				dst = append(dst, '"')
+				dst = hex.AppendEncode(dst, x)
+				return append(dst, '"'), nil
+			case BinaryBase64URLSafe:
+				return appendBase64(dst, x, base64.URLEncoding), nil
+			}
+			return appendBase64(dst, x, base64.StdEncoding), nil
+		}
+	case k == cdc.KindJSON:
+		if x, ok := v.(cdc.JSON); ok {
+			return appendJSONString(dst, string(x)), nil
+		}
+	case k == cdc.KindGeometry:
+		if x, ok := v.([]byte); ok {
+			return appendGeometry(dst, x, isPoint(t))
+		}
+	case k == cdc.KindVector:
+		if x, ok := v.([]float32); ok {
+			dst = append(dst, '[')
+			for i, f := range x {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendJavaFloat(dst, float64(f), 32)
+			}
+			return append(dst, ']'), nil
+		}
+	}
+	return dst, wrongType()
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && (a < 0) {
+		q--
+	}
+	return q
+}
+
+var bigTen = big.NewInt(10)
+
+// unscaled returns d's digits as an integer at the column's scale.
+func unscaled(d decimal.Decimal, scale int) *big.Int {
+	c := d.Coefficient()
+	shift := int(d.Exponent()) + scale
+	switch {
+	case shift > 0:
+		c.Mul(c, new(big.Int).Exp(bigTen, big.NewInt(int64(shift)), nil))
+	case shift < 0:
+		c.Quo(c, new(big.Int).Exp(bigTen, big.NewInt(int64(-shift)), nil))
+	}
+	return c
+}
+
+// appendDecimalBytes writes n as Java's BigInteger.toByteArray does (the
+// fewest big-endian two's-complement bytes that hold n and its sign), in
+// base64, as Kafka's JSON converter writes a Decimal.
+func appendDecimalBytes(dst []byte, n *big.Int) []byte {
+	var b []byte
+	switch n.Sign() {
+	case 0:
+		b = []byte{0}
+	case 1:
+		b = n.Bytes()
+		if b[0]&0x80 != 0 {
+			b = append([]byte{0}, b...)
+		}
+	default:
+		// Java's bitLength of a negative n is that of -n-1.
+		m := new(big.Int).Neg(n)
+		m.Sub(m, big.NewInt(1))
+		size := m.BitLen()/8 + 1
+		mod := new(big.Int).Lsh(big.NewInt(1), uint(8*size))
+		mod.Add(mod, n)
+		b = mod.FillBytes(make([]byte, size))
+	}
+	return appendBase64(dst, b, base64.StdEncoding)
+}
+
+func appendBase64(dst, b []byte, enc *base64.Encoding) []byte {
+	dst = append(dst, '"')
+	dst = enc.AppendEncode(dst, b)
+	return append(dst, '"')
+}
+
+// appendGeometry splits MySQL's geometry value (SRID, little-endian, then
+// WKB) into Debezium's Geometry struct {wkb, srid}, or for a POINT column
+// its Point struct {x, y, wkb, srid}.
+func appendGeometry(dst, v []byte, point bool) ([]byte, error) {
+	if len(v) < 4 {
+		return dst, fmt.Errorf("geometry value of %d bytes has no SRID", len(v))
+	}
+	srid := binary.LittleEndian.Uint32(v)
+	wkb := v[4:]
+	dst = append(dst, '{')
+	if point {
+		if len(wkb) < 21 {
+			return dst, fmt.Errorf("POINT value of %d bytes is too short", len(wkb))
+		}
+		var order binary.ByteOrder = binary.LittleEndian
+		if wkb[0] == 0 {
+			order = binary.BigEndian
+		}
+		x := math.Float64frombits(order.Uint64(wkb[5:]))
+		y := math.Float64frombits(order.Uint64(wkb[13:]))
+		dst = append(dst, `"x":`...)
+		dst = appendJavaFloat(dst, x, 64)
+		dst = append(dst, `,"y":`...)
+		dst = appendJavaFloat(dst, y, 64)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"wkb":`...)
+	dst = appendBase64(dst, wkb, base64.StdEncoding)
+	dst = append(dst, `,"srid":`...)
+	dst = strconv.AppendUint(dst, uint64(srid), 10)
+	return append(dst, '}'), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString writes s as a JSON string the way Jackson does: ", \
+// and control characters escaped, everything else, non-ASCII included, as
+// UTF-8. Invalid UTF-8 becomes U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, "\ufffd"...)
+				i++
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"':
+			dst = append(dst, '\\', '"')
+		case '\\':
+			dst = append(dst, '\\', '\\')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\f':
+			dst = append(dst, '\\', 'f')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		i++
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

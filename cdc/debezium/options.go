@@ -1,0 +1,168 @@
+package debezium
+
+import "fmt"
+
+// DecimalHandling is Debezium's decimal.handling.mode: how DECIMAL columns
+// are written.
+type DecimalHandling int
+
+// The decimal handling modes.
+const (
+	// DecimalPrecise writes org.apache.kafka.connect.data.Decimal: the
+	// unscaled value as big-endian two's-complement bytes, base64 in JSON,
+	// with the scale in the schema. Exact; Debezium's default.
+	DecimalPrecise DecimalHandling = iota
+	// DecimalDouble writes a JSON number (a double): convenient, inexact.
+	DecimalDouble
+	// DecimalString writes the value as a string in plain notation, with
+	// the column's scale ("12.50").
+	DecimalString
+)
+
+// TimePrecision is Debezium's time.precision.mode.
+type TimePrecision int
+
+// The time precision modes. TIMESTAMP is always an ISO-8601 string in UTC
+// (io.debezium.time.ZonedTimestamp), whatever the mode.
+const (
+	// TimeAdaptiveMicroseconds is Debezium's default for MySQL: DATE as days
+	// (io.debezium.time.Date), TIME as microseconds (MicroTime), DATETIME
+	// with 0-3 fractional digits as milliseconds (Timestamp) and with 4-6 as
+	// microseconds (MicroTimestamp).
+	TimeAdaptiveMicroseconds TimePrecision = iota
+	// TimeAdaptive is as TimeAdaptiveMicroseconds, except that TIME with 0-3
+	// fractional digits is milliseconds (io.debezium.time.Time).
+	TimeAdaptive
+	// TimeConnect uses Kafka Connect's logical types: Date (days), Time
+	// (milliseconds) and Timestamp (milliseconds); microseconds are lost.
+	TimeConnect
+)
+
+// BigIntUnsignedHandling is Debezium's bigint.unsigned.handling.mode.
+type BigIntUnsignedHandling int
+
+// The BIGINT UNSIGNED handling modes.
+const (
+	// BigIntUnsignedLong writes BIGINT UNSIGNED as an int64, as Debezium does
+	// by default: values above 9223372036854775807 wrap to negative numbers.
+	BigIntUnsignedLong BigIntUnsignedHandling = iota
+	// BigIntUnsignedPrecise writes it as org.apache.kafka.connect.data.Decimal
+	// with scale 0, exact over the whole range.
+	BigIntUnsignedPrecise
+)
+
+// BinaryHandling is Debezium's binary.handling.mode for BINARY, VARBINARY
+// and BLOB columns.
+type BinaryHandling int
+
+// The binary handling modes.
+const (
+	// BinaryBytes writes a bytes field; Kafka's JSON converter, and so this
+	// package, writes bytes as standard base64. Debezium's default.
+	BinaryBytes BinaryHandling = iota
+	// BinaryBase64 writes a string field holding standard base64.
+	BinaryBase64
+	// BinaryBase64URLSafe writes a string field holding URL-safe base64.
+	BinaryBase64URLSafe
+	// BinaryHex writes a string field holding lower-case hexadecimal.
+	BinaryHex
+)
+
+// Defaults, as Flink CDC's MySqlSource writes them.
+const (
+	// DefaultServerName is the source.name Flink CDC's MySqlSource writes,
+	// and the prefix of the schema names.
+	DefaultServerName = "mysql_binlog_source"
+	// DefaultVersion is the Debezium version Flink CDC 3 embeds; it decides
+	// source.version and the few places where Debezium 2 changed the shape.
+	DefaultVersion = "1.9.7.Final"
+)
+
+// Config holds the encoder's settings. The zero value means Debezium's (and
+// Flink CDC's) defaults: no schema, server name DefaultServerName, version
+// DefaultVersion, precise decimals, adaptive_time_microseconds, BIGINT
+// UNSIGNED as long, binary as bytes.
+type Config struct {
+	// IncludeSchema writes {"schema":…,"payload":…}, as Kafka's JSON
+	// converter with schemas.enable, and as Flink CDC's
+	// JsonDebeziumDeserializationSchema(true).
+	IncludeSchema bool
+	// ServerName is source.name and the first part of the schema names
+	// (Debezium's topic.prefix / database.server.name).
+	ServerName string
+	// Version is source.version. A version from 2 on also gives the
+	// envelope and transaction schemas the names and versions Debezium 2
+	// writes, and the schema change payload its ts_ms.
+	Version string
+	// DecimalHandling, TimePrecision, BigIntUnsigned and Binary are the
+	// Debezium modes of the same names.
+	DecimalHandling DecimalHandling
+	TimePrecision   TimePrecision
+	BigIntUnsigned  BigIntUnsignedHandling
+	Binary          BinaryHandling
+}
+
+// Option changes a Config.
+type Option func(*Config)
+
+// IncludeSchema writes each event as {"schema":…,"payload":…}.
+func IncludeSchema(include bool) Option { return func(c *Config) { c.IncludeSchema = include } }
+
+// ServerName sets source.name and the schema name prefix.
+func ServerName(name string) Option { return func(c *Config) { c.ServerName = name } }
+
+// Version sets source.version, such as "2.7.3.Final".
+func Version(v string) Option { return func(c *Config) { c.Version = v } }
+
+// WithDecimalHandling sets decimal.handling.mode.
+func WithDecimalHandling(m DecimalHandling) Option { return func(c *Config) { c.DecimalHandling = m } }
+
+// WithTimePrecision sets time.precision.mode.
+func WithTimePrecision(m TimePrecision) Option { return func(c *Config) { c.TimePrecision = m } }
+
+// WithBigIntUnsignedHandling sets bigint.unsigned.handling.mode.
+func WithBigIntUnsignedHandling(m BigIntUnsignedHandling) Option {
+	return func(c *Config) { c.BigIntUnsigned = m }
+}
+
+// WithBinaryHandling sets binary.handling.mode.
+func WithBinaryHandling(m BinaryHandling) Option { return func(c *Config) { c.Binary = m } }
+
+// withDefaults returns a copy of c with the zero values replaced.
+func (c Config) withDefaults() Config {
+	if c.ServerName == "" {
+		c.ServerName = DefaultServerName
+	}
+	if c.Version == "" {
+		c.Version = DefaultVersion
+	}
+	return c
+}
+
+// validate returns one error naming every bad setting.
+func (c Config) validate() error {
+	var bad []string
+	if c.DecimalHandling < DecimalPrecise || c.DecimalHandling > DecimalString {
+		bad = append(bad, fmt.Sprintf("DecimalHandling %d (use DecimalPrecise, DecimalDouble or DecimalString)", c.DecimalHandling))
+	}
+	if c.TimePrecision < TimeAdaptiveMicroseconds || c.TimePrecision > TimeConnect {
+		bad = append(bad, fmt.Sprintf("TimePrecision %d (use TimeAdaptiveMicroseconds, TimeAdaptive or TimeConnect)", c.TimePrecision))
+	}
+	if c.BigIntUnsigned < BigIntUnsignedLong || c.BigIntUnsigned > BigIntUnsignedPrecise {
+		bad = append(bad, fmt.Sprintf("BigIntUnsigned %d (use BigIntUnsignedLong or BigIntUnsignedPrecise)", c.BigIntUnsigned))
+	}
+	if c.Binary < BinaryBytes || c.Binary > BinaryHex {
+		bad = append(bad, fmt.Sprintf("Binary %d (use BinaryBytes, BinaryBase64, BinaryBase64URLSafe or BinaryHex)", c.Binary))
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	msg := "debezium: invalid config: "
+	for i, b := range bad {
+		if i > 0 {
+			msg += "; "
+		}
+		msg += b
+	}
+	return fmt.Errorf("%s", msg)
+}

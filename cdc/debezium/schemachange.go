@@ -1,0 +1,227 @@
+package debezium
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// appendSchemaChange writes an OpSchemaChange event as the value of
+// Debezium's MySQL schema change record (io.debezium.connector.mysql.
+// SchemaChangeValue): the source block, databaseName, schemaName (always
+// null on MySQL), ddl, and tableChanges describing the table after the
+// statement, as Debezium 1.9's ConnectTableChangeSerializer lays it out.
+func (e *Encoder) appendSchemaChange(dst []byte, ev *cdc.Event) ([]byte, error) {
+	if e.s.IncludeSchema {
+		dst = append(dst, `{"schema":`...)
+		dst = append(dst, e.s.schemaChangeSchema()...)
+		dst = append(dst, `,"payload":`...)
+	}
+	dst = append(dst, `{"source":`...)
+	dst = e.appendSource(dst, ev)
+	if e.s.v2 {
+		dst = append(dst, `,"ts_ms":`...)
+		dst = strconv.AppendInt(dst, ev.TsMs, 10)
+	}
+	dst = append(dst, `,"databaseName":`...)
+	dst = appendJSONString(dst, ev.Table.Database)
+	dst = append(dst, `,"schemaName":null,"ddl":`...)
+	dst = appendJSONString(dst, ev.DDL)
+	dst = append(dst, `,"tableChanges":[`...)
+	if s := ev.Schema; s != nil {
+		dst = appendTableChange(dst, changeType(ev.DDL), s)
+	}
+	dst = append(dst, "]}"...)
+	if e.s.IncludeSchema {
+		dst = append(dst, '}')
+	}
+	return dst, nil
+}
+
+// changeType classifies a DDL statement as Debezium's TableChangeType.
+func changeType(ddl string) string {
+	words := strings.Fields(strings.ToUpper(ddl))
+	if len(words) > 0 {
+		switch words[0] {
+		case "CREATE":
+			return "CREATE"
+		case "DROP":
+			return "DROP"
+		}
+	}
+	return "ALTER"
+}
+
+func appendTableChange(dst []byte, typ string, s *cdc.TableSchema) []byte {
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, typ...)
+	dst = append(dst, `","id":`...)
+	dst = appendJSONString(dst, `"`+s.Table.Database+`"."`+s.Table.Table+`"`)
+	dst = append(dst, `,"table":{"defaultCharsetName":`...)
+	dst = appendOptionalString(dst, defaultCharset(s))
+	dst = append(dst, `,"primaryKeyColumnNames":[`...)
+	for i, pk := range s.PrimaryKey {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, pk)
+	}
+	dst = append(dst, `],"columns":[`...)
+	for i := range s.Columns {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendColumnChange(dst, &s.Columns[i], i+1)
+	}
+	return append(dst, `],"comment":null}}`...)
+}
+
+// defaultCharset guesses the table's default character set from its text
+// columns; empty when it has none.
+func defaultCharset(s *cdc.TableSchema) string {
+	for i := range s.Columns {
+		if cs := s.Columns[i].Type.Charset; cs != "" {
+			return cs
+		}
+	}
+	return ""
+}
+
+func appendColumnChange(dst []byte, col *cdc.Column, position int) []byte {
+	t := &col.Type
+	dst = append(dst, `{"name":`...)
+	dst = appendJSONString(dst, col.Name)
+	dst = append(dst, `,"jdbcType":`...)
+	dst = strconv.AppendInt(dst, int64(jdbcType(t)), 10)
+	dst = append(dst, `,"nativeType":null,"typeName":`...)
+	name := t.Kind.String()
+	if t.Kind == cdc.KindGeometry || t.Kind == cdc.KindJSON {
+		name = strings.ToUpper(strings.TrimSpace(t.Raw))
+	}
+	if t.Unsigned {
+		name += " UNSIGNED"
+	}
+	dst = appendJSONString(dst, name)
+	dst = append(dst, `,"typeExpression":`...)
+	dst = appendJSONString(dst, name)
+	dst = append(dst, `,"charsetName":`...)
+	dst = appendOptionalString(dst, t.Charset)
+	length, scale := -1, -1
+	switch {
+	case t.Kind == cdc.KindDecimal:
+		length, scale = t.Precision, t.Scale
+	case t.Kind == cdc.KindFloat || t.Kind == cdc.KindDouble:
+		if t.Precision > 0 {
+			length = t.Precision
+			if t.Scale > 0 || strings.Contains(t.Raw, ",") {
+				scale = t.Scale
+			}
+		}
+	case t.Kind == cdc.KindTime || t.Kind == cdc.KindDateTime || t.Kind == cdc.KindTimestamp:
+		if t.FSP > 0 {
+			length = t.FSP
+		}
+	case t.Length > 0:
+		length = t.Length
+	}
+	dst = append(dst, `,"length":`...)
+	dst = appendOptionalInt(dst, length)
+	dst = append(dst, `,"scale":`...)
+	dst = appendOptionalInt(dst, scale)
+	dst = append(dst, `,"position":`...)
+	dst = strconv.AppendInt(dst, int64(position), 10)
+	dst = append(dst, `,"optional":`...)
+	dst = strconv.AppendBool(dst, col.Nullable)
+	return append(dst, `,"autoIncremented":false,"generated":false,"comment":null}`...)
+}
+
+func appendOptionalInt(dst []byte, n int) []byte {
+	if n < 0 {
+		return append(dst, "null"...)
+	}
+	return strconv.AppendInt(dst, int64(n), 10)
+}
+
+// jdbcType returns the java.sql.Types code Debezium's MySQL DDL parser
+// gives the type.
+func jdbcType(t *cdc.ColumnType) int {
+	switch t.Kind {
+	case cdc.KindTinyInt:
+		return -6 // TINYINT
+	case cdc.KindSmallInt:
+		return 5 // SMALLINT
+	case cdc.KindMediumInt, cdc.KindInt, cdc.KindYear:
+		return 4 // INTEGER
+	case cdc.KindBigInt:
+		return -5 // BIGINT
+	case cdc.KindDecimal:
+		return 3 // DECIMAL
+	case cdc.KindFloat:
+		return 6 // FLOAT
+	case cdc.KindDouble:
+		return 8 // DOUBLE
+	case cdc.KindBit:
+		return -7 // BIT
+	case cdc.KindDate:
+		return 91 // DATE
+	case cdc.KindTime:
+		return 92 // TIME
+	case cdc.KindDateTime:
+		return 93 // TIMESTAMP
+	case cdc.KindTimestamp:
+		return 2014 // TIMESTAMP_WITH_TIMEZONE
+	case cdc.KindChar, cdc.KindEnum, cdc.KindSet:
+		return 1 // CHAR
+	case cdc.KindVarChar, cdc.KindTinyText, cdc.KindText, cdc.KindMediumText, cdc.KindLongText:
+		return 12 // VARCHAR
+	case cdc.KindBinary:
+		return -2 // BINARY
+	case cdc.KindVarBinary:
+		return -3 // VARBINARY
+	case cdc.KindTinyBlob, cdc.KindBlob, cdc.KindMediumBlob, cdc.KindLongBlob:
+		return 2004 // BLOB
+	}
+	return 1111 // OTHER: JSON, spatial, VECTOR
+}
+
+// schemaChangeSchema is the Connect schema of a schema change value.
+func (c *settings) schemaChangeSchema() string {
+	column := fieldSchema{typ: "struct", name: "io.debezium.connector.schema.Column", fields: []string{
+		simple("string", false, "name"),
+		simple("int32", false, "jdbcType"),
+		simple("int32", true, "nativeType"),
+		simple("string", false, "typeName"),
+		simple("string", true, "typeExpression"),
+		simple("string", true, "charsetName"),
+		simple("int32", true, "length"),
+		simple("int32", true, "scale"),
+		simple("int32", false, "position"),
+		simple("boolean", true, "optional"),
+		simple("boolean", true, "autoIncremented"),
+		simple("boolean", true, "generated"),
+		simple("string", true, "comment"),
+	}}
+	table := fieldSchema{typ: "struct", name: "io.debezium.connector.schema.Table", fields: []string{
+		simple("string", true, "defaultCharsetName"),
+		string(fieldSchema{typ: "array", items: simple("string", false, "")}.append(nil, true, "primaryKeyColumnNames")),
+		string(fieldSchema{typ: "array", items: string(column.append(nil, false, ""))}.append(nil, false, "columns")),
+		simple("string", true, "comment"),
+	}}
+	change := fieldSchema{typ: "struct", name: "io.debezium.connector.schema.Change", fields: []string{
+		simple("string", false, "type"),
+		simple("string", false, "id"),
+		string(table.append(nil, false, "table")),
+	}}
+	fields := []string{sourceSchema}
+	if c.v2 {
+		fields = append(fields, simple("int64", true, "ts_ms"))
+	}
+	fields = append(fields,
+		simple("string", true, "databaseName"),
+		simple("string", true, "schemaName"),
+		simple("string", true, "ddl"),
+		string(fieldSchema{typ: "array", items: string(change.append(nil, false, ""))}.append(nil, false, "tableChanges")),
+	)
+	return string(fieldSchema{typ: "struct", name: "io.debezium.connector.mysql.SchemaChangeValue", fields: fields}.append(nil, false, ""))
+}
