@@ -179,28 +179,37 @@ func ValidateFlinkDeploymentYAML(data []byte) error {
 	}
 	ps := &problems{what: "FlinkDeployment (against the operator's CRD schema)"}
 	seen := map[string]bool{}
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
+	for _, unit := range ve.BasicOutput().Errors {
+		if unit.Error == nil {
+			continue
 		}
-		key := strings.Join(e.InstanceLocation, ".")
+		loc := pointerSegments(unit.InstanceLocation)
+		key := strings.Join(loc, ".")
 		if key == "" {
 			key = "(document)"
 		}
-		msg := e.ErrorKind.LocalizedString(nil)
-		if seen[key+msg] {
-			return
+		msg := unit.Error.String()
+		// Summary units ("validation failed", "anyOf failed") repeat what their causes say.
+		if seen[key+msg] || strings.HasPrefix(msg, "validation failed") {
+			continue
 		}
 		seen[key+msg] = true
-		ps.add(key, valueAt(inst, e.InstanceLocation), "%s", msg)
+		ps.add(key, valueAt(inst, loc), "%s", msg)
 	}
-	walk(ve)
 	sort.SliceStable(ps.list, func(i, j int) bool { return ps.list[i].Key < ps.list[j].Key })
 	return ps.err()
+}
+
+// pointerSegments splits a JSON pointer ("/spec/job/upgradeMode") into unescaped segments.
+func pointerSegments(ptr string) []string {
+	if ptr == "" || ptr == "/" {
+		return nil
+	}
+	segs := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+	}
+	return segs
 }
 
 // valueAt returns the scalar at loc in a decoded JSON document, or "" for objects, arrays and missing paths.
