@@ -3,6 +3,7 @@ package cdc
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"time"
 )
@@ -16,6 +17,11 @@ func (r *runner) run(ctx context.Context) error {
 		return r.stopped(ctx, err)
 	}
 	if err := r.checkBinlogSettings(ctx); err != nil {
+		return err
+	}
+	// A user without SELECT cannot see the databases: say so rather than
+	// "unknown database".
+	if err := r.checkGrants(ctx, literalNames(r.cfg.DatabaseList)); err != nil {
 		return err
 	}
 	tables, dbs, err := r.discoverTables(ctx)
@@ -196,6 +202,17 @@ func (r *runner) run(ctx context.Context) error {
 		br.waitUntilSec = uint32(mode.tsMs / 1000)
 	}
 	return r.stopped(ctx, br.run(ctx, cp.Offset))
+}
+
+// literalNames returns the patterns that are plain names, not expressions.
+func literalNames(patterns []string) []string {
+	var out []string
+	for _, p := range patterns {
+		if regexp.QuoteMeta(p) == p {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (r *runner) snapshotHasTable(id TableID) bool {
