@@ -16,9 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-
 	"github.com/rtdw/rtdw/flinkclient/sqlgateway"
 	"github.com/rtdw/rtdw/internal/flinkspec"
 )
@@ -419,7 +416,6 @@ func (g *SQLGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if known {
 		route, err = spec.ValidateRequest(r)
-		err = sgDropHandleQuirk(err)
 	}
 	key := "?"
 	if route != nil {
@@ -442,10 +438,6 @@ func (g *SQLGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		g.violation(err)
 		g.write(w, r, spec, route, sgError(http.StatusBadRequest, "Bad request received.", err.Error()))
-		return
-	}
-	if err := sgCheckHandles(route); err != nil {
-		g.write(w, r, spec, route, sgError(http.StatusBadRequest, err.Error()))
 		return
 	}
 	g.write(w, r, spec, route, g.handle(r, sqlgateway.APIVersion(version), route))
@@ -481,55 +473,6 @@ func (g *SQLGateway) versionOf(path string) (int, bool) {
 		return g.versions[len(g.versions)-1], true
 	}
 	return n, slices.Contains(g.versions, n)
-}
-
-// sgDropHandleQuirk removes the errors kin-openapi reports for the
-// session_handle and operation_handle path parameters. Flink's generated
-// spec types them as the Java objects SessionHandle/OperationHandle
-// (type: object), while on the wire they are plain UUID strings, which
-// sgCheckHandles checks instead. Any other error is kept.
-func sgDropHandleQuirk(err error) error {
-	var ve *flinkspec.ValidationError
-	if err == nil {
-		return nil
-	}
-	if !errors.As(err, &ve) {
-		return err
-	}
-	var kept openapi3.MultiError
-	var all []error
-	var me openapi3.MultiError
-	if errors.As(ve.Err, &me) {
-		all = me
-	} else {
-		all = []error{ve.Err}
-	}
-	for _, e := range all {
-		var re *openapi3filter.RequestError
-		if errors.As(e, &re) && re.Parameter != nil && re.Parameter.In == openapi3.ParameterInPath &&
-			(re.Parameter.Name == "session_handle" || re.Parameter.Name == "operation_handle") {
-			continue
-		}
-		kept = append(kept, e)
-	}
-	if len(kept) == 0 {
-		return nil
-	}
-	ve.Err = kept
-	return ve
-}
-
-var sgUUIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// sgCheckHandles rejects handles that are not UUIDs, as Flink's path
-// parameter conversion does (400).
-func sgCheckHandles(route *flinkspec.Route) error {
-	for _, name := range []string{"session_handle", "operation_handle"} {
-		if v, ok := route.PathParams[name]; ok && !sgUUIDPattern.MatchString(v) {
-			return fmt.Errorf("Invalid UUID string: %s", v)
-		}
-	}
-	return nil
 }
 
 func sgUUID() string {

@@ -19,6 +19,10 @@
 //   - Some schemas use oneOf over object schemas with no required properties (for example the
 //     operation of AsynchronousOperationResult); any object matches every branch, so oneOf could
 //     never hold. oneOf is relaxed to anyOf.
+//   - The SQL Gateway's session_handle and operation_handle path parameters are typed as the Java
+//     objects SessionHandle and OperationHandle ({"identifier": uuid}), while on the wire they are
+//     the bare UUID string ("/sessions/5f7a3c1e-…"). They are validated as UUID strings
+//     (8-4-4-4-12 hex digits), so a real session URL passes and "/sessions/not-a-uuid" does not.
 //   - Flink splits every query parameter value on commas ("?jobs=a,b", "?get=m1,m2"), while the
 //     spec names only the element type. Query parameters become comma-separated arrays
 //     (style form, explode false) of that type. Flink upper-cases enum query values before parsing

@@ -47,6 +47,9 @@ func adjust(doc *openapi3.T) {
 				if p.Value == nil {
 					continue
 				}
+				if p.Value.In == openapi3.ParameterInPath {
+					handleAsUUIDString(p.Value)
+				}
 				walk(p.Value.Schema)
 				if p.Value.In == openapi3.ParameterInQuery {
 					listify(p.Value)
@@ -83,6 +86,30 @@ func anchorPattern(s *openapi3.Schema) {
 		p += "$"
 	}
 	s.Pattern = p
+}
+
+// uuidPattern is the textual form of a java.util.UUID: 8-4-4-4-12 hex digits, either case.
+const uuidPattern = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+
+// handleAsUUIDString retypes a path parameter declared as a handle object (the SQL Gateway's
+// SessionHandle and OperationHandle: {"identifier": string, format uuid}) as the UUID string it
+// is on the wire ("/sessions/3f1c…-…/operations/…"). Flink's spec generator describes the Java
+// type the path segment is parsed into, not the segment; read literally, no string could ever
+// be a valid session_handle. The component schema itself is left alone.
+func handleAsUUIDString(p *openapi3.Parameter) {
+	if p.Schema == nil || p.Schema.Value == nil || !p.Schema.Value.Type.Is(openapi3.TypeObject) {
+		return
+	}
+	props := p.Schema.Value.Properties
+	id, ok := props["identifier"]
+	if len(props) != 1 || !ok || id.Value == nil || !id.Value.Type.Is(openapi3.TypeString) || id.Value.Format != "uuid" {
+		return
+	}
+	p.Schema = openapi3.NewSchemaRef("", &openapi3.Schema{
+		Type:    &openapi3.Types{openapi3.TypeString},
+		Format:  "uuid",
+		Pattern: uuidPattern,
+	})
 }
 
 // listify turns a query parameter's schema X into "array of X, comma separated" (style form,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -287,4 +288,56 @@ func FuzzFindRoute(f *testing.F) {
 			t.Fatalf("FindRoute(%q, %q) = incomplete route %+v", method, path, r)
 		}
 	})
+}
+
+// The SQL Gateway specs type session_handle and operation_handle as objects; on the wire they are
+// UUID strings, and that is what must validate.
+func TestGatewayHandlesAreUUIDStrings(t *testing.T) {
+	const session = "5f7a3c1e-9b2d-4e8f-a1c3-0d9e8f7a6b5c"
+	const operation = "0B8C2C1E-3A2B-4C5D-8E9F-0123456789AB"
+	for _, flink := range JobManagerVersions() {
+		for _, api := range SQLGatewayAPIVersions(flink) {
+			g, err := SQLGateway(flink, api)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cases := []struct {
+				method, target, body string
+				ok                   bool
+				param                string
+			}{
+				{"GET", "/sessions/" + session, "", true, ""},
+				{"POST", "/sessions/" + session + "/heartbeat", "", true, ""},
+				{"GET", "/sessions/" + session + "/operations/" + operation + "/status", "", true, ""},
+				{"POST", "/sessions/" + session + "/statements", `{"statement":"SELECT 1"}`, true, ""},
+				{"GET", "/sessions/not-a-uuid", "", false, "session_handle"},
+				{"GET", "/sessions/" + session + "x", "", false, "session_handle"},
+				{"GET", "/sessions/" + session + "/operations/42/status", "", false, "operation_handle"},
+			}
+			for _, c := range cases {
+				var r *http.Request
+				if c.body != "" {
+					r = httptest.NewRequest(c.method, "/v"+strconv.Itoa(api)+c.target, strings.NewReader(c.body))
+					r.Header.Set("Content-Type", "application/json")
+				} else {
+					r = httptest.NewRequest(c.method, "/v"+strconv.Itoa(api)+c.target, nil)
+				}
+				_, err := g.ValidateRequest(r)
+				if c.ok && err != nil {
+					t.Errorf("%s: %s %s: %v", g, c.method, c.target, err)
+				}
+				if !c.ok {
+					var ve *ValidationError
+					if !errors.As(err, &ve) || !strings.Contains(err.Error(), c.param) {
+						t.Errorf("%s: %s %s: error %v, want a *ValidationError naming %s", g, c.method, c.target, err, c.param)
+					}
+				}
+			}
+		}
+	}
+	// The component schemas keep their declared shape; only the path parameters are retyped.
+	g, _ := SQLGateway("2.3", 4)
+	if s := g.Document().Components.Schemas["SessionHandle"].Value; !s.Type.Is("object") {
+		t.Errorf("SessionHandle component retyped to %v", s.Type)
+	}
 }
