@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
@@ -393,70 +391,11 @@ func TestRefusedInsertCarriesServerCodeAndKeepsRows(t *testing.T) {
 	equalRows(t, schema, got, []cdc.Row{{int64(1), uint64(1), int64(1), ""}, {int64(1), uint64(2), int64(2), "y"}, {int64(1), uint64(3), nil, "z"}})
 }
 
-// proxy forwards TCP connections to a target until it is cut.
-type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	up     bool
-	conns  []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target, up: true}
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	go func() {
-		for {
-			in, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.mu.Lock()
-			if !p.up {
-				p.mu.Unlock()
-				in.Close()
-				continue
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				p.mu.Unlock()
-				in.Close()
-				continue
-			}
-			p.conns = append(p.conns, in, out)
-			p.mu.Unlock()
-			go func() { io.Copy(out, in); out.Close() }()
-			go func() { io.Copy(in, out); in.Close() }()
-		}
-	}()
-	return p
-}
-
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.up = false
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *proxy) restore() {
-	p.mu.Lock()
-	p.up = true
-	p.mu.Unlock()
-}
-
 func TestClickHouseUnavailableMidStreamLosesNothing(t *testing.T) {
 	ch := testenv.NewClickHouse(t)
 	ctx := ctxT(t)
 	p := newProxy(t, ch.Addr)
-	c := testClient(t, p.ln.Addr().String())
+	c := testClient(t, p.Addr())
 	schema := kvSchema("shop")
 	evs, final := history(schema, rand.New(rand.NewPCG(9, 10)), 400)
 	sink, _ := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxRows: 50, FlushInterval: -1,
@@ -470,7 +409,7 @@ func TestClickHouseUnavailableMidStreamLosesNothing(t *testing.T) {
 	if err := sink.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p.cut()
+	p.Cut()
 	// With ClickHouse gone, size-triggered flushes fail: the handler reports
 	// it and keeps the rows (the source would stop and resume here).
 	var failed error
@@ -491,7 +430,7 @@ func TestClickHouseUnavailableMidStreamLosesNothing(t *testing.T) {
 	if st := sink.Stats(); st.RowsBuffered == 0 || st.Retries == 0 {
 		t.Errorf("want buffered rows and retries while cut: %+v", st)
 	}
-	p.restore()
+	p.Restore()
 	if err := sink.HandleEvents(ctx, rest); err != nil {
 		t.Fatal(err)
 	}
