@@ -52,12 +52,12 @@ func serverIDRange(n int) string {
 
 // pipeline is a cdc source running into a sink in the background.
 type pipeline struct {
-	src      *cdc.MySQLSource
-	sink     *clickhouse.Sink
-	cancel   context.CancelFunc
-	done     chan error
-	stopped  bool
-	err      error
+	src     *cdc.MySQLSource
+	sink    *clickhouse.Sink
+	cancel  context.CancelFunc
+	done    chan error
+	stopped bool
+	err     error
 }
 
 type pipelineOptions struct {
