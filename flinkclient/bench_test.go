@@ -51,7 +51,7 @@ func generatedJar(size int64) io.Reader {
 // allocated per upload. The claim: the heap grows by less than 16 MiB.
 func BenchmarkUploadJar256MiB(b *testing.B) {
 	const size = 256 << 20
-	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: "1.20", Reporter: b})
+	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.20", Reporter: b})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func BenchmarkUploadJar256MiB(b *testing.B) {
 // BenchmarkJobStatus measures the client's per-call overhead beside a bare net/http GET of the
 // same URL, against the same fake (whose spec validation dominates both).
 func BenchmarkJobStatus(b *testing.B) {
-	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: "1.20", Reporter: b})
+	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.20", Reporter: b})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -73,14 +73,14 @@ func TestUploadNotAJar(t *testing.T) {
 func TestNonJSONAnswer(t *testing.T) {
 	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
 		page := "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
-		jm.InjectFault("GET /overview", flinktest.JobManagerFault{Body: page})
+		jm.InjectFault("GET /overview", flinktest.Fault{Body: page})
 		_, err := c.Overview(context.Background())
 		var fe *flinkclient.Error
 		if !errors.Is(err, flinkclient.ErrNotJSON) || !errors.As(err, &fe) || fe.Status != 502 || !strings.Contains(err.Error(), "<html><head><title>502") {
 			t.Fatalf("HTML 502 = %v", err)
 		}
 		jm.ClearFaults()
-		jm.InjectFault("GET /jobs", flinktest.JobManagerFault{Status: 200, Body: "<html>login</html>" + strings.Repeat("x", 500)})
+		jm.InjectFault("GET /jobs", flinktest.Fault{Status: 200, Body: "<html>login</html>" + strings.Repeat("x", 500)})
 		_, err = c.ListJobs(context.Background())
 		if !errors.Is(err, flinkclient.ErrNotJSON) || len(err.Error()) > 400 {
 			t.Fatalf("HTML 200 = %v (len %d), want a short ErrNotJSON", err, len(err.Error()))
@@ -108,7 +108,7 @@ func TestUnreachable(t *testing.T) {
 
 func TestTimeoutIsContextError(t *testing.T) {
 	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
-		jm.InjectFault("GET /overview", flinktest.JobManagerFault{Delay: 5 * time.Second})
+		jm.InjectFault("GET /overview", flinktest.Fault{Delay: 5 * time.Second})
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -183,25 +183,25 @@ func TestSavepointFails(t *testing.T) {
 func TestRetries(t *testing.T) {
 	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
 		ctx := context.Background()
-		jm.InjectFault("GET /jobs", flinktest.JobManagerFault{Status: 503, Times: 2})
+		jm.InjectFault("GET /jobs", flinktest.Fault{Status: 503, Times: 2})
 		if _, err := c.ListJobs(ctx); err != nil {
 			t.Fatalf("ListJobs after two 503s = %v", err)
 		}
 		if n := jm.Requests("GET /jobs"); n != 3 {
 			t.Fatalf("GET /jobs requests = %d, want 3", n)
 		}
-		jm.InjectFault("GET /overview", flinktest.JobManagerFault{Drop: true, Times: 1})
+		jm.InjectFault("GET /overview", flinktest.Fault{Drop: true, Times: 1})
 		if _, err := c.Overview(ctx); err != nil {
 			t.Fatalf("Overview after a dropped connection = %v", err)
 		}
 		// 500 is Flink's answer to a real failure: not retried by default.
-		jm.InjectFault("GET /jobmanager/config", flinktest.JobManagerFault{Status: 500})
+		jm.InjectFault("GET /jobmanager/config", flinktest.Fault{Status: 500})
 		if _, err := c.JobManagerConfig(ctx); err == nil || jm.Requests("GET /jobmanager/config") != 1 {
 			t.Fatalf("500: err %v after %d requests, want an error after 1", err, jm.Requests("GET /jobmanager/config"))
 		}
 		// Non-idempotent calls are never retried.
 		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
-		jm.InjectFault("POST /jars/{jarid}/run", flinktest.JobManagerFault{Status: 503, Times: 1})
+		jm.InjectFault("POST /jars/{jarid}/run", flinktest.Fault{Status: 503, Times: 1})
 		if _, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{}); err == nil || jm.Requests("POST /jars/{jarid}/run") != 1 {
 			t.Fatalf("RunJar with 503: err %v, %d requests; want an error after 1", err, jm.Requests("POST /jars/{jarid}/run"))
 		}
@@ -214,7 +214,7 @@ func TestRetriedTriggerTakesOneSavepoint(t *testing.T) {
 		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
 		job, _ := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})
 		// The first trigger is handled but its answer is lost; the client retries it.
-		jm.InjectFault("POST /jobs/{jobid}/savepoints", flinktest.JobManagerFault{DropAnswer: true, Times: 1})
+		jm.InjectFault("POST /jobs/{jobid}/savepoints", flinktest.Fault{DropAnswer: true, Times: 1})
 		op, err := c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp"})
 		if err != nil {
 			t.Fatal(err)
@@ -270,7 +270,7 @@ func TestCheckpoints(t *testing.T) {
 			t.Fatalf("CheckpointConfig = %+v, %v", cfg, err)
 		}
 		op, err := c.TriggerCheckpoint(ctx, job, flinkclient.CheckpointFull)
-		if jm.Version() == "1.15" {
+		if jm.FlinkVersion() == "1.15" {
 			if !errors.Is(err, flinkclient.ErrUnsupported) || jm.Requests("POST /jobs/{jobid}/checkpoints") != 0 {
 				t.Fatalf("TriggerCheckpoint on 1.15 = %v, want ErrUnsupported without a request", err)
 			}
@@ -302,17 +302,17 @@ func TestVersionAdaptation(t *testing.T) {
 		ctx := context.Background()
 		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
 		job, _ := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})
-		old := jm.Version() == "1.15"
+		old := jm.FlinkVersion() == "1.15"
 		// Version-specific fields: the fake rejects a field its version lacks, so success here
 		// proves the client sent the right spelling.
 		_, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{FlinkConfiguration: map[string]string{"pipeline.name": "wc"}})
 		if old != (err != nil) {
-			t.Fatalf("FlinkConfiguration on %s: %v", jm.Version(), err)
+			t.Fatalf("FlinkConfiguration on %s: %v", jm.FlinkVersion(), err)
 		}
 		_, err = c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp", Format: flinkclient.SavepointNative})
 		var ve *flinkclient.ValidationError
 		if old != errors.As(err, &ve) {
-			t.Fatalf("savepoint Format on %s: %v", jm.Version(), err)
+			t.Fatalf("savepoint Format on %s: %v", jm.FlinkVersion(), err)
 		}
 	})
 }

@@ -24,7 +24,7 @@ func smallJar() *bytes.Reader {
 
 // The seed's flow: upload, run, savepoint, cancel, restore — here against the in-process fake.
 func Example() {
-	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: "1.20"})
+	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.20"})
 	if err != nil {
 		panic(err)
 	}
@@ -73,7 +73,7 @@ func Example() {
 
 // Errors carry Flink's answer; sentinels classify the common ones.
 func ExampleError() {
-	jm, _ := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: "2.0"})
+	jm, _ := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "2.0"})
 	defer jm.Close()
 	c, _ := flinkclient.New(jm.URL())
 

@@ -46,31 +46,18 @@ var fastWait = flinkclient.WaitOptions{InitialInterval: 2 * time.Millisecond, Ma
 
 // eachVersion runs f against a fresh fake JobManager of every supported Flink version.
 func eachVersion(t *testing.T, f func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client)) {
-	for _, v := range flinktest.JobManagerVersions() {
-		t.Run("flink-"+v, func(t *testing.T) {
-			t.Parallel()
-			jm := flinktest.NewTestJobManager(t, v)
-			c, err := flinkclient.New(jm.URL(), fastRetry)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f(t, jm, c)
-		})
-	}
+	eachVersionWith(t, flinktest.JobManagerConfig{}, f)
 }
 
-// eachVersionWith is eachVersion with a custom fake configuration.
+// eachVersionWith is eachVersion with a custom fake configuration (its FlinkVersion is set
+// for each run).
 func eachVersionWith(t *testing.T, cfg flinktest.JobManagerConfig, f func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client)) {
 	for _, v := range flinktest.JobManagerVersions() {
 		t.Run("flink-"+v, func(t *testing.T) {
 			t.Parallel()
 			cfg := cfg
-			cfg.Version, cfg.Reporter = v, t
-			jm, err := flinktest.NewJobManager(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = jm.Close() })
+			cfg.FlinkVersion = v
+			jm := flinktest.NewTestJobManager(t, cfg)
 			c, err := flinkclient.New(jm.URL(), fastRetry)
 			if err != nil {
 				t.Fatal(err)

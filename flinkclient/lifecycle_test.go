@@ -140,8 +140,8 @@ func TestCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(strings.SplitN(v.String(), ".", 3)[:2], "."); !strings.HasPrefix(got, jm.Version()) {
-			t.Fatalf("detected %s, fake plays %s", v, jm.Version())
+		if got := strings.Join(strings.SplitN(v.String(), ".", 3)[:2], "."); !strings.HasPrefix(got, jm.FlinkVersion()) {
+			t.Fatalf("detected %s, fake plays %s", v, jm.FlinkVersion())
 		}
 		ov, err := c.Overview(ctx)
 		if err != nil || ov.TaskManagers != 1 || ov.SlotsTotal != 4 || ov.FlinkVersion == "" {

@@ -43,7 +43,7 @@ func main() {
 
 func run(ctx context.Context, url, jar, entry string, parallelism int, savepointDir, fakeVersion string) error {
 	if url == "" {
-		jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: fakeVersion})
+		jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: fakeVersion})
 		if err != nil {
 			return err
 		}

@@ -1,18 +1,44 @@
 // Package flinktest provides in-process fakes of Flink's REST servers for tests: a JobManager
-// ([NewJobManager], [NewTestJobManager]) and a SQL Gateway ([NewSQLGateway]).
+// ([NewJobManager], [NewTestJobManager]) and a SQL Gateway ([NewSQLGateway],
+// [NewTestSQLGateway]). Both serve on a loopback port; point the code under test at their URL.
 //
-// The fakes are held to Flink's own OpenAPI specs of a chosen version (through the
-// internal/flinkspec package and kin-openapi): every request is validated against the spec, and
-// every answer the fake is about to give is validated too. A violation either way is reported to
-// the configured reporter (pass the *testing.T to fail the test), kept for Violations, and
-// returned by Close; a request the spec rejects is answered 400 as Flink would.
+// # Held to Flink's own specs
+//
+// Both fakes are built on one spec-checking core. Each request is validated with kin-openapi
+// against the OpenAPI spec that Flink generates for the imitated version (embedded in
+// internal/flinkspec, with its documented corrections): the JobManager against the dispatcher
+// spec of [JobManagerConfig.FlinkVersion] (1.15, 1.18, 1.20, 2.0 or 2.3, see
+// [JobManagerVersions]), the SQL Gateway against the spec of the REST API version named in the
+// path (v1..v4, as many as [SQLGatewayConfig.FlinkVersion] serves: 1.18 and 1.20 serve v1 and
+// v2, 2.0 up to v3, 2.3 up to v4). Every answer the fake is about to give is validated against
+// the same spec before it is sent.
+//
+// A violation either way is reported to the configured [Reporter] (pass the *testing.T, or use
+// the NewTest constructors, to fail the test), kept for Violations, and returned by Close. A
+// request the spec rejects is answered as Flink would (400, or 404/405 for an unknown route or
+// method); an answer of the fake's own that the spec rejects is replaced by a 500. The SQL
+// Gateway answers a REST API version or path its Flink does not serve with Flink's 404 and
+// reports nothing, since a client may probe for a newer version.
+//
+// # Faults
+//
+// Both fakes inject the same [Fault]s per route ("METHOD /path/template" as in the spec, or
+// "*"): error statuses, raw non-JSON bodies such as a proxy's HTML page, slow answers,
+// connections dropped before handling, and answers lost after handling. Requests counts the
+// requests per route, faults included.
+//
+// # State
 //
 // The fake JobManager keeps real state: jars from real multipart uploads (stored on disk,
 // checked to be zip archives, Main-Class read from the manifest), jobs moving through
 // INITIALIZING, RUNNING, CANCELLING, CANCELED, FINISHED and FAILED, savepoints and checkpoints
 // that stay IN_PROGRESS for a configurable time and then complete or fail with a Flink-like
-// failure cause, savepoint disposal, and Flink's idempotent trigger IDs. Faults are injected per
-// route with [JobManager.InjectFault] ([JobManagerFault]: error statuses, slow answers, dropped
-// connections before or after handling, non-JSON bodies), and tests steer it with
+// failure cause, savepoint disposal, and Flink's idempotent trigger IDs. Tests steer it with
 // [JobManager.FailNextSavepoint], [JobManager.FailJob] and [JobManager.FinishJob].
+//
+// The fake SQL Gateway keeps sessions (with idle expiry), their configuration and catalogs, and
+// operations that answer NOT_READY for a while before their paged results; it runs a small,
+// deterministic set of statements (SET, RESET, SHOW, USE, CREATE/DROP TABLE, SELECT of
+// literals) plus any registered with [SQLGateway.RegisterResult] or
+// [SQLGateway.RegisterFailure].
 package flinktest

@@ -25,14 +25,14 @@ func (jm *JobManager) atLeast(v string) bool {
 		y, _ := strconv.Atoi(b)
 		return x, y
 	}
-	m1, n1 := mm(jm.cfg.Version)
+	m1, n1 := mm(jm.cfg.FlinkVersion)
 	m2, n2 := mm(v)
 	return m1 > m2 || (m1 == m2 && n1 >= n2)
 }
 
 // handle serves a validated request. Jar uploads stream outside the lock; everything else
 // runs under jm.mu.
-func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request) jmAnswer {
+func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request) answer {
 	if key == "POST /jars/upload" {
 		return jm.uploadJar(r)
 	}
@@ -46,7 +46,7 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 	if jobID != "" {
 		job = s.jobs[jobID]
 		if job == nil {
-			return jmError(http.StatusNotFound, "org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job ("+jobID+")")
+			return errorAnswer(http.StatusNotFound, "org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job ("+jobID+")")
 		}
 	}
 	switch key {
@@ -56,10 +56,10 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 			features["web-history"] = false
 			features["web-rescale"] = false
 		}
-		return jmAnswer{200, map[string]any{"refresh-interval": 3000, "timezone-name": "Coordinated Universal Time", "timezone-offset": 0,
-			"flink-version": jm.cfg.FlinkVersion, "flink-revision": "flinktest @ 1970-01-01T00:00:00+00:00", "features": features}}
+		return answer{200, map[string]any{"refresh-interval": 3000, "timezone-name": "Coordinated Universal Time", "timezone-offset": 0,
+			"flink-version": jm.cfg.ReportedVersion, "flink-revision": "flinktest @ 1970-01-01T00:00:00+00:00", "features": features}}
 	case "GET /overview":
-		return jmAnswer{200, jm.overview()}
+		return answer{200, jm.overview()}
 	case "GET /jobmanager/config":
 		entries := []map[string]string{
 			{"key": "jobmanager.rpc.address", "value": "localhost"},
@@ -73,7 +73,7 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 			}
 			entries = append(entries, map[string]string{"key": key, "value": jm.cfg.DefaultSavepointDir})
 		}
-		return jmAnswer{200, entries}
+		return answer{200, entries}
 	case "GET /taskmanagers":
 		used := s.usedSlots()
 		var tms []map[string]any
@@ -88,14 +88,14 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 			}
 			tms = append(tms, tm)
 		}
-		return jmAnswer{200, map[string]any{"taskmanagers": tms}}
+		return answer{200, map[string]any{"taskmanagers": tms}}
 	case "DELETE /cluster":
 		for _, j := range s.jobs {
 			if j.state != "FINISHED" && j.state != "CANCELED" && j.state != "FAILED" {
 				s.setState(j, "CANCELED", now)
 			}
 		}
-		return jmAnswer{200, nil}
+		return answer{200, nil}
 	case "GET /jars":
 		files := []map[string]any{}
 		ids := make([]string, 0, len(s.jars))
@@ -111,27 +111,27 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 			}
 			files = append(files, map[string]any{"id": jar.id, "name": jar.name, "uploaded": jar.uploaded, "entry": entries})
 		}
-		return jmAnswer{200, map[string]any{"address": jm.srv.URL, "files": files}}
+		return answer{200, map[string]any{"address": jm.URL(), "files": files}}
 	case "DELETE /jars/{jarid}":
 		id := route.PathParams["jarid"]
 		jar := s.jars[id]
 		if jar == nil {
-			return jmError(http.StatusBadRequest, fmt.Sprintf("File %s does not exist in %s.", id, jm.cfg.JarDir))
+			return errorAnswer(http.StatusBadRequest, fmt.Sprintf("File %s does not exist in %s.", id, jm.cfg.JarDir))
 		}
 		_ = os.Remove(jar.path)
 		delete(s.jars, id)
-		return jmAnswer{200, nil}
+		return answer{200, nil}
 	case "POST /jars/{jarid}/plan":
 		var req jmRunBody
 		jar, a := jm.jarRequest(route, r, &req)
 		if jar == nil {
 			return a
 		}
-		plan := map[string]any{"jid": jmRandomHex(32), "name": jar.name, "nodes": []any{}}
+		plan := map[string]any{"jid": randomHex(32), "name": jar.name, "nodes": []any{}}
 		if jm.atLeast("2.3") {
 			plan["type"] = "STREAMING"
 		}
-		return jmAnswer{200, map[string]any{"plan": plan}}
+		return answer{200, map[string]any{"plan": plan}}
 	case "POST /jars/{jarid}/run":
 		var req jmRunBody
 		jar, a := jm.jarRequest(route, r, &req)
@@ -144,7 +144,7 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 		for _, id := range s.jobOrder {
 			jobs = append(jobs, map[string]any{"id": id, "status": s.jobs[id].state})
 		}
-		return jmAnswer{200, map[string]any{"jobs": jobs}}
+		return answer{200, map[string]any{"jobs": jobs}}
 	case "GET /jobs/overview":
 		jobs := []map[string]any{}
 		for _, id := range s.jobOrder {
@@ -155,27 +155,27 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 				"start-time": j.start.UnixMilli(), "end-time": jmEndMillis(j), "duration": jmDuration(j, now),
 				"last-modification": now.UnixMilli(), "tasks": jm.taskCounts(j)})
 		}
-		return jmAnswer{200, map[string]any{"jobs": jobs}}
+		return answer{200, map[string]any{"jobs": jobs}}
 	case "GET /jobs/{jobid}":
-		return jmAnswer{200, jm.jobDetails(job, now)}
+		return answer{200, jm.jobDetails(job, now)}
 	case "GET /jobs/{jobid}/status":
-		return jmAnswer{200, map[string]any{"status": job.state}}
+		return answer{200, map[string]any{"status": job.state}}
 	case "PATCH /jobs/{jobid}":
 		switch job.state {
 		case "FINISHED", "FAILED":
-			return jmError(http.StatusConflict, "Job "+job.id+" has already reached terminal state "+job.state+".")
+			return errorAnswer(http.StatusConflict, "Job "+job.id+" has already reached terminal state "+job.state+".")
 		case "CANCELLING", "CANCELED":
-			return jmAnswer{202, nil}
+			return answer{202, nil}
 		}
 		s.setState(job, "CANCELLING", now)
 		job.pending = []jmTransition{{at: now.Add(jm.cfg.CancelDelay), state: "CANCELED"}}
-		return jmAnswer{202, nil}
+		return answer{202, nil}
 	case "GET /jobs/{jobid}/exceptions":
-		return jmAnswer{200, jm.exceptions(job, r)}
+		return answer{200, jm.exceptions(job, r)}
 	case "GET /jobs/{jobid}/checkpoints":
-		return jmAnswer{200, jm.checkpointStats(job)}
+		return answer{200, jm.checkpointStats(job)}
 	case "GET /jobs/{jobid}/checkpoints/config":
-		return jmAnswer{200, map[string]any{"mode": "EXACTLY_ONCE", "interval": 5000, "timeout": 600000, "min_pause": 0, "max_concurrent": 1,
+		return answer{200, map[string]any{"mode": "EXACTLY_ONCE", "interval": 5000, "timeout": 600000, "min_pause": 0, "max_concurrent": 1,
 			"externalization": map[string]bool{"enabled": true, "delete_on_cancellation": false}, "state_backend": "HashMapStateBackend",
 			"checkpoint_storage": "FileSystemCheckpointStorage", "unaligned_checkpoints": false, "tolerable_failed_checkpoints": 0,
 			"aligned_checkpoint_timeout": 0, "checkpoints_after_tasks_finish": true}}
@@ -183,10 +183,10 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 		id, _ := strconv.ParseInt(route.PathParams["checkpointid"], 10, 64)
 		for _, cp := range job.checkpoints {
 			if cp.id == id {
-				return jmAnswer{200, jmCheckpointJSON(job, cp)}
+				return answer{200, jmCheckpointJSON(job, cp)}
 			}
 		}
-		return jmError(http.StatusNotFound, fmt.Sprintf("Could not find checkpointing statistics for checkpoint %d.", id))
+		return errorAnswer(http.StatusNotFound, fmt.Sprintf("Could not find checkpointing statistics for checkpoint %d.", id))
 	case "POST /jobs/{jobid}/savepoints":
 		var req struct {
 			Target    string `json:"target-directory"`
@@ -194,7 +194,7 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 			Trigger   string `json:"triggerId"`
 		}
 		if err := jmDecodeBody(r, &req); err != nil {
-			return jmError(http.StatusBadRequest, "Request did not match expected format SavepointTriggerRequestBody.")
+			return errorAnswer(http.StatusBadRequest, "Request did not match expected format SavepointTriggerRequestBody.")
 		}
 		then := ""
 		if req.CancelJob {
@@ -208,54 +208,54 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 			Trigger string `json:"triggerId"`
 		}
 		if err := jmDecodeBody(r, &req); err != nil {
-			return jmError(http.StatusBadRequest, "Request did not match expected format StopWithSavepointRequestBody.")
+			return errorAnswer(http.StatusBadRequest, "Request did not match expected format StopWithSavepointRequestBody.")
 		}
 		return jm.startSavepoint(job, "stop", req.Target, req.Trigger, "FINISHED", now)
 	case "GET /jobs/{jobid}/savepoints/{triggerid}":
 		op := s.ops[job.id+"/"+route.PathParams["triggerid"]]
 		if op == nil || (op.kind != "savepoint" && op.kind != "stop") {
-			return jmError(http.StatusNotFound, "There is no savepoint operation with triggerId="+route.PathParams["triggerid"]+" for job "+job.id+".")
+			return errorAnswer(http.StatusNotFound, "There is no savepoint operation with triggerId="+route.PathParams["triggerid"]+" for job "+job.id+".")
 		}
-		return jmAnswer{200, jmOpStatus(op, "failure-cause", map[string]any{"location": op.location})}
+		return answer{200, jmOpStatus(op, "failure-cause", map[string]any{"location": op.location})}
 	case "POST /jobs/{jobid}/checkpoints":
 		var req struct {
 			Trigger string `json:"triggerId"`
 		}
 		if err := jmDecodeBody(r, &req); err != nil {
-			return jmError(http.StatusBadRequest, "Request did not match expected format CheckpointTriggerRequestBody.")
+			return errorAnswer(http.StatusBadRequest, "Request did not match expected format CheckpointTriggerRequestBody.")
 		}
 		trigger := req.Trigger
 		if trigger == "" {
-			trigger = jmRandomHex(32)
+			trigger = randomHex(32)
 		}
 		if s.ops[job.id+"/"+trigger] == nil {
 			s.ops[job.id+"/"+trigger] = &jmOp{kind: "checkpoint", jobID: job.id, doneAt: now.Add(jm.cfg.CheckpointDelay)}
 		}
-		return jmAnswer{202, map[string]string{"request-id": trigger}}
+		return answer{202, map[string]string{"request-id": trigger}}
 	case "GET /jobs/{jobid}/checkpoints/{triggerid}":
 		op := s.ops[job.id+"/"+route.PathParams["triggerid"]]
 		if op == nil || op.kind != "checkpoint" {
-			return jmError(http.StatusNotFound, "There is no checkpoint operation with triggerId="+route.PathParams["triggerid"]+" for job "+job.id+".")
+			return errorAnswer(http.StatusNotFound, "There is no checkpoint operation with triggerId="+route.PathParams["triggerid"]+" for job "+job.id+".")
 		}
-		return jmAnswer{200, jmOpStatus(op, "failureCause", map[string]any{"checkpointId": op.checkpoint})}
+		return answer{200, jmOpStatus(op, "failureCause", map[string]any{"checkpointId": op.checkpoint})}
 	case "POST /savepoint-disposal":
 		var req struct {
 			Path string `json:"savepoint-path"`
 		}
 		if err := jmDecodeBody(r, &req); err != nil || req.Path == "" {
-			return jmError(http.StatusBadRequest, "Request did not match expected format SavepointDisposalRequest.")
+			return errorAnswer(http.StatusBadRequest, "Request did not match expected format SavepointDisposalRequest.")
 		}
-		trigger := jmRandomHex(32)
+		trigger := randomHex(32)
 		s.ops["dispose/"+trigger] = &jmOp{kind: "dispose", location: req.Path, doneAt: now.Add(jm.cfg.SavepointDelay)}
-		return jmAnswer{200, map[string]string{"request-id": trigger}}
+		return answer{200, map[string]string{"request-id": trigger}}
 	case "GET /savepoint-disposal/{triggerid}":
 		op := s.ops["dispose/"+route.PathParams["triggerid"]]
 		if op == nil {
-			return jmError(http.StatusNotFound, "There is no savepoint disposal with triggerId="+route.PathParams["triggerid"]+".")
+			return errorAnswer(http.StatusNotFound, "There is no savepoint disposal with triggerId="+route.PathParams["triggerid"]+".")
 		}
-		return jmAnswer{200, jmOpStatus(op, "failure-cause", map[string]any{})}
+		return answer{200, jmOpStatus(op, "failure-cause", map[string]any{})}
 	}
-	return jmError(http.StatusNotImplemented, "flinktest: the fake JobManager does not implement "+key)
+	return errorAnswer(http.StatusNotImplemented, "flinktest: the fake JobManager does not implement "+key)
 }
 
 func jmEndMillis(j *jmJob) int64 {
@@ -282,7 +282,7 @@ func (jm *JobManager) overview() map[string]any {
 	o := map[string]any{"taskmanagers": jm.cfg.TaskManagers, "slots-total": total, "slots-available": max(total-s.usedSlots(), 0),
 		"jobs-running":  len(s.jobs) - counts["FINISHED"] - counts["CANCELED"] - counts["FAILED"],
 		"jobs-finished": counts["FINISHED"], "jobs-cancelled": counts["CANCELED"], "jobs-failed": counts["FAILED"],
-		"flink-version": jm.cfg.FlinkVersion, "flink-commit": "flinktest"}
+		"flink-version": jm.cfg.ReportedVersion, "flink-commit": "flinktest"}
 	if jm.atLeast("1.18") {
 		o["taskmanagers-blocked"] = 0
 		o["slots-free-and-blocked"] = 0
@@ -441,13 +441,13 @@ func jmOpStatus(op *jmOp, causeKey string, success map[string]any) map[string]an
 
 // startSavepoint registers a savepoint or stop-with-savepoint; a repeated trigger ID is
 // acknowledged without a second savepoint, as Flink's operation cache does.
-func (jm *JobManager) startSavepoint(j *jmJob, kind, target, trigger, then string, now time.Time) jmAnswer {
+func (jm *JobManager) startSavepoint(j *jmJob, kind, target, trigger, then string, now time.Time) answer {
 	s := jm.state
 	if trigger == "" {
-		trigger = jmRandomHex(32)
+		trigger = randomHex(32)
 	}
 	if s.ops[j.id+"/"+trigger] != nil {
-		return jmAnswer{202, map[string]string{"request-id": trigger}}
+		return answer{202, map[string]string{"request-id": trigger}}
 	}
 	op := &jmOp{kind: kind, jobID: j.id, doneAt: now.Add(jm.cfg.SavepointDelay), thenState: then}
 	if target == "" {
@@ -461,10 +461,10 @@ func (jm *JobManager) startSavepoint(j *jmJob, kind, target, trigger, then strin
 	case j.state != "RUNNING":
 		op.failure = "org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint triggering task of job " + j.id + " is not being executed at the moment (job is " + j.state + ")."
 	default:
-		op.location = strings.TrimRight(target, "/") + "/savepoint-" + j.id[:6] + "-" + jmRandomHex(12)
+		op.location = strings.TrimRight(target, "/") + "/savepoint-" + j.id[:6] + "-" + randomHex(12)
 	}
 	s.ops[j.id+"/"+trigger] = op
-	return jmAnswer{202, map[string]string{"request-id": trigger}}
+	return answer{202, map[string]string{"request-id": trigger}}
 }
 
 // jmRunBody is JarRunRequestBody / JarPlanRequestBody across versions.
@@ -480,31 +480,31 @@ type jmRunBody struct {
 	FlinkConfiguration    map[string]string `json:"flinkConfiguration"`
 }
 
-func (jm *JobManager) jarRequest(route *flinkspec.Route, r *http.Request, req *jmRunBody) (*jmJar, jmAnswer) {
+func (jm *JobManager) jarRequest(route *flinkspec.Route, r *http.Request, req *jmRunBody) (*jmJar, answer) {
 	id := route.PathParams["jarid"]
 	jar := jm.state.jars[id]
 	if jar == nil {
-		return nil, jmError(http.StatusBadRequest, "Jar file "+filepath.Join(jm.cfg.JarDir, id)+" does not exist")
+		return nil, errorAnswer(http.StatusBadRequest, "Jar file "+filepath.Join(jm.cfg.JarDir, id)+" does not exist")
 	}
 	if err := jmDecodeBody(r, req); err != nil {
-		return nil, jmError(http.StatusBadRequest, "Request did not match expected format JarRunRequestBody.")
+		return nil, errorAnswer(http.StatusBadRequest, "Request did not match expected format JarRunRequestBody.")
 	}
 	if req.EntryClass == "" && jar.mainClass == "" {
-		return nil, jmError(http.StatusBadRequest, "org.apache.flink.client.program.ProgramInvocationException: Neither a 'Main-Class', nor a 'program-class' entry was found in the jar file.")
+		return nil, errorAnswer(http.StatusBadRequest, "org.apache.flink.client.program.ProgramInvocationException: Neither a 'Main-Class', nor a 'program-class' entry was found in the jar file.")
 	}
-	return jar, jmAnswer{}
+	return jar, answer{}
 }
 
-func (jm *JobManager) runJob(jar *jmJar, req jmRunBody, now time.Time) jmAnswer {
+func (jm *JobManager) runJob(jar *jmJar, req jmRunBody, now time.Time) answer {
 	s := jm.state
 	if req.SavepointPath != "" && !s.savepoints[req.SavepointPath] {
-		return jmError(http.StatusBadRequest, "org.apache.flink.runtime.client.JobInitializationException: Could not start the JobMaster.\nCaused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory '"+req.SavepointPath+"' on file system 'file'.")
+		return errorAnswer(http.StatusBadRequest, "org.apache.flink.runtime.client.JobInitializationException: Could not start the JobMaster.\nCaused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory '"+req.SavepointPath+"' on file system 'file'.")
 	}
 	id := req.JobID
 	if id == "" {
-		id = jmRandomHex(32)
+		id = randomHex(32)
 	} else if s.jobs[id] != nil {
-		return jmError(http.StatusConflict, "org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted. JobID: "+id)
+		return errorAnswer(http.StatusConflict, "org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted. JobID: "+id)
 	}
 	entry := req.EntryClass
 	if entry == "" {
@@ -515,7 +515,7 @@ func (jm *JobManager) runJob(jar *jmJar, req jmRunBody, now time.Time) jmAnswer 
 		par = 1
 	}
 	j := &jmJob{id: id, name: "Flink Streaming Job", jarID: jar.id, entryClass: entry, args: req.ProgramArgsList, parallelism: par,
-		vertexID: jmRandomHex(32), state: "RUNNING", start: now}
+		vertexID: randomHex(32), state: "RUNNING", start: now}
 	if jm.cfg.StartDelay > 0 {
 		j.state = "INITIALIZING"
 		j.pending = []jmTransition{{at: now.Add(jm.cfg.StartDelay), state: "RUNNING"}}
@@ -525,15 +525,15 @@ func (jm *JobManager) runJob(jar *jmJar, req jmRunBody, now time.Time) jmAnswer 
 	}
 	s.jobs[id] = j
 	s.jobOrder = append(s.jobOrder, id)
-	return jmAnswer{200, map[string]string{"jobid": id}}
+	return answer{200, map[string]string{"jobid": id}}
 }
 
 // uploadJar streams a multipart upload to disk, checking what Flink checks (one file, a .jar
 // name) plus that the content really is a zip archive.
-func (jm *JobManager) uploadJar(r *http.Request) jmAnswer {
+func (jm *JobManager) uploadJar(r *http.Request) answer {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return jmError(http.StatusBadRequest, "flinktest: the jar must be sent as multipart/form-data: "+err.Error())
+		return errorAnswer(http.StatusBadRequest, "flinktest: the jar must be sent as multipart/form-data: "+err.Error())
 	}
 	var jar *jmJar
 	files := 0
@@ -543,7 +543,7 @@ func (jm *JobManager) uploadJar(r *http.Request) jmAnswer {
 			break
 		}
 		if err != nil {
-			return jmError(http.StatusBadRequest, "flinktest: broken multipart body: "+err.Error())
+			return errorAnswer(http.StatusBadRequest, "flinktest: broken multipart body: "+err.Error())
 		}
 		if part.FileName() == "" {
 			_, _ = io.Copy(io.Discard, part)
@@ -553,32 +553,27 @@ func (jm *JobManager) uploadJar(r *http.Request) jmAnswer {
 		name := filepath.Base(part.FileName())
 		if !strings.HasSuffix(name, ".jar") {
 			_, _ = io.Copy(io.Discard, part)
-			return jmError(http.StatusBadRequest, "Only Jar files are allowed.")
+			return errorAnswer(http.StatusBadRequest, "Only Jar files are allowed.")
 		}
-		id := jmUUID() + "_" + name
+		id := randomUUID() + "_" + name
 		path := filepath.Join(jm.cfg.JarDir, id)
 		if err := jmStoreZip(path, part); err != nil {
-			return jmError(http.StatusBadRequest, "flinktest: "+name+": "+err.Error())
+			return errorAnswer(http.StatusBadRequest, "flinktest: "+name+": "+err.Error())
 		}
 		main, err := jmManifestMainClass(path)
 		if err != nil {
 			_ = os.Remove(path)
-			return jmError(http.StatusBadRequest, "flinktest: "+name+" is not a valid jar (zip) file: "+err.Error())
+			return errorAnswer(http.StatusBadRequest, "flinktest: "+name+" is not a valid jar (zip) file: "+err.Error())
 		}
 		jar = &jmJar{id: id, name: name, path: path, uploaded: time.Now().UnixMilli(), mainClass: main}
 	}
 	if files != 1 || jar == nil {
-		return jmError(http.StatusBadRequest, fmt.Sprintf("Exactly 1 file must be sent, received %d.", files))
+		return errorAnswer(http.StatusBadRequest, fmt.Sprintf("Exactly 1 file must be sent, received %d.", files))
 	}
 	jm.mu.Lock()
 	jm.state.jars[jar.id] = jar
 	jm.mu.Unlock()
-	return jmAnswer{200, map[string]string{"filename": jar.path, "status": "success"}}
-}
-
-func jmUUID() string {
-	h := jmRandomHex(32)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return answer{200, map[string]string{"filename": jar.path, "status": "success"}}
 }
 
 func jmStoreZip(path string, r io.Reader) error {

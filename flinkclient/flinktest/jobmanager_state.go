@@ -1,18 +1,10 @@
 package flinktest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"time"
 )
-
-func jmRandomHex(n int) string {
-	b := make([]byte, (n+1)/2)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)[:n]
-}
 
 // jmCluster is the fake's world: jars, jobs and asynchronous operations. Guarded by
 // JobManager.mu. Time-driven transitions are applied lazily by advance.
@@ -81,7 +73,7 @@ type jmOp struct {
 func newJMCluster(cfg JobManagerConfig) *jmCluster {
 	s := &jmCluster{cfg: cfg, jars: map[string]*jmJar{}, jobs: map[string]*jmJob{}, ops: map[string]*jmOp{}, savepoints: map[string]bool{}}
 	for i := 0; i < cfg.TaskManagers; i++ {
-		s.tmIDs = append(s.tmIDs, jmRandomHex(32))
+		s.tmIDs = append(s.tmIDs, randomHex(32))
 	}
 	return s
 }

@@ -5,11 +5,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,58 +15,27 @@ import (
 	"github.com/rtdw/rtdw/flinkclient/flinktest"
 )
 
-// jmRecorder is a JobManagerReporter that keeps what it is told.
-type jmRecorder struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (r *jmRecorder) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
-}
-
-func jmStart(t *testing.T, version string) (*flinktest.JobManager, *jmRecorder) {
+func jmStart(t *testing.T, version string) (*flinktest.JobManager, *recorder) {
 	t.Helper()
-	rec := &jmRecorder{}
-	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: version, Reporter: rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = jm.Close() })
-	return jm, rec
-}
-
-func jmDo(t *testing.T, method, url, ctype, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return startRecording(t, func(r flinktest.Reporter) (*flinktest.JobManager, error) {
+		return flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: version, Reporter: r})
+	})
 }
 
 func TestRequestViolationsAreReported(t *testing.T) {
 	for _, v := range flinktest.JobManagerVersions() {
 		t.Run(v, func(t *testing.T) {
 			jm, rec := jmStart(t, v)
-			status, body := jmDo(t, "GET", jm.URL()+"/jobs/not-a-job-id", "", "")
+			status, body := send(t, "GET", jm.URL()+"/jobs/not-a-job-id", "", "")
 			if status != 400 || !strings.Contains(body, `"errors"`) {
 				t.Fatalf("bad job id answered %d %s, want 400 with Flink's error body", status, body)
 			}
-			status, body = jmDo(t, "GET", jm.URL()+"/v1/no/such/route", "", "")
+			status, body = send(t, "GET", jm.URL()+"/v1/no/such/route", "", "")
 			if status != 404 || !strings.Contains(body, "Not found: /v1/no/such/route") {
 				t.Fatalf("unknown route answered %d %s", status, body)
 			}
-			if len(rec.msgs) != 2 || len(jm.Violations()) != 2 {
-				t.Fatalf("reported %q, want 2 violations", rec.msgs)
+			if len(rec.all()) != 2 || len(jm.Violations()) != 2 {
+				t.Fatalf("reported %q, want 2 violations", rec.all())
 			}
 			if err := jm.Close(); err == nil || !strings.Contains(err.Error(), "no route") {
 				t.Fatalf("Close = %v, want the violations", err)
@@ -80,9 +47,9 @@ func TestRequestViolationsAreReported(t *testing.T) {
 func TestVersionSpecificBodyFields(t *testing.T) {
 	for v, accepted := range map[string]bool{"1.15": false, "1.18": false, "1.20": true, "2.0": true, "2.3": true} {
 		jm, rec := jmStart(t, v)
-		status, _ := jmDo(t, "POST", jm.URL()+"/jars/x.jar/run", "application/json", `{"claimMode":"CLAIM"}`)
-		if accepted != (len(rec.msgs) == 0) {
-			t.Errorf("%s: claimMode answered %d, violations %q", v, status, rec.msgs)
+		status, _ := send(t, "POST", jm.URL()+"/jars/x.jar/run", "application/json", `{"claimMode":"CLAIM"}`)
+		if accepted != (len(rec.all()) == 0) {
+			t.Errorf("%s: claimMode answered %d, violations %q", v, status, rec.all())
 		}
 	}
 }
@@ -102,26 +69,26 @@ func jmMultipartJar(t *testing.T, name string, content []byte) (string, *bytes.B
 func TestUploadChecksZip(t *testing.T) {
 	jm, rec := jmStart(t, "2.0")
 	ct, body := jmMultipartJar(t, "evil.jar", []byte("MZ this is an exe"))
-	status, answer := jmDo(t, "POST", jm.URL()+"/jars/upload", ct, body.String())
+	status, answer := send(t, "POST", jm.URL()+"/jars/upload", ct, body.String())
 	if status != 400 || !strings.Contains(answer, "not a jar") {
 		t.Fatalf("non-zip upload answered %d %s", status, answer)
 	}
 	ct, body = jmMultipartJar(t, "notes.txt", []byte("PK\x03\x04"))
-	if status, answer = jmDo(t, "POST", jm.URL()+"/jars/upload", ct, body.String()); status != 400 || !strings.Contains(answer, "Only Jar files") {
+	if status, answer = send(t, "POST", jm.URL()+"/jars/upload", ct, body.String()); status != 400 || !strings.Contains(answer, "Only Jar files") {
 		t.Fatalf("non-.jar name answered %d %s", status, answer)
 	}
 	// A zip signature followed by garbage is caught when the archive is opened.
 	ct, body = jmMultipartJar(t, "broken.jar", []byte("PK\x03\x04garbage"))
-	if status, answer = jmDo(t, "POST", jm.URL()+"/jars/upload", ct, body.String()); status != 400 || !strings.Contains(answer, "not a valid jar") {
+	if status, answer = send(t, "POST", jm.URL()+"/jars/upload", ct, body.String()); status != 400 || !strings.Contains(answer, "not a valid jar") {
 		t.Fatalf("broken zip answered %d %s", status, answer)
 	}
-	if len(jm.JarIDs()) != 0 || len(rec.msgs) != 0 {
-		t.Fatalf("jars %v, violations %q", jm.JarIDs(), rec.msgs)
+	if len(jm.JarIDs()) != 0 || len(rec.all()) != 0 {
+		t.Fatalf("jars %v, violations %q", jm.JarIDs(), rec.all())
 	}
 }
 
 func TestCancelPassesThroughCancelling(t *testing.T) {
-	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: "1.18", CancelDelay: 200 * time.Millisecond, Reporter: t})
+	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.18", CancelDelay: 200 * time.Millisecond, Reporter: t})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +127,7 @@ func TestCancelPassesThroughCancelling(t *testing.T) {
 
 // A test starts a fake of the Flink version it needs and points the code under test at URL().
 func ExampleNewJobManager() {
-	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{Version: "1.18"})
+	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.18"})
 	if err != nil {
 		panic(err)
 	}
@@ -173,4 +140,44 @@ func ExampleNewJobManager() {
 	// Output:
 	// 1.18 <nil>
 	// 0 <nil> []
+}
+
+func TestNewJobManagerRejectsBadConfig(t *testing.T) {
+	_, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.17", SavepointDelay: -time.Second, TaskManagers: -1})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{`FlinkVersion "1.17"`, "SavepointDelay -1s", "TaskManagers -1"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+}
+
+func TestJobManagerReportsItsVersion(t *testing.T) {
+	jm := flinktest.NewTestJobManager(t, flinktest.JobManagerConfig{FlinkVersion: "2.0.1", ReportedVersion: "2.0.1"})
+	status, body := send(t, "GET", jm.URL()+"/config", "", "")
+	if status != 200 || !strings.Contains(body, `"flink-version":"2.0.1"`) || jm.FlinkVersion() != "2.0" {
+		t.Fatalf("plays %s, /config answered %d %s", jm.FlinkVersion(), status, body)
+	}
+}
+
+// A lost answer: the request takes effect, the client sees a dropped connection.
+func TestDropAnswerChangesStateButAnswersNothing(t *testing.T) {
+	jm := flinktest.NewTestJobManager(t, flinktest.JobManagerConfig{})
+	jm.InjectFault("POST /jars/upload", flinktest.Fault{DropAnswer: true, Times: 1})
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	_, _ = zw.Create("x")
+	_ = zw.Close()
+	ct, body := jmMultipartJar(t, "x.jar", buf.Bytes())
+	req, _ := http.NewRequest("POST", jm.URL()+"/jars/upload", body)
+	req.Header.Set("Content-Type", ct)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("answered %d, want a dropped connection", resp.StatusCode)
+	}
+	if len(jm.JarIDs()) != 1 || jm.Requests("POST /jars/upload") != 1 {
+		t.Fatalf("jars %v after a lost answer, %d requests", jm.JarIDs(), jm.Requests("POST /jars/upload"))
+	}
 }

@@ -2,12 +2,9 @@ package flinktest
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,33 +17,6 @@ import (
 	"github.com/rtdw/rtdw/internal/flinkspec"
 )
 
-// SQLGatewayReporter receives spec violations as they happen. *testing.T
-// and *testing.B satisfy it.
-type SQLGatewayReporter interface {
-	Errorf(format string, args ...any)
-}
-
-// SQLGatewayFault is a misbehaviour injected on one route with
-// [SQLGateway.InjectFault].
-type SQLGatewayFault struct {
-	// Status answers with this HTTP status and Flink's error body (unless
-	// Body is set).
-	Status int
-	// Body answers with this raw body instead (e.g. a proxy's HTML page),
-	// with ContentType (default "text/html") and Status (default 502). Raw
-	// bodies are not spec-checked.
-	Body        string
-	ContentType string
-	// Delay waits before answering (or before the other fault), or until the
-	// client gives up.
-	Delay time.Duration
-	// Drop closes the connection without an answer.
-	Drop bool
-	// Times limits the fault to the next Times matching requests (0 = every
-	// request).
-	Times int
-}
-
 // SQLGatewayConfig configures [NewSQLGateway]. The zero value is a Flink 2.3
 // gateway that pages 1000 rows at a time and answers NOT_READY once before
 // each statement's first page.
@@ -56,10 +26,13 @@ type SQLGatewayConfig struct {
 	// It decides which REST API versions (V1..V4) the fake serves and which
 	// spec every request and answer is checked against.
 	FlinkVersion string
+	// ReportedVersion is the version string the fake reports in GET /info
+	// (default FlinkVersion's major.minor + ".0", or "2.3-SNAPSHOT" for 2.3).
+	ReportedVersion string
 	// Reporter receives spec violations as they happen; pass the test's
 	// *testing.T (or use [NewTestSQLGateway]). Violations are also kept for
 	// [SQLGateway.Violations] and returned by [SQLGateway.Close].
-	Reporter SQLGatewayReporter
+	Reporter Reporter
 	// PageSize is the number of rows per result page; 0 means 1000.
 	PageSize int
 	// NotReadyPolls is how many status or fetch calls an operation answers
@@ -102,15 +75,12 @@ type SQLGateway struct {
 	flink    string
 	versions []int
 	specs    map[int]*flinkspec.Spec
-	srv      *httptest.Server
+	core     specServer
 
-	mu         sync.Mutex
+	mu         sync.Mutex // guards the fields below
 	sessions   map[string]*sgSession
 	results    map[string]SQLResult
 	failures   map[string]string
-	faults     map[string][]*SQLGatewayFault
-	violations []error
-	requests   map[string]int
 	jobCounter int
 }
 
@@ -177,13 +147,15 @@ func NewSQLGateway(cfg SQLGatewayConfig) (*SQLGateway, error) {
 	case cfg.NotReadyPolls < 0:
 		cfg.NotReadyPolls = 0
 	}
+	if cfg.ReportedVersion == "" {
+		cfg.ReportedVersion = reportedVersion(flink)
+	}
 	if cfg.Catalogs == nil {
 		cfg.Catalogs = map[string]map[string][]string{"default_catalog": {"default_database": nil}}
 	}
 	g := &SQLGateway{
 		cfg: cfg, flink: flink, versions: versions, specs: map[int]*flinkspec.Spec{},
 		sessions: map[string]*sgSession{}, results: map[string]SQLResult{}, failures: map[string]string{},
-		faults: map[string][]*SQLGatewayFault{}, requests: map[string]int{},
 	}
 	for _, v := range versions {
 		s, err := flinkspec.SQLGateway(flink, v)
@@ -192,12 +164,24 @@ func NewSQLGateway(cfg SQLGatewayConfig) (*SQLGateway, error) {
 		}
 		g.specs[v] = s
 	}
-	g.srv = httptest.NewServer(http.HandlerFunc(g.serveHTTP))
+	g.core = specServer{
+		name:                "SQL Gateway",
+		reporter:            cfg.Reporter,
+		specFor:             g.specFor,
+		unknownPathsAllowed: true,
+		handle: func(r *http.Request, spec *flinkspec.Spec, route *flinkspec.Route) answer {
+			return g.handle(r, sqlgateway.APIVersion(spec.APIVersion()), route)
+		},
+	}
+	g.core.start()
 	return g, nil
 }
 
 // URL is the fake's base URL, e.g. "http://127.0.0.1:41234".
-func (g *SQLGateway) URL() string { return g.srv.URL }
+func (g *SQLGateway) URL() string { return g.core.url() }
+
+// Client returns an *http.Client that reaches the fake.
+func (g *SQLGateway) Client() *http.Client { return g.core.srv.Client() }
 
 // NewTestSQLGateway starts a fake SQL Gateway for a test: spec violations
 // fail the test through tb.Errorf, and tb.Cleanup closes the server. It
@@ -215,34 +199,22 @@ func NewTestSQLGateway(tb testing.TB, cfg SQLGatewayConfig) *SQLGateway {
 
 // Close stops the server and returns the spec violations seen, joined (nil
 // when there were none).
-func (g *SQLGateway) Close() error {
-	g.srv.CloseClientConnections()
-	g.srv.Close()
-	return errors.Join(g.Violations()...)
-}
+func (g *SQLGateway) Close() error { return g.core.close() }
 
-// FlinkVersion is the imitated Flink version ("1.18", …).
+// FlinkVersion is the imitated Flink version, major.minor ("1.18", …).
 func (g *SQLGateway) FlinkVersion() string { return g.flink }
 
 // APIVersions are the REST API versions served, ascending.
 func (g *SQLGateway) APIVersions() []int { return slices.Clone(g.versions) }
 
 // Violations returns every spec violation seen so far.
-func (g *SQLGateway) Violations() []error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return slices.Clone(g.violations)
-}
+func (g *SQLGateway) Violations() []error { return g.core.seen() }
 
 // Requests counts the requests received on route, "METHOD /path/template"
 // as in the spec without the version prefix (e.g.
 // "GET /sessions/{session_handle}"), faults included; "?" counts requests
 // that matched no route.
-func (g *SQLGateway) Requests(route string) int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.requests[route]
-}
+func (g *SQLGateway) Requests(route string) int { return g.core.count(route) }
 
 // SessionCount is the number of open sessions.
 func (g *SQLGateway) SessionCount() int {
@@ -287,113 +259,14 @@ func (g *SQLGateway) RegisterFailure(statement, message string) {
 // "POST /sessions/{session_handle}/statements"), or "*" for every route.
 // Faults on a route apply in the order injected, the specific route before
 // "*". A fault with Times 0 applies to every matching request.
-func (g *SQLGateway) InjectFault(route string, f SQLGatewayFault) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	f2 := f
-	g.faults[route] = append(g.faults[route], &f2)
-}
+func (g *SQLGateway) InjectFault(route string, f Fault) { g.core.injectFault(route, f) }
 
 // ClearFaults removes every injected fault.
-func (g *SQLGateway) ClearFaults() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.faults = map[string][]*SQLGatewayFault{}
-}
+func (g *SQLGateway) ClearFaults() { g.core.clearFaults() }
 
-func (g *SQLGateway) violation(err error) {
-	g.mu.Lock()
-	g.violations = append(g.violations, err)
-	g.mu.Unlock()
-	if g.cfg.Reporter != nil {
-		g.cfg.Reporter.Errorf("flinktest: fake SQL Gateway: spec violation: %v", err)
-	}
-}
-
-// takeFault counts the request on key and returns the fault to play, if any.
-func (g *SQLGateway) takeFault(key string) *SQLGatewayFault {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.requests[key]++
-	for _, k := range []string{key, "*"} {
-		for i, f := range g.faults[k] {
-			c := *f
-			if f.Times > 0 {
-				f.Times--
-				if f.Times == 0 {
-					g.faults[k] = slices.Delete(g.faults[k], i, i+1)
-				}
-			}
-			return &c
-		}
-	}
-	return nil
-}
-
-// playFault plays f; it returns false when the request is then served
-// normally (a pure delay).
-func (g *SQLGateway) playFault(w http.ResponseWriter, r *http.Request, spec *flinkspec.Spec, route *flinkspec.Route, f *SQLGatewayFault) bool {
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return true
-		}
-	}
-	switch {
-	case f.Drop:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler) // closes the connection without an answer
-	case f.Body != "":
-		ct := f.ContentType
-		if ct == "" {
-			ct = "text/html"
-		}
-		status := f.Status
-		if status == 0 {
-			status = http.StatusBadGateway
-		}
-		w.Header().Set("Content-Type", ct)
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(f.Body))
-		return true
-	case f.Status != 0:
-		a := sgServerError(fmt.Sprintf("%s: injected fault (%d)", sgGatewayException, f.Status))
-		a.status = f.Status
-		g.write(w, r, spec, route, a)
-		return true
-	}
-	return false
-}
-
-// answer is a response being built, checked before it is sent.
-type sgAnswer struct {
-	status int
-	body   []byte
-}
-
-func sgJSON(status int, v any) sgAnswer {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("flinktest: marshal answer: %v", err)) // our own types: a bug, not bad input
-	}
-	return sgAnswer{status: status, body: b}
-}
-
-func sgError(status int, msgs ...string) sgAnswer {
-	return sgJSON(status, map[string][]string{"errors": msgs})
-}
-
-// sgServerError imitates Flink's answer to an exception in a handler:
+// sgServerError imitates the gateway's answer to an exception in a handler:
 // "Internal server error." and the Java stack trace.
-func sgServerError(exception string, causes ...string) sgAnswer {
+func sgServerError(exception string, causes ...string) answer {
 	var b strings.Builder
 	b.WriteString("<Exception on server side:\n")
 	b.WriteString(exception)
@@ -404,59 +277,19 @@ func sgServerError(exception string, causes ...string) sgAnswer {
 		b.WriteString("\n\t... 42 more")
 	}
 	b.WriteString("\n\nEnd of exception on server side>")
-	return sgError(http.StatusInternalServerError, "Internal server error.", b.String())
+	return errorAnswer(http.StatusInternalServerError, "Internal server error.", b.String())
 }
 
 const sgGatewayException = "org.apache.flink.table.gateway.api.utils.SqlGatewayException"
 
-func (g *SQLGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	version, known := g.versionOf(r.URL.Path)
-	spec := g.specs[version]
-	var route *flinkspec.Route
-	var err error
-	if known {
-		route, err = spec.ValidateRequest(r)
+// specFor holds a request to the spec of the REST API version its path
+// names; nil for a version this Flink does not serve.
+func (g *SQLGateway) specFor(r *http.Request) *flinkspec.Spec {
+	v, ok := g.versionOf(r.URL.Path)
+	if !ok {
+		return nil
 	}
-	key := "?"
-	if route != nil {
-		key = route.Method + " " + route.Path
-	}
-	if f := g.takeFault(key); f != nil && g.playFault(w, r, spec, route, f) {
-		return
-	}
-	switch {
-	case !known || errors.Is(err, flinkspec.ErrNoRoute):
-		// What Flink answers for a version or path it does not serve; a
-		// client asking for it is not breaking the spec of a version it
-		// could have negotiated, so this is no violation.
-		g.write(w, r, nil, nil, sgError(http.StatusNotFound, "Not found: "+r.URL.Path))
-		return
-	case errors.Is(err, flinkspec.ErrMethodNotAllowed):
-		g.violation(fmt.Errorf("%s %s: %w", r.Method, r.URL.RequestURI(), err))
-		g.write(w, r, nil, nil, sgError(http.StatusMethodNotAllowed, "Not allowed: "+r.Method+" "+r.URL.Path))
-		return
-	case err != nil:
-		g.violation(err)
-		g.write(w, r, spec, route, sgError(http.StatusBadRequest, "Bad request received.", err.Error()))
-		return
-	}
-	g.write(w, r, spec, route, g.handle(r, sqlgateway.APIVersion(version), route))
-}
-
-// write checks the answer against the spec (when the route is known) and
-// sends it.
-func (g *SQLGateway) write(w http.ResponseWriter, r *http.Request, spec *flinkspec.Spec, route *flinkspec.Route, a sgAnswer) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=UTF-8")
-	if spec != nil && route != nil {
-		if err := spec.ValidateResponse(route, a.status, http.Header{"Content-Type": {"application/json"}}, a.body); err != nil {
-			g.violation(err)
-			a = sgError(http.StatusInternalServerError, "flinktest: the fake's own answer violates the spec: "+err.Error())
-		}
-	}
-	h.Set("Content-Length", strconv.Itoa(len(a.body)))
-	w.WriteHeader(a.status)
-	_, _ = w.Write(a.body)
+	return g.specs[v]
 }
 
 // versionOf reads the REST API version from the path prefix; paths without
@@ -475,16 +308,8 @@ func (g *SQLGateway) versionOf(path string) (int, bool) {
 	return n, slices.Contains(g.versions, n)
 }
 
-func sgUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 // handle dispatches a validated request.
-func (g *SQLGateway) handle(r *http.Request, v sqlgateway.APIVersion, route *flinkspec.Route) sgAnswer {
+func (g *SQLGateway) handle(r *http.Request, v sqlgateway.APIVersion, route *flinkspec.Route) answer {
 	var body []byte
 	if r.Body != nil {
 		var buf bytes.Buffer
@@ -499,22 +324,22 @@ func (g *SQLGateway) handle(r *http.Request, v sqlgateway.APIVersion, route *fli
 		for i, n := range g.versions {
 			names[i] = "V" + strconv.Itoa(n)
 		}
-		return sgJSON(http.StatusOK, map[string][]string{"versions": names})
+		return answer{http.StatusOK, map[string][]string{"versions": names}}
 	case "getInfo":
-		return sgJSON(http.StatusOK, map[string]string{"productName": "Apache Flink", "version": g.productVersion()})
+		return answer{http.StatusOK, map[string]string{"productName": "Apache Flink", "version": g.cfg.ReportedVersion}}
 	case "openSession":
 		return g.openSession(body)
 	case "getSessionConfig":
-		return g.withSession(sh, func(s *sgSession) sgAnswer {
-			return sgJSON(http.StatusOK, map[string]map[string]string{"properties": s.props})
+		return g.withSession(sh, func(s *sgSession) answer {
+			return answer{http.StatusOK, map[string]map[string]string{"properties": s.props}}
 		})
 	case "closeSession":
-		return g.withSession(sh, func(s *sgSession) sgAnswer {
+		return g.withSession(sh, func(s *sgSession) answer {
 			delete(g.sessions, sh)
-			return sgJSON(http.StatusOK, map[string]string{"status": "CLOSED"})
+			return answer{http.StatusOK, map[string]string{"status": "CLOSED"}}
 		})
 	case "triggerSession":
-		return g.withSession(sh, func(*sgSession) sgAnswer { return sgAnswer{status: http.StatusOK, body: []byte("{}")} })
+		return g.withSession(sh, func(*sgSession) answer { return answer{status: http.StatusOK} })
 	case "configureSession":
 		return g.configureSession(sh, body)
 	case "completeStatement":
@@ -531,31 +356,21 @@ func (g *SQLGateway) handle(r *http.Request, v sqlgateway.APIVersion, route *fli
 		}
 		return g.fetchResults(v, sh, oh, tok, format)
 	case "refreshMaterializedTable":
-		return g.withSession(sh, func(*sgSession) sgAnswer {
+		return g.withSession(sh, func(*sgSession) answer {
 			return sgServerError(sgGatewayException+": Failed to refresh the materialized table "+route.PathParams["identifier"]+".",
 				"org.apache.flink.table.api.ValidationException: Materialized table "+route.PathParams["identifier"]+" does not exist.")
 		})
 	case "deployScript":
-		return g.withSession(sh, func(*sgSession) sgAnswer {
-			return sgJSON(http.StatusOK, map[string]string{"clusterID": "rtdw-fake-" + sgUUID()[:8]})
+		return g.withSession(sh, func(*sgSession) answer {
+			return answer{http.StatusOK, map[string]string{"clusterID": "rtdw-fake-" + randomUUID()[:8]}}
 		})
 	}
-	return sgError(http.StatusNotFound, "Not found: "+r.URL.Path)
-}
-
-func (g *SQLGateway) productVersion() string {
-	switch g.flink {
-	case "2.3":
-		return "2.3-SNAPSHOT"
-	case "2.0":
-		return "2.0.0"
-	}
-	return g.flink + ".1"
+	return errorAnswer(http.StatusNotFound, "Not found: "+r.URL.Path)
 }
 
 // withSession runs fn with the session locked in, or answers as Flink does
 // for an unknown session.
-func (g *SQLGateway) withSession(handle string, fn func(*sgSession) sgAnswer) sgAnswer {
+func (g *SQLGateway) withSession(handle string, fn func(*sgSession) answer) answer {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.sessions[handle]
@@ -570,14 +385,14 @@ func (g *SQLGateway) withSession(handle string, fn func(*sgSession) sgAnswer) sg
 	return fn(s)
 }
 
-func (g *SQLGateway) openSession(body []byte) sgAnswer {
+func (g *SQLGateway) openSession(body []byte) answer {
 	var req struct {
 		Properties  map[string]string `json:"properties"`
 		SessionName string            `json:"sessionName"`
 	}
 	if len(body) > 0 {
 		if err := json.Unmarshal(body, &req); err != nil {
-			return sgError(http.StatusBadRequest, "Request did not match expected format OpenSessionRequestBody.")
+			return errorAnswer(http.StatusBadRequest, "Request did not match expected format OpenSessionRequestBody.")
 		}
 	}
 	s := &sgSession{name: req.SessionName, props: g.defaultProperties(), tables: map[string][]string{}, ops: map[string]*sgOp{}, lastAccess: time.Now()}
@@ -590,11 +405,11 @@ func (g *SQLGateway) openSession(body []byte) sgAnswer {
 			s.tables[c+"."+db] = slices.Clone(tables)
 		}
 	}
-	h := sgUUID()
+	h := randomUUID()
 	g.mu.Lock()
 	g.sessions[h] = s
 	g.mu.Unlock()
-	return sgJSON(http.StatusOK, map[string]string{"sessionHandle": h})
+	return answer{http.StatusOK, map[string]string{"sessionHandle": h}}
 }
 
 func (g *SQLGateway) defaultProperties() map[string]string {
@@ -633,12 +448,12 @@ func (g *SQLGateway) defaultCatalog() (string, string) {
 	return cat, db
 }
 
-func (g *SQLGateway) configureSession(sh string, body []byte) sgAnswer {
+func (g *SQLGateway) configureSession(sh string, body []byte) answer {
 	var req struct {
 		Statement string `json:"statement"`
 	}
 	_ = json.Unmarshal(body, &req)
-	return g.withSession(sh, func(s *sgSession) sgAnswer {
+	return g.withSession(sh, func(s *sgSession) answer {
 		if !sgConfigureRe.MatchString(strings.TrimSpace(req.Statement)) {
 			return sgServerError(sgGatewayException+": Failed to configure session.",
 				"org.apache.flink.table.gateway.service.utils.SqlExecutionException: Unsupported statement for configuring session:"+req.Statement)
@@ -646,7 +461,7 @@ func (g *SQLGateway) configureSession(sh string, body []byte) sgAnswer {
 		if _, failure := g.run(s, req.Statement); failure != "" {
 			return sgServerError(sgGatewayException+": Failed to configure session.", failure)
 		}
-		return sgAnswer{status: http.StatusOK, body: []byte("{}")}
+		return answer{status: http.StatusOK}
 	})
 }
 
@@ -654,13 +469,13 @@ var sgConfigureRe = regexp.MustCompile(`(?is)^(CREATE|DROP|ALTER|USE|LOAD|UNLOAD
 
 var sgCompletions = []string{"SELECT", "SET", "SHOW", "SHOW CATALOGS", "SHOW DATABASES", "SHOW TABLES", "CREATE", "DROP", "USE", "RESET"}
 
-func (g *SQLGateway) completeStatement(sh string, body []byte) sgAnswer {
+func (g *SQLGateway) completeStatement(sh string, body []byte) answer {
 	var req struct {
 		Position  int    `json:"position"`
 		Statement string `json:"statement"`
 	}
 	_ = json.Unmarshal(body, &req)
-	return g.withSession(sh, func(*sgSession) sgAnswer {
+	return g.withSession(sh, func(*sgSession) answer {
 		pos := min(max(req.Position, 0), len(req.Statement))
 		prefix := strings.ToUpper(strings.TrimLeft(req.Statement[:pos], " "))
 		candidates := []string{}
@@ -669,28 +484,28 @@ func (g *SQLGateway) completeStatement(sh string, body []byte) sgAnswer {
 				candidates = append(candidates, w)
 			}
 		}
-		return sgJSON(http.StatusOK, map[string][]string{"candidates": candidates})
+		return answer{http.StatusOK, map[string][]string{"candidates": candidates}}
 	})
 }
 
-func (g *SQLGateway) executeStatement(sh string, body []byte) sgAnswer {
+func (g *SQLGateway) executeStatement(sh string, body []byte) answer {
 	var req struct {
 		Statement        string            `json:"statement"`
 		ExecutionConfig  map[string]string `json:"executionConfig"`
 		ExecutionTimeout int64             `json:"executionTimeout"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		return sgError(http.StatusBadRequest, "Request did not match expected format ExecuteStatementRequestBody.")
+		return errorAnswer(http.StatusBadRequest, "Request did not match expected format ExecuteStatementRequestBody.")
 	}
-	return g.withSession(sh, func(s *sgSession) sgAnswer {
+	return g.withSession(sh, func(s *sgSession) answer {
 		res, failure := g.run(s, req.Statement)
 		op := &sgOp{status: sqlgateway.StatusRunning, polls: g.cfg.NotReadyPolls, result: res, failure: failure, lastTok: -1, pageSize: g.cfg.PageSize}
 		if op.polls == 0 {
 			op.finish()
 		}
-		h := sgUUID()
+		h := randomUUID()
 		s.ops[h] = op
-		return sgJSON(http.StatusOK, map[string]string{"operationHandle": h})
+		return answer{http.StatusOK, map[string]string{"operationHandle": h}}
 	})
 }
 
@@ -717,8 +532,8 @@ func (op *sgOp) finish() {
 
 func sgOperationString(oh string) string { return "OperationHandle{identifier=" + oh + "}" }
 
-func (g *SQLGateway) withOperation(sh, oh string, fn func(*sgSession, *sgOp) sgAnswer) sgAnswer {
-	return g.withSession(sh, func(s *sgSession) sgAnswer {
+func (g *SQLGateway) withOperation(sh, oh string, fn func(*sgSession, *sgOp) answer) answer {
+	return g.withSession(sh, func(s *sgSession) answer {
 		op := s.ops[oh]
 		if op == nil {
 			return sgServerError(fmt.Sprintf("%s: Can not find the submitted operation in the OperationManager with the %s.", sgGatewayException, sgOperationString(oh)))
@@ -727,8 +542,8 @@ func (g *SQLGateway) withOperation(sh, oh string, fn func(*sgSession, *sgOp) sgA
 	})
 }
 
-func (g *SQLGateway) operationCall(id, sh, oh string) sgAnswer {
-	return g.withOperation(sh, oh, func(s *sgSession, op *sgOp) sgAnswer {
+func (g *SQLGateway) operationCall(id, sh, oh string) answer {
+	return g.withOperation(sh, oh, func(s *sgSession, op *sgOp) answer {
 		switch id {
 		case "getOperationStatus":
 			op.poll()
@@ -741,12 +556,12 @@ func (g *SQLGateway) operationCall(id, sh, oh string) sgAnswer {
 			delete(s.ops, oh)
 			op.status = sqlgateway.StatusClosed
 		}
-		return sgJSON(http.StatusOK, map[string]string{"status": string(op.status)})
+		return answer{http.StatusOK, map[string]string{"status": string(op.status)}}
 	})
 }
 
-func (g *SQLGateway) fetchResults(v sqlgateway.APIVersion, sh, oh string, tok int64, format sqlgateway.RowFormat) sgAnswer {
-	return g.withOperation(sh, oh, func(s *sgSession, op *sgOp) sgAnswer {
+func (g *SQLGateway) fetchResults(v sqlgateway.APIVersion, sh, oh string, tok int64, format sqlgateway.RowFormat) answer {
+	return g.withOperation(sh, oh, func(s *sgSession, op *sgOp) answer {
 		op.poll()
 		next := func(t int64) string {
 			u := fmt.Sprintf("/%s/sessions/%s/operations/%s/result/%d", v, sh, oh, t)
@@ -757,7 +572,7 @@ func (g *SQLGateway) fetchResults(v sqlgateway.APIVersion, sh, oh string, tok in
 		}
 		switch op.status {
 		case sqlgateway.StatusRunning:
-			return sgJSON(http.StatusOK, map[string]string{"resultType": "NOT_READY", "nextResultUri": next(tok)})
+			return answer{http.StatusOK, map[string]string{"resultType": "NOT_READY", "nextResultUri": next(tok)}}
 		case sqlgateway.StatusError:
 			return sgServerError(sgGatewayException+": "+sgGatewayException+": Failed to fetchResults.",
 				sgGatewayException+": Failed to fetchResults.",
@@ -796,6 +611,6 @@ func (g *SQLGateway) fetchResults(v sqlgateway.APIVersion, sh, oh string, tok in
 			return sgServerError(sgGatewayException+": Failed to fetchResults.", "java.lang.ClassCastException: "+err.Error())
 		}
 		page["results"] = map[string]any{"columns": res.Columns, "rowFormat": format, "data": data}
-		return sgJSON(http.StatusOK, page)
+		return answer{http.StatusOK, page}
 	})
 }

@@ -2,11 +2,8 @@ package flinktest_test
 
 import (
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,53 +12,12 @@ import (
 	"github.com/rtdw/rtdw/internal/flinkspec"
 )
 
-// collector records violations instead of failing the test, so tests can
-// assert that the fake does report them.
-type collector struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (c *collector) Errorf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.msgs = append(c.msgs, fmt.Sprintf(format, args...))
-}
-
-func (c *collector) all() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.msgs...)
-}
-
-func startCollecting(t *testing.T, cfg flinktest.SQLGatewayConfig) (*flinktest.SQLGateway, *collector) {
+func startCollecting(t *testing.T, cfg flinktest.SQLGatewayConfig) (*flinktest.SQLGateway, *recorder) {
 	t.Helper()
-	rep := &collector{}
-	cfg.Reporter = rep
-	g, err := flinktest.NewSQLGateway(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = g.Close() })
-	return g, rep
-}
-
-func do(t *testing.T, method, url, body string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return startRecording(t, func(r flinktest.Reporter) (*flinktest.SQLGateway, error) {
+		cfg.Reporter = r
+		return flinktest.NewSQLGateway(cfg)
+	})
 }
 
 func openRaw(t *testing.T, g *flinktest.SQLGateway, version string) string {
@@ -195,8 +151,8 @@ func TestSQLGatewaySessionsExpire(t *testing.T) {
 
 func TestSQLGatewayFaults(t *testing.T) {
 	g := flinktest.NewTestSQLGateway(t, flinktest.SQLGatewayConfig{})
-	g.InjectFault("GET /info", flinktest.SQLGatewayFault{Status: 503, Times: 1})
-	g.InjectFault("*", flinktest.SQLGatewayFault{Body: "<html>down</html>", Times: 1})
+	g.InjectFault("GET /info", flinktest.Fault{Status: 503, Times: 1})
+	g.InjectFault("*", flinktest.Fault{Body: "<html>down</html>", Times: 1})
 	if status, body := do(t, "GET", g.URL()+"/v1/info", ""); status != 503 || !strings.Contains(body, "injected fault") {
 		t.Errorf("first: %d %s", status, body)
 	}
@@ -209,13 +165,13 @@ func TestSQLGatewayFaults(t *testing.T) {
 	if n := g.Requests("GET /info"); n != 3 {
 		t.Errorf("Requests = %d", n)
 	}
-	g.InjectFault("GET /info", flinktest.SQLGatewayFault{Delay: 40 * time.Millisecond})
+	g.InjectFault("GET /info", flinktest.Fault{Delay: 40 * time.Millisecond})
 	start := time.Now()
 	if status, _ := do(t, "GET", g.URL()+"/v1/info", ""); status != 200 || time.Since(start) < 40*time.Millisecond {
 		t.Errorf("delayed: %d after %v", status, time.Since(start))
 	}
 	g.ClearFaults()
-	g.InjectFault("GET /info", flinktest.SQLGatewayFault{Drop: true})
+	g.InjectFault("GET /info", flinktest.Fault{Drop: true})
 	if _, err := http.Get(g.URL() + "/v1/info"); err == nil {
 		t.Error("dropped connection answered")
 	}
@@ -251,5 +207,17 @@ func TestSQLGatewayServesEveryOperationOfTheSpecs(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestSQLGatewayReportsItsVersion(t *testing.T) {
+	g := flinktest.NewTestSQLGateway(t, flinktest.SQLGatewayConfig{FlinkVersion: "1.20.2", ReportedVersion: "1.20.2"})
+	status, body := do(t, "GET", g.URL()+"/v2/info", "")
+	if status != 200 || !strings.Contains(body, `"version":"1.20.2"`) || g.FlinkVersion() != "1.20" {
+		t.Fatalf("plays %s, /info answered %d %s", g.FlinkVersion(), status, body)
+	}
+	g = flinktest.NewTestSQLGateway(t, flinktest.SQLGatewayConfig{})
+	if _, body := do(t, "GET", g.URL()+"/v1/info", ""); !strings.Contains(body, `"version":"2.3-SNAPSHOT"`) {
+		t.Fatalf("default /info answered %s", body)
 	}
 }

@@ -568,7 +568,7 @@ func TestUnreachableGateway(t *testing.T) {
 func TestHTMLAnswer(t *testing.T) {
 	forEachVersion(t, flinktest.SQLGatewayConfig{}, func(t *testing.T, g *flinktest.SQLGateway, c *sqlgateway.Client) {
 		s := openSession(t, c)
-		g.InjectFault(routeStatements, flinktest.SQLGatewayFault{Body: proxyPage, Times: 1})
+		g.InjectFault(routeStatements, flinktest.Fault{Body: proxyPage, Times: 1})
 		_, err := s.Execute(testCtx(t), "SELECT 1", sqlgateway.ExecuteOptions{})
 		var e *sqlgateway.Error
 		if !errors.As(err, &e) || !errors.Is(err, sqlgateway.ErrNotJSON) || e.Status != http.StatusBadGateway {
@@ -578,7 +578,7 @@ func TestHTMLAnswer(t *testing.T) {
 			t.Fatalf("error does not show the page: %+v", e)
 		}
 		// A 200 with HTML (a captive portal) is not taken for an answer either.
-		g.InjectFault(routeSession, flinktest.SQLGatewayFault{Body: proxyPage, Status: 200, Times: 1})
+		g.InjectFault(routeSession, flinktest.Fault{Body: proxyPage, Status: 200, Times: 1})
 		_, err = s.Properties(testCtx(t))
 		if !errors.As(err, &e) || !errors.Is(err, sqlgateway.ErrNotJSON) || e.Status != 200 {
 			t.Fatalf("HTML with 200: %v", err)
@@ -592,7 +592,7 @@ func TestHTMLAnswer(t *testing.T) {
 func TestServerErrorIsNotRetriedForExecute(t *testing.T) {
 	forEachVersion(t, flinktest.SQLGatewayConfig{}, func(t *testing.T, g *flinktest.SQLGateway, c *sqlgateway.Client) {
 		s := openSession(t, c)
-		g.InjectFault(routeStatements, flinktest.SQLGatewayFault{Status: 503, Times: 1})
+		g.InjectFault(routeStatements, flinktest.Fault{Status: 503, Times: 1})
 		_, err := s.Execute(testCtx(t), "SELECT 1", sqlgateway.ExecuteOptions{})
 		var e *sqlgateway.Error
 		if !errors.As(err, &e) || e.Status != 503 || !strings.Contains(e.RootCause(), "injected fault") {
@@ -602,7 +602,7 @@ func TestServerErrorIsNotRetriedForExecute(t *testing.T) {
 			t.Fatalf("next Execute: %v", err)
 		}
 		// A dropped connection on Execute surfaces too (never retried: it could run twice).
-		g.InjectFault(routeStatements, flinktest.SQLGatewayFault{Drop: true, Times: 1})
+		g.InjectFault(routeStatements, flinktest.Fault{Drop: true, Times: 1})
 		if _, err := s.Execute(testCtx(t), "SELECT 1", sqlgateway.ExecuteOptions{}); err == nil {
 			t.Fatal("Execute over a dropped connection succeeded")
 		}
@@ -612,22 +612,22 @@ func TestServerErrorIsNotRetriedForExecute(t *testing.T) {
 func TestIdempotentCallsAreRetried(t *testing.T) {
 	forEachVersion(t, flinktest.SQLGatewayConfig{}, func(t *testing.T, g *flinktest.SQLGateway, c *sqlgateway.Client) {
 		s := openSession(t, c)
-		g.InjectFault(routeSession, flinktest.SQLGatewayFault{Status: 503, Times: 1})
-		g.InjectFault(routeSession, flinktest.SQLGatewayFault{Drop: true, Times: 1})
+		g.InjectFault(routeSession, flinktest.Fault{Status: 503, Times: 1})
+		g.InjectFault(routeSession, flinktest.Fault{Drop: true, Times: 1})
 		if _, err := s.Properties(testCtx(t)); err != nil {
 			t.Fatalf("Properties after a 503 and a dropped connection: %v", err)
 		}
-		g.InjectFault(routeHeartbeat, flinktest.SQLGatewayFault{Status: 502, Times: 1})
+		g.InjectFault(routeHeartbeat, flinktest.Fault{Status: 502, Times: 1})
 		if err := s.Heartbeat(testCtx(t)); err != nil {
 			t.Fatalf("Heartbeat after a 502: %v", err)
 		}
 		// A 500 is Flink's answer to a failed call, not a glitch: not retried.
-		g.InjectFault(routeSession, flinktest.SQLGatewayFault{Status: 500, Times: 1})
+		g.InjectFault(routeSession, flinktest.Fault{Status: 500, Times: 1})
 		if _, err := s.Properties(testCtx(t)); err == nil {
 			t.Fatal("a 500 was retried into success")
 		}
 		// Retries give up after the configured count (2 here).
-		g.InjectFault(routeSession, flinktest.SQLGatewayFault{Status: 503, Times: 3})
+		g.InjectFault(routeSession, flinktest.Fault{Status: 503, Times: 3})
 		if _, err := s.Properties(testCtx(t)); err == nil {
 			t.Fatal("3 failures with 2 retries succeeded")
 		}
@@ -658,7 +658,7 @@ func TestContextCancelledMidFetch(t *testing.T) {
 		}
 
 		// A slow answer outlives the caller's deadline.
-		g.InjectFault(routeFetch, flinktest.SQLGatewayFault{Delay: 5 * time.Second, Times: 1})
+		g.InjectFault(routeFetch, flinktest.Fault{Delay: 5 * time.Second, Times: 1})
 		dctx, dcancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer dcancel()
 		start := time.Now()
@@ -672,7 +672,7 @@ func TestContextCancelledMidFetch(t *testing.T) {
 func TestDefaultTimeoutWhenContextHasNone(t *testing.T) {
 	g := newFake(t, flinktest.SQLGatewayConfig{})
 	c, _ := sqlgateway.New(g.URL(), sqlgateway.WithTimeout(50*time.Millisecond), sqlgateway.WithRetry(0, time.Millisecond))
-	g.InjectFault(routeAPIVersions, flinktest.SQLGatewayFault{Delay: 5 * time.Second, Times: 1})
+	g.InjectFault(routeAPIVersions, flinktest.Fault{Delay: 5 * time.Second, Times: 1})
 	start := time.Now()
 	_, err := c.APIVersion(context.Background())
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
@@ -715,12 +715,12 @@ func TestCredentialsAreSentButNeverPrinted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g.InjectFault(routeAPIVersions, flinktest.SQLGatewayFault{Status: 500, Times: 1})
+			g.InjectFault(routeAPIVersions, flinktest.Fault{Status: 500, Times: 1})
 			_, err1 := c.GetInfo(testCtx(t))
-			g.InjectFault(routeAPIVersions, flinktest.SQLGatewayFault{Body: proxyPage, Times: 1})
+			g.InjectFault(routeAPIVersions, flinktest.Fault{Body: proxyPage, Times: 1})
 			_, err2 := c.GetInfo(testCtx(t))
 			// Times 2: net/http itself resends a GET once when a reused connection drops.
-			g.InjectFault(routeAPIVersions, flinktest.SQLGatewayFault{Drop: true, Times: 2})
+			g.InjectFault(routeAPIVersions, flinktest.Fault{Drop: true, Times: 2})
 			_, err3 := c.GetInfo(testCtx(t))
 			if err1 == nil || err2 == nil || err3 == nil {
 				t.Fatalf("faults did not fail: %v %v %v", err1, err2, err3)
