@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -434,4 +435,125 @@ func onlyKeysOf(got, want []cdc.Row) []cdc.Row {
 		}
 	}
 	return out
+}
+
+// TestSourceToSinkClickHouseUnavailableLosesNothing routes the sink through
+// a TCP proxy and cuts it while changes keep arriving in MySQL, then
+// restores it; ClickHouse must converge to MySQL's state.
+//
+// "restart": the sink gives up after two attempts, so the source's Run
+// fails with the sink's error; it is started again, with a new sink (the
+// buffered rows of the old one are lost, as in a crashed process) and the
+// same offset store, until ClickHouse is back. Nothing is lost only if the
+// source never stored an offset past events the sink had not flushed.
+//
+// "ride-out": the sink retries until ClickHouse is back; the source waits in
+// HandleEvents or Flush, and nothing restarts.
+func TestSourceToSinkClickHouseUnavailableLosesNothing(t *testing.T) {
+	for _, restart := range []bool{true, false} {
+		name := map[bool]string{true: "restart", false: "ride-out"}[restart]
+		t.Run(name, func(t *testing.T) {
+			testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
+				unavailableMidStream(t, db, restart)
+			})
+		})
+	}
+}
+
+func unavailableMidStream(t *testing.T, db *testenv.Source, restart bool) {
+	ch := testenv.NewClickHouse(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	keys, next := loadOrderLines(t, db, 500)
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
+
+	proxy := clickhouse.NewTCPProxy(t, ch.Addr)
+	viaProxy := newClient(t, proxy.Addr())
+	direct := newClient(t, ch.Addr)
+	opts := clickhouse.TableOptions{Database: ch.Database}
+	// Restart: no timer flushes, so rows reach ClickHouse only when 50 are
+	// buffered or when the source calls Flush before storing an offset; a
+	// source that stored offsets without flushing first loses the rows the
+	// dropped sinks held.
+	cfg := clickhouse.SinkConfig{TableOptions: opts, MaxRows: 50, FlushInterval: -1,
+		Retry: clickhouse.RetryPolicy{MaxAttempts: 2, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}}
+	if !restart {
+		cfg.FlushInterval = 20 * time.Millisecond
+		cfg.Retry.MaxAttempts = 1_000_000
+		cfg.Retry.MaxBackoff = 50 * time.Millisecond
+	}
+	var sinks []*clickhouse.Sink
+	newSink := func() *clickhouse.Sink {
+		s, err := clickhouse.NewSink(viaProxy, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sinks = append(sinks, s)
+		// A sink of a failed run is dropped unflushed, like a crashed process's.
+		return s
+	}
+	store := cdc.NewFileOffsetStore(filepath.Join(t.TempDir(), "offset.json"))
+	table := cdc.TableID{Database: db.Database, Table: "order_lines"}
+	p := startPipeline(t, db, newSink(), pipelineOptions{store: store}, "order_lines")
+	p.waitStreaming(t, time.Minute)
+
+	// Changes keep arriving, before, during and after the outage.
+	changes := make(chan error, 1)
+	go func() {
+		for range 30 {
+			if err := randomHistory(ctx, db, r, 10, keys, &next); err != nil {
+				changes <- err
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		changes <- nil
+	}()
+	time.Sleep(300 * time.Millisecond)
+	proxy.Cut()
+	var failures []error
+	for outage := time.Now(); time.Since(outage) < 1200*time.Millisecond; time.Sleep(20 * time.Millisecond) {
+		if err, stopped := p.failed(); stopped {
+			if !restart || !isHandlerFailure(err) {
+				t.Fatalf("source stopped with ClickHouse unreachable: %v", err)
+			}
+			failures = append(failures, err)
+			p = startPipeline(t, db, newSink(), pipelineOptions{store: store}, "order_lines")
+		}
+	}
+	proxy.Restore()
+	if err := <-changes; err != nil {
+		t.Fatal(err)
+	}
+	if err, stopped := p.failed(); stopped {
+		failures = append(failures, err)
+		p = startPipeline(t, db, newSink(), pipelineOptions{store: store}, "order_lines")
+	}
+	final := waitConverged(t, p, db.DB, direct, opts, table, time.Minute)
+	if len(final) != len(keys) {
+		t.Fatalf("MySQL holds %d rows, the test tracked %d", len(final), len(keys))
+	}
+	var retries, failed uint64
+	for _, s := range sinks {
+		st := s.Stats()
+		retries += st.Retries
+		failed += st.Failures
+	}
+	t.Logf("%d runs, %d sink retries, %d failed inserts; first failure: %v", len(sinks), retries, failed, firstOf(failures))
+	if restart && len(failures) == 0 {
+		t.Fatal("the source never saw the sink fail: the outage was not exercised")
+	}
+	if !restart && (len(sinks) != 1 || retries == 0) {
+		t.Fatalf("ride-out: want one run with retries, got %d runs and %d retries", len(sinks), retries)
+	}
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func firstOf(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs[0]
 }
