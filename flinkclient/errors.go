@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/rtdw/rtdw/internal/restclient"
 )
 
 // Sentinel errors, matched with errors.Is against the errors the client returns.
@@ -31,9 +33,6 @@ var (
 	ErrUnexpectedState = errors.New("flinkclient: job reached an unexpected terminal state")
 )
 
-// bodyPrefixLen bounds how much of a non-JSON body an [Error] quotes.
-const bodyPrefixLen = 120
-
 // Error describes a failed REST call: either an HTTP answer with a non-success status (Status,
 // Errors from Flink's {"errors": [...]} body), an answer that could not be decoded (BodyPrefix),
 // or a transport failure (Status 0, Err set; a context error when ctx ended or the default
@@ -47,7 +46,8 @@ type Error struct {
 	Errors []string
 	// ContentType is the Content-Type of a non-JSON answer.
 	ContentType string
-	// BodyPrefix quotes the first bytes of a non-JSON answer.
+	// BodyPrefix quotes the start of an answer that is not Flink's error JSON (at most 512
+	// bytes, trimmed).
 	BodyPrefix string
 	// Err is the underlying cause (a transport error, a context error, a decoding error).
 	Err error
@@ -72,8 +72,11 @@ func (e *Error) Error() string {
 			fmt.Fprintf(&b, " (and %d more)", len(e.Errors)-1)
 		}
 	}
-	if e.BodyPrefix != "" || e.ContentType != "" {
-		fmt.Fprintf(&b, ": answer is not JSON (Content-Type %q, body starts %q)", e.ContentType, e.BodyPrefix)
+	switch {
+	case errors.Is(e.Err, ErrNotJSON):
+		fmt.Fprintf(&b, ": answer is not JSON (Content-Type %q, body starts %q)", e.ContentType, restclient.Truncate(e.BodyPrefix, 120))
+	case e.BodyPrefix != "":
+		fmt.Fprintf(&b, ": body starts %q", restclient.Truncate(e.BodyPrefix, 120))
 	}
 	if e.Err != nil && !errors.Is(e.Err, ErrNotJSON) {
 		fmt.Fprintf(&b, ": %v", e.Err)
@@ -93,6 +96,18 @@ func (e *Error) Is(target error) bool {
 		return e.notFound == target
 	}
 	return false
+}
+
+// newError is the *Error of a failed call to route (a path template such as "/jobs/{jobid}").
+func newError(f *restclient.Failure, route string) error {
+	e := &Error{Method: f.Method, Path: f.Path, Status: f.Status, Errors: f.Errors, BodyPrefix: f.Body, Err: f.Err}
+	if f.NotJSON {
+		e.ContentType, e.Err = f.ContentType, ErrNotJSON
+	}
+	if e.Status != 0 {
+		e.classifyNotFound(route)
+	}
+	return e
 }
 
 // classifyNotFound decides whether an HTTP error means "no such job" or "no such jar".

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/rtdw/rtdw/internal/restclient"
 )
 
 // JobState is a Flink job status.
@@ -169,7 +171,7 @@ func poll(ctx context.Context, w WaitOptions, f func() (bool, error)) error {
 		if err != nil || done {
 			return err
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := restclient.Sleep(ctx, wait); err != nil {
 			return err
 		}
 		wait = min(wait*2, w.MaxInterval)

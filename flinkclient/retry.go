@@ -1,12 +1,10 @@
 package flinkclient
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
 	"time"
+
+	"github.com/rtdw/rtdw/internal/restclient"
 )
 
 // RetryPolicy decides how idempotent calls (reads, cancel, and triggers that carry their own
@@ -28,21 +26,7 @@ type RetryPolicy struct {
 // DefaultRetryPolicy is used unless [WithRetry] says otherwise.
 var DefaultRetryPolicy = RetryPolicy{}.withDefaults()
 
-func (p RetryPolicy) withDefaults() RetryPolicy {
-	if p.MaxAttempts == 0 {
-		p.MaxAttempts = 4
-	}
-	if p.InitialBackoff == 0 {
-		p.InitialBackoff = 100 * time.Millisecond
-	}
-	if p.MaxBackoff == 0 {
-		p.MaxBackoff = 2 * time.Second
-	}
-	if p.Retryable == nil {
-		p.Retryable = RetryableError
-	}
-	return p
-}
+func (p RetryPolicy) withDefaults() RetryPolicy { return RetryPolicy(p.rest()) }
 
 func (p RetryPolicy) validate() string {
 	var bad []string
@@ -62,37 +46,16 @@ func (p RetryPolicy) validate() string {
 }
 
 // ShouldRetry applies the policy's predicate.
-func (p RetryPolicy) ShouldRetry(status int, err error) bool { return p.Retryable(status, err) }
+func (p RetryPolicy) ShouldRetry(status int, err error) bool {
+	return p.withDefaults().Retryable(status, err)
+}
 
-func (p RetryPolicy) backoff(attempt int) time.Duration {
-	d := p.InitialBackoff
-	for i := 1; i < attempt && d < p.MaxBackoff; i++ {
-		d *= 2
-	}
-	if d > p.MaxBackoff {
-		d = p.MaxBackoff
-	}
-	// Full jitter on half of the wait keeps clients from retrying in lockstep.
-	half := d / 2
-	if half > 0 {
-		d = half + rand.N(half)
-	}
-	return d
+// rest is the policy in the form the shared REST machinery runs.
+func (p RetryPolicy) rest() restclient.Retry {
+	return restclient.Retry(p).WithDefaults()
 }
 
 // RetryableError is the default retry predicate: no answer at all (connection refused, reset,
 // or closed before the answer) unless the context ended, and the statuses a proxy or an
 // overloaded JobManager gives for transient trouble: 429, 502, 503, 504.
-func RetryableError(status int, err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	switch status {
-	case 0:
-		var e *Error
-		return errors.As(err, &e) && e.Status == 0
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
+func RetryableError(status int, err error) bool { return restclient.Retryable(status, err) }

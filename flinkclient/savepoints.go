@@ -56,33 +56,36 @@ func checkFormat(v Version, f SavepointFormat) []string {
 // carries a client-chosen trigger ID, so a retry after a lost answer never takes a second
 // savepoint.
 func (c *Client) TriggerSavepoint(ctx context.Context, jobID string, req SavepointRequest) (*SavepointOperation, error) {
-	if err := checkJobID(jobID); err != nil {
-		return nil, err
-	}
-	v, err := c.shapes(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if p := checkFormat(v, req.Format); len(p) > 0 {
-		return nil, &ValidationError{Request: "SavepointRequest", Problems: p}
-	}
-	trigger := c.newTrigger()
-	body := struct {
-		Target    string          `json:"target-directory,omitempty"`
-		CancelJob bool            `json:"cancel-job"`
-		Trigger   string          `json:"triggerId"`
-		Format    SavepointFormat `json:"formatType,omitempty"`
-	}{req.TargetDirectory, req.CancelJob, trigger, req.Format}
-	op := c.savepointOp("savepoint", jobID, trigger)
-	if err := op.trigger(ctx, "/jobs/{jobid}/savepoints", "/jobs/"+jobID+"/savepoints", body); err != nil {
-		return nil, err
-	}
-	return &SavepointOperation{op: op}, nil
+	return c.startSavepoint(ctx, "savepoint", "SavepointRequest", jobID, req.Format, func(trigger string) any {
+		return struct {
+			Target    string          `json:"target-directory,omitempty"`
+			CancelJob bool            `json:"cancel-job"`
+			Trigger   string          `json:"triggerId"`
+			Format    SavepointFormat `json:"formatType,omitempty"`
+		}{req.TargetDirectory, req.CancelJob, trigger, req.Format}
+	})
 }
 
 // StopWithSavepoint stops the job with a final savepoint (the job ends FINISHED). Wait on the
 // operation for the savepoint location. Like TriggerSavepoint it is safe to retry.
 func (c *Client) StopWithSavepoint(ctx context.Context, jobID string, req StopRequest) (*SavepointOperation, error) {
+	return c.startSavepoint(ctx, "stop-with-savepoint", "StopRequest", jobID, req.Format, func(trigger string) any {
+		// Flink spells this body's fields in camel case, unlike the savepoint trigger's.
+		return struct {
+			Target  string          `json:"targetDirectory,omitempty"`
+			Drain   bool            `json:"drain"`
+			Trigger string          `json:"triggerId"`
+			Format  SavepointFormat `json:"formatType,omitempty"`
+		}{req.TargetDirectory, req.Drain, trigger, req.Format}
+	})
+}
+
+// savepointRoutes maps a savepoint kind to the trigger route below /jobs/{jobid}.
+var savepointRoutes = map[string]string{"savepoint": "/savepoints", "stop-with-savepoint": "/stop"}
+
+// startSavepoint checks the job ID and format, chooses a trigger ID, and posts the body that
+// body builds around it to the kind's route.
+func (c *Client) startSavepoint(ctx context.Context, kind, request, jobID string, format SavepointFormat, body func(trigger string) any) (*SavepointOperation, error) {
 	if err := checkJobID(jobID); err != nil {
 		return nil, err
 	}
@@ -90,19 +93,13 @@ func (c *Client) StopWithSavepoint(ctx context.Context, jobID string, req StopRe
 	if err != nil {
 		return nil, err
 	}
-	if p := checkFormat(v, req.Format); len(p) > 0 {
-		return nil, &ValidationError{Request: "StopRequest", Problems: p}
+	if p := checkFormat(v, format); len(p) > 0 {
+		return nil, &ValidationError{Request: request, Problems: p}
 	}
 	trigger := c.newTrigger()
-	// Flink spells this body's fields in camel case, unlike the savepoint trigger's.
-	body := struct {
-		Target  string          `json:"targetDirectory,omitempty"`
-		Drain   bool            `json:"drain"`
-		Trigger string          `json:"triggerId"`
-		Format  SavepointFormat `json:"formatType,omitempty"`
-	}{req.TargetDirectory, req.Drain, trigger, req.Format}
-	op := c.savepointOp("stop-with-savepoint", jobID, trigger)
-	if err := op.trigger(ctx, "/jobs/{jobid}/stop", "/jobs/"+jobID+"/stop", body); err != nil {
+	op := c.savepointOp(kind, jobID, trigger)
+	suffix := savepointRoutes[kind]
+	if err := op.trigger(ctx, "/jobs/{jobid}"+suffix, "/jobs/"+jobID+suffix, body(trigger)); err != nil {
 		return nil, err
 	}
 	return &SavepointOperation{op: op}, nil

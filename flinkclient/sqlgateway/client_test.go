@@ -574,7 +574,7 @@ func TestHTMLAnswer(t *testing.T) {
 		if !errors.As(err, &e) || !errors.Is(err, sqlgateway.ErrNotJSON) || e.Status != http.StatusBadGateway {
 			t.Fatalf("err = %v", err)
 		}
-		if !strings.Contains(e.Body, "<html>") || !strings.HasPrefix(e.ContentType, "text/html") || !strings.Contains(err.Error(), "502 Bad Gateway") {
+		if !strings.Contains(e.BodyPrefix, "<html>") || !strings.HasPrefix(e.ContentType, "text/html") || !strings.Contains(err.Error(), "502 Bad Gateway") {
 			t.Fatalf("error does not show the page: %+v", e)
 		}
 		// A 200 with HTML (a captive portal) is not taken for an answer either.

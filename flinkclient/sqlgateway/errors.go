@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/rtdw/rtdw/internal/restclient"
 )
 
 // Sentinel errors. Match them with errors.Is; an [*Error] matches the one that
@@ -41,7 +43,7 @@ type Error struct {
 	Status      int      // HTTP status; 0 when the call got no answer
 	Errors      []string // Flink's "errors" list, as sent
 	ContentType string   // Content-Type of the answer, if any
-	Body        string   // start of a body that is not Flink's error JSON (at most 512 bytes)
+	BodyPrefix  string   // start of an answer that is not Flink's error JSON (at most 512 bytes, trimmed)
 	Err         error    // underlying cause, if any
 }
 
@@ -64,6 +66,15 @@ func (e *Error) Error() string {
 		b.WriteString(e.Err.Error())
 	}
 	return b.String()
+}
+
+// newError is the *Error of a failed call.
+func newError(f *restclient.Failure) error {
+	e := &Error{Method: f.Method, Path: f.Path, Status: f.Status, Errors: f.Errors, ContentType: f.ContentType, BodyPrefix: f.Body, Err: f.Err}
+	if f.NotJSON {
+		e.Err = ErrNotJSON
+	}
+	return e
 }
 
 // Unwrap returns the underlying cause.
@@ -122,10 +133,10 @@ func (e *Error) RootCause() string {
 
 func (e *Error) summary() string {
 	if len(e.Errors) > 0 {
-		return truncate(e.RootCause(), 300)
+		return restclient.Truncate(e.RootCause(), 300)
 	}
-	if e.Body != "" {
-		return "body starts " + fmt.Sprintf("%q", truncate(e.Body, 120))
+	if e.BodyPrefix != "" {
+		return "body starts " + fmt.Sprintf("%q", restclient.Truncate(e.BodyPrefix, 120))
 	}
 	return ""
 }
@@ -136,11 +147,4 @@ func firstLine(s string) string {
 		return strings.TrimSpace(s[:i])
 	}
 	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

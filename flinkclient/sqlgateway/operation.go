@@ -100,7 +100,7 @@ func (o *Operation) FetchNext(ctx context.Context, prev *ResultPage) (*ResultPag
 	if f := u.Query().Get("rowFormat"); f != "" {
 		format = RowFormat(f)
 	}
-	return o.fetch(ctx, u.Path, u.Query(), format)
+	return o.fetch(ctx, u.EscapedPath(), u.Query(), format)
 }
 
 func (o *Operation) fetch(ctx context.Context, path string, query url.Values, format RowFormat) (*ResultPage, error) {

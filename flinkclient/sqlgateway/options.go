@@ -1,123 +1,61 @@
 package sqlgateway
 
 import (
-	"fmt"
+	"crypto/tls"
 	"net/http"
 	"time"
+
+	"github.com/rtdw/rtdw/internal/restclient"
 )
 
 // Option configures a [Client] in [New].
 type Option func(*settings)
 
-// settings is kept behind a pointer in Client so that printing a Client with
-// %+v shows an address, never the credentials inside.
+// settings collects what the options set; the client keeps only the result.
 type settings struct {
-	httpClient  *http.Client
-	timeout     time.Duration
-	userAgent   string
-	headers     http.Header // credentials live here; never printed
-	apiVersion  APIVersion  // 0: negotiate
-	maxRetries  int
-	retryWait   time.Duration
-	maxRetryGap time.Duration
-	problems    []string
+	rest       *restclient.Settings
+	apiVersion APIVersion // 0: negotiate
 }
 
 // Defaults used when the matching option is not given.
 const (
-	DefaultTimeout     = 30 * time.Second
-	DefaultUserAgent   = "rtdw-sqlgateway/1"
-	DefaultMaxRetries  = 3
-	DefaultRetryWait   = 100 * time.Millisecond
-	defaultMaxRetryGap = 2 * time.Second
+	DefaultTimeout    = restclient.DefaultTimeout
+	DefaultUserAgent  = "rtdw-sqlgateway/1"
+	DefaultMaxRetries = 3
+	DefaultRetryWait  = 100 * time.Millisecond
 )
 
-func defaultSettings() *settings {
-	return &settings{
-		httpClient:  http.DefaultClient,
-		timeout:     DefaultTimeout,
-		userAgent:   DefaultUserAgent,
-		headers:     http.Header{},
-		maxRetries:  DefaultMaxRetries,
-		retryWait:   DefaultRetryWait,
-		maxRetryGap: defaultMaxRetryGap,
-	}
-}
+// WithHTTPClient makes the client send its requests through hc (for
+// proxies, transports, instrumentation). nil is rejected. It cannot be
+// combined with [WithTLSConfig]; configure TLS on hc instead.
+func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.rest.SetHTTPClient(hc) } }
 
-func (s *settings) bad(format string, args ...any) {
-	s.problems = append(s.problems, fmt.Sprintf(format, args...))
-}
-
-// WithHTTPClient makes the client send its requests through hc (for TLS
-// settings, proxies, transports). nil is rejected.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) {
-		if hc == nil {
-			s.bad("WithHTTPClient(nil): pass an *http.Client or leave the option out to use http.DefaultClient")
-			return
-		}
-		s.httpClient = hc
-	}
-}
+// WithTLSConfig sets the TLS configuration of the client's own transport (a
+// clone of http.DefaultTransport). nil keeps the default.
+func WithTLSConfig(cfg *tls.Config) Option { return func(s *settings) { s.rest.SetTLSConfig(cfg) } }
 
 // WithTimeout bounds each REST call whose context has no deadline
 // (default [DefaultTimeout]). 0 disables the bound; negative is rejected.
-func WithTimeout(d time.Duration) Option {
-	return func(s *settings) {
-		if d < 0 {
-			s.bad("WithTimeout(%v): use a positive duration, or 0 for no default timeout", d)
-			return
-		}
-		s.timeout = d
-	}
-}
+func WithTimeout(d time.Duration) Option { return func(s *settings) { s.rest.SetTimeout(d) } }
 
 // WithUserAgent sets the User-Agent header (default [DefaultUserAgent]).
-func WithUserAgent(ua string) Option {
-	return func(s *settings) {
-		if ua == "" {
-			s.bad(`WithUserAgent(""): give a non-empty User-Agent or leave the option out`)
-			return
-		}
-		s.userAgent = ua
-	}
-}
+func WithUserAgent(ua string) Option { return func(s *settings) { s.rest.SetUserAgent(ua) } }
 
 // WithHeader adds a header to every request, for example an API gateway key.
 // Header values are treated as secrets: they never appear in errors or in
 // the client's printed form.
 func WithHeader(name, value string) Option {
-	return func(s *settings) {
-		if name == "" || http.CanonicalHeaderKey(name) == "" {
-			s.bad("WithHeader(%q, …): give a header name", name)
-			return
-		}
-		s.headers.Add(name, value)
-	}
+	return func(s *settings) { s.rest.AddHeader(name, value) }
 }
 
 // WithBearerToken sends "Authorization: Bearer <token>" with every request.
-func WithBearerToken(token string) Option {
-	return func(s *settings) {
-		if token == "" {
-			s.bad(`WithBearerToken(""): give a token or leave the option out`)
-			return
-		}
-		s.headers.Set("Authorization", "Bearer "+token)
-	}
-}
+// The token never appears in errors or logs.
+func WithBearerToken(token string) Option { return func(s *settings) { s.rest.SetBearerToken(token) } }
 
-// WithBasicAuth sends HTTP basic authentication with every request.
+// WithBasicAuth sends HTTP basic authentication with every request, as does
+// user:password in the base URL. The password never appears in errors or logs.
 func WithBasicAuth(user, password string) Option {
-	return func(s *settings) {
-		if user == "" {
-			s.bad(`WithBasicAuth("", …): give a user name`)
-			return
-		}
-		r := http.Request{Header: http.Header{}}
-		r.SetBasicAuth(user, password)
-		s.headers.Set("Authorization", r.Header.Get("Authorization"))
-	}
+	return func(s *settings) { s.rest.SetBasicAuth(user, password) }
 }
 
 // WithAPIVersion pins the SQL Gateway REST API version (V1..V4) instead of
@@ -125,7 +63,7 @@ func WithBasicAuth(user, password string) Option {
 func WithAPIVersion(v APIVersion) Option {
 	return func(s *settings) {
 		if !v.valid() {
-			s.bad("WithAPIVersion(%d): use one of V1, V2, V3, V4", int(v))
+			s.rest.Bad("WithAPIVersion(%d): use one of V1, V2, V3, V4", int(v))
 			return
 		}
 		s.apiVersion = v
@@ -140,16 +78,13 @@ func WithAPIVersion(v APIVersion) Option {
 func WithRetry(maxRetries int, firstWait time.Duration) Option {
 	return func(s *settings) {
 		if maxRetries < 0 {
-			s.bad("WithRetry(%d, …): use 0 or more retries", maxRetries)
+			s.rest.Bad("WithRetry(%d, …): use 0 or more retries", maxRetries)
 		}
 		if firstWait <= 0 {
-			s.bad("WithRetry(…, %v): use a positive first wait", firstWait)
+			s.rest.Bad("WithRetry(…, %v): use a positive first wait", firstWait)
 		}
 		if maxRetries >= 0 && firstWait > 0 {
-			s.maxRetries, s.retryWait = maxRetries, firstWait
-			if s.maxRetryGap < firstWait {
-				s.maxRetryGap = firstWait
-			}
+			s.rest.SetRetry(restclient.Retry{MaxAttempts: maxRetries + 1, InitialBackoff: firstWait})
 		}
 	}
 }

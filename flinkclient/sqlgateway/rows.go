@@ -8,6 +8,8 @@ import (
 	"iter"
 	"reflect"
 	"time"
+
+	"github.com/rtdw/rtdw/internal/restclient"
 )
 
 // ResultsOptions tune how [Operation.Results] reads. The zero value reads
@@ -168,15 +170,12 @@ func (r *Results) Next() bool {
 }
 
 func (r *Results) sleep() error {
-	t := time.NewTimer(r.wait)
-	defer t.Stop()
+	d := r.wait
 	r.wait = min(r.wait*2, r.opts.MaxPollInterval)
-	select {
-	case <-r.ctx.Done():
-		return fmt.Errorf("sqlgateway: waiting for results of operation %s: %w", r.op.handle, r.ctx.Err())
-	case <-t.C:
-		return nil
+	if err := restclient.Sleep(r.ctx, d); err != nil {
+		return fmt.Errorf("sqlgateway: waiting for results of operation %s: %w", r.op.handle, err)
 	}
+	return nil
 }
 
 // Row returns the current row. Its Values slice is owned by the reader's

@@ -72,8 +72,8 @@ func (c *Client) ServerAPIVersions(ctx context.Context) ([]APIVersion, error) {
 // client speak, asked once and remembered. A failed negotiation is not
 // remembered, so the next call asks again.
 func (c *Client) APIVersion(ctx context.Context) (APIVersion, error) {
-	if c.set.apiVersion != 0 {
-		return c.set.apiVersion, nil
+	if c.apiVersion != 0 {
+		return c.apiVersion, nil
 	}
 	c.mu.Lock()
 	v := c.negotiated

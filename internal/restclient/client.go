@@ -1,0 +1,352 @@
+package restclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Client sends JSON REST calls to one server: default timeout, headers, retries with backoff,
+// and one reading of every kind of answer. It is safe for concurrent use. Printing it shows the
+// base URL only.
+type Client struct {
+	base      *url.URL // no credentials, query or fragment; path without a trailing slash
+	http      *http.Client
+	timeout   time.Duration
+	userAgent string
+	headers   http.Header
+	retry     Retry
+	maxAnswer int64
+}
+
+// New checks baseURL (absolute http or https, a host, no query or fragment; example is quoted
+// in the fix, e.g. "http://jobmanager:8081") and the settings, and returns a client, or every
+// problem found. Credentials in the URL (user:password@) become basic authentication and are
+// removed from it. New does no I/O.
+func New(baseURL, example string, s *Settings) (*Client, []string) {
+	u, err := url.Parse(strings.TrimSpace(baseURL))
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	switch {
+	case err != nil:
+		bad("baseURL: %v; give an absolute http(s) URL such as %s", redactURLError(err), example)
+	case u.Scheme != "http" && u.Scheme != "https":
+		bad("baseURL %q: scheme %q is not http or https; give e.g. %s", u.Redacted(), u.Scheme, example)
+	case u.Host == "":
+		bad("baseURL %q: no host; give e.g. %s", u.Redacted(), example)
+	case u.RawQuery != "" || u.Fragment != "":
+		bad("baseURL %q: remove the query or fragment", u.Redacted())
+	}
+	if err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok || u.User.Username() != "" {
+			s.SetBasicAuth(u.User.Username(), pw)
+		}
+		u.User = nil
+	}
+	if s.httpClient != nil && s.tlsConfig != nil {
+		bad("WithTLSConfig and WithHTTPClient both set: configure TLS on the http.Client's transport instead")
+	}
+	problems = append(problems, s.problems...)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	c := &Client{base: u, http: s.httpClient, timeout: s.timeout, userAgent: s.userAgent,
+		headers: s.headers.Clone(), retry: s.retry, maxAnswer: s.maxAnswer}
+	if c.http == nil {
+		tr := http.DefaultTransport
+		if s.tlsConfig != nil {
+			t := http.DefaultTransport.(*http.Transport).Clone()
+			t.TLSClientConfig = s.tlsConfig.Clone()
+			tr = t
+		}
+		c.http = &http.Client{Transport: tr}
+	}
+	return c, nil
+}
+
+// redactURLError keeps url.Parse errors from echoing a password.
+func redactURLError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// BaseURL is the server's URL, without credentials.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Describe is a client's printed form, for example "flinkclient.Client{http://jm:8081}",
+// noting how many custom or auth headers it sends without showing them.
+func (c *Client) Describe(typeName string) string {
+	extra := ""
+	if n := len(c.headers); n > 0 {
+		extra = fmt.Sprintf(" (%d headers, redacted)", n)
+	}
+	return typeName + "{" + c.base.String() + extra + "}"
+}
+
+// String is Describe("restclient.Client"): a Client never prints its headers.
+func (c *Client) String() string { return c.Describe("restclient.Client") }
+
+// GoString is String, so %#v does not print credentials either.
+func (c *Client) GoString() string { return c.String() }
+
+// Request is one REST call.
+type Request struct {
+	Method string
+	// Path is the escaped path below the base URL, e.g. "/jobs/abc" or "/v2/sessions/…".
+	Path  string
+	Query url.Values
+	// Body is sent as JSON when not nil.
+	Body any
+	// Stream is sent instead of Body (an upload), with StreamType as Content-Type and
+	// StreamLen as length (-1 when unknown). A streamed call is never retried.
+	Stream     io.Reader
+	StreamType string
+	StreamLen  int64
+	// Idempotent calls are retried by the client's [Retry] policy.
+	Idempotent bool
+	// NoTimeout leaves ctx as it is, without the client's default timeout.
+	NoTimeout bool
+	// Decode reads a successful JSON answer. nil discards the answer (which must still be JSON
+	// or empty).
+	Decode func(r io.Reader) error
+}
+
+// Failure describes a failed call, before a package turns it into its own error type: a
+// non-2xx answer (Status, Errors from the {"errors": [...]} body), an answer that is not JSON
+// (NotJSON, ContentType, Body), an answer that could not be decoded, or no answer at all
+// (Status 0; Err is the context's error when the caller's context ended).
+type Failure struct {
+	Method, Path string
+	Status       int
+	// Errors is the server's {"errors": [...]} list.
+	Errors []string
+	// ContentType is the answer's Content-Type.
+	ContentType string
+	// Body quotes the start of an answer that is not such an error list ([MaxBodySnippet]
+	// bytes at most).
+	Body string
+	// NotJSON marks an answer that is not JSON, typically a proxy's HTML page.
+	NotJSON bool
+	// Err is the cause: a transport, context or decoding error.
+	Err error
+}
+
+// MaxBodySnippet bounds [Failure.Body].
+const MaxBodySnippet = 512
+
+// Wrap turns a [Failure] into the error a package returns.
+type Wrap func(*Failure) error
+
+// Do sends req, retrying idempotent calls, and decodes the answer. Every failure is passed
+// through wrap, and the wrapped error is what the retry predicate sees and Do returns.
+func (c *Client) Do(ctx context.Context, req Request, wrap Wrap) error {
+	if !req.NoTimeout && c.timeout > 0 {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, c.timeout)
+			defer cancel()
+		}
+	}
+	fail := func(f Failure) error {
+		f.Method, f.Path = req.Method, req.Path
+		return wrap(&f)
+	}
+	var payload []byte
+	if req.Body != nil && req.Stream == nil {
+		b, err := json.Marshal(req.Body)
+		if err != nil {
+			return fail(Failure{Err: fmt.Errorf("encode request: %w", err)})
+		}
+		payload = b
+	}
+	target, err := c.target(req)
+	if err != nil {
+		return fail(Failure{Err: err})
+	}
+	attempts := 1
+	if req.Idempotent && req.Stream == nil {
+		attempts = c.retry.MaxAttempts
+	}
+	for attempt := 1; ; attempt++ {
+		f := c.once(ctx, req, target, payload)
+		if f == nil {
+			return nil
+		}
+		err := fail(*f)
+		if attempt >= attempts || ctx.Err() != nil || !c.retry.Retryable(f.Status, err) {
+			return err
+		}
+		if err := Sleep(ctx, c.retry.Backoff(attempt)); err != nil {
+			return fail(Failure{Err: err})
+		}
+	}
+}
+
+// target is the absolute URL of req.
+func (c *Client) target(req Request) (string, error) {
+	u := *c.base
+	u.RawPath = c.base.EscapedPath() + req.Path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return "", fmt.Errorf("bad path: %w", err)
+	}
+	u.Path = p
+	u.RawQuery = req.Query.Encode()
+	return u.String(), nil
+}
+
+// once sends req once and reads the answer; nil means success.
+func (c *Client) once(ctx context.Context, req Request, target string, payload []byte) *Failure {
+	var body io.Reader
+	ctype := ""
+	switch {
+	case req.Stream != nil:
+		body, ctype = req.Stream, req.StreamType
+	case payload != nil:
+		body, ctype = bytes.NewReader(payload), "application/json"
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, target, body)
+	if err != nil {
+		return &Failure{Err: err}
+	}
+	for k, vs := range c.headers {
+		hr.Header[k] = append([]string(nil), vs...)
+	}
+	hr.Header.Set("User-Agent", c.userAgent)
+	hr.Header.Set("Accept", "application/json")
+	if ctype != "" {
+		hr.Header.Set("Content-Type", ctype)
+	}
+	if req.Stream != nil && req.StreamLen >= 0 {
+		hr.ContentLength = req.StreamLen
+	}
+	resp, err := c.http.Do(hr)
+	if err != nil {
+		return &Failure{Err: transportCause(ctx, err)}
+	}
+	defer resp.Body.Close()
+	return c.read(ctx, req, resp)
+}
+
+// transportCause is the cause of a failed exchange: the context's error when the caller's
+// context ended (rather than "use of closed network connection"), else the transport error
+// without the url.Error wrapper, which repeats the whole URL.
+func transportCause(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// maxErrorAnswer bounds how much of an error answer is read.
+const maxErrorAnswer = 64 << 10
+
+// read checks the answer's status and media type and decodes it.
+func (c *Client) read(ctx context.Context, req Request, resp *http.Response) *Failure {
+	ct := resp.Header.Get("Content-Type")
+	f := &Failure{Status: resp.StatusCode, ContentType: ct}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorAnswer))
+		if err != nil {
+			f.Err = transportCause(ctx, err)
+		}
+		var eb struct {
+			Errors []string `json:"errors"`
+		}
+		if isJSON(ct, raw) && json.Unmarshal(raw, &eb) == nil && len(eb.Errors) > 0 {
+			f.Errors = eb.Errors
+			return f
+		}
+		f.Body = snippet(raw)
+		f.NotJSON = f.Body != "" && !isJSON(ct, raw)
+		return f
+	}
+	var r io.Reader = resp.Body
+	if c.maxAnswer > 0 {
+		r = io.LimitReader(r, c.maxAnswer)
+	}
+	if mt := mediaType(ct); mt == "" {
+		// No Content-Type: JSON only if the body says so.
+		raw, err := io.ReadAll(r)
+		if err != nil {
+			f.Err = transportCause(ctx, err)
+			return f
+		}
+		if len(bytes.TrimSpace(raw)) > 0 && !json.Valid(raw) {
+			f.Body, f.NotJSON = snippet(raw), true
+			return f
+		}
+		r = bytes.NewReader(raw)
+	} else if !jsonMediaType(mt) {
+		raw, _ := io.ReadAll(io.LimitReader(r, MaxBodySnippet))
+		if len(bytes.TrimSpace(raw)) == 0 && req.Decode == nil {
+			return nil // an empty answer where none is expected
+		}
+		f.Body, f.NotJSON = snippet(raw), true
+		return f
+	}
+	if req.Decode == nil {
+		_, _ = io.Copy(io.Discard, r)
+		return nil
+	}
+	if err := req.Decode(r); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		} else {
+			err = fmt.Errorf("decode answer: %w", err)
+		}
+		f.Err = err
+		return f
+	}
+	return nil
+}
+
+func mediaType(ct string) string {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt
+}
+
+func jsonMediaType(mt string) bool { return mt == "application/json" || strings.HasSuffix(mt, "+json") }
+
+// isJSON reports whether an answer is JSON: by its Content-Type, or, without one, by its body.
+func isJSON(ct string, body []byte) bool {
+	if mt := mediaType(ct); mt != "" {
+		return jsonMediaType(mt)
+	}
+	return json.Valid(body)
+}
+
+// snippet quotes the start of a body: trimmed, at most MaxBodySnippet bytes, cut at a
+// character boundary.
+func snippet(raw []byte) string {
+	s := strings.TrimSpace(string(raw))
+	if len(s) <= MaxBodySnippet {
+		return s
+	}
+	return strings.ToValidUTF8(s[:MaxBodySnippet], "")
+}
+
+// Truncate shortens s to n bytes (at a character boundary), marking the cut with "…".
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
