@@ -51,11 +51,7 @@ func generatedJar(size int64) io.Reader {
 // allocated per upload. The claim: the heap grows by less than 16 MiB.
 func BenchmarkUploadJar256MiB(b *testing.B) {
 	const size = 256 << 20
-	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.20", Reporter: b})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer jm.Close()
+	jm := flinktest.NewTestJobManager(b, flinktest.JobManagerConfig{FlinkVersion: "1.20"})
 	c, _ := flinkclient.New(jm.URL())
 	ctx := context.Background()
 	var peak uint64
@@ -99,11 +95,7 @@ func BenchmarkUploadJar256MiB(b *testing.B) {
 // BenchmarkJobStatus measures the client's per-call overhead beside a bare net/http GET of the
 // same URL, against the same fake (whose spec validation dominates both).
 func BenchmarkJobStatus(b *testing.B) {
-	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.20", Reporter: b})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer jm.Close()
+	jm := flinktest.NewTestJobManager(b, flinktest.JobManagerConfig{FlinkVersion: "1.20"})
 	c, _ := flinkclient.New(jm.URL())
 	ctx := context.Background()
 	up, err := c.UploadJar(ctx, "a.jar", generatedJar(1024), flinkclient.UploadJarOptions{})

@@ -147,13 +147,10 @@ func NewJobManager(cfg JobManagerConfig) (*JobManager, error) {
 // tb.Errorf, and tb.Cleanup closes the server. It fails the test at once on a bad cfg.
 func NewTestJobManager(tb testing.TB, cfg JobManagerConfig) *JobManager {
 	tb.Helper()
-	cfg.Reporter = tb
-	jm, err := NewJobManager(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = jm.Close() })
-	return jm
+	return startForTest(tb, func(r Reporter) (*JobManager, error) {
+		cfg.Reporter = r
+		return NewJobManager(cfg)
+	})
 }
 
 // URL is the fake's base URL, e.g. "http://127.0.0.1:41234".

@@ -16,6 +16,15 @@ func (jm *JobManager) FailNextSavepoint(cause string) {
 
 // FailJob makes a job fail with the given exception, recording it in the exception history.
 func (jm *JobManager) FailJob(jobID, exception string) error {
+	return jm.withJob(jobID, func(j *jmJob, now time.Time) {
+		j.exceptions = append(j.exceptions, jmNewException(exception, now))
+		jm.state.setState(j, "FAILED", now)
+	})
+}
+
+// withJob runs fn on a job under the lock, after time-driven transitions, or reports that
+// the fake has no such job.
+func (jm *JobManager) withJob(jobID string, fn func(j *jmJob, now time.Time)) error {
 	jm.mu.Lock()
 	defer jm.mu.Unlock()
 	now := time.Now()
@@ -24,22 +33,21 @@ func (jm *JobManager) FailJob(jobID, exception string) error {
 	if j == nil {
 		return fmt.Errorf("flinktest: no job %s", jobID)
 	}
-	j.exceptions = append(j.exceptions, jmException{name: jmExceptionClass(exception), trace: exception + "\n\tat org.apache.flink.flinktest.Fake(Fake.java:1)\n", at: now})
-	jm.state.setState(j, "FAILED", now)
+	fn(j, now)
 	return nil
+}
+
+// jmNewException is an exception-history entry with a Java-like stack trace.
+func jmNewException(exception string, at time.Time) jmException {
+	return jmException{name: jmExceptionClass(exception), trace: exception + "\n\tat org.apache.flink.flinktest.Fake(Fake.java:1)\n", at: at}
 }
 
 // RecordJobException adds a task failure to a job's exception history without failing the job
 // (as a restart would).
 func (jm *JobManager) RecordJobException(jobID, exception string) error {
-	jm.mu.Lock()
-	defer jm.mu.Unlock()
-	j := jm.state.jobs[jobID]
-	if j == nil {
-		return fmt.Errorf("flinktest: no job %s", jobID)
-	}
-	j.exceptions = append(j.exceptions, jmException{name: jmExceptionClass(exception), trace: exception + "\n\tat org.apache.flink.flinktest.Fake(Fake.java:1)\n", at: time.Now()})
-	return nil
+	return jm.withJob(jobID, func(j *jmJob, now time.Time) {
+		j.exceptions = append(j.exceptions, jmNewException(exception, now))
+	})
 }
 
 func jmExceptionClass(s string) string {
@@ -53,16 +61,7 @@ func jmExceptionClass(s string) string {
 
 // FinishJob makes a job finish (as a bounded job does).
 func (jm *JobManager) FinishJob(jobID string) error {
-	jm.mu.Lock()
-	defer jm.mu.Unlock()
-	now := time.Now()
-	jm.state.advance(now)
-	j := jm.state.jobs[jobID]
-	if j == nil {
-		return fmt.Errorf("flinktest: no job %s", jobID)
-	}
-	jm.state.setState(j, "FINISHED", now)
-	return nil
+	return jm.withJob(jobID, func(j *jmJob, now time.Time) { jm.state.setState(j, "FINISHED", now) })
 }
 
 // JobManagerJob is a snapshot of a job in the fake.

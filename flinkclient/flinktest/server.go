@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/rtdw/rtdw/internal/flinkspec"
@@ -269,6 +270,18 @@ func encodeAnswer(a answer) ([]byte, error) {
 		return []byte("{}"), nil
 	}
 	return json.Marshal(a.body)
+}
+
+// startForTest starts a fake whose violations fail tb, closed by tb.Cleanup; a bad
+// configuration fails tb at once.
+func startForTest[F interface{ Close() error }](tb testing.TB, start func(Reporter) (F, error)) F {
+	tb.Helper()
+	f, err := start(tb)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = f.Close() })
+	return f
 }
 
 // reportedVersion is the version string a fake of Flink major.minor reports by default:

@@ -188,13 +188,10 @@ func (g *SQLGateway) Client() *http.Client { return g.core.srv.Client() }
 // fails the test at once on a bad cfg.
 func NewTestSQLGateway(tb testing.TB, cfg SQLGatewayConfig) *SQLGateway {
 	tb.Helper()
-	cfg.Reporter = tb
-	g, err := NewSQLGateway(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = g.Close() })
-	return g
+	return startForTest(tb, func(r Reporter) (*SQLGateway, error) {
+		cfg.Reporter = r
+		return NewSQLGateway(cfg)
+	})
 }
 
 // Close stops the server and returns the spec violations seen, joined (nil
