@@ -52,8 +52,15 @@
 // HTML page) matches [ErrNotJSON] and quotes the start of the body. Idempotent calls (reads,
 // cancel, triggers with their own ID) are retried by [RetryPolicy] on connection failures and
 // 429/502/503/504; uploads, runs and disposals never are. Credentials given with
-// [WithBasicAuth], [WithBearerToken] or [WithHeader] never appear in errors or printed clients.
+// [WithBasicAuth], [WithBearerToken], [WithHeader] or as user:password in the base URL never
+// appear in errors or printed clients. The options, the default timeout, the retries and the
+// reading of answers are the same as those of the flinkclient/sqlgateway package: both clients
+// are built on one internal REST layer.
 //
-// The flinktest sub-package provides an in-process fake JobManager, checked against Flink's
-// specs, to test code that uses this client.
+// # Testing
+//
+// The flinktest sub-package provides an in-process fake JobManager whose requests and answers
+// are checked against Flink's OpenAPI spec of the version it plays; every test of this client
+// runs against it for each of the versions above. An opt-in test drives a real JobManager named
+// in RTDW_TEST_FLINK.
 package flinkclient

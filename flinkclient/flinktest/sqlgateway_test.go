@@ -2,6 +2,7 @@ package flinktest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -220,4 +221,26 @@ func TestSQLGatewayReportsItsVersion(t *testing.T) {
 	if _, body := do(t, "GET", g.URL()+"/v1/info", ""); !strings.Contains(body, `"version":"2.3-SNAPSHOT"`) {
 		t.Fatalf("default /info answered %s", body)
 	}
+}
+
+// A fake gateway of Flink 2.0 serves REST API v1 to v3; a request its spec rejects is answered
+// 400 and reported, here to a recorder (a test passes its *testing.T).
+func ExampleNewSQLGateway() {
+	rec := &recorder{}
+	g, err := flinktest.NewSQLGateway(flinktest.SQLGatewayConfig{FlinkVersion: "2.0", Reporter: rec})
+	if err != nil {
+		panic(err)
+	}
+	defer g.Close()
+	fmt.Println(g.FlinkVersion(), g.APIVersions())
+
+	resp, err := http.Post(g.URL()+"/v3/sessions", "application/json", strings.NewReader(`{"sessionName": 3}`))
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, len(g.Violations()), len(rec.all()), g.Requests("POST /sessions"))
+	// Output:
+	// 2.0 [1 2 3]
+	// 400 1 1 1
 }

@@ -9,11 +9,14 @@
 // highest version both sides speak — or pinned with [WithAPIVersion]. Calls
 // whose context has no deadline get one ([WithTimeout]). Idempotent calls
 // (reads, fetches, heartbeats) are retried after transport errors and
-// 502/503/504 answers ([WithRetry]); calls that create state (opening a
+// 429/502/503/504 answers ([WithRetry]); calls that create state (opening a
 // session, executing a statement) never are, so a lost answer cannot run a
 // statement twice. Credentials ([WithBearerToken], [WithBasicAuth],
 // [WithHeader], or user:password in the URL) are sent with every request and
-// never appear in errors or in the printed client.
+// never appear in errors or in the printed client. [WithHTTPClient] and
+// [WithTLSConfig] choose the transport. These options, the timeout, the
+// retries and the reading of answers are the JobManager client's
+// (package flinkclient): both are built on one internal REST layer.
 //
 // # Sessions, statements, results
 //
@@ -49,5 +52,8 @@
 //
 // The package flinkclient/flinktest has an in-process fake gateway,
 // NewSQLGateway, that checks every request and answer against Flink's
-// OpenAPI spec of a chosen version; the examples here run against it.
+// OpenAPI spec of a chosen version; the examples here run against it, and so
+// does every test of this client, once per pair of Flink version (1.18, 1.20,
+// 2.0, 2.3) and REST API version that Flink serves. An opt-in test drives a
+// real gateway named in RTDW_TEST_FLINK_SQL_GATEWAY.
 package sqlgateway
