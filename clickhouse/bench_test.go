@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -149,4 +150,130 @@ func BenchmarkSinkVsPipe(b *testing.B) {
 			}
 		}
 	})
+}
+
+// loadBenchTable creates the bench table in a MariaDB database and fills it
+// with n rows from MariaDB's sequence engine.
+func loadBenchTable(b *testing.B, src *testenv.Source, n int) {
+	b.Helper()
+	src.Exec(b, "CREATE TABLE bench (id BIGINT PRIMARY KEY, k INT NOT NULL, s VARCHAR(32) NOT NULL, amount DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL)",
+		fmt.Sprintf("INSERT INTO bench SELECT seq, seq %% 1000, CONCAT('name-', seq), seq / 100, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_%d", n))
+}
+
+// runPipe copies the bench table with
+//
+//	mariadb --quick -e 'SELECT ...' | clickhouse-client --query 'INSERT ... FORMAT TabSeparated'
+//
+// into table of ClickHouse database chDB and returns how long it took.
+func runPipe(b *testing.B, src *testenv.Source, chAddr, chDB, table string) time.Duration {
+	b.Helper()
+	chHost, chPort, _ := net.SplitHostPort(chAddr)
+	script := fmt.Sprintf(`mariadb --no-defaults --skip-ssl -h%s -P%d -u%s --quick -N -B -e 'SELECT id, k, s, amount, created FROM bench' %s | clickhouse-client --host %s --port %s --query 'INSERT INTO %s.%s FORMAT TabSeparated'`,
+		src.Host, src.Port, src.User, src.Database, chHost, chPort, chDB, table)
+	start := time.Now()
+	cmd := exec.Command("bash", "-o", "pipefail", "-c", script)
+	cmd.Env = append(os.Environ(), "MYSQL_PWD="+src.Password)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("pipe: %v\n%s", err, out)
+	}
+	return time.Since(start)
+}
+
+// snapshotSource is a cdc source that snapshots the bench table and stops.
+func snapshotSource(b *testing.B, src *testenv.Source, progress func(cdc.Progress)) *cdc.MySQLSource {
+	b.Helper()
+	base := 3_000_000_000 + rand.Uint32N(1<<28)
+	s, err := cdc.NewMySQLSource().
+		Hostname(src.Host).Port(src.Port).Username(src.User).Password(src.Password).
+		DatabaseList(src.Database).TableList(src.Database + `\.bench`).
+		ServerID(fmt.Sprintf("%d-%d", base, base+3)).
+		StartupOptions(cdc.SnapshotOnly()).
+		Progress(progress).
+		Build()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkSnapshotToClickHouse measures, in each iteration of one run, three
+// ways of copying a MariaDB table of benchRows rows into ClickHouse:
+//
+//   - pipe-rows/s: mariadb --quick -e 'SELECT ...' | clickhouse-client --query 'INSERT ... FORMAT TabSeparated'
+//   - rows/s: the cdc source's snapshot (SnapshotOnly) into a Sink, which
+//     creates the ReplacingMergeTree table and writes each row with its version
+//   - source-rows/s: the same snapshot into a handler that drops the events,
+//     the ceiling the source sets
+//
+// and reports ratio = rows/s ÷ pipe-rows/s, and heap-peak-MiB, the peak
+// HeapInuse while the snapshot ran into the sink. It needs RTDW_TEST_MARIADB,
+// RTDW_TEST_CLICKHOUSE and the mariadb and clickhouse-client programs; run it
+// with -benchtime=1x (scripts/bench-clickhouse.sh does).
+func BenchmarkSnapshotToClickHouse(b *testing.B) {
+	n := benchRows()
+	for _, prog := range []string{"mariadb", "clickhouse-client"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			b.Skipf("%s not installed: %v", prog, err)
+		}
+	}
+	src := testenv.NewSource(b, testenv.MariaDB)
+	ch := testenv.NewClickHouse(b)
+	ctx := context.Background()
+	loadBenchTable(b, src, n)
+	c := testClient(b, ch.Addr)
+	b.ResetTimer()
+	for i := range b.N {
+		// The pipe.
+		pipeTable := fmt.Sprintf("pipe_%d", i)
+		if err := ch.Conn.Exec(ctx, "CREATE TABLE "+pipeTable+" (id Int64, k Int32, s String, amount Decimal(12, 2), created DateTime('UTC')) ENGINE = MergeTree ORDER BY id"); err != nil {
+			b.Fatal(err)
+		}
+		pipe := runPipe(b, src, ch.Addr, ch.Database, pipeTable)
+
+		// The source alone.
+		var delivered atomic.Int64
+		discard := cdc.HandlerFunc(func(_ context.Context, evs []cdc.Event) error { delivered.Add(int64(len(evs))); return nil })
+		start := time.Now()
+		if err := snapshotSource(b, src, nil).Run(ctx, discard); err != nil {
+			b.Fatal(err)
+		}
+		sourceOnly := time.Since(start)
+		if delivered.Load() != int64(n) {
+			b.Fatalf("source delivered %d rows, want %d", delivered.Load(), n)
+		}
+
+		// The source into the sink.
+		sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: fmt.Sprintf("%s_sink_%d", ch.Database, i)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		stop := heapPeak()
+		start = time.Now()
+		if err := snapshotSource(b, src, nil).Run(ctx, sink); err != nil {
+			b.Fatal(err)
+		}
+		if err := sink.Close(ctx); err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		peak := stop()
+		if st := sink.Stats(); st.RowsWritten != uint64(n) {
+			b.Fatalf("sink wrote %d rows, want %d", st.RowsWritten, n)
+		}
+		b.StopTimer()
+		var count uint64
+		if err := ch.Conn.QueryRow(ctx, "SELECT count() FROM "+pipeTable).Scan(&count); err != nil || count != uint64(n) {
+			b.Fatalf("pipe wrote %d rows, want %d: %v", count, n, err)
+		}
+		if err := ch.Conn.Exec(ctx, "DROP DATABASE "+QuoteIdent(sink.Config().Database)); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		b.ReportMetric(float64(n)/pipe.Seconds(), "pipe-rows/s")
+		b.ReportMetric(float64(n)/sourceOnly.Seconds(), "source-rows/s")
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
+		b.ReportMetric(pipe.Seconds()/elapsed.Seconds(), "ratio")
+		b.ReportMetric(float64(peak)/(1<<20), "heap-peak-MiB")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rtdw/rtdw/cdc"
@@ -129,11 +130,18 @@ type Sink struct {
 	mu     sync.Mutex
 	tables map[cdc.TableID]*tableBuffer
 	order  []cdc.TableID
+	// rows and bytes count the rows being buffered, not those in flight.
 	rows   int
 	bytes  int
 	oldest time.Time
-	stats  Stats
 	closed bool
+	// inflight is the batch insert running in the background, if any.
+	inflight *flushJob
+
+	// Running totals, read by Stats without the lock (which a flush holds
+	// for as long as ClickHouse takes).
+	rowsWritten, bytesWritten, flushes, retries, failures atomic.Uint64
+	rowsBuffered                                          atomic.Int64
 
 	timerOnce    sync.Once
 	timerRunning bool
@@ -150,6 +158,29 @@ type tableBuffer struct {
 	values []any
 	rows   int
 	bytes  int
+	// spare is the slice of the last written batch, reused for the next.
+	spare []any
+}
+
+// flushJob is a flush of every table's rows running in the background,
+// while the sink buffers the next rows. At most one runs at a time.
+type flushJob struct {
+	batches []*jobBatch
+	done    chan struct{}
+}
+
+// jobBatch is one table's rows in a flushJob, and the outcome of their insert.
+type jobBatch struct {
+	buf         *tableBuffer
+	layout      *tableLayout
+	values      []any
+	rows, bytes int
+	sync        bool // create or alter the table first
+
+	synced   bool
+	attempts int
+	duration time.Duration
+	err      error
 }
 
 var (
@@ -173,13 +204,13 @@ func NewSink(client *Client, cfg SinkConfig) (*Sink, error) {
 // Config returns the sink's configuration with defaults applied.
 func (s *Sink) Config() SinkConfig { return s.cfg }
 
-// Stats returns the sink's running totals.
+// Stats returns the sink's running totals. It does not wait for a flush in
+// progress.
 func (s *Sink) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.stats
-	st.RowsBuffered = s.rows
-	return st
+	return Stats{
+		RowsWritten: s.rowsWritten.Load(), BytesWritten: s.bytesWritten.Load(), Flushes: s.flushes.Load(),
+		Retries: s.retries.Load(), Failures: s.failures.Load(), RowsBuffered: int(s.rowsBuffered.Load()),
+	}
 }
 
 // HandleEvents buffers events, flushing when a size limit is reached. A
@@ -211,7 +242,7 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) error {
 			return err
 		}
 		if s.rows >= s.cfg.MaxRows || s.bytes >= s.cfg.MaxBytes {
-			if err := s.flushLocked(ctx); err != nil {
+			if err := s.flushInBackground(ctx); err != nil {
 				return err
 			}
 		}
@@ -230,9 +261,15 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 	if buf != nil && buf.layout.schema == schema {
 		return buf, nil
 	}
-	if buf != nil && buf.rows > 0 {
-		if err := s.flushTable(ctx, buf); err != nil {
+	if buf != nil {
+		// Rows of the old layout, buffered or in flight, go out first.
+		if err := s.awaitInflight(); err != nil {
 			return nil, err
+		}
+		if buf.rows > 0 {
+			if err := s.flushTable(ctx, buf); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var f Features
@@ -252,7 +289,7 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 	return buf, nil
 }
 
-func (s *Sink) countRetry() { s.stats.Retries++ }
+func (s *Sink) countRetry() { s.retries.Add(1) }
 
 // add encodes e into rows of buf.
 func (s *Sink) add(buf *tableBuffer, e *cdc.Event) error {
@@ -293,7 +330,13 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 		return fmt.Errorf("clickhouse: table %s: row has %d values, the schema %d columns", l.schema.Table, len(image), len(l.codecs))
 	}
 	start := len(buf.values)
-	buf.values = append(buf.values, make([]any, len(l.codecs)+2)...)
+	width := len(l.codecs) + 2
+	if cap(buf.values) == 0 {
+		// Room for a full batch up front (up to 64k rows): growing the
+		// slice row by row copies it over and over.
+		buf.values = make([]any, 0, min(s.cfg.MaxRows, 1<<16)*width)
+	}
+	buf.values = append(buf.values, make([]any, width)...)
 	row := buf.values[start:]
 	size := 9
 	for i, c := range l.codecs {
@@ -326,6 +369,7 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 	buf.bytes += size
 	s.rows++
 	s.bytes += size
+	s.rowsBuffered.Add(1)
 	return nil
 }
 
@@ -341,7 +385,10 @@ func (s *Sink) Flush(ctx context.Context) error {
 	return s.flushLocked(ctx)
 }
 
+// flushLocked writes every row, the in-flight ones and the buffered ones;
+// rows of a failed background insert are tried again here.
 func (s *Sink) flushLocked(ctx context.Context) error {
+	_ = s.awaitInflight() // its rows are buffered again and retried below
 	var errs []error
 	for _, id := range s.order {
 		buf := s.tables[id]
@@ -358,39 +405,128 @@ func (s *Sink) flushLocked(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// flushTable inserts buf's rows with one batch, retrying transient failures.
+// flushTable inserts buf's rows with one batch, retrying transient
+// failures. No background flush may be running.
 func (s *Sink) flushTable(ctx context.Context, buf *tableBuffer) error {
-	start := time.Now()
-	l := buf.layout
-	attempts, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
-		if !buf.synced && !s.cfg.ManualTables {
-			if err := s.client.syncTable(ctx, l); err != nil {
-				return err
-			}
-			buf.synced = true
-		}
-		return s.insert(ctx, l, buf.values)
-	})
-	info := FlushInfo{Table: l.schema.Table, Rows: buf.rows, Bytes: buf.bytes, Attempts: attempts, Duration: time.Since(start)}
-	if err != nil {
-		s.stats.Failures++
-		info.Err = &InsertError{Table: l.schema.Table, Rows: buf.rows, Attempts: attempts, Err: err}
-		if s.cfg.OnFlush != nil {
-			s.cfg.OnFlush(info)
-		}
-		return info.Err
+	jb := &jobBatch{buf: buf, layout: buf.layout, values: buf.values, rows: buf.rows, bytes: buf.bytes, sync: !buf.synced && !s.cfg.ManualTables}
+	s.write(ctx, jb)
+	if jb.synced {
+		buf.synced = true
 	}
-	s.stats.Flushes++
-	s.stats.RowsWritten += uint64(buf.rows)
-	s.stats.BytesWritten += uint64(buf.bytes)
+	if err := s.finish(jb); err != nil {
+		return err
+	}
 	s.rows -= buf.rows
 	s.bytes -= buf.bytes
 	clear(buf.values) // drop references so the values can be collected
 	buf.values, buf.rows, buf.bytes = buf.values[:0], 0, 0
+	return nil
+}
+
+// write inserts a batch, creating or altering its table first when asked,
+// retrying transient failures, and records the outcome in jb. It touches
+// no state of the sink but the retry counter, so it runs unlocked in the
+// background.
+func (s *Sink) write(ctx context.Context, jb *jobBatch) {
+	start := time.Now()
+	jb.attempts, jb.err = s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+		if jb.sync && !jb.synced {
+			if err := s.client.syncTable(ctx, jb.layout); err != nil {
+				return err
+			}
+			jb.synced = true
+		}
+		return s.insert(ctx, jb.layout, jb.values)
+	})
+	jb.duration = time.Since(start)
+}
+
+// finish counts a written batch and reports it to OnFlush; it returns the
+// batch's *InsertError when the insert failed.
+func (s *Sink) finish(jb *jobBatch) error {
+	info := FlushInfo{Table: jb.layout.schema.Table, Rows: jb.rows, Bytes: jb.bytes, Attempts: jb.attempts, Duration: jb.duration}
+	if jb.err != nil {
+		s.failures.Add(1)
+		info.Err = &InsertError{Table: jb.layout.schema.Table, Rows: jb.rows, Attempts: jb.attempts, Err: jb.err}
+	} else {
+		s.flushes.Add(1)
+		s.rowsWritten.Add(uint64(jb.rows))
+		s.bytesWritten.Add(uint64(jb.bytes))
+		s.rowsBuffered.Add(-int64(jb.rows))
+	}
 	if s.cfg.OnFlush != nil {
 		s.cfg.OnFlush(info)
 	}
+	return info.Err
+}
+
+// flushInBackground hands every buffered row to a background insert, one
+// batch per table, and returns: the sink fills new buffers while
+// ClickHouse inserts, so reading the source and writing overlap. It first
+// waits for the previous background insert, whose failure it returns (with
+// those rows buffered again). At most two batches exist at a time, the one
+// in flight and the one filling, which bounds the sink's memory.
+func (s *Sink) flushInBackground(ctx context.Context) error {
+	if err := s.awaitInflight(); err != nil {
+		return err
+	}
+	job := &flushJob{done: make(chan struct{})}
+	for _, id := range s.order {
+		buf := s.tables[id]
+		if buf.rows == 0 {
+			continue
+		}
+		job.batches = append(job.batches, &jobBatch{buf: buf, layout: buf.layout, values: buf.values, rows: buf.rows, bytes: buf.bytes,
+			sync: !buf.synced && !s.cfg.ManualTables})
+		buf.values, buf.spare = buf.spare[:0], nil
+		buf.rows, buf.bytes = 0, 0
+	}
+	s.rows, s.bytes = 0, 0
+	s.inflight = job
+	// The insert outlives this call: it must not end with a context the
+	// caller cancels on return. The retry policy bounds it.
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		defer close(job.done)
+		for _, jb := range job.batches {
+			s.write(ctx, jb)
+		}
+	}()
 	return nil
+}
+
+// awaitInflight waits for the background insert, if any, and settles it:
+// written rows are counted, rows of a failed table insert are buffered again
+// ahead of the rows that arrived since, and the failures are returned.
+func (s *Sink) awaitInflight() error {
+	job := s.inflight
+	if job == nil {
+		return nil
+	}
+	<-job.done
+	s.inflight = nil
+	var errs []error
+	for _, jb := range job.batches {
+		buf := jb.buf
+		if jb.synced && buf.layout == jb.layout {
+			buf.synced = true
+		}
+		if err := s.finish(jb); err != nil {
+			errs = append(errs, err)
+			if s.rows == 0 {
+				s.oldest = time.Now()
+			}
+			buf.values = append(jb.values, buf.values...)
+			buf.rows += jb.rows
+			buf.bytes += jb.bytes
+			s.rows += jb.rows
+			s.bytes += jb.bytes
+			continue
+		}
+		clear(jb.values) // drop references so the values can be collected
+		buf.spare = jb.values[:0]
+	}
+	return errors.Join(errs...)
 }
 
 func (s *Sink) insert(ctx context.Context, l *tableLayout, values []any) error {

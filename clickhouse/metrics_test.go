@@ -1,0 +1,133 @@
+package clickhouse_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/clickhouse"
+	"github.com/rtdw/rtdw/internal/testenv"
+)
+
+func metricsSchema() *cdc.TableSchema {
+	return &cdc.TableSchema{
+		Table:      cdc.TableID{Database: "shop", Table: "items"},
+		Columns:    []cdc.Column{{Name: "id", Type: cdc.ColumnType{Kind: cdc.KindInt}}, {Name: "name", Type: cdc.ColumnType{Kind: cdc.KindVarChar}}},
+		PrimaryKey: []string{"id"},
+	}
+}
+
+func metricsEvents(ids ...int64) []cdc.Event {
+	s := metricsSchema()
+	var evs []cdc.Event
+	for _, id := range ids {
+		evs = append(evs, cdc.Event{Op: cdc.OpCreate, Table: s.Table, Schema: s, After: cdc.Row{id, fmt.Sprint("item ", id)},
+			Source: cdc.Source{File: "mysql-bin.000001", Pos: uint64(100 * id)}})
+	}
+	return evs
+}
+
+func expectedMetrics(rows, bytes, flushes, retries, failures uint64, buffered int) string {
+	return fmt.Sprintf(`
+# HELP rtdw_clickhouse_sink_bytes_written_total Estimated bytes of the rows the ClickHouse sink has written.
+# TYPE rtdw_clickhouse_sink_bytes_written_total counter
+rtdw_clickhouse_sink_bytes_written_total{pipeline="shop"} %d
+# HELP rtdw_clickhouse_sink_failures_total Batch inserts of the ClickHouse sink that failed every attempt; their rows stay buffered.
+# TYPE rtdw_clickhouse_sink_failures_total counter
+rtdw_clickhouse_sink_failures_total{pipeline="shop"} %d
+# HELP rtdw_clickhouse_sink_flushes_total Successful batch inserts of the ClickHouse sink, one per table per flush.
+# TYPE rtdw_clickhouse_sink_flushes_total counter
+rtdw_clickhouse_sink_flushes_total{pipeline="shop"} %d
+# HELP rtdw_clickhouse_sink_retries_total Attempts of the ClickHouse sink beyond the first, after transient failures.
+# TYPE rtdw_clickhouse_sink_retries_total counter
+rtdw_clickhouse_sink_retries_total{pipeline="shop"} %d
+# HELP rtdw_clickhouse_sink_rows_buffered Rows the ClickHouse sink holds that are not written yet, in flight included.
+# TYPE rtdw_clickhouse_sink_rows_buffered gauge
+rtdw_clickhouse_sink_rows_buffered{pipeline="shop"} %d
+# HELP rtdw_clickhouse_sink_rows_written_total Rows the ClickHouse sink has written and the server acknowledged.
+# TYPE rtdw_clickhouse_sink_rows_written_total counter
+rtdw_clickhouse_sink_rows_written_total{pipeline="shop"} %d
+`, bytes, failures, flushes, retries, buffered, rows)
+}
+
+// TestSinkCollectorWithoutAServer counts buffered rows, retries and a
+// failed flush against an address where nothing listens.
+func TestSinkCollectorWithoutAServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	client := newClient(t, addr)
+	client.SetFeatures(clickhouse.FeaturesFor(clickhouse.ServerVersion{Major: 18, Minor: 16, Patch: 1}))
+	sink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{FlushInterval: -1,
+		Retry: clickhouse.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clickhouse.NewSinkCollector(sink, prometheus.Labels{"pipeline": "shop"})
+	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
+		t.Fatalf("lint: %v %+v", err, problems)
+	}
+	if err := testutil.CollectAndCompare(c, strings.NewReader(expectedMetrics(0, 0, 0, 0, 0, 0))); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := sink.HandleEvents(ctx, metricsEvents(1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := testutil.CollectAndCompare(c, strings.NewReader(expectedMetrics(0, 0, 0, 0, 0, 2))); err != nil {
+		t.Fatal(err)
+	}
+	var ie *clickhouse.InsertError
+	if err := sink.Flush(ctx); !errors.As(err, &ie) {
+		t.Fatalf("flush with nothing listening: %v", err)
+	}
+	// Three attempts: two retries, one failure, both rows still buffered.
+	if err := testutil.CollectAndCompare(c, strings.NewReader(expectedMetrics(0, 0, 0, 2, 1, 2))); err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.CollectAndCount(c); n != 6 {
+		t.Fatalf("%d metrics, want 6", n)
+	}
+}
+
+// TestSinkCollectorCountsWrites registers the collector and writes to the
+// real ClickHouse.
+func TestSinkCollectorCountsWrites(t *testing.T) {
+	ch := testenv.NewClickHouse(t)
+	ctx := context.Background()
+	sink, err := clickhouse.NewSink(newClient(t, ch.Addr), clickhouse.SinkConfig{TableOptions: clickhouse.TableOptions{Database: ch.Database}, FlushInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	reg := prometheus.NewPedanticRegistry()
+	if err := reg.Register(clickhouse.NewSinkCollector(sink, prometheus.Labels{"pipeline": "shop"})); err != nil {
+		t.Fatal(err)
+	}
+	for _, batch := range [][]int64{{1, 2, 3}, {4}} {
+		if err := sink.HandleEvents(ctx, metricsEvents(batch...)); err != nil {
+			t.Fatal(err)
+		}
+		if err := sink.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := sink.Stats()
+	if st.BytesWritten == 0 {
+		t.Fatal("no bytes counted")
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(expectedMetrics(4, st.BytesWritten, 2, 0, 0, 0))); err != nil {
+		t.Fatal(err)
+	}
+}
