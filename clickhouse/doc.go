@@ -82,11 +82,32 @@
 // [Sink] implements cdc.Handler and cdc.Flusher. It buffers rows and writes
 // one batch insert per table when [SinkConfig.MaxRows] or
 // [SinkConfig.MaxBytes] is reached, when [SinkConfig.FlushInterval] has
-// passed, and when the source calls Flush before storing an offset. Transient
-// failures (network errors, overload and timeout codes; see [IsTransient])
-// are retried with exponential backoff. Flush returns nil only once every
-// row is written; a refused insert returns an [InsertError] wrapping
-// ClickHouse's *proto.Exception (its Code and Message) and keeps the rows for
-// the next flush. [SinkConfig.OnFlush] and [Sink.Stats] report rows, bytes,
-// flushes, retries and failures.
+// passed, and when the source calls Flush before storing an offset. A
+// flush triggered by size runs in the background while the sink fills the
+// next batch, so reading the source and writing ClickHouse overlap; at most
+// one batch is in flight, so the sink holds at most two batches' worth of
+// rows. Transient failures (network errors, overload and timeout codes; see
+// [IsTransient]) are retried with exponential backoff. Flush waits for the
+// insert in flight and returns nil only once every row is written; a refused
+// insert returns an [InsertError] wrapping ClickHouse's *proto.Exception (its
+// Code and Message) and keeps the rows for the next flush (a background
+// insert's failure is returned by the next HandleEvents or Flush). Because
+// the cdc source stores an offset only after Flush returns nil, a sink that
+// fails, or a process that dies with rows buffered, loses nothing: the
+// source resumes before them.
+//
+// Replaying is harmless: events delivered again (a restart from an older
+// checkpoint, a second snapshot) carry the versions they had, so ClickHouse
+// keeps showing the same rows. One case shows something transiently: a
+// replay from a binlog position before the first snapshot re-creates rows
+// that were deleted before the snapshot read them (ClickHouse never had
+// them, so no delete marker hides them) until the replay reaches their
+// delete; the end state is the same.
+//
+// # Metrics
+//
+// [SinkConfig.OnFlush] reports every batch insert, and [Sink.Stats] the
+// running totals of rows, bytes, flushes, retries, failures and buffered
+// rows, without waiting for a flush in progress. [NewSinkCollector] exposes
+// the totals as Prometheus metrics (rtdw_clickhouse_sink_*).
 package clickhouse

@@ -21,7 +21,9 @@ type SinkConfig struct {
 	// (default 100000).
 	MaxRows int
 	// MaxBytes flushes once the buffered rows take about this many bytes
-	// (default 64 MiB). MaxRows and MaxBytes bound the sink's memory.
+	// (default 64 MiB). MaxRows and MaxBytes bound the sink's memory: it
+	// holds at most two batches, the one being filled and the one a
+	// background insert is writing.
 	MaxBytes int
 	// FlushInterval flushes rows that have waited this long even when the
 	// batch is not full (default 1s; negative disables the timer, leaving
@@ -34,8 +36,9 @@ type SinkConfig struct {
 	// Retry says how transient insert failures are retried.
 	Retry RetryPolicy
 	// OnFlush, when set, is called after every batch insert, successful or
-	// not, with what it wrote; it runs with the sink locked and must not call
-	// the sink.
+	// not, with what it wrote (for a background insert, once the sink next
+	// waits for it: at the next size-triggered flush, Flush or Close); it
+	// runs with the sink locked and must not call the sink.
 	OnFlush func(FlushInfo)
 }
 
@@ -121,7 +124,8 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 // again, or in another order, leaves the same visible state ([Sink.ReadTable]).
 //
 // Nothing is acknowledged that was not written: Flush returns nil only when
-// every buffered row has been inserted; rows of a failed insert stay
+// every buffered row has been inserted, including those of a background
+// insert started by a size-triggered flush; rows of a failed insert stay
 // buffered and are tried again by the next flush.
 type Sink struct {
 	client *Client

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Sink throughput beside the plain pipe, in one benchmark run:
+# ClickHouse sink throughput beside the plain pipe, in one benchmark run:
 #   mariadb --quick -e 'SELECT ...' | clickhouse-client --query 'INSERT ... FORMAT TabSeparated'
-# versus clickhouse.Sink writing the same rows as cdc snapshot events.
-# Rows: RTDW_BENCH_ROWS (default 2000000). Needs scripts/services.sh up.
+# versus
+#   BenchmarkSnapshotToClickHouse: the cdc source's snapshot of the same MariaDB table into clickhouse.Sink
+#     (and into a no-op handler, the source's own ceiling); reports ratio and heap-peak-MiB
+#   BenchmarkSinkVsPipe: the sink alone, fed synthetic snapshot events
+# Rows: RTDW_BENCH_ROWS (default 2000000); runs: RTDW_BENCH_COUNT (default 3). Needs scripts/services.sh up.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$top/scripts/services.sh" env)"
 cd "$top"
-exec go test ./clickhouse/ -run '^$' -bench 'BenchmarkSinkVsPipe' -benchtime 1x -count "${RTDW_BENCH_COUNT:-3}" -benchmem "$@"
+exec go test ./clickhouse/ -run '^$' -bench "${RTDW_BENCH:-BenchmarkSnapshotToClickHouse|BenchmarkSinkVsPipe}" -benchtime 1x -count "${RTDW_BENCH_COUNT:-3}" -benchmem -timeout 30m "$@"
