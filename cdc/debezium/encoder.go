@@ -175,8 +175,13 @@ func (e *Encoder) appendSource(dst []byte, ev *cdc.Event) []byte {
 	dst = strconv.AppendInt(dst, src.TsMs, 10)
 	dst = append(dst, `,"snapshot":`...)
 	snap := src.Snapshot
-	if snap == "" {
+	switch {
+	case snap == "":
 		snap = cdc.SnapshotFalse
+	case snap == cdc.SnapshotFirst && !e.s.v2:
+		// Debezium 1.x's snapshot enum has no "first" (true, last, false,
+		// incremental): its first snapshot record says "true".
+		snap = cdc.SnapshotTrue
 	}
 	dst = appendJSONString(dst, string(snap))
 	db, table := src.Database, src.Table

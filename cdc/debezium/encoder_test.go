@@ -424,3 +424,38 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("defaults: %+v (caller's %+v)", c, cfg)
 	}
 }
+
+// TestSnapshotMarkerByVersion: Debezium 1.x has no "first" marker, so the
+// first snapshot record says "true"; 2.x writes "first".
+func TestSnapshotMarkerByVersion(t *testing.T) {
+	_, schema := everyType(t)
+	for _, tc := range []struct {
+		version string
+		marker  cdc.SnapshotMarker
+		want    string
+	}{
+		{"1.9.7.Final", cdc.SnapshotFirst, "true"},
+		{"1.9.7.Final", cdc.SnapshotLast, "last"},
+		{"1.9.7.Final", cdc.SnapshotTrue, "true"},
+		{"2.7.3.Final", cdc.SnapshotFirst, "first"},
+		{"2.7.3.Final", "", "false"},
+	} {
+		ev := binlogEvent(schema, cdc.OpRead, nil, nil)
+		ev.Source.Snapshot = tc.marker
+		out, err := JSON(Version(tc.version)).AppendEvent(nil, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Source struct {
+				Snapshot string `json:"snapshot"`
+			} `json:"source"`
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		if got.Source.Snapshot != tc.want {
+			t.Errorf("Debezium %s, marker %q: source.snapshot %q, want %q", tc.version, tc.marker, got.Source.Snapshot, tc.want)
+		}
+	}
+}
