@@ -165,6 +165,9 @@ func ParseOffset(s string) (Offset, error) {
 			o.File, o.Pos = part[:i], pos
 			continue
 		}
+		if v == "" {
+			return Offset{}, &OffsetError{s, fmt.Sprintf("%s= needs a value", k)}
+		}
 		switch k {
 		case "gtids":
 			o.GTIDSet = v
@@ -349,6 +352,9 @@ func ParseGTIDSet(s string) (canonical string, flavor GTIDFlavor, err error) {
 	set, err := mysql.ParseGTIDSet(flavor, strings.TrimSpace(s))
 	if err != nil {
 		return "", "", &OffsetError{s, err.Error()}
+	}
+	if set.String() == "" {
+		return "", "", &OffsetError{s, "the GTID set holds no transaction"}
 	}
 	return set.String(), flavor, nil
 }

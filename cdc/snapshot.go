@@ -130,6 +130,9 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if err := r.startWatermarks(ctx); err != nil {
+		return err
+	}
 	taskCh := make(chan chunkTask)
 	results := make(chan chunkResult)
 	var wg sync.WaitGroup
@@ -242,7 +245,7 @@ func (r *runner) readChunk(ctx context.Context, task chunkTask, serverID uint32)
 		return res
 	}
 	defer conn.Close()
-	low, err := r.binlogStatus(ctx, conn)
+	low, err := r.lowWatermark(ctx)
 	if err != nil {
 		res.err = err
 		return res
@@ -267,6 +270,85 @@ func (r *runner) readChunk(ctx context.Context, task chunkTask, serverID uint32)
 	}
 	res.rows, res.hw = rows, high
 	return res
+}
+
+// commitVisibilityMargin is how long before a chunk's SELECT its low
+// watermark was read. A server writes a transaction to the binlog before it
+// commits it in the storage engine, so a binlog position read just before
+// the SELECT can include a transaction the SELECT does not see yet; the
+// backfill would then start after it and lose it. Reading the binlog from a
+// slightly older position replays changes the SELECT already has, which is
+// harmless: replayed in order up to the high watermark, every touched row
+// ends in its state at the high watermark.
+const commitVisibilityMargin = 100 * time.Millisecond
+
+// watermarkHistory keeps recent binlog positions with when they were read.
+type watermarkHistory struct {
+	mu      sync.Mutex
+	entries []watermarkEntry
+}
+
+type watermarkEntry struct {
+	at  time.Time
+	off Offset
+}
+
+// startWatermarks records binlog positions every 25ms while ctx lives, and
+// waits until the first one is old enough to serve as a low watermark.
+func (r *runner) startWatermarks(ctx context.Context) error {
+	h := &watermarkHistory{}
+	r.watermarks = h
+	record := func() error {
+		off, err := r.binlogStatus(ctx, r.db)
+		if err != nil {
+			return err
+		}
+		h.mu.Lock()
+		now := time.Now()
+		h.entries = append(h.entries, watermarkEntry{now, off})
+		// Keep the newest entry older than the margin, and the ones after it.
+		keep := 0
+		for i, e := range h.entries {
+			if now.Sub(e.at) > commitVisibilityMargin {
+				keep = i
+			}
+		}
+		h.entries = h.entries[keep:]
+		h.mu.Unlock()
+		return nil
+	}
+	if err := record(); err != nil {
+		return err
+	}
+	go func() {
+		t := time.NewTicker(25 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = record()
+			}
+		}
+	}()
+	return sleepCtx(ctx, commitVisibilityMargin)
+}
+
+// lowWatermark returns the newest recorded position read at least
+// commitVisibilityMargin ago.
+func (r *runner) lowWatermark(ctx context.Context) (Offset, error) {
+	h := r.watermarks
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cut := time.Now().Add(-commitVisibilityMargin)
+	best := h.entries[0].off
+	for _, e := range h.entries {
+		if e.at.Before(cut) {
+			best = e.off
+		}
+	}
+	return best, nil
 }
 
 // selectChunk reads a chunk's rows.

@@ -126,6 +126,9 @@ func (r *runner) split(ctx context.Context, conn *sql.Conn, t *tableState) ([]Ch
 	return chunks, estimate, err
 }
 
+// maxChunksPerTable bounds the chunks an even split may produce.
+const maxChunksPerTable = 1 << 20
+
 // splitEvenly cuts [min, max] of an integer key into ranges of equal width
 // when the distribution factor (max-min+1)/rows lies within bounds.
 func (r *runner) splitEvenly(col *Column, lo, hi []byte, rows int64) ([]Chunk, bool) {
@@ -157,6 +160,9 @@ func (r *runner) splitEvenly(col *Column, lo, hi []byte, rows int64) ([]Chunk, b
 	step := uint64(factor * float64(r.cfg.SplitSize))
 	if step < 1 {
 		step = 1
+	}
+	if span/step > maxChunksPerTable {
+		return nil, false // a wrong row estimate; splitting by queries is safe
 	}
 	var chunks []Chunk
 	var prev *ChunkBound

@@ -136,6 +136,8 @@ type runner struct {
 	db      *sql.DB
 	server  serverInfo
 
+	watermarks *watermarkHistory
+
 	cp       *Checkpoint // the state delivered so far
 	lastSave time.Time
 	dirty    bool

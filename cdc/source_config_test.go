@@ -1,0 +1,189 @@
+package cdc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBuilderDefaultsAreFlinkCDCs(t *testing.T) {
+	src, err := NewMySQLSource().Hostname("h").Username("u").DatabaseList("db").Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := src.Config()
+	checks := map[string][2]any{
+		"Port":              {c.Port, 3306},
+		"SplitSize":         {c.SplitSize, 8096},
+		"FetchSize":         {c.FetchSize, 1024},
+		"ConnectTimeout":    {c.ConnectTimeout, 30 * time.Second},
+		"ConnectMaxRetries": {c.ConnectMaxRetries, 3},
+		"PoolSize":          {c.ConnectionPoolSize, 20},
+		"Heartbeat":         {c.HeartbeatInterval, 30 * time.Second},
+		"Startup":           {c.StartupOptions.String(), "initial"},
+		"Name":              {c.Name, "mysql_binlog_source"},
+		"CommitInterval":    {c.OffsetCommitInterval, time.Second},
+	}
+	for name, v := range checks {
+		if v[0] != v[1] {
+			t.Errorf("%s = %v, want %v", name, v[0], v[1])
+		}
+	}
+	ids, err := ParseServerIDRange(c.ServerID)
+	if err != nil || ids[0] < 5400 || ids[0] > 6400 {
+		t.Errorf("default server id %q", c.ServerID)
+	}
+}
+
+func TestConfigNotMutated(t *testing.T) {
+	cfg := MySQLSourceConfig{Hostname: "h", Username: "u", DatabaseList: []string{"db"}}
+	before := fmt.Sprint(cfg.Port, cfg.SplitSize, cfg.ServerID, cfg.OffsetStore == nil)
+	if _, err := NewMySQLSourceFromConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if after := fmt.Sprint(cfg.Port, cfg.SplitSize, cfg.ServerID, cfg.OffsetStore == nil); after != before {
+		t.Fatalf("config changed: %s -> %s", before, after)
+	}
+}
+
+func TestBuildListsEveryProblem(t *testing.T) {
+	_, err := NewMySQLSource().Port(70000).DatabaseList("(").TableList("db.[").
+		ServerID("5400-5300").ServerTimeZone("Mars/Base").SplitSize(-1).FetchSize(-2).
+		ChunkKeyColumn("nodot", "id").StartupOptions(SpecificOffset("", 0)).
+		SnapshotParallelism(-1).Password("hunter2-secret").Build()
+	if !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("want ErrInvalidConfig, got %v", err)
+	}
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatal(err)
+	}
+	fields := map[string]bool{}
+	for _, p := range ce.Problems {
+		fields[p.Field] = true
+		if p.Fix == "" {
+			t.Errorf("%s: no fix", p.Field)
+		}
+	}
+	for _, f := range []string{"Hostname", "Port", "Username", "DatabaseList", "TableList", "ServerID", "ServerTimeZone",
+		"SplitSize", "FetchSize", "ChunkKeyColumn", "StartupOptions", "SnapshotParallelism"} {
+		if !fields[f] {
+			t.Errorf("no problem reported for %s: %v", f, err)
+		}
+	}
+	if strings.Contains(err.Error(), "hunter2-secret") {
+		t.Fatal("password in error")
+	}
+}
+
+func TestParallelismNeedsServerIDs(t *testing.T) {
+	_, err := NewMySQLSource().Hostname("h").Username("u").DatabaseList("db").ServerID("5400").SnapshotParallelism(4).Build()
+	if err == nil || !strings.Contains(err.Error(), "5400-5404") {
+		t.Fatalf("got %v", err)
+	}
+	src, err := NewMySQLSource().Hostname("h").Username("u").DatabaseList("db").ServerID("5400-5403").Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.cfg.parallelism != 4 {
+		t.Fatalf("parallelism %d", src.cfg.parallelism)
+	}
+}
+
+func TestPasswordNeverPrinted(t *testing.T) {
+	cfg := MySQLSourceConfig{Hostname: "h", Username: "u", Password: "pa55-word-xyz", DatabaseList: []string{"db"}}
+	src, err := NewMySQLSourceFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewMySQLSource().Password("pa55-word-xyz")
+	for _, s := range []string{
+		fmt.Sprint(cfg), fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprintf("%s", cfg),
+		fmt.Sprintf("%v", &cfg), fmt.Sprint(src), fmt.Sprintf("%+v", src.Config()), fmt.Sprintf("%#v", b.Config()),
+	} {
+		if strings.Contains(s, "pa55-word-xyz") {
+			t.Fatalf("password printed: %s", s)
+		}
+		if !strings.Contains(s, "MySQL") {
+			t.Fatalf("unexpected rendering: %s", s)
+		}
+	}
+}
+
+func TestTableListIsAFullRegexp(t *testing.T) {
+	r, err := MySQLSourceConfig{Hostname: "h", Username: "u", DatabaseList: []string{"gmall_.*"},
+		TableList: []string{`gmall_config\.t_user`, "gmall_order.order_.*"}}.resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[TableID]bool{
+		{"gmall_config", "t_user"}:     true,
+		{"gmall_config", "t_user2"}:    false,
+		{"gmall_order", "order_info"}:  true,
+		{"gmall_order", "xorder_info"}: false,
+		{"other", "t_user"}:            false,
+	} {
+		if got := r.matchTable(id); got != want {
+			t.Errorf("%s: %v, want %v", id, got, want)
+		}
+	}
+}
+
+func TestParseServerIDRange(t *testing.T) {
+	ids, err := ParseServerIDRange("5400-5403")
+	if err != nil || !reflect.DeepEqual(ids, []uint32{5400, 5401, 5402, 5403}) {
+		t.Fatal(ids, err)
+	}
+	for _, bad := range []string{"", "0", "x", "5-4", "1-99999999", "4294967296"} {
+		if _, err := ParseServerIDRange(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestRunBeforeIOChecksNothingAndCloseIsIdempotent(t *testing.T) {
+	src, err := NewMySQLSource().Hostname("127.0.0.1").Port(1).Username("u").DatabaseList("db").
+		ConnectTimeout(200 * time.Millisecond).ConnectMaxRetries(-1).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = src.Run(context.Background(), HandlerFunc(func(context.Context, []Event) error { return nil }))
+	if err == nil || !strings.Contains(err.Error(), "cannot reach 127.0.0.1:1") {
+		t.Fatalf("Run against a closed port: %v", err)
+	}
+	src.Close()
+	src.Close()
+	if err := src.Run(context.Background(), HandlerFunc(func(context.Context, []Event) error { return nil })); !errors.Is(err, ErrSourceClosed) {
+		t.Fatal(err)
+	}
+}
+
+func TestFileOffsetStoreRoundTripAndAtomicity(t *testing.T) {
+	dir := t.TempDir()
+	s := NewFileOffsetStore(filepath.Join(dir, "cp.json"))
+	ctx := context.Background()
+	if cp, err := s.Load(ctx); cp != nil || err != nil {
+		t.Fatal("empty store:", cp, err)
+	}
+	one := int64(5)
+	cp := &Checkpoint{Version: 1, Source: "s", Offset: Offset{File: "mysql-bin.000002", Pos: 120, GTIDSet: "0-1-9"},
+		Tables: []TableID{{"db", "t"}},
+		Snapshot: &SnapshotState{Tables: []TableSnapshot{{Table: TableID{"db", "t"}, KeyColumn: "id",
+			Chunks: []Chunk{{End: &ChunkBound{Int: &one}, Done: true, HighWatermark: Offset{File: "mysql-bin.000002", Pos: 100}}, {Start: &ChunkBound{Int: &one}}}}}}}
+	if err := s.Save(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Load(ctx)
+	if err != nil || !reflect.DeepEqual(got, cp) {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(entries) != 1 {
+		t.Fatalf("temporary files left: %v", entries)
+	}
+}
