@@ -300,54 +300,14 @@ func changeMySQL(ctx context.Context, db *sql.DB, t cdc.TableID, nRows, nChanges
 	return nil
 }
 
-// readMySQL reads the table's rows as cdc's canonical values, in primary key order.
+// readMySQL reads the table's schema and rows as cdc's canonical values, in primary key order.
 func readMySQL(ctx context.Context, db *sql.DB, t cdc.TableID) ([]cdc.Row, *cdc.TableSchema, error) {
 	schemas, err := cdc.LoadTableSchemas(ctx, db, []cdc.TableID{t})
 	if err != nil {
 		return nil, nil, err
 	}
-	schema := schemas[t]
-	exprs := make([]string, len(schema.Columns))
-	for i := range schema.Columns {
-		exprs[i] = cdc.SelectExpression(&schema.Columns[i])
-	}
-	q := clickhouse.QuoteIdent
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer conn.Close()
-	// The source reads TIMESTAMP values in UTC; so does this comparison.
-	if _, err := conn.ExecContext(ctx, "SET time_zone = '+00:00'"); err != nil {
-		return nil, nil, err
-	}
-	rows, err := conn.QueryContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+q(t.Database)+"."+q(t.Table)+" ORDER BY "+q(schema.PrimaryKey[0]))
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	raw := make([]sql.RawBytes, len(exprs))
-	ptrs := make([]any, len(exprs))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	var out []cdc.Row
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, nil, err
-		}
-		row := make(cdc.Row, len(raw))
-		for i := range raw {
-			if raw[i] == nil {
-				continue
-			}
-			if row[i], err = cdc.DecodeText(&schema.Columns[i], raw[i], time.UTC); err != nil {
-				return nil, nil, err
-			}
-		}
-		out = append(out, row)
-	}
-	return out, schema, rows.Err()
+	rows, err := cdc.ReadTable(ctx, db, schemas[t])
+	return rows, schemas[t], err
 }
 
 // compareRows returns "" when both hold the same rows, or the first difference.
