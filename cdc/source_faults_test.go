@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -136,67 +135,6 @@ func TestFaultPurgedOffset(t *testing.T) {
 			t.Fatalf("purged: %v", err)
 		}
 	})
-	// And for real: PURGE BINARY LOGS on a throwaway server.
-	m := startThrowawayMariaDB(t, fullRowBinlog...)
-	m.exec("CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY)", "INSERT INTO app.t VALUES (1)")
-	cfg := m.config("app", "t")
-	cfg.OffsetStore = NewFileOffsetStore(filepath.Join(t.TempDir(), "cp.json"))
-	h := &collector{}
-	r := start(t, cfg, h)
-	h.waitFor(t, "snapshot", func(ev []Event) bool { return len(ev) == 1 })
-	if err := r.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	m.exec("INSERT INTO app.t VALUES (2)", "FLUSH BINARY LOGS", "INSERT INTO app.t VALUES (3)")
-	var last string
-	rows, err := m.DB.Query("SHOW BINARY LOGS")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var name string
-		var size any
-		rows.Scan(&name, &size)
-		last = name
-	}
-	rows.Close()
-	m.exec("PURGE BINARY LOGS TO '" + last + "'")
-	err = runUntilError(t, cfg)
-	if !errors.Is(err, ErrBinlogPurged) || !strings.Contains(err.Error(), "delete the checkpoint") {
-		t.Fatalf("purged: %v", err)
-	}
-}
-
-func TestFaultServerRestartMidStream(t *testing.T) {
-	m := startThrowawayMariaDB(t, fullRowBinlog...)
-	m.exec("CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY, v INT)", "INSERT INTO app.t VALUES (1, 1)")
-	cfg := m.config("app", "t")
-	cfg.HeartbeatInterval = time.Second
-	h := &collector{}
-	r := start(t, cfg, h)
-	h.waitFor(t, "snapshot", func(ev []Event) bool { return len(ev) == 1 })
-	m.exec("INSERT INTO app.t VALUES (2, 2)")
-	h.waitFor(t, "insert 2", func(ev []Event) bool { return len(ev) == 2 })
-	m.restart()
-	m.DB.Close()
-	m.DB = m.connect(m.Pass)
-	m.exec("INSERT INTO app.t VALUES (3, 3)", "UPDATE app.t SET v = 9 WHERE id = 1")
-	ev := h.waitFor(t, "changes after the restart", func(ev []Event) bool { return len(ev) >= 4 })
-	time.Sleep(500 * time.Millisecond)
-	ev = h.snapshot()
-	var got []string
-	for _, e := range ev {
-		got = append(got, fmt.Sprintf("%s%d", e.Op, rowID(e)))
-	}
-	if strings.Join(got, " ") != "r1 c2 c3 u1" {
-		t.Fatalf("events across the restart: %v", got)
-	}
-	if p := r.src.Progress(); p.Reconnects < 1 {
-		t.Errorf("progress shows %d reconnects", p.Reconnects)
-	}
-	if err := r.stop(t); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // The password never appears in errors, even from the driver.
