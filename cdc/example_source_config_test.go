@@ -1,0 +1,71 @@
+package cdc_test
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// The plain-struct alternative to the builder: zero fields take Flink CDC's
+// defaults, applied to a copy, and the password is never printed.
+func ExampleNewMySQLSourceFromConfig() {
+	cfg := cdc.MySQLSourceConfig{
+		Hostname:     "127.0.0.1",
+		Username:     "cdc",
+		Password:     "s3cret",
+		DatabaseList: []string{"gmall_config"},
+		TableList:    []string{`gmall_config\.t_user`},
+		ServerID:     "5400-5403",
+	}
+	src, err := cdc.NewMySQLSourceFromConfig(cfg) // no I/O
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	got := src.Config()
+	fmt.Println(src)
+	fmt.Println("port:", got.Port, "split size:", got.SplitSize, "fetch size:", got.FetchSize)
+	fmt.Println("connect timeout:", got.ConnectTimeout, "retries:", got.ConnectMaxRetries, "heartbeat:", got.HeartbeatInterval)
+	fmt.Println("name:", got.Name, "time zone:", got.ServerTimeZone)
+	fmt.Println("caller's Port still:", cfg.Port)
+	fmt.Println(got)
+	// Output:
+	// MySQLSource{cdc@127.0.0.1:3306 initial}
+	// port: 3306 split size: 8096 fetch size: 1024
+	// connect timeout: 30s retries: 3 heartbeat: 30s
+	// name: mysql_binlog_source time zone: UTC
+	// caller's Port still: 0
+	// MySQLSourceConfig{Name:"mysql_binlog_source" Hostname:"127.0.0.1" Port:3306 Username:"cdc" Password:"<redacted>" DatabaseList:["gmall_config"] TableList:["gmall_config\\.t_user"] ServerID:"5400-5403" StartupOptions:initial}
+}
+
+// Every invalid option at once, each with its field, its value and the fix;
+// a program can also walk the problems.
+func ExampleConfigError() {
+	_, err := cdc.NewMySQLSource().
+		Hostname("127.0.0.1").Port(3306).Username("cdc").Password("s3cret").
+		DatabaseList("gmall_(config").
+		TableList("t_user").
+		ServerID("5400-5401").SnapshotParallelism(4).
+		SplitSize(-1).
+		ServerTimeZone("Mars/Olympus").
+		Build()
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, cdc.ErrInvalidConfig))
+	var ce *cdc.ConfigError
+	if errors.As(err, &ce) {
+		for _, p := range ce.Problems {
+			fmt.Print(p.Field, " ")
+		}
+		fmt.Println()
+	}
+	// Output:
+	// cdc: invalid MySQL source configuration (5 problems):
+	//   DatabaseList = "gmall_(config": not a valid regular expression: error parsing regexp: missing closing ): `^(?:gmall_(config)$`
+	//   TableList = "t_user": patterns match "database.table": write it as db.table, for example gmall_config.t_user
+	//   ServerTimeZone = "Mars/Olympus": use an IANA zone name such as "UTC" or "Asia/Shanghai"
+	//   SplitSize = -1: use a positive number of rows per chunk (default 8096)
+	//   ServerID = "5400-5401": SnapshotParallelism 4 needs a range of at least 4 server ids, for example "5400-5404"
+	// true
+	// DatabaseList TableList ServerTimeZone SplitSize ServerID
+}
