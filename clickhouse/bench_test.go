@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	chcolumn "github.com/ClickHouse/clickhouse-go/v2/lib/column"
+
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/internal/testenv"
 	"github.com/shopspring/decimal"
@@ -66,90 +68,104 @@ func heapPeak() (stop func() uint64) {
 	return func() uint64 { close(done); wg.Wait(); return peak.Load() }
 }
 
-// BenchmarkSinkVsPipe measures, in one run, the plain pipe
+// benchEvents returns the synthetic snapshot events of the sink-alone
+// benchmark, in deliveries of perCall events, as the cdc source would hand
+// them over for the bench table: one event per id of 1..poolRows, with the
+// Go types cdc's snapshot produces (int64, string, decimal.Decimal,
+// time.Time) and a snapshot position.
+func benchEvents(schema *cdc.TableSchema, poolRows, perCall int) [][]cdc.Event {
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var out [][]cdc.Event
+	for i := 1; i <= poolRows; i += perCall {
+		events := make([]cdc.Event, min(perCall, poolRows-i+1))
+		for j := range events {
+			id := int64(i + j)
+			events[j] = cdc.Event{Op: cdc.OpRead, Table: schema.Table, Schema: schema,
+				After:  cdc.Row{id, id % 1000, "name-" + strconv.FormatInt(id, 10), decimal.New(id, -2), base.Add(time.Duration(id) * time.Second)},
+				Source: cdc.Source{File: "mysql-bin.000001", Pos: 4, Snapshot: cdc.SnapshotTrue, Database: schema.Table.Database, Table: schema.Table.Table}}
+		}
+		out = append(out, events)
+	}
+	return out
+}
+
+// BenchmarkSinkVsPipe measures, in each iteration of one run, the plain pipe
 //
 //	mariadb --quick -e 'SELECT ...' | clickhouse-client --query 'INSERT ... FORMAT TabSeparated'
 //
-// for a MariaDB table of benchRows rows, and the Sink writing the same rows
-// as cdc snapshot events (synthetic, built in the benchmark, as the cdc
-// source would deliver them). Run with -benchtime=1x; scripts/bench-clickhouse.sh
-// does. The pipe needs RTDW_TEST_MARIADB and the mariadb and clickhouse-client
-// programs.
+// copying a MariaDB table of benchRows rows into ClickHouse, and the Sink
+// alone writing as many rows from synthetic cdc snapshot events of the same
+// table, prepared before the timer starts (a pool of up to 200,000 distinct
+// rows, delivered over and over in calls of 4096 events, so that the pool
+// does not grow with the row count). It reports pipe-rows/s, rows/s (the
+// sink, from the first HandleEvents to the end of Close), ratio = rows/s ÷
+// pipe-rows/s, and heap-peak-MiB, the peak HeapInuse while the sink ran
+// minus HeapInuse before it (the prepared events). It needs
+// RTDW_TEST_MARIADB, RTDW_TEST_CLICKHOUSE and the mariadb and
+// clickhouse-client programs; run it with -benchtime=1x
+// (scripts/bench-clickhouse.sh does).
 func BenchmarkSinkVsPipe(b *testing.B) {
 	n := benchRows()
-	b.Run("pipe", func(b *testing.B) {
-		src := testenv.NewSource(b, testenv.MariaDB)
-		ch := testenv.NewClickHouse(b)
-		for _, prog := range []string{"mariadb", "clickhouse-client"} {
-			if _, err := exec.LookPath(prog); err != nil {
-				b.Skipf("%s not installed: %v", prog, err)
-			}
+	for _, prog := range []string{"mariadb", "clickhouse-client"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			b.Skipf("%s not installed: %v", prog, err)
 		}
-		src.Exec(b, "CREATE TABLE bench (id BIGINT PRIMARY KEY, k INT NOT NULL, s VARCHAR(32) NOT NULL, amount DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL)",
-			fmt.Sprintf("INSERT INTO bench SELECT seq, seq %% 1000, CONCAT('name-', seq), seq / 100, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_%d", n))
-		if err := ch.Conn.Exec(context.Background(), "CREATE TABLE bench (id Int64, k Int32, s String, amount Decimal(12, 2), created DateTime('UTC')) ENGINE = MergeTree ORDER BY id"); err != nil {
+	}
+	src := testenv.NewSource(b, testenv.MariaDB)
+	ch := testenv.NewClickHouse(b)
+	ctx := context.Background()
+	loadBenchTable(b, src, n)
+	c := testClient(b, ch.Addr)
+	schema := benchSchema("src")
+	pool := benchEvents(schema, min(n, 200_000), 4096)
+	b.ResetTimer()
+	for i := range b.N {
+		pipeTable := fmt.Sprintf("pipe_%d", i)
+		if err := ch.Conn.Exec(ctx, "CREATE TABLE "+pipeTable+" (id Int64, k Int32, s String, amount Decimal(12, 2), created DateTime('UTC')) ENGINE = MergeTree ORDER BY id"); err != nil {
 			b.Fatal(err)
 		}
-		chHost, chPort, _ := net.SplitHostPort(ch.Addr)
-		script := fmt.Sprintf(`mariadb --no-defaults --skip-ssl -h%s -P%d -u%s --quick -N -B -e 'SELECT id, k, s, amount, created FROM bench' %s | clickhouse-client --host %s --port %s --query 'INSERT INTO %s.bench FORMAT TabSeparated'`,
-			src.Host, src.Port, src.User, src.Database, chHost, chPort, ch.Database)
-		b.ResetTimer()
-		for range b.N {
-			start := time.Now()
-			cmd := exec.Command("bash", "-o", "pipefail", "-c", script)
-			cmd.Env = append(os.Environ(), "MYSQL_PWD="+src.Password)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("pipe: %v\n%s", err, out)
+		pipe := runPipe(b, src, ch.Addr, ch.Database, pipeTable)
+
+		sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: fmt.Sprintf("%s_sink_%d", ch.Database, i)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		stop := heapPeak()
+		start := time.Now()
+		for left, k := n, 0; left > 0; k = (k + 1) % len(pool) {
+			events := pool[k][:min(len(pool[k]), left)]
+			if err := sink.HandleEvents(ctx, events); err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
+			left -= len(events)
+		}
+		if err := sink.Close(ctx); err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		peak := stop()
+		st := sink.Stats()
+		if st.RowsWritten != uint64(n) {
+			b.Fatalf("sink wrote %d rows, want %d", st.RowsWritten, n)
 		}
 		b.StopTimer()
 		var count uint64
-		if err := ch.Conn.QueryRow(context.Background(), "SELECT count() FROM bench").Scan(&count); err != nil || count != uint64(n*b.N) {
-			b.Fatalf("pipe wrote %d rows, want %d: %v", count, n*b.N, err)
+		if err := ch.Conn.QueryRow(ctx, "SELECT count() FROM "+pipeTable).Scan(&count); err != nil || count != uint64(n) {
+			b.Fatalf("pipe wrote %d rows, want %d: %v", count, n, err)
 		}
-	})
-	b.Run("sink", func(b *testing.B) {
-		ch := testenv.NewClickHouse(b)
-		ctx := context.Background()
-		c := testClient(b, ch.Addr)
-		schema := benchSchema("src")
-		const batch = 1000
-		base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-		b.ResetTimer()
-		for range b.N {
-			sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			stop := heapPeak()
-			start := time.Now()
-			events := make([]cdc.Event, batch)
-			for i := 1; i <= n; i += batch {
-				for j := range events {
-					id := int64(i + j)
-					events[j] = cdc.Event{Op: cdc.OpRead, Table: schema.Table, Schema: schema,
-						After:  cdc.Row{id, id % 1000, "name-" + strconv.FormatInt(id, 10), decimal.New(id, -2), base.Add(time.Duration(id) * time.Second)},
-						Source: cdc.Source{File: "mysql-bin.000001", Pos: 4, Snapshot: cdc.SnapshotTrue}}
-				}
-				if err := sink.HandleEvents(ctx, events[:min(batch, n-i+1)]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if err := sink.Close(ctx); err != nil {
-				b.Fatal(err)
-			}
-			elapsed := time.Since(start)
-			peak := stop()
-			b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
-			b.ReportMetric(float64(peak)/(1<<20), "heap-peak-MiB")
-			st := sink.Stats()
-			b.ReportMetric(float64(st.Flushes), "inserts")
-			if st.RowsWritten != uint64(n) {
-				b.Fatalf("wrote %d rows, want %d", st.RowsWritten, n)
-			}
+		if err := ch.Conn.Exec(ctx, "DROP DATABASE "+QuoteIdent(sink.Config().Database)); err != nil {
+			b.Fatal(err)
 		}
-	})
+		b.StartTimer()
+		b.ReportMetric(float64(n)/pipe.Seconds(), "pipe-rows/s")
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
+		b.ReportMetric(pipe.Seconds()/elapsed.Seconds(), "ratio")
+		b.ReportMetric(float64(peak-min(peak, before.HeapInuse))/(1<<20), "heap-peak-MiB")
+		b.ReportMetric(float64(st.Flushes), "inserts")
+	}
 }
 
 // loadBenchTable creates the bench table in a MariaDB database and fills it
@@ -275,5 +291,58 @@ func BenchmarkSnapshotToClickHouse(b *testing.B) {
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
 		b.ReportMetric(pipe.Seconds()/elapsed.Seconds(), "ratio")
 		b.ReportMetric(float64(peak)/(1<<20), "heap-peak-MiB")
+	}
+}
+
+// BenchmarkDecimalColumnAppend compares the ways clickhouse-go v2 takes
+// values for a Decimal(12, 2) column, 4096 values per op: a []decimal.Decimal
+// whose exponent is already -scale (what the sink hands over for cdc's
+// decimals), the same values with exponent 0 (integers, which clickhouse-go
+// rescales), a []string, and value by value (AppendRow) as the sink did
+// before it buffered typed columns. Every form converts through math/big
+// inside clickhouse-go; the numbers say which costs least.
+func BenchmarkDecimalColumnAppend(b *testing.B) {
+	const n = 4096
+	scaled := make([]decimal.Decimal, n)
+	whole := make([]decimal.Decimal, n)
+	text := make([]string, n)
+	for i := range n {
+		scaled[i] = decimal.New(int64(i)*101, -2)
+		whole[i] = decimal.New(int64(i), 0)
+		text[i] = scaled[i].StringFixed(2)
+	}
+	newCol := func(b *testing.B) chcolumn.Interface {
+		col, err := chcolumn.Type("Decimal(12, 2)").Column("d", &chcolumn.ServerContext{Timezone: time.UTC})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return col
+	}
+	cases := []struct {
+		name   string
+		append func(col chcolumn.Interface) error
+	}{
+		{"slice-scaled", func(col chcolumn.Interface) error { _, err := col.Append(scaled); return err }},
+		{"slice-exponent-0", func(col chcolumn.Interface) error { _, err := col.Append(whole); return err }},
+		{"slice-of-strings", func(col chcolumn.Interface) error { _, err := col.Append(text); return err }},
+		{"row-by-row", func(col chcolumn.Interface) error {
+			for _, d := range scaled {
+				if err := col.AppendRow(d); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.append(newCol(b)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/value")
+		})
 	}
 }

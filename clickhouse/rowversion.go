@@ -49,6 +49,12 @@ func RowVersion(src cdc.Source) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return packVersion(seq, &src)
+}
+
+// packVersion packs the version of a change at src, whose binlog file has
+// sequence number seq.
+func packVersion(seq uint64, src *cdc.Source) (uint64, error) {
 	switch {
 	case seq > MaxVersionFileSeq:
 		return 0, fmt.Errorf("%w: binlog file %q has sequence number %d, the version holds up to %d", ErrVersionOverflow, src.File, seq, MaxVersionFileSeq)

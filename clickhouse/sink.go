@@ -22,8 +22,8 @@ type SinkConfig struct {
 	MaxRows int
 	// MaxBytes flushes once the buffered rows take about this many bytes
 	// (default 64 MiB). MaxRows and MaxBytes bound the sink's memory: it
-	// holds at most two batches, the one being filled and the one a
-	// background insert is writing.
+	// holds one batch, in typed column buffers it reuses from flush to
+	// flush, plus clickhouse-go's encoded copy while the batch is sent.
 	MaxBytes int
 	// FlushInterval flushes rows that have waited this long even when the
 	// batch is not full (default 1s; negative disables the timer, leaving
@@ -36,9 +36,8 @@ type SinkConfig struct {
 	// Retry says how transient insert failures are retried.
 	Retry RetryPolicy
 	// OnFlush, when set, is called after every batch insert, successful or
-	// not, with what it wrote (for a background insert, once the sink next
-	// waits for it: at the next size-triggered flush, Flush or Close); it
-	// runs with the sink locked and must not call the sink.
+	// not, with what it wrote; it runs with the sink locked and must not
+	// call the sink.
 	OnFlush func(FlushInfo)
 }
 
@@ -124,8 +123,7 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 // again, or in another order, leaves the same visible state ([Sink.ReadTable]).
 //
 // Nothing is acknowledged that was not written: Flush returns nil only when
-// every buffered row has been inserted, including those of a background
-// insert started by a size-triggered flush; rows of a failed insert stay
+// every buffered row has been inserted; rows of a failed insert stay
 // buffered and are tried again by the next flush.
 type Sink struct {
 	client *Client
@@ -134,13 +132,18 @@ type Sink struct {
 	mu     sync.Mutex
 	tables map[cdc.TableID]*tableBuffer
 	order  []cdc.TableID
-	// rows and bytes count the rows being buffered, not those in flight.
+	// last is the buffer of the latest event's table: consecutive events of
+	// one table skip the map lookup.
+	last *tableBuffer
+	// rows and bytes count the buffered rows of every table.
 	rows   int
 	bytes  int
 	oldest time.Time
 	closed bool
-	// inflight is the batch insert running in the background, if any.
-	inflight *flushJob
+	// versionFile and versionSeq cache the sequence number of the binlog
+	// file of the latest event, which every row version needs.
+	versionFile string
+	versionSeq  uint64
 
 	// Running totals, read by Stats without the lock (which a flush holds
 	// for as long as ClickHouse takes).
@@ -156,35 +159,50 @@ type Sink struct {
 type tableBuffer struct {
 	layout *tableLayout
 	synced bool
-	// values holds the buffered rows back to back, width values each (the
-	// source columns, _version, _is_deleted): one growing slice instead of
-	// an allocation per row.
-	values []any
-	rows   int
-	bytes  int
-	// spare is the slice of the last written batch, reused for the next.
-	spare []any
+	// batch holds the buffered rows, nil until the first one; it is
+	// reused after a flush.
+	batch *rowBatch
 }
 
-// flushJob is a flush of every table's rows running in the background,
-// while the sink buffers the next rows. At most one runs at a time.
-type flushJob struct {
-	batches []*jobBatch
-	done    chan struct{}
-}
-
-// jobBatch is one table's rows in a flushJob, and the outcome of their insert.
-type jobBatch struct {
-	buf         *tableBuffer
-	layout      *tableLayout
-	values      []any
+// rowBatch holds rows of one table column by column: one typed buffer per
+// source column (see [columnBuffer]), then the _version and _is_deleted
+// values. Its buffers are reused from flush to flush.
+type rowBatch struct {
+	layout   *tableLayout
+	cols     []columnBuffer
+	versions []uint64
+	deleted  []uint8
+	// rows is the number of rows; bytes estimates their size.
 	rows, bytes int
-	sync        bool // create or alter the table first
+}
 
-	synced   bool
-	attempts int
-	duration time.Duration
-	err      error
+// initialBatchRows is the room a new batch has; it grows as rows arrive
+// (up to MaxRows) and keeps its size while it is reused.
+const initialBatchRows = 1024
+
+func newRowBatch(l *tableLayout, capacity int) *rowBatch {
+	b := &rowBatch{layout: l, cols: make([]columnBuffer, len(l.codecs)),
+		versions: make([]uint64, 0, capacity), deleted: make([]uint8, 0, capacity)}
+	for i, c := range l.codecs {
+		b.cols[i] = c.newBuffer(capacity)
+	}
+	return b
+}
+
+// reset empties b for reuse, dropping references to the values.
+func (b *rowBatch) reset() {
+	for _, c := range b.cols {
+		c.reset()
+	}
+	b.versions, b.deleted = b.versions[:0], b.deleted[:0]
+	b.rows, b.bytes = 0, 0
+}
+
+// oversized reports whether b's buffers are much larger than the rows of
+// its last use, so that keeping them would hold memory a table no longer
+// needs.
+func (b *rowBatch) oversized(rows int) bool {
+	return cap(b.versions) > initialBatchRows && cap(b.versions) > 4*rows
 }
 
 var (
@@ -235,9 +253,13 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) error {
 			}
 			return fmt.Errorf("%w: %s event on %s at %s:%d", errNilSchema, e.Op, e.Table, e.Source.File, e.Source.Pos)
 		}
-		buf, err := s.buffer(ctx, e.Schema)
-		if err != nil {
-			return err
+		buf := s.last
+		if buf == nil || buf.layout.schema != e.Schema {
+			var err error
+			if buf, err = s.buffer(ctx, e.Schema); err != nil {
+				return err
+			}
+			s.last = buf
 		}
 		if e.Op == cdc.OpSchemaChange {
 			continue
@@ -246,7 +268,7 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) error {
 			return err
 		}
 		if s.rows >= s.cfg.MaxRows || s.bytes >= s.cfg.MaxBytes {
-			if err := s.flushInBackground(ctx); err != nil {
+			if err := s.flushLocked(ctx); err != nil {
 				return err
 			}
 		}
@@ -266,11 +288,8 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 		return buf, nil
 	}
 	if buf != nil {
-		// Rows of the old layout, buffered or in flight, go out first.
-		if err := s.awaitInflight(); err != nil {
-			return nil, err
-		}
-		if buf.rows > 0 {
+		// Rows of the old layout go out first.
+		if buf.batch != nil && buf.batch.rows > 0 {
 			if err := s.flushTable(ctx, buf); err != nil {
 				return nil, err
 			}
@@ -290,6 +309,7 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 		s.order = append(s.order, id)
 	}
 	buf.layout, buf.synced = l, false
+	buf.batch = nil // the old layout's buffers do not fit
 	return buf, nil
 }
 
@@ -297,7 +317,7 @@ func (s *Sink) countRetry() { s.retries.Add(1) }
 
 // add encodes e into rows of buf.
 func (s *Sink) add(buf *tableBuffer, e *cdc.Event) error {
-	version, err := RowVersion(e.Source)
+	version, err := s.rowVersion(&e.Source)
 	if err != nil {
 		return fmt.Errorf("clickhouse: %s event on %s: %w", e.Op, e.Table, err)
 	}
@@ -319,10 +339,42 @@ func (s *Sink) add(buf *tableBuffer, e *cdc.Event) error {
 	return nil
 }
 
+// rowVersion is [RowVersion] with the binlog file's sequence number parsed
+// once per file rather than once per row.
+func (s *Sink) rowVersion(src *cdc.Source) (uint64, error) {
+	if src.File != s.versionFile || s.versionFile == "" {
+		seq, err := binlogFileSeq(src.File)
+		if err != nil {
+			return 0, err
+		}
+		s.versionFile, s.versionSeq = src.File, seq
+	}
+	return packVersion(s.versionSeq, src)
+}
+
 func samePrimaryKey(l *tableLayout, a, b cdc.Row) bool {
 	for _, k := range l.pk {
-		if k >= len(a) || k >= len(b) || !reflect.DeepEqual(a[k], b[k]) {
+		if k >= len(a) || k >= len(b) {
 			return false
+		}
+		// The usual key types compare without reflection.
+		switch x := a[k].(type) {
+		case int64:
+			if y, ok := b[k].(int64); !ok || x != y {
+				return false
+			}
+		case uint64:
+			if y, ok := b[k].(uint64); !ok || x != y {
+				return false
+			}
+		case string:
+			if y, ok := b[k].(string); !ok || x != y {
+				return false
+			}
+		default:
+			if !reflect.DeepEqual(a[k], b[k]) {
+				return false
+			}
 		}
 	}
 	return true
@@ -333,44 +385,40 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 	if len(image) != len(l.codecs) {
 		return fmt.Errorf("clickhouse: table %s: row has %d values, the schema %d columns", l.schema.Table, len(image), len(l.codecs))
 	}
-	start := len(buf.values)
-	width := len(l.codecs) + 2
-	if cap(buf.values) == 0 {
-		// Room for a full batch up front (up to 64k rows): growing the
-		// slice row by row copies it over and over.
-		buf.values = make([]any, 0, min(s.cfg.MaxRows, 1<<16)*width)
+	b := buf.batch
+	if b == nil {
+		b = newRowBatch(l, min(s.cfg.MaxRows, initialBatchRows))
+		buf.batch = b
 	}
-	buf.values = append(buf.values, make([]any, width)...)
-	row := buf.values[start:]
 	size := 9
-	for i, c := range l.codecs {
-		v, err := c.encodeValue(image[i])
+	for i, c := range b.cols {
+		n, err := c.add(image[i])
 		if err != nil {
-			if deleted && image[i] == nil {
-				v, err = c.zero, nil
-			} else {
-				buf.values = buf.values[:start]
+			if !deleted || image[i] != nil {
+				for _, c := range b.cols[:i] {
+					c.truncate(b.rows)
+				}
 				var ve *ValueError
 				if errors.As(err, &ve) {
 					return err
 				}
-				return &ValueError{Table: l.schema.Table, Column: c.name, Value: fmt.Sprintf("%v", image[i]), Reason: err.Error()}
+				return &ValueError{Table: l.schema.Table, Column: l.codecs[i].name, Value: fmt.Sprintf("%v", image[i]), Reason: err.Error()}
 			}
+			n = c.addZero()
 		}
-		row[i] = v
-		size += c.size(v)
+		size += n
 	}
-	row[len(l.codecs)] = version
+	var del uint8
 	if deleted {
-		row[len(l.codecs)+1] = uint8(1)
-	} else {
-		row[len(l.codecs)+1] = uint8(0)
+		del = 1
 	}
+	b.versions = append(b.versions, version)
+	b.deleted = append(b.deleted, del)
+	b.rows++
+	b.bytes += size
 	if s.rows == 0 {
 		s.oldest = time.Now()
 	}
-	buf.rows++
-	buf.bytes += size
 	s.rows++
 	s.bytes += size
 	s.rowsBuffered.Add(1)
@@ -389,14 +437,12 @@ func (s *Sink) Flush(ctx context.Context) error {
 	return s.flushLocked(ctx)
 }
 
-// flushLocked writes every row, the in-flight ones and the buffered ones;
-// rows of a failed background insert are tried again here.
+// flushLocked writes the buffered rows of every table.
 func (s *Sink) flushLocked(ctx context.Context) error {
-	_ = s.awaitInflight() // its rows are buffered again and retried below
 	var errs []error
 	for _, id := range s.order {
 		buf := s.tables[id]
-		if buf.rows == 0 {
+		if buf.batch == nil || buf.batch.rows == 0 {
 			continue
 		}
 		if err := s.flushTable(ctx, buf); err != nil {
@@ -409,141 +455,70 @@ func (s *Sink) flushLocked(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// flushTable inserts buf's rows with one batch, retrying transient
-// failures. No background flush may be running.
+// flushTable inserts buf's rows with one batch, creating or altering the
+// table first when its layout is new, retrying transient failures. The
+// rows stay buffered when the insert fails.
 func (s *Sink) flushTable(ctx context.Context, buf *tableBuffer) error {
-	jb := &jobBatch{buf: buf, layout: buf.layout, values: buf.values, rows: buf.rows, bytes: buf.bytes, sync: !buf.synced && !s.cfg.ManualTables}
-	s.write(ctx, jb)
-	if jb.synced {
-		buf.synced = true
-	}
-	if err := s.finish(jb); err != nil {
-		return err
-	}
-	s.rows -= buf.rows
-	s.bytes -= buf.bytes
-	clear(buf.values) // drop references so the values can be collected
-	buf.values, buf.rows, buf.bytes = buf.values[:0], 0, 0
-	return nil
-}
-
-// write inserts a batch, creating or altering its table first when asked,
-// retrying transient failures, and records the outcome in jb. It touches
-// no state of the sink but the retry counter, so it runs unlocked in the
-// background.
-func (s *Sink) write(ctx context.Context, jb *jobBatch) {
+	b := buf.batch
 	start := time.Now()
-	jb.attempts, jb.err = s.cfg.Retry.retry(ctx, s.countRetry, func() error {
-		if jb.sync && !jb.synced {
-			if err := s.client.syncTable(ctx, jb.layout); err != nil {
+	attempts, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+		if !buf.synced && !s.cfg.ManualTables {
+			if err := s.client.syncTable(ctx, b.layout); err != nil {
 				return err
 			}
-			jb.synced = true
+			buf.synced = true
 		}
-		return s.insert(ctx, jb.layout, jb.values)
+		return s.insert(ctx, b)
 	})
-	jb.duration = time.Since(start)
-}
-
-// finish counts a written batch and reports it to OnFlush; it returns the
-// batch's *InsertError when the insert failed.
-func (s *Sink) finish(jb *jobBatch) error {
-	info := FlushInfo{Table: jb.layout.schema.Table, Rows: jb.rows, Bytes: jb.bytes, Attempts: jb.attempts, Duration: jb.duration}
-	if jb.err != nil {
+	table := b.layout.schema.Table
+	info := FlushInfo{Table: table, Rows: b.rows, Bytes: b.bytes, Attempts: attempts, Duration: time.Since(start)}
+	if err != nil {
 		s.failures.Add(1)
-		info.Err = &InsertError{Table: jb.layout.schema.Table, Rows: jb.rows, Attempts: jb.attempts, Err: jb.err}
+		info.Err = &InsertError{Table: table, Rows: b.rows, Attempts: attempts, Err: err}
 	} else {
 		s.flushes.Add(1)
-		s.rowsWritten.Add(uint64(jb.rows))
-		s.bytesWritten.Add(uint64(jb.bytes))
-		s.rowsBuffered.Add(-int64(jb.rows))
+		s.rowsWritten.Add(uint64(b.rows))
+		s.bytesWritten.Add(uint64(b.bytes))
+		s.rowsBuffered.Add(-int64(b.rows))
 	}
 	if s.cfg.OnFlush != nil {
 		s.cfg.OnFlush(info)
 	}
-	return info.Err
-}
-
-// flushInBackground hands every buffered row to a background insert, one
-// batch per table, and returns: the sink fills new buffers while
-// ClickHouse inserts, so reading the source and writing overlap. It first
-// waits for the previous background insert, whose failure it returns (with
-// those rows buffered again). At most two batches exist at a time, the one
-// in flight and the one filling, which bounds the sink's memory.
-func (s *Sink) flushInBackground(ctx context.Context) error {
-	if err := s.awaitInflight(); err != nil {
-		return err
+	if info.Err != nil {
+		return info.Err
 	}
-	job := &flushJob{done: make(chan struct{})}
-	for _, id := range s.order {
-		buf := s.tables[id]
-		if buf.rows == 0 {
-			continue
-		}
-		job.batches = append(job.batches, &jobBatch{buf: buf, layout: buf.layout, values: buf.values, rows: buf.rows, bytes: buf.bytes,
-			sync: !buf.synced && !s.cfg.ManualTables})
-		buf.values, buf.spare = buf.spare[:0], nil
-		buf.rows, buf.bytes = 0, 0
+	s.rows -= b.rows
+	s.bytes -= b.bytes
+	if b.oversized(b.rows) {
+		buf.batch = nil
+	} else {
+		b.reset()
 	}
-	s.rows, s.bytes = 0, 0
-	s.inflight = job
-	// The insert outlives this call: it must not end with a context the
-	// caller cancels on return. The retry policy bounds it.
-	ctx = context.WithoutCancel(ctx)
-	go func() {
-		defer close(job.done)
-		for _, jb := range job.batches {
-			s.write(ctx, jb)
-		}
-	}()
 	return nil
 }
 
-// awaitInflight waits for the background insert, if any, and settles it:
-// written rows are counted, rows of a failed table insert are buffered again
-// ahead of the rows that arrived since, and the failures are returned.
-func (s *Sink) awaitInflight() error {
-	job := s.inflight
-	if job == nil {
-		return nil
-	}
-	<-job.done
-	s.inflight = nil
-	var errs []error
-	for _, jb := range job.batches {
-		buf := jb.buf
-		if jb.synced && buf.layout == jb.layout {
-			buf.synced = true
-		}
-		if err := s.finish(jb); err != nil {
-			errs = append(errs, err)
-			if s.rows == 0 {
-				s.oldest = time.Now()
-			}
-			buf.values = append(jb.values, buf.values...)
-			buf.rows += jb.rows
-			buf.bytes += jb.bytes
-			s.rows += jb.rows
-			s.bytes += jb.bytes
-			continue
-		}
-		clear(jb.values) // drop references so the values can be collected
-		buf.spare = jb.values[:0]
-	}
-	return errors.Join(errs...)
-}
-
-func (s *Sink) insert(ctx context.Context, l *tableLayout, values []any) error {
+// insert writes b with one batch insert, column by column: each typed
+// buffer is handed to its batch column whole.
+func (s *Sink) insert(ctx context.Context, b *rowBatch) error {
+	l := b.layout
 	batch, err := s.client.conn.PrepareBatch(ctx, l.insertSQL())
 	if err != nil {
 		return err
 	}
-	width := len(l.codecs) + 2
-	for i := 0; i < len(values); i += width {
-		if err := batch.Append(values[i : i+width]...); err != nil {
+	for i, c := range b.cols {
+		if err := c.appendTo(batch.Column(i)); err != nil {
 			_ = batch.Abort()
-			return err
+			return fmt.Errorf("clickhouse: column %s: %w", QuoteIdent(l.codecs[i].name), err)
 		}
+	}
+	n := len(b.cols)
+	if err := batch.Column(n).Append(b.versions); err != nil {
+		_ = batch.Abort()
+		return err
+	}
+	if err := batch.Column(n + 1).Append(b.deleted); err != nil {
+		_ = batch.Abort()
+		return err
 	}
 	return batch.Send()
 }

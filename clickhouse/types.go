@@ -49,18 +49,17 @@ type codec struct {
 	col      cdc.Column
 	chType   string
 	nullable bool
-	// encode converts a non-nil canonical value.
-	encode func(v any) (any, error)
-	// zero is the value written for a NULL in a non-nullable column of a
-	// delete marker (a before image without the column).
-	zero any
+	// newBuffer returns an empty buffer of the column's values, typed for
+	// its ClickHouse type, with room for capacity values. The buffer converts
+	// canonical values as rows are added; a NULL in a non-nullable column of
+	// a delete marker (a before image without the column) is written as the
+	// type's zero value.
+	newBuffer func(capacity int) columnBuffer
 	// newDest returns a pointer to scan a value of the column into.
 	newDest func() any
 	// decode converts a scanned value back to its canonical type; it returns
 	// nil for NULL.
 	decode func(dest any) (any, error)
-	// size estimates the bytes a value takes in a batch.
-	size func(v any) int
 }
 
 // ColumnType returns the ClickHouse type of a column of table for a server
@@ -116,32 +115,30 @@ func newCodec(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions
 		}
 	case t.Kind == cdc.KindYear:
 		base = "UInt16"
-		c.encode = func(v any) (any, error) {
+		setColumn(c, columnSpec[uint16]{width: 8, conv: func(v any) (uint16, error) {
 			n, ok := v.(int64)
 			if !ok {
-				return nil, wrongType(v, "int64")
+				return 0, wrongType(v, "int64")
 			}
 			if n < 0 || n > math.MaxUint16 {
-				return nil, bad(v, "outside UInt16", ErrUnrepresentable)
+				return 0, bad(v, "outside UInt16", ErrUnrepresentable)
 			}
 			return uint16(n), nil
-		}
-		c.zero = uint16(0)
+		}})
 		setScan(c, func(x uint16) any { return int64(x) })
 	case t.Kind == cdc.KindBit:
 		if t.Length == 1 && f.Bool {
 			base = "Bool"
-			c.encode = func(v any) (any, error) {
+			setColumn(c, columnSpec[bool]{width: 8, conv: func(v any) (bool, error) {
 				n, ok := v.(uint64)
 				if !ok {
-					return nil, wrongType(v, "uint64")
+					return false, wrongType(v, "uint64")
 				}
 				if n > 1 {
-					return nil, bad(v, "BIT(1) holds 0 or 1", ErrUnrepresentable)
+					return false, bad(v, "BIT(1) holds 0 or 1", ErrUnrepresentable)
 				}
 				return n == 1, nil
-			}
-			c.zero = false
+			}})
 			setScan(c, func(x bool) any {
 				if x {
 					return uint64(1)
@@ -150,37 +147,34 @@ func newCodec(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions
 			})
 		} else {
 			base = "UInt64"
-			c.encode = func(v any) (any, error) {
+			setColumn(c, columnSpec[uint64]{width: 8, conv: func(v any) (uint64, error) {
 				n, ok := v.(uint64)
 				if !ok {
-					return nil, wrongType(v, "uint64")
+					return 0, wrongType(v, "uint64")
 				}
 				return n, nil
-			}
-			c.zero = uint64(0)
+			}})
 			setScan(c, func(x uint64) any { return x })
 		}
 	case t.Kind == cdc.KindFloat:
 		base = "Float32"
-		c.encode = func(v any) (any, error) {
+		setColumn(c, columnSpec[float32]{width: 8, conv: func(v any) (float32, error) {
 			x, ok := v.(float32)
 			if !ok {
-				return nil, wrongType(v, "float32")
+				return 0, wrongType(v, "float32")
 			}
 			return x, nil
-		}
-		c.zero = float32(0)
+		}})
 		setScan(c, func(x float32) any { return x })
 	case t.Kind == cdc.KindDouble:
 		base = "Float64"
-		c.encode = func(v any) (any, error) {
+		setColumn(c, columnSpec[float64]{width: 8, conv: func(v any) (float64, error) {
 			x, ok := v.(float64)
 			if !ok {
-				return nil, wrongType(v, "float64")
+				return 0, wrongType(v, "float64")
 			}
 			return x, nil
-		}
-		c.zero = float64(0)
+		}})
 		setScan(c, func(x float64) any { return x })
 	case t.Kind == cdc.KindDecimal:
 		p, s := t.Precision, t.Scale
@@ -192,29 +186,24 @@ func newCodec(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions
 			if !ok {
 				return d, wrongType(v, "decimal.Decimal")
 			}
-			if !d.Round(int32(s)).Equal(d) {
-				return d, bad(v, fmt.Sprintf("has more than %d digits after the point", s), ErrUnrepresentable)
-			}
-			if len(d.Truncate(0).Abs().Coefficient().String()) > p-s && !d.Truncate(0).IsZero() {
-				return d, bad(v, fmt.Sprintf("has more than %d digits before the point", p-s), ErrUnrepresentable)
+			if err := decimalFits(d, p, s); err != "" {
+				return d, bad(v, err, ErrUnrepresentable)
 			}
 			return d, nil
 		}
 		if p <= 38 || f.Decimal256 {
 			base = fmt.Sprintf("Decimal(%d, %d)", p, s)
-			c.encode = func(v any) (any, error) { return exact(v) }
-			c.zero = decimal.Zero
+			setColumn(c, columnSpec[decimal.Decimal]{width: 16, conv: exact, zero: decimal.Zero})
 			setScan(c, func(x decimal.Decimal) any { return x })
 		} else {
 			base = "String"
-			c.encode = func(v any) (any, error) {
+			setColumn(c, columnSpec[string]{size: stringSize, zero: "0", conv: func(v any) (string, error) {
 				d, err := exact(v)
 				if err != nil {
-					return nil, err
+					return "", err
 				}
 				return d.StringFixed(int32(s)), nil
-			}
-			c.zero = "0"
+			}})
 			c.newDest, c.decode = scanFunc(c.nullable, func(x string) (any, error) { return decimal.NewFromString(x) })
 		}
 	case t.Kind == cdc.KindDate:
@@ -247,67 +236,78 @@ func newCodec(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions
 		}
 	case t.Kind == cdc.KindTime:
 		base = "Int64"
-		c.encode = func(v any) (any, error) {
+		setColumn(c, columnSpec[int64]{width: 8, conv: func(v any) (int64, error) {
 			d, ok := v.(time.Duration)
 			if !ok {
-				return nil, wrongType(v, "time.Duration")
+				return 0, wrongType(v, "time.Duration")
 			}
 			if d%time.Microsecond != 0 {
-				return nil, bad(v, "has a fraction below a microsecond", ErrUnrepresentable)
+				return 0, bad(v, "has a fraction below a microsecond", ErrUnrepresentable)
 			}
 			return int64(d / time.Microsecond), nil
-		}
-		c.zero = int64(0)
+		}})
 		setScan(c, func(x int64) any { return time.Duration(x) * time.Microsecond })
 	case t.Kind.IsText() || t.Kind == cdc.KindSet || t.Kind == cdc.KindEnum:
 		base = "String"
-		if t.Kind == cdc.KindEnum && f.LowCardinality {
+		lowCardinality := t.Kind == cdc.KindEnum && f.LowCardinality
+		if lowCardinality {
 			base = "LowCardinality(String)"
 		}
-		c.encode = func(v any) (any, error) {
+		// clickhouse-go appends a slice to a LowCardinality column one
+		// value at a time through reflection, and a []*string for a
+		// nullable one by pointer: append its values one by one.
+		setColumn(c, columnSpec[string]{size: stringSize, rowWise: lowCardinality, conv: func(v any) (string, error) {
 			s, ok := v.(string)
 			if !ok {
-				return nil, wrongType(v, "string")
+				return "", wrongType(v, "string")
 			}
 			return s, nil
-		}
-		c.zero = ""
+		}})
 		setScan(c, func(x string) any { return x })
 	case t.Kind == cdc.KindJSON:
 		base = "String"
-		c.encode = func(v any) (any, error) {
+		setColumn(c, columnSpec[string]{size: stringSize, conv: func(v any) (string, error) {
 			s, ok := v.(cdc.JSON)
 			if !ok {
-				return nil, wrongType(v, "cdc.JSON")
+				return "", wrongType(v, "cdc.JSON")
 			}
 			return string(s), nil
-		}
-		c.zero = ""
+		}})
 		setScan(c, func(x string) any { return cdc.JSON(x) })
 	case t.Kind.IsBinary() || t.Kind == cdc.KindGeometry:
 		base = "String"
-		c.encode = func(v any) (any, error) {
+		bytesOf := func(v any) ([]byte, error) {
 			b, ok := v.([]byte)
 			if !ok {
 				return nil, wrongType(v, "[]byte")
 			}
 			return b, nil
 		}
-		c.zero = ""
+		if col.Nullable {
+			// clickhouse-go takes no slice of *[]byte: copy to strings.
+			setColumn(c, columnSpec[string]{size: stringSize, conv: func(v any) (string, error) {
+				b, err := bytesOf(v)
+				return string(b), err
+			}})
+		} else {
+			setColumn(c, columnSpec[[]byte]{size: func(b []byte) int { return len(b) + 2 }, zero: []byte{}, conv: bytesOf})
+		}
 		setScan(c, func(x string) any { return []byte(x) })
 	case t.Kind == cdc.KindVector:
 		if col.Nullable {
 			return nil, unsupported(table, col, "a nullable VECTOR has no exact ClickHouse type (Array cannot be Nullable); declare it NOT NULL")
 		}
 		base = "Array(Float32)"
-		c.encode = func(v any) (any, error) {
-			x, ok := v.([]float32)
-			if !ok {
-				return nil, wrongType(v, "[]float32")
-			}
-			return x, nil
-		}
-		c.zero = []float32{}
+		// clickhouse-go appends a slice of arrays through reflection:
+		// append them one by one.
+		setColumn(c, columnSpec[[]float32]{size: func(x []float32) int { return 4*len(x) + 2 }, zero: []float32{}, rowWise: true,
+			conv: func(v any) ([]float32, error) {
+				x, ok := v.([]float32)
+				if !ok {
+					return nil, wrongType(v, "[]float32")
+				}
+				return x, nil
+			}})
 		setScan(c, func(x []float32) any { return x })
 	default:
 		return nil, unsupported(table, col, "no ClickHouse mapping for this MySQL type")
@@ -320,142 +320,151 @@ func newCodec(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions
 			c.chType = "Nullable(" + base + ")"
 		}
 	}
-	if c.size == nil {
-		c.size = valueSize
-	}
 	return c, nil
 }
 
-// valueSize estimates the bytes of an encoded value.
-func valueSize(v any) int {
-	switch x := v.(type) {
-	case string:
-		return len(x) + 2
-	case []byte:
-		return len(x) + 2
-	case []float32:
-		return 4*len(x) + 2
-	case decimal.Decimal:
-		return 16
-	case nil:
-		return 1
+// stringSize estimates the bytes of a String value in a batch.
+func stringSize(s string) int { return len(s) + 2 }
+
+// decimalFits returns why d does not fit DECIMAL(p, s), or "" when it does.
+// The common case, a coefficient of at most 18 digits whose exponent is
+// -s or more, is decided without big-number arithmetic.
+func decimalFits(d decimal.Decimal, p, s int) string {
+	e := int(d.Exponent())
+	if e >= -s {
+		// At most s digits after the point; the integer part has
+		// digits(coefficient) + e digits (none when that is not positive).
+		if d.IsZero() || d.NumDigits()+e <= p-s {
+			return ""
+		}
+		return fmt.Sprintf("has more than %d digits before the point", p-s)
 	}
-	return 8
+	if !d.Round(int32(s)).Equal(d) {
+		return fmt.Sprintf("has more than %d digits after the point", s)
+	}
+	if t := d.Truncate(0); !t.IsZero() && len(t.Abs().Coefficient().String()) > p-s {
+		return fmt.Sprintf("has more than %d digits before the point", p-s)
+	}
+	return ""
 }
 
 type badFunc func(v any, reason string, sentinel error) error
 type wrongTypeFunc func(v any, want string) error
 
 func setSigned(c *codec, bits int, bad badFunc, wrongType wrongTypeFunc) {
-	lo, hi := int64(-1)<<(bits-1), int64(1)<<(bits-1)-1
-	if bits == 64 {
-		lo, hi = math.MinInt64, math.MaxInt64
-	}
-	c.encode = func(v any) (any, error) {
-		n, ok := v.(int64)
-		if !ok {
-			return nil, wrongType(v, "int64")
-		}
-		if n < lo || n > hi {
-			return nil, bad(v, fmt.Sprintf("outside Int%d", bits), ErrUnrepresentable)
-		}
-		switch bits {
-		case 8:
-			return int8(n), nil
-		case 16:
-			return int16(n), nil
-		case 32:
-			return int32(n), nil
-		}
-		return n, nil
-	}
 	switch bits {
 	case 8:
-		c.zero = int8(0)
+		setInteger[int8](c, bits, math.MinInt8, math.MaxInt8, bad, wrongType)
 		setScan(c, func(x int8) any { return int64(x) })
 	case 16:
-		c.zero = int16(0)
+		setInteger[int16](c, bits, math.MinInt16, math.MaxInt16, bad, wrongType)
 		setScan(c, func(x int16) any { return int64(x) })
 	case 32:
-		c.zero = int32(0)
+		setInteger[int32](c, bits, math.MinInt32, math.MaxInt32, bad, wrongType)
 		setScan(c, func(x int32) any { return int64(x) })
 	default:
-		c.zero = int64(0)
+		setInteger[int64](c, bits, math.MinInt64, math.MaxInt64, bad, wrongType)
 		setScan(c, func(x int64) any { return x })
 	}
 }
 
-func setUnsigned(c *codec, bits int, bad badFunc, wrongType wrongTypeFunc) {
-	hi := uint64(math.MaxUint64)
-	if bits < 64 {
-		hi = uint64(1)<<bits - 1
-	}
-	c.encode = func(v any) (any, error) {
-		n, ok := v.(uint64)
+// setInteger sets the buffer of a signed integer column: canonical int64
+// values in [lo, hi] stored as T.
+func setInteger[T int8 | int16 | int32 | int64](c *codec, bits int, lo, hi int64, bad badFunc, wrongType wrongTypeFunc) {
+	setColumn(c, columnSpec[T]{width: 8, conv: func(v any) (T, error) {
+		n, ok := v.(int64)
 		if !ok {
-			return nil, wrongType(v, "uint64")
+			return 0, wrongType(v, "int64")
 		}
-		if n > hi {
-			return nil, bad(v, fmt.Sprintf("outside UInt%d", bits), ErrUnrepresentable)
+		if n < lo || n > hi {
+			return 0, bad(v, fmt.Sprintf("outside Int%d", bits), ErrUnrepresentable)
 		}
-		switch bits {
-		case 8:
-			return uint8(n), nil
-		case 16:
-			return uint16(n), nil
-		case 32:
-			return uint32(n), nil
-		}
-		return n, nil
-	}
+		return T(n), nil
+	}})
+}
+
+func setUnsigned(c *codec, bits int, bad badFunc, wrongType wrongTypeFunc) {
 	switch bits {
 	case 8:
-		c.zero = uint8(0)
+		setUnsignedInteger[uint8](c, bits, math.MaxUint8, bad, wrongType)
 		setScan(c, func(x uint8) any { return uint64(x) })
 	case 16:
-		c.zero = uint16(0)
+		setUnsignedInteger[uint16](c, bits, math.MaxUint16, bad, wrongType)
 		setScan(c, func(x uint16) any { return uint64(x) })
 	case 32:
-		c.zero = uint32(0)
+		setUnsignedInteger[uint32](c, bits, math.MaxUint32, bad, wrongType)
 		setScan(c, func(x uint32) any { return uint64(x) })
 	default:
-		c.zero = uint64(0)
+		setUnsignedInteger[uint64](c, bits, math.MaxUint64, bad, wrongType)
 		setScan(c, func(x uint64) any { return x })
 	}
 }
 
+// setUnsignedInteger sets the buffer of an unsigned integer column:
+// canonical uint64 values up to hi stored as T.
+func setUnsignedInteger[T uint8 | uint16 | uint32 | uint64](c *codec, bits int, hi uint64, bad badFunc, wrongType wrongTypeFunc) {
+	setColumn(c, columnSpec[T]{width: 8, conv: func(v any) (T, error) {
+		n, ok := v.(uint64)
+		if !ok {
+			return 0, wrongType(v, "uint64")
+		}
+		if n > hi {
+			return 0, bad(v, fmt.Sprintf("outside UInt%d", bits), ErrUnrepresentable)
+		}
+		return T(n), nil
+	}})
+}
+
 // setNativeTime makes a Date, DateTime or DateTime64 codec that refuses
 // values outside [lo, hi), zero dates and digits the precision cannot hold.
+// A DateTime column buffers seconds since the epoch (an int64 is cheaper to
+// keep and to hand to clickhouse-go than a time.Time); Date and DateTime64
+// buffer the time.Time in UTC.
 func setNativeTime(c *codec, lo, hi time.Time, fsp int, dateOnly bool, bad badFunc, wrongType wrongTypeFunc) {
-	unit := time.Duration(math.Pow10(9 - fsp))
-	c.encode = func(v any) (any, error) {
+	unit := int64(math.Pow10(9 - fsp))
+	loSec, hiSec := lo.Unix(), hi.Unix()
+	check := func(v any) (time.Time, error) {
 		tm, ok := v.(time.Time)
 		if !ok {
 			if z, isZero := v.(cdc.ZeroTime); isZero {
-				return nil, bad(z, "a zero date has no value in ClickHouse's native date types; set MappingOptions.DatesAsText to store it as text", ErrUnrepresentable)
+				return tm, bad(z, "a zero date has no value in ClickHouse's native date types; set MappingOptions.DatesAsText to store it as text", ErrUnrepresentable)
 			}
-			return nil, wrongType(v, "time.Time")
+			return tm, wrongType(v, "time.Time")
 		}
-		tm = tm.UTC()
-		if tm.Before(lo) || !tm.Before(hi) {
-			return nil, bad(v, fmt.Sprintf("outside the range of the ClickHouse type [%s, %s); set MappingOptions.DatesAsText to store it as text",
+		if sec := tm.Unix(); sec < loSec || sec >= hiSec {
+			return tm, bad(v, fmt.Sprintf("outside the range of the ClickHouse type [%s, %s); set MappingOptions.DatesAsText to store it as text",
 				lo.Format(time.DateOnly), hi.Format(time.DateOnly)), ErrUnrepresentable)
 		}
-		if dateOnly && (tm.Hour() != 0 || tm.Minute() != 0 || tm.Second() != 0 || tm.Nanosecond() != 0) {
-			return nil, bad(v, "a DATE must be midnight UTC", ErrUnrepresentable)
+		ns := int64(tm.Nanosecond())
+		if dateOnly && (tm.Unix()%86400 != 0 || ns != 0) {
+			return tm, bad(v, "a DATE must be midnight UTC", ErrUnrepresentable)
 		}
-		if time.Duration(tm.Nanosecond())%unit != 0 {
-			return nil, bad(v, fmt.Sprintf("has more than %d fractional digits", fsp), ErrUnrepresentable)
+		if ns%unit != 0 {
+			return tm, bad(v, fmt.Sprintf("has more than %d fractional digits", fsp), ErrUnrepresentable)
 		}
 		return tm, nil
 	}
-	c.zero = lo
-	if dateOnly {
+	switch {
+	case dateOnly:
+		setColumn(c, columnSpec[time.Time]{width: 8, zero: lo, conv: func(v any) (time.Time, error) {
+			tm, err := check(v)
+			return tm.UTC(), err
+		}})
 		setScan(c, func(x time.Time) any {
 			y, m, d := x.Date()
 			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 		})
-	} else {
+	case fsp == 0:
+		setColumn(c, columnSpec[int64]{width: 8, zero: loSec, conv: func(v any) (int64, error) {
+			tm, err := check(v)
+			return tm.Unix(), err
+		}})
+		setScan(c, func(x time.Time) any { return x.UTC() })
+	default:
+		setColumn(c, columnSpec[time.Time]{width: 8, zero: lo, conv: func(v any) (time.Time, error) {
+			tm, err := check(v)
+			return tm.UTC(), err
+		}})
 		setScan(c, func(x time.Time) any { return x.UTC() })
 	}
 }
@@ -463,16 +472,15 @@ func setNativeTime(c *codec, lo, hi time.Time, fsp int, dateOnly bool, bad badFu
 // setTextTime makes a String codec for a temporal column: time.Time values
 // in layout, zero dates as the server's text.
 func setTextTime(c *codec, layout string, bad badFunc, wrongType wrongTypeFunc) {
-	c.encode = func(v any) (any, error) {
+	setColumn(c, columnSpec[string]{size: stringSize, conv: func(v any) (string, error) {
 		switch x := v.(type) {
 		case time.Time:
 			return x.UTC().Format(layout), nil
 		case cdc.ZeroTime:
 			return string(x), nil
 		}
-		return nil, wrongType(v, "time.Time or cdc.ZeroTime")
-	}
-	c.zero = ""
+		return "", wrongType(v, "time.Time or cdc.ZeroTime")
+	}})
 	c.newDest, c.decode = scanFunc(c.nullable, func(s string) (any, error) {
 		if tm, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			return tm, nil
@@ -498,15 +506,4 @@ func scanFunc[T any](nullable bool, conv func(T) (any, error)) (func() any, func
 		}
 	}
 	return func() any { return new(T) }, func(dest any) (any, error) { return conv(*(dest.(*T))) }
-}
-
-// encodeValue converts one canonical value for column c.
-func (c *codec) encodeValue(v any) (any, error) {
-	if v == nil {
-		if c.nullable {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("NULL in NOT NULL column")
-	}
-	return c.encode(v)
 }
