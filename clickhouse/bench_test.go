@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -44,20 +45,38 @@ func benchSchema(db string) *cdc.TableSchema {
 	}
 }
 
-// heapPeak samples the heap in use until stop is called and returns the peak.
-func heapPeak() (stop func() uint64) {
-	var peak atomic.Uint64
+// heapStats are the heap figures of a benchmark run, in bytes.
+type heapStats struct {
+	// inuse is runtime.MemStats.HeapInuse: live objects and garbage not
+	// collected yet, which the GC lets grow with the live heap (GOGC).
+	inuse uint64
+	// live is the heap the last GC found live (/gc/heap/live:bytes).
+	live uint64
+}
+
+func readHeap() heapStats {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	return heapStats{inuse: ms.HeapInuse, live: sample[0].Value.Uint64()}
+}
+
+// heapPeak samples the heap every 20 ms until stop is called and returns
+// the peaks.
+func heapPeak() (stop func() heapStats) {
+	var mu sync.Mutex
+	var peak heapStats
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		var ms runtime.MemStats
 		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
+			h := readHeap()
+			mu.Lock()
+			peak.inuse, peak.live = max(peak.inuse, h.inuse), max(peak.live, h.live)
+			mu.Unlock()
 			select {
 			case <-done:
 				return
@@ -65,7 +84,15 @@ func heapPeak() (stop func() uint64) {
 			}
 		}
 	}()
-	return func() uint64 { close(done); wg.Wait(); return peak.Load() }
+	return func() heapStats { close(done); wg.Wait(); return peak }
+}
+
+// reportHeap reports the peaks of a run above the heap before it:
+// heap-peak-MiB (HeapInuse) and live-peak-MiB (the live heap).
+func reportHeap(b *testing.B, before, peak heapStats) {
+	mib := func(peak, base uint64) float64 { return float64(peak-min(peak, base)) / (1 << 20) }
+	b.ReportMetric(mib(peak.inuse, before.inuse), "heap-peak-MiB")
+	b.ReportMetric(mib(peak.live, before.live), "live-peak-MiB")
 }
 
 // benchEvents returns the synthetic snapshot events of the sink-alone
@@ -99,8 +126,11 @@ func benchEvents(schema *cdc.TableSchema, poolRows, perCall int) [][]cdc.Event {
 // rows, delivered over and over in calls of 4096 events, so that the pool
 // does not grow with the row count). It reports pipe-rows/s, rows/s (the
 // sink, from the first HandleEvents to the end of Close), ratio = rows/s ÷
-// pipe-rows/s, and heap-peak-MiB, the peak HeapInuse while the sink ran
-// minus HeapInuse before it (the prepared events). It needs
+// pipe-rows/s, and the sink's memory: heap-peak-MiB, the peak HeapInuse
+// while the sink ran above HeapInuse before it (the prepared events), and
+// live-peak-MiB, the same for the live heap the GC finds (HeapInuse also
+// holds garbage the GC lets accumulate in proportion to the live heap,
+// prepared events included). It needs
 // RTDW_TEST_MARIADB, RTDW_TEST_CLICKHOUSE and the mariadb and
 // clickhouse-client programs; run it with -benchtime=1x
 // (scripts/bench-clickhouse.sh does).
@@ -131,8 +161,7 @@ func BenchmarkSinkVsPipe(b *testing.B) {
 			b.Fatal(err)
 		}
 		runtime.GC()
-		var before runtime.MemStats
-		runtime.ReadMemStats(&before)
+		before := readHeap()
 		stop := heapPeak()
 		start := time.Now()
 		for left, k := n, 0; left > 0; k = (k + 1) % len(pool) {
@@ -163,7 +192,7 @@ func BenchmarkSinkVsPipe(b *testing.B) {
 		b.ReportMetric(float64(n)/pipe.Seconds(), "pipe-rows/s")
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
 		b.ReportMetric(pipe.Seconds()/elapsed.Seconds(), "ratio")
-		b.ReportMetric(float64(peak-min(peak, before.HeapInuse))/(1<<20), "heap-peak-MiB")
+		reportHeap(b, before, peak)
 		b.ReportMetric(float64(st.Flushes), "inserts")
 	}
 }
@@ -221,8 +250,9 @@ func snapshotSource(b *testing.B, src *testenv.Source, progress func(cdc.Progres
 //   - source-rows/s: the same snapshot into a handler that drops the events,
 //     the ceiling the source sets
 //
-// and reports ratio = rows/s ÷ pipe-rows/s, and heap-peak-MiB, the peak
-// HeapInuse while the snapshot ran into the sink. It needs RTDW_TEST_MARIADB,
+// and reports ratio = rows/s ÷ pipe-rows/s, and heap-peak-MiB and
+// live-peak-MiB, the peaks of HeapInuse and of the live heap while the
+// snapshot ran into the sink, above their values before it. It needs RTDW_TEST_MARIADB,
 // RTDW_TEST_CLICKHOUSE and the mariadb and clickhouse-client programs; run it
 // with -benchtime=1x (scripts/bench-clickhouse.sh does).
 func BenchmarkSnapshotToClickHouse(b *testing.B) {
@@ -264,6 +294,7 @@ func BenchmarkSnapshotToClickHouse(b *testing.B) {
 			b.Fatal(err)
 		}
 		runtime.GC()
+		before := readHeap()
 		stop := heapPeak()
 		start = time.Now()
 		if err := snapshotSource(b, src, nil).Run(ctx, sink); err != nil {
@@ -290,7 +321,7 @@ func BenchmarkSnapshotToClickHouse(b *testing.B) {
 		b.ReportMetric(float64(n)/sourceOnly.Seconds(), "source-rows/s")
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
 		b.ReportMetric(pipe.Seconds()/elapsed.Seconds(), "ratio")
-		b.ReportMetric(float64(peak)/(1<<20), "heap-peak-MiB")
+		reportHeap(b, before, peak)
 	}
 }
 

@@ -177,7 +177,8 @@ type rowBatch struct {
 }
 
 // initialBatchRows is the room a new batch has; it grows as rows arrive
-// (up to MaxRows) and keeps its size while it is reused.
+// (up to MaxRows) and keeps its size while it is reused, unless a flush
+// finds it far larger than its rows ([rowBatch.oversized]).
 const initialBatchRows = 1024
 
 func newRowBatch(l *tableLayout, capacity int) *rowBatch {
