@@ -1,3 +1,5 @@
+//go:build unix
+
 package cdc_test
 
 import (
@@ -9,11 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,11 +148,13 @@ func benchServerIDs(n int) (first uint32, spec string) {
 // benchSource builds a source for table with the given startup options.
 func benchSource(b *testing.B, src *testenv.Source, table string, opts cdc.StartupOptions) *cdc.MySQLSource {
 	b.Helper()
-	_, ids := benchServerIDs(4)
+	_, ids := benchServerIDs(8)
+	par, _ := strconv.Atoi(os.Getenv("RTDW_BENCH_PARALLELISM")) // 0: the default
+	split, _ := strconv.Atoi(os.Getenv("RTDW_BENCH_SPLIT_SIZE"))
 	s, err := cdc.NewMySQLSource().
 		Hostname(src.Host).Port(src.Port).Username(src.User).Password(src.Password).
 		DatabaseList(src.Database).TableList(src.Database + `\.` + table).
-		ServerID(ids).
+		ServerID(ids).SnapshotParallelism(par).SplitSize(split).
 		StartupOptions(opts).
 		Build()
 	if err != nil {
@@ -157,8 +163,9 @@ func benchSource(b *testing.B, src *testenv.Source, table string, opts cdc.Start
 	return s
 }
 
-// benchHeapPeak samples HeapInuse every 5ms until stop is called, and
-// returns the largest sample.
+// benchHeapPeak samples the heap in use (HeapInuse of runtime.MemStats,
+// read through runtime/metrics, which does not stop the world) every 2ms
+// until stop is called, and returns the largest sample.
 func benchHeapPeak() (stop func() uint64) {
 	var peak uint64
 	done := make(chan struct{})
@@ -166,12 +173,12 @@ func benchHeapPeak() (stop func() uint64) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		var ms runtime.MemStats
-		t := time.NewTicker(5 * time.Millisecond)
+		samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
+		t := time.NewTicker(2 * time.Millisecond)
 		defer t.Stop()
 		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
+			metrics.Read(samples)
+			peak = max(peak, samples[0].Value.Uint64()+samples[1].Value.Uint64())
 			select {
 			case <-done:
 				return
@@ -180,6 +187,15 @@ func benchHeapPeak() (stop func() uint64) {
 		}
 	}()
 	return func() uint64 { close(done); wg.Wait(); return peak }
+}
+
+// benchCPU returns the CPU time (user and system) this process has used.
+func benchCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchMedian returns the median of xs.
@@ -230,21 +246,24 @@ func BenchmarkSnapshot(b *testing.B) {
 
 func benchSnapshotRun(b *testing.B, src *testenv.Source, table string, n int) {
 	ctx := context.Background()
-	var plainRates, rates, ratios, peaks []float64
+	var plainRates, rates, ratios, peaks, cpus []float64
 	for i := 0; i < b.N; i++ {
 		plain := benchPlainRead(b, src, table)
 
 		var seen atomic.Int64
+		var first time.Time
 		count := cdc.HandlerFunc(func(_ context.Context, evs []cdc.Event) error {
-			seen.Add(int64(len(evs)))
+			if seen.Add(int64(len(evs))) == int64(len(evs)) {
+				first = time.Now()
+			}
 			return nil
 		})
 		s := benchSource(b, src, table, cdc.SnapshotOnly())
 		runtime.GC()
 		stop := benchHeapPeak()
-		start := time.Now()
+		cpu0, start := benchCPU(b), time.Now()
 		err := s.Run(ctx, count)
-		elapsed := time.Since(start)
+		elapsed, cpu := time.Since(start), benchCPU(b)-cpu0
 		peak := stop()
 		if err != nil {
 			b.Fatal(err)
@@ -256,13 +275,16 @@ func benchSnapshotRun(b *testing.B, src *testenv.Source, table string, n int) {
 		plainRates, rates = append(plainRates, plainRate), append(rates, rate)
 		ratios = append(ratios, rate/plainRate)
 		peaks = append(peaks, float64(peak)/(1<<20))
-		b.Logf("%s rows=%d: plain %.0f rows/s (%s), source %.0f rows/s (%s), ratio %.2f, heap peak %.1f MiB",
-			src.Flavor, n, plainRate, plain.Round(time.Millisecond), rate, elapsed.Round(time.Millisecond), rate/plainRate, float64(peak)/(1<<20))
+		cpus = append(cpus, float64(cpu.Nanoseconds())/float64(n))
+		b.Logf("%s rows=%d: plain %.0f rows/s (%s), source %.0f rows/s (%s, first row after %s, %s CPU), ratio %.2f, heap peak %.1f MiB",
+			src.Flavor, n, plainRate, plain.Round(time.Millisecond), rate, elapsed.Round(time.Millisecond), first.Sub(start).Round(time.Millisecond),
+			cpu.Round(time.Millisecond), rate/plainRate, float64(peak)/(1<<20))
 	}
 	b.ReportMetric(benchMedian(plainRates), "plain-rows/s")
 	b.ReportMetric(benchMedian(rates), "rows/s")
 	b.ReportMetric(benchMedian(ratios), "ratio")
 	b.ReportMetric(benchMedian(peaks), "heap-peak-MiB")
+	b.ReportMetric(benchMedian(cpus), "cpu-ns/row")
 }
 
 // benchBinlogStatus returns the server's current binlog file and position.
@@ -296,8 +318,8 @@ func benchBinlogStatus(b *testing.B, src *testenv.Source) (string, uint64) {
 // benchBareSyncer reads the binlog from file:pos with go-mysql's
 // BinlogSyncer, configured as the source configures its own, until it has
 // seen want row changes (an update counts once) of db.table, and returns
-// how long that took.
-func benchBareSyncer(b *testing.B, src *testenv.Source, table, file string, pos uint64, want int) time.Duration {
+// how long that took and the CPU time the process used.
+func benchBareSyncer(b *testing.B, src *testenv.Source, table, file string, pos uint64, want int) (time.Duration, time.Duration) {
 	b.Helper()
 	id, _ := benchServerIDs(1)
 	flavor := gomysql.MySQLFlavor
@@ -309,7 +331,7 @@ func benchBareSyncer(b *testing.B, src *testenv.Source, table, file string, pos 
 		DisableRetrySync: true, DiscardGTIDSet: true, Logger: slog.New(slog.DiscardHandler),
 	}
 	cdc.ConfigureBinlogSyncer(&cfg)
-	start := time.Now()
+	cpu0, start := benchCPU(b), time.Now()
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
 	stream, err := syncer.StartSync(gomysql.Position{Name: file, Pos: uint32(pos)})
@@ -334,12 +356,13 @@ func benchBareSyncer(b *testing.B, src *testenv.Source, table, file string, pos 
 			seen += len(re.Rows)
 		}
 	}
-	return time.Since(start)
+	return time.Since(start), benchCPU(b) - cpu0
 }
 
 // benchStream runs the source from SpecificOffset(file, pos) until its
-// handler has seen want events, and returns how long that took.
-func benchStream(b *testing.B, src *testenv.Source, table, file string, pos uint64, want int) time.Duration {
+// handler has seen want events, and returns how long that took and the CPU
+// time the process used.
+func benchStream(b *testing.B, src *testenv.Source, table, file string, pos uint64, want int) (time.Duration, time.Duration) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -354,14 +377,14 @@ func benchStream(b *testing.B, src *testenv.Source, table, file string, pos uint
 		return nil
 	})
 	s := benchSource(b, src, table, cdc.SpecificOffset(file, pos))
-	start := time.Now()
+	cpu0, start := benchCPU(b), time.Now()
 	if err := s.Run(ctx, count); err != nil {
 		b.Fatal(err)
 	}
 	if seen < want {
 		b.Fatalf("source stopped after %d of %d events", seen, want)
 	}
-	return at.Sub(start)
+	return at.Sub(start), benchCPU(b) - cpu0
 }
 
 // BenchmarkBinlog measures, on MariaDB and on MySQL, the decoding of the
@@ -412,19 +435,22 @@ func BenchmarkBinlog(b *testing.B) {
 			conn.Close()
 			b.Logf("%s: logged %d inserts and %d updates from %s:%d in %s", f, inserts, inserts, file, pos, time.Since(start).Round(time.Millisecond))
 			b.Run(fmt.Sprintf("events=%d", want), func(b *testing.B) {
-				var bareRates, rates, ratios []float64
+				var bareRates, rates, ratios, bareCPUs, cpus []float64
 				for i := 0; i < b.N; i++ {
-					bare := benchBareSyncer(b, src, table, file, pos, want)
-					elapsed := benchStream(b, src, table, file, pos, want)
+					bare, bareCPU := benchBareSyncer(b, src, table, file, pos, want)
+					elapsed, cpu := benchStream(b, src, table, file, pos, want)
 					bareRate, rate := float64(want)/bare.Seconds(), float64(want)/elapsed.Seconds()
 					bareRates, rates = append(bareRates, bareRate), append(rates, rate)
 					ratios = append(ratios, rate/bareRate)
-					b.Logf("%s events=%d: bare syncer %.0f events/s (%s), source %.0f events/s (%s), ratio %.2f",
-						f, want, bareRate, bare.Round(time.Millisecond), rate, elapsed.Round(time.Millisecond), rate/bareRate)
+					bareCPUs, cpus = append(bareCPUs, float64(bareCPU.Nanoseconds())/float64(want)), append(cpus, float64(cpu.Nanoseconds())/float64(want))
+					b.Logf("%s events=%d: bare syncer %.0f events/s (%s, %s CPU), source %.0f events/s (%s, %s CPU), ratio %.2f",
+						f, want, bareRate, bare.Round(time.Millisecond), bareCPU.Round(time.Millisecond), rate, elapsed.Round(time.Millisecond), cpu.Round(time.Millisecond), rate/bareRate)
 				}
 				b.ReportMetric(benchMedian(bareRates), "bare-events/s")
 				b.ReportMetric(benchMedian(rates), "events/s")
 				b.ReportMetric(benchMedian(ratios), "ratio")
+				b.ReportMetric(benchMedian(bareCPUs), "bare-cpu-ns/event")
+				b.ReportMetric(benchMedian(cpus), "cpu-ns/event")
 			})
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -180,6 +181,10 @@ func (b *binlogReader) shutdown(ctx context.Context) error {
 // connect starts a syncer at off (file/pos, or GTID set without a file).
 func (b *binlogReader) connect(off Offset) error {
 	cfg := b.r.syncerConfig(b.r.cfg.serverIDs[0])
+	// Rows of tables neither captured now nor matching the filters (which a
+	// CREATE TABLE may add) are not decoded.
+	captured, match := maps.Clone(b.captured), b.r.cfg.matchTable
+	cfg.RowsEventDecodeFunc = rowsOnlyFor(func(id TableID) bool { return captured[id] || match(id) })
 	b.syncer = replication.NewBinlogSyncer(cfg)
 	var err error
 	if off.File != "" {

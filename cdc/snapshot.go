@@ -3,7 +3,9 @@ package cdc
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -366,41 +368,38 @@ func (r *runner) selectChunk(ctx context.Context, conn *sql.Conn, t *tableState,
 	sel.WriteString(quoteTable(t.id))
 	where, args := chunkWhere(quoteIdent(t.keyCol().Name), chunk)
 	sel.WriteString(where)
-	rs, err := conn.QueryContext(ctx, sel.String(), args...)
-	if err != nil {
-		if isAccessDenied(err) {
-			return nil, sourceErr("snapshot", ErrMissingPrivilege, err, r.grantFix(privSelect), "read %s", t.id)
-		}
-		return nil, sourceErr("snapshot", nil, err, "", "read %s", t.id)
-	}
-	defer rs.Close()
 	n := len(cols)
-	raw := make([]sql.RawBytes, n)
-	ptrs := make([]any, n)
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
 	rows := make([]Row, 0, r.cfg.SplitSize)
 	var slab []any
-	for rs.Next() {
-		if err := rs.Scan(ptrs...); err != nil {
-			return nil, sourceErr("snapshot", nil, err, "", "read %s", t.id)
+	var strs stringArena
+	var decodeErr error
+	err := queryRows(ctx, conn, sel.String(), args, func(vals []driver.Value) error {
+		if len(vals) != n {
+			return fmt.Errorf("query returned %d columns, want %d", len(vals), n)
 		}
+		// Rows are cut from slabs of 256: one allocation instead of 256.
 		if len(slab) < n {
 			slab = make([]any, n*256)
 		}
 		row := Row(slab[:n:n])
 		slab = slab[n:]
 		for i := range cols {
-			v, err := DecodeText(&cols[i], raw[i], nil)
-			if err != nil {
-				return nil, sourceErr("snapshot", nil, err, "", "decode %s", t.id)
+			if err := decodeDriverValue(&cols[i], vals[i], &strs, &row[i]); err != nil {
+				decodeErr = err
+				return err
 			}
-			row[i] = v
 		}
 		rows = append(rows, row)
+		return nil
+	})
+	strs.flush()
+	if decodeErr != nil {
+		return nil, sourceErr("snapshot", nil, decodeErr, "", "decode %s", t.id)
 	}
-	if err := rs.Err(); err != nil {
+	if err != nil {
+		if isAccessDenied(err) {
+			return nil, sourceErr("snapshot", ErrMissingPrivilege, err, r.grantFix(privSelect), "read %s", t.id)
+		}
 		return nil, sourceErr("snapshot", nil, err, "", "read %s", t.id)
 	}
 	return rows, nil
@@ -440,7 +439,9 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 		rows = append(rows, row)
 	}
 
-	syncer := replication.NewBinlogSyncer(r.syncerConfig(serverID))
+	cfg := r.syncerConfig(serverID)
+	cfg.RowsEventDecodeFunc = rowsOnlyFor(func(id TableID) bool { return id == t.id })
+	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
 	stream, err := syncer.StartSync(gomysql.Position{Name: low.File, Pos: uint32(low.Pos)})
 	if err != nil {
@@ -516,6 +517,13 @@ type change struct {
 // decodeChanges decodes a rows event's row images into canonical rows.
 func decodeChanges(schema *TableSchema, re *replication.RowsEvent) ([]change, error) {
 	var out []change
+	// The event's rows are cut from one slab.
+	slab := make([]any, len(re.Rows)*len(schema.Columns))
+	decodeRow := func(schema *TableSchema, raw []any) (Row, error) {
+		row := Row(slab[:len(schema.Columns):len(schema.Columns)])
+		slab = slab[len(schema.Columns):]
+		return row, decodeRowInto(schema, raw, row)
+	}
 	switch re.Type() {
 	case replication.EnumRowsEventTypeInsert:
 		out = make([]change, 0, len(re.Rows))
@@ -555,20 +563,19 @@ func decodeChanges(schema *TableSchema, re *replication.RowsEvent) ([]change, er
 // errSchemaMismatch: a rows event's column count differs from the schema.
 var errSchemaMismatch = errors.New("binlog row does not match the table schema")
 
-// decodeRow decodes one binlog row image.
-func decodeRow(schema *TableSchema, raw []any) (Row, error) {
+// decodeRowInto decodes one binlog row image into row.
+func decodeRowInto(schema *TableSchema, raw []any, row Row) error {
 	if len(raw) != len(schema.Columns) {
-		return nil, errSchemaMismatch
+		return errSchemaMismatch
 	}
-	row := make(Row, len(raw))
 	for i, v := range raw {
 		d, err := DecodeBinlog(&schema.Columns[i], v, nil)
 		if err != nil {
-			return nil, sourceErr("binlog", nil, err, "", "decode %s", schema.Table)
+			return sourceErr("binlog", nil, err, "", "decode %s", schema.Table)
 		}
 		row[i] = d
 	}
-	return row, nil
+	return nil
 }
 
 // checkFullImage fails when a rows event was logged with a partial image

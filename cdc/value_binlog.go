@@ -59,13 +59,25 @@ func DecodeBinlog(col *Column, v any, loc *time.Location) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
+	// Where go-mysql's value is canonical already, v itself is returned:
+	// boxing a copy of it would cost an allocation per value.
 	switch k := col.Type.Kind; {
 	case k.IsInteger():
+		switch v.(type) {
+		case int64:
+			if !col.Type.Unsigned {
+				return v, nil
+			}
+		case uint64:
+			if col.Type.Unsigned {
+				return v, nil
+			}
+		}
 		return binlogInteger(col, v)
 	case k == KindDecimal:
 		switch x := v.(type) {
 		case decimal.Decimal:
-			return x, nil
+			return v, nil
 		case string:
 			d, err := decimal.NewFromString(x)
 			if err != nil {
@@ -76,14 +88,14 @@ func DecodeBinlog(col *Column, v any, loc *time.Location) (any, error) {
 	case k == KindFloat:
 		switch x := v.(type) {
 		case float32:
-			return x, nil
+			return v, nil
 		case float64:
 			return float32(x), nil
 		}
 	case k == KindDouble:
 		switch x := v.(type) {
 		case float64:
-			return x, nil
+			return v, nil
 		case float32:
 			return float64(x), nil
 		}
@@ -122,6 +134,9 @@ func DecodeBinlog(col *Column, v any, loc *time.Location) (any, error) {
 	case k.IsText():
 		switch x := v.(type) {
 		case string:
+			if !needsCharsetDecode(col) {
+				return v, nil
+			}
 			return textToUTF8(col, x, nil)
 		case []byte:
 			return textToUTF8(col, "", x)

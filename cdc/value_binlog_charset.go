@@ -51,6 +51,13 @@ var charsetDecoders = map[string]encoding.Encoding{
 // textToUTF8 returns the UTF-8 string of a text column's binlog bytes,
 // given as s or b. UTF-8 (utf8mb4, utf8mb3), ASCII and unknown character
 // sets pass through unchanged.
+// needsCharsetDecode reports whether text of col's character set must be
+// converted to become UTF-8.
+func needsCharsetDecode(col *Column) bool {
+	_, ok := charsetDecoders[strings.ToLower(col.Type.Charset)]
+	return ok
+}
+
 func textToUTF8(col *Column, s string, b []byte) (any, error) {
 	cs := strings.ToLower(col.Type.Charset)
 	enc, ok := charsetDecoders[cs]

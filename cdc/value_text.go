@@ -98,6 +98,9 @@ func DecodeText(col *Column, raw []byte, loc *time.Location) (any, error) {
 		}
 		return n, nil
 	case k == KindDecimal:
+		if d, ok := parseShortDecimal(raw); ok {
+			return d, nil
+		}
 		d, err := decimal.NewFromString(string(raw))
 		if err != nil {
 			return nil, valueError(col, raw, "not a decimal number")
@@ -190,11 +193,20 @@ func (t dateTime) valid() bool {
 	if t.month < 1 || t.month > 12 || t.day < 1 {
 		return false
 	}
-	return t.day <= daysIn(t.year, t.month)
+	return t.day <= 28 || t.day <= daysIn(t.year, t.month)
 }
 
 func daysIn(year, month int) int {
-	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func (t dateTime) time(loc *time.Location) time.Time {
@@ -297,6 +309,43 @@ func fraction(s string) (int, bool) {
 		n *= 10
 	}
 	return n, true
+}
+
+// parseShortDecimal parses the server's text of a DECIMAL, [-]digits[.digits],
+// when it has at most 18 digits, to the same value decimal.NewFromString
+// returns, without its intermediate strings.
+func parseShortDecimal(raw []byte) (decimal.Decimal, bool) {
+	s := raw
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > 19 {
+		return decimal.Decimal{}, false
+	}
+	var n int64
+	scale, digits, dot := 0, 0, false
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n*10 + int64(c-'0')
+			digits++
+			if dot {
+				scale++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	if digits == 0 || digits > 18 || (dot && scale == 0) {
+		return decimal.Decimal{}, false
+	}
+	if neg {
+		n = -n
+	}
+	return decimal.New(n, int32(-scale)), true
 }
 
 // decodeVector turns MySQL's VECTOR bytes, little-endian float32s, into
