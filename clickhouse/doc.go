@@ -83,15 +83,6 @@
 // one batch insert per table when [SinkConfig.MaxRows] or
 // [SinkConfig.MaxBytes] is reached, when [SinkConfig.FlushInterval] has
 // passed, and when the source calls Flush before storing an offset.
-// Rows are buffered column by column: each column has one slice typed for
-// its ClickHouse type (int32 for Int32, seconds for DateTime, string for
-// String, ...), chosen when the table's mapping is built, and each value is
-// converted once, as its event arrives. A flush hands every slice to its
-// batch column whole, and the slices are reused for the next batch, so the
-// sink holds one batch per table, bounded by MaxRows and MaxBytes. Flushes
-// run in the handler's call: a source with parallel snapshot readers keeps
-// reading while an insert runs, and an insert in the background measured
-// no faster (BenchmarkSnapshotToClickHouse) while holding a second batch.
 // Transient failures (network errors, overload and timeout codes; see
 // [IsTransient]) are retried with exponential backoff. Flush returns nil
 // only once every row is written; a refused insert returns an
@@ -100,6 +91,19 @@
 // stores an offset only after Flush returns nil, a sink that fails, or a
 // process that dies with rows buffered, loses nothing: the source resumes
 // before them.
+//
+// Rows are buffered column by column: each column has one slice typed for
+// its ClickHouse type (int32 for Int32, seconds for DateTime, string for
+// String, ...), chosen when the table's mapping is built, and each value is
+// converted once, as its event arrives. A flush hands every slice to its
+// batch column whole, and the slices are reused for the next batch. Flushes
+// run within the handler's call (a source with parallel snapshot readers
+// keeps reading meanwhile), so while inserts succeed the sink holds at most
+// MaxRows rows, or about MaxBytes bytes, across its tables, plus
+// clickhouse-go's encoded copy of the batch being sent. BenchmarkSinkVsPipe and
+// BenchmarkSnapshotToClickHouse measure the sink alone and behind the cdc
+// source beside the plain mariadb | clickhouse-client pipe
+// (scripts/bench-clickhouse.sh).
 //
 // Replaying is harmless: events delivered again (a restart from an older
 // checkpoint, a second snapshot) carry the versions they had, so ClickHouse

@@ -186,8 +186,8 @@ func newCodec(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions
 			if !ok {
 				return d, wrongType(v, "decimal.Decimal")
 			}
-			if err := decimalFits(d, p, s); err != "" {
-				return d, bad(v, err, ErrUnrepresentable)
+			if reason := decimalFits(d, p, s); reason != "" {
+				return d, bad(v, reason, ErrUnrepresentable)
 			}
 			return d, nil
 		}
