@@ -234,8 +234,8 @@ func (b *binlogReader) reconnect(ctx context.Context, cause error) error {
 		err := b.connect(from)
 		if err == nil {
 			b.reconnects++
-			n := b.reconnects
-			b.r.src.progress.update(true, func(p *Progress) { p.Reconnects = n })
+			// Progress counts over the source's life, not this Run's.
+			b.r.src.progress.update(true, func(p *Progress) { p.Reconnects++ })
 			return nil
 		}
 		if isPermanent(err) {
