@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -173,7 +172,7 @@ func TestDecodeTextAndBinlogAgree(t *testing.T) {
 		}
 		schema := schemas[table]
 
-		file, pos := binlogPosition(t, src)
+		file, pos := src.BinlogPosition(t)
 
 		// One session for the inserts: zero dates need a sql_mode without
 		// NO_ZERO_DATE, and TIMESTAMP literals are read in the session zone.
@@ -249,36 +248,6 @@ func canonicalEqual(a, b any) bool {
 		return ok && math.Float64bits(fa) == math.Float64bits(fb)
 	}
 	return reflect.DeepEqual(a, b)
-}
-
-func binlogPosition(t *testing.T, src *testenv.Source) (string, uint32) {
-	t.Helper()
-	q := "SHOW BINARY LOG STATUS"
-	if src.Flavor == testenv.MariaDB {
-		q = "SHOW MASTER STATUS"
-	}
-	rows, err := src.DB.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	if !rows.Next() {
-		t.Fatalf("%s returned no row: is the binlog on?", q)
-	}
-	vals := make([]sql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		t.Fatal(err)
-	}
-	var pos uint32
-	if _, err := fmt.Sscan(string(vals[1]), &pos); err != nil {
-		t.Fatalf("%s position %q: %v", q, vals[1], err)
-	}
-	return string(vals[0]), pos
 }
 
 // selectRows reads the table as the snapshot does: text protocol, every

@@ -2,7 +2,6 @@ package testenv_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -22,7 +21,7 @@ func TestSourceSmoke(t *testing.T) {
 		defer cancel()
 		checkBinlogSettings(ctx, t, src)
 
-		file, pos := binlogPosition(ctx, t, src)
+		file, pos := src.BinlogPosition(t)
 		src.Exec(t,
 			"CREATE TABLE smoke (id BIGINT UNSIGNED PRIMARY KEY, name VARCHAR(20) NOT NULL, note VARCHAR(20))",
 			"INSERT INTO smoke VALUES (18446744073709551615, 'héllo 🙂', NULL)",
@@ -90,36 +89,6 @@ func checkBinlogSettings(ctx context.Context, t *testing.T, src *testenv.Source)
 	if len(problems) > 0 {
 		t.Fatalf("%s at %s:%d cannot be a CDC source: %s", src.Flavor, src.Host, src.Port, strings.Join(problems, "; "))
 	}
-}
-
-func binlogPosition(ctx context.Context, t *testing.T, src *testenv.Source) (string, uint32) {
-	t.Helper()
-	q := "SHOW BINARY LOG STATUS"
-	if src.Flavor == testenv.MariaDB {
-		q = "SHOW MASTER STATUS"
-	}
-	rows, err := src.DB.QueryContext(ctx, q)
-	if err != nil {
-		t.Fatalf("%s: %s: %v", src.Flavor, q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	if !rows.Next() {
-		t.Fatalf("%s: %s returned no row: is the binlog on?", src.Flavor, q)
-	}
-	vals := make([]sql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		t.Fatal(err)
-	}
-	var pos uint32
-	if _, err := fmt.Sscan(string(vals[1]), &pos); err != nil {
-		t.Fatalf("%s: position %q: %v", src.Flavor, vals[1], err)
-	}
-	return string(vals[0]), pos
 }
 
 // TestClickHouseSmoke proves ClickHouse accepts a batch insert through clickhouse-go.

@@ -201,3 +201,39 @@ func DatabaseName(t testing.TB) string {
 func QuoteIdent(s string) string {
 	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
 }
+
+// BinlogPosition returns the server's current binlog file and position
+// (SHOW BINARY LOG STATUS on MySQL, SHOW MASTER STATUS on MariaDB), and fails
+// the test when the binlog is off.
+func (s *Source) BinlogPosition(t testing.TB) (file string, pos uint32) {
+	t.Helper()
+	q := "SHOW BINARY LOG STATUS"
+	if s.Flavor == MariaDB {
+		q = "SHOW MASTER STATUS"
+	}
+	rows, err := s.DB.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %s: %v", s.Flavor, q, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rows.Next() {
+		t.Fatalf("%s: %s returned no row: is the binlog on (--log-bin)?", s.Flavor, q)
+	}
+	vals := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		t.Fatal(err)
+	}
+	p, err := strconv.ParseUint(string(vals[1]), 10, 32)
+	if err != nil {
+		t.Fatalf("%s: %s position %q: %v", s.Flavor, q, vals[1], err)
+	}
+	return string(vals[0]), uint32(p)
+}
