@@ -2,6 +2,7 @@ package testenv_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/rtdw/rtdw/internal/testenv"
@@ -22,4 +23,13 @@ func ExampleForEachSource() {
 func ExampleQuoteIdent() {
 	fmt.Println(testenv.QuoteIdent("order"), testenv.QuoteIdent("odd`name"))
 	// Output: `order` `odd``name`
+}
+
+func TestSourceStringHidesPassword(t *testing.T) {
+	src := &testenv.Source{Flavor: testenv.MySQL, Host: "127.0.0.1", Port: 13306, User: "root", Password: "s3cret-pw", Database: "db"}
+	for _, s := range []string{fmt.Sprint(src), fmt.Sprintf("%+v", src), fmt.Sprintf("%#v", src)} {
+		if strings.Contains(s, "s3cret-pw") || !strings.Contains(s, "127.0.0.1:13306/db") {
+			t.Errorf("%q: want the address and no password", s)
+		}
+	}
 }

@@ -237,3 +237,11 @@ func (s *Source) BinlogPosition(t testing.TB) (file string, pos uint32) {
 	}
 	return string(vals[0]), uint32(p)
 }
+
+// String names the server and database, never the password.
+func (s *Source) String() string {
+	return fmt.Sprintf("%s %s@%s:%d/%s", s.Flavor, s.User, s.Host, s.Port, s.Database)
+}
+
+// GoString is String, so %#v does not print the password either.
+func (s *Source) GoString() string { return s.String() }
