@@ -12,9 +12,9 @@ import (
 )
 
 func TestWaitForJobManagerRetriesUntilTheRESTAPIAnswers(t *testing.T) {
-	jm := flinktest.NewTestJobManager(t, "1.20")
+	jm := flinktest.NewTestJobManager(t, flinktest.JobManagerConfig{FlinkVersion: "1.20"})
 	// The first two overview requests fail as a JobManager that is still starting does.
-	jm.InjectFault("GET /overview", flinktest.JobManagerFault{Status: http.StatusServiceUnavailable, Times: 2})
+	jm.InjectFault("GET /overview", flinktest.Fault{Status: http.StatusServiceUnavailable, Times: 2})
 	var attempts []int
 	err := deploy.WaitForJobManager(context.Background(), jm.URL(), deploy.WaitOptions{
 		Interval: 10 * time.Millisecond, Timeout: 5 * time.Second,
