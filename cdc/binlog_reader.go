@@ -735,7 +735,8 @@ func formatMySQLGTID(sid []byte, tag string, gno int64) string {
 }
 
 // findTimestampStart finds the binlog file holding the first transaction at
-// or after ms: the newest file whose first event is not newer.
+// or after ms: the newest file opened before ms's second. It reads only the
+// first events of O(log n) of the server's n files, whatever their size.
 func (r *runner) findTimestampStart(ctx context.Context, ms int64) (Offset, error) {
 	files, err := r.binaryLogs(ctx)
 	if err != nil {
@@ -744,23 +745,51 @@ func (r *runner) findTimestampStart(ctx context.Context, ms int64) (Offset, erro
 	if len(files) == 0 {
 		return Offset{}, sourceErr("start", ErrServerConfig, nil, "start the server with --log-bin", "the server has no binlog files")
 	}
-	target := uint32(ms / 1000)
-	for i := len(files) - 1; i >= 0; i-- {
-		ts, err := r.firstEventTime(ctx, files[i])
+	file, err := searchFirstFile(files, uint32(ms/1000), func(file string) (uint32, error) {
+		return r.firstEventTime(ctx, file)
+	})
+	if err != nil {
+		return Offset{}, err
+	}
+	return Offset{File: file, Pos: 4}, nil
+}
+
+// searchFirstFile returns the newest of files (oldest first) whose first
+// event, as firstTime reads it, is older than target, or the oldest file
+// when none is. Every transaction at or after target is in that file or a
+// later one: a file's events are no newer than the next file's first event,
+// so a file opened in target's second may follow one whose last
+// transactions are of that second too. Files are opened in time order, so
+// their first events' times do not decrease, and a binary search asks
+// firstTime about at most ⌈log₂ n⌉ files.
+func searchFirstFile(files []string, target uint32, firstTime func(file string) (uint32, error)) (string, error) {
+	// Invariant: files[1:lo] start before target, files[hi:] do not;
+	// files[0] is the answer when no other file qualifies.
+	lo, hi := 1, len(files)
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		ts, err := firstTime(files[mid])
 		if err != nil {
-			return Offset{}, err
+			return "", err
 		}
-		if ts <= target || i == 0 {
-			return Offset{File: files[i], Pos: 4}, nil
+		if ts < target {
+			lo = mid + 1
+		} else {
+			hi = mid
 		}
 	}
-	return Offset{File: files[0], Pos: 4}, nil
+	return files[lo-1], nil
 }
 
 // firstEventTime returns the timestamp of a binlog file's format
-// description event, written when the file was opened.
+// description event, written when the file was opened. It reads that event
+// and closes the connection: the syncer holds at most a few events and
+// decodes no rows, so a large file costs no more than a small one.
 func (r *runner) firstEventTime(ctx context.Context, file string) (uint32, error) {
-	syncer := replication.NewBinlogSyncer(r.syncerConfig(r.cfg.serverIDs[0]))
+	cfg := r.syncerConfig(r.cfg.serverIDs[0])
+	cfg.EventCacheCount = 2
+	cfg.RowsEventDecodeFunc = func(*replication.RowsEvent, []byte) error { return nil }
+	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
 	stream, err := syncer.StartSync(gomysql.Position{Name: file, Pos: 4})
 	if err != nil {
