@@ -86,7 +86,7 @@ mariadb_up() {
   local dir="$state/mariadb"
   command -v mariadbd >/dev/null || apt_install mariadb-server mariadb-client
   if have_pid "$dir/pid"; then log "services: mariadb already runs (pid $(cat "$dir/pid"))"; return; fi
-  mkdir -p "$dir"
+  mkdir -p "$dir/tmp"
   if [[ ! -d $dir/data/mysql ]]; then
     mariadb-install-db --no-defaults --user=root --datadir="$dir/data" --auth-root-authentication-method=normal \
       --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
@@ -94,7 +94,7 @@ mariadb_up() {
   write_init_sql "$dir/init.sql"
   # shellcheck disable=SC2046
   mariadbd --no-defaults --user=root --datadir="$dir/data" --bind-address=127.0.0.1 --port="$mariadb_port" \
-    --socket="$dir/sock" --pid-file="$dir/pid" --log-error="$dir/error.log" --skip-name-resolve \
+    --socket="$dir/sock" --pid-file="$dir/pid" --log-error="$dir/error.log" --skip-name-resolve --tmpdir="$dir/tmp" \
     --init-file="$dir/init.sql" --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
     --max-connections=500 --innodb-buffer-pool-size=512M --innodb-flush-log-at-trx-commit=2 \
     $(binlog_args "${RTDW_MARIADB_BINLOG:-on}" mariadb "$dir") </dev/null >>"$dir/stdout.log" 2>&1 &
