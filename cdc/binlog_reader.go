@@ -60,6 +60,11 @@ type boundTable struct {
 	schema   []byte
 	table    []byte
 	captured bool
+	// fitMap and fitSchema are the last table map checked against a schema
+	// and that schema: a new table map (one per transaction) or schema is
+	// checked again.
+	fitMap    *replication.TableMapEvent
+	fitSchema *TableSchema
 }
 
 func newBinlogReader(r *runner, schemas map[TableID]*TableSchema, filter []*tableState) *binlogReader {
@@ -252,7 +257,8 @@ func (b *binlogReader) reconnect(ctx context.Context, cause error) error {
 
 // isPermanent reports whether a binlog error is not cured by reconnecting.
 func isPermanent(err error) bool {
-	return errors.Is(err, ErrBinlogPurged) || errors.Is(err, ErrMissingPrivilege) || errors.Is(err, ErrServerConfig) || errors.Is(err, ErrInvalidConfig)
+	return errors.Is(err, ErrBinlogPurged) || errors.Is(err, ErrMissingPrivilege) || errors.Is(err, ErrServerConfig) ||
+		errors.Is(err, ErrInvalidConfig) || errors.Is(err, ErrSchemaMismatch)
 }
 
 // binlogErr classifies an error of the replication protocol.
@@ -489,13 +495,20 @@ func (b *binlogReader) handleDDL(ctx context.Context, h *replication.EventHeader
 		b.captured[id] = true
 		b.r.cp.Tables = append(b.r.cp.Tables, id)
 	}
+	before := b.schemas[id]
 	delete(b.schemas, id)
 	for k, bt := range b.byID {
 		if bt.id == id {
 			delete(b.byID, k)
 		}
 	}
-	schema, _ := b.schema(ctx, id) // nil after DROP TABLE
+	schema, err := b.schemaAfterDDL(ctx, id, q, before) // nil after DROP TABLE
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if schema != nil {
+		b.schemas[id] = schema
+	}
 	if !b.r.cfg.IncludeSchemaChanges {
 		return nil
 	}
@@ -566,19 +579,18 @@ func (b *binlogReader) handleRows(ctx context.Context, h *replication.EventHeade
 	if schema == nil {
 		return nil
 	}
-	if int(e.ColumnCount) != len(schema.Columns) {
-		delete(b.schemas, bt.id)
-		if schema, err = b.schema(ctx, bt.id); err != nil || schema == nil || int(e.ColumnCount) != len(schema.Columns) {
-			return sourceErr("binlog", nil, err, "restart the source from a snapshot (delete the checkpoint) if the table changed while the source was behind",
-				"a change of %s has %d columns but the table now has %d", bt.id, e.ColumnCount, len(schema.Columns))
+	start := uint64(h.LogPos) - uint64(h.EventSize)
+	pos := Offset{File: b.file, Pos: start}
+	if e.Table != bt.fitMap || schema != bt.fitSchema {
+		if schema, err = b.schemaForRows(ctx, bt.id, e.Table, schema, pos); err != nil {
+			return err
 		}
+		bt.fitMap, bt.fitSchema = e.Table, schema
 	}
 	changes, err := decodeChanges(schema, e)
 	if err != nil {
 		return err
 	}
-	start := uint64(h.LogPos) - uint64(h.EventSize)
-	pos := Offset{File: b.file, Pos: start}
 	filter := b.filter[bt.id]
 	if filter != nil && pos.Compare(filter.maxHW) >= 0 {
 		delete(b.filter, bt.id)

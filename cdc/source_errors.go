@@ -25,6 +25,11 @@ var (
 	// ErrBinlogPurged: the binlog file a start position or stored offset
 	// needs is no longer on the server.
 	ErrBinlogPurged = errors.New("cdc: binlog file purged")
+	// ErrSchemaMismatch: a change read from the binlog does not fit the
+	// table's definition on the server (its column count or types), even
+	// after reloading it: the table changed again after that change was
+	// written and the source, behind, cannot decode it.
+	ErrSchemaMismatch = errors.New("cdc: binlog change does not match the table's schema")
 	// ErrSourceClosed: Run was called on a closed source.
 	ErrSourceClosed = errors.New("cdc: source closed")
 	// ErrAlreadyRunning: Run was called while another Run is in progress.

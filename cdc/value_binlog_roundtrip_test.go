@@ -333,6 +333,11 @@ func binlogRowsOf(ctx context.Context, t *testing.T, src *testenv.Source, file s
 		if !ok || string(rows.Table.Schema) != table.Database || string(rows.Table.Table) != table.Table {
 			continue
 		}
+		// The binlog reader checks every table map against the schema
+		// before decoding: every type must fit on both flavours.
+		if why := tableMapMismatch(schema, rows.Table); why != "" {
+			t.Fatalf("the table map does not fit the schema: %s", why)
+		}
 		for _, r := range rows.Rows {
 			if len(r) != len(schema.Columns) {
 				t.Fatalf("binlog row has %d columns, schema %d", len(r), len(schema.Columns))
