@@ -8,7 +8,8 @@ import (
 )
 
 // The plain-struct alternative to the builder: zero fields take Flink CDC's
-// defaults, applied to a copy, and the password is never printed.
+// defaults, applied to a copy; Config reports the values in effect; the
+// password is never printed.
 func ExampleNewMySQLSourceFromConfig() {
 	cfg := cdc.MySQLSourceConfig{
 		Hostname:     "127.0.0.1",
@@ -28,6 +29,7 @@ func ExampleNewMySQLSourceFromConfig() {
 	fmt.Println("port:", got.Port, "split size:", got.SplitSize, "fetch size:", got.FetchSize)
 	fmt.Println("connect timeout:", got.ConnectTimeout, "retries:", got.ConnectMaxRetries, "heartbeat:", got.HeartbeatInterval)
 	fmt.Println("name:", got.Name, "time zone:", got.ServerTimeZone)
+	fmt.Println("snapshot parallelism:", got.SnapshotParallelism, "(one reader per server id, at most 4)")
 	fmt.Println("caller's Port still:", cfg.Port)
 	fmt.Println(got)
 	// Output:
@@ -35,6 +37,7 @@ func ExampleNewMySQLSourceFromConfig() {
 	// port: 3306 split size: 8096 fetch size: 1024
 	// connect timeout: 30s retries: 3 heartbeat: 30s
 	// name: mysql_binlog_source time zone: UTC
+	// snapshot parallelism: 4 (one reader per server id, at most 4)
 	// caller's Port still: 0
 	// MySQLSourceConfig{Name:"mysql_binlog_source" Hostname:"127.0.0.1" Port:3306 Username:"cdc" Password:"<redacted>" DatabaseList:["gmall_config"] TableList:["gmall_config\\.t_user"] ServerID:"5400-5403" StartupOptions:initial}
 }
@@ -65,7 +68,7 @@ func ExampleConfigError() {
 	//   TableList = "t_user": patterns match "database.table": write it as db.table, for example gmall_config.t_user
 	//   ServerTimeZone = "Mars/Olympus": use an IANA zone name such as "UTC" or "Asia/Shanghai"
 	//   SplitSize = -1: use a positive number of rows per chunk (default 8096)
-	//   ServerID = "5400-5401": SnapshotParallelism 4 needs a range of at least 4 server ids, for example "5400-5404"
+	//   ServerID = "5400-5401": SnapshotParallelism 4 needs a range of at least 4 server ids, for example "5400-5403"
 	// true
 	// DatabaseList TableList ServerTimeZone SplitSize ServerID
 }

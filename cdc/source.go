@@ -49,8 +49,13 @@ func NewMySQLSourceFromConfig(cfg MySQLSourceConfig) (*MySQLSource, error) {
 	return s, nil
 }
 
-// Config returns the source's configuration with its defaults applied.
-func (s *MySQLSource) Config() MySQLSourceConfig { return s.cfg.MySQLSourceConfig }
+// Config returns the configuration the source runs with: every zero field
+// replaced by the value in effect (the default port, sizes and intervals,
+// the ServerID range picked at random, the SnapshotParallelism derived from
+// it, the in-memory OffsetStore), not the zeros it was given. Passing it to
+// [NewMySQLSourceFromConfig] makes a source that behaves the same, sharing
+// its OffsetStore. The slices and map in it are copies.
+func (s *MySQLSource) Config() MySQLSourceConfig { return s.cfg.MySQLSourceConfig.clone() }
 
 // Progress returns the source's current progress.
 func (s *MySQLSource) Progress() Progress { return s.progress.get() }
@@ -173,7 +178,7 @@ func (r *runner) open(ctx context.Context) error {
 	r.db.SetMaxOpenConns(r.cfg.ConnectionPoolSize)
 	r.db.SetMaxIdleConns(min(r.cfg.ConnectionPoolSize, r.cfg.parallelism+2))
 	var last error
-	for attempt := 0; attempt <= r.cfg.ConnectMaxRetries; attempt++ {
+	for attempt := 0; attempt <= r.cfg.connectRetries; attempt++ {
 		if attempt > 0 {
 			if err := sleepCtx(ctx, time.Duration(attempt)*time.Second); err != nil {
 				return err
@@ -198,7 +203,7 @@ func (r *runner) open(ctx context.Context) error {
 			"login to %s as %q refused", addr, r.cfg.Username)
 	}
 	return sourceErr("connect", nil, last, "check that the server runs and Hostname/Port reach it; raise ConnectTimeout or ConnectMaxRetries for a slow network",
-		"cannot reach %s after %d attempts", addr, r.cfg.ConnectMaxRetries+1)
+		"cannot reach %s after %d attempts", addr, r.cfg.connectRetries+1)
 }
 
 func isAccessDenied(err error) bool {

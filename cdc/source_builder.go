@@ -157,11 +157,7 @@ func (b *MySQLSourceBuilder) Progress(fn func(Progress)) *MySQLSourceBuilder {
 
 // Config returns a copy of the configuration built so far.
 func (b *MySQLSourceBuilder) Config() MySQLSourceConfig {
-	c := b.cfg
-	c.DatabaseList = slices.Clone(c.DatabaseList)
-	c.TableList = slices.Clone(c.TableList)
-	c.ChunkKeyColumn = maps.Clone(c.ChunkKeyColumn)
-	return c
+	return b.cfg.clone()
 }
 
 // Build validates the options and returns the source. It does no I/O; the

@@ -4,8 +4,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,7 +82,8 @@ type MySQLSourceConfig struct {
 	// binlog connection is retried before Run gives up. Default 30s.
 	ConnectTimeout time.Duration
 	// ConnectMaxRetries is how many times a failed first connection is
-	// retried. Default 3; negative means no retries.
+	// retried. Default 3; negative means no retries (and stays negative in
+	// [MySQLSource.Config]).
 	ConnectMaxRetries int
 	// ConnectionPoolSize bounds the SQL connections the snapshot uses.
 	// Default 20.
@@ -174,10 +178,14 @@ type resolvedConfig struct {
 	timeZone    *time.Location
 	chunkKeys   map[TableID]string
 	parallelism int
+	// connectRetries is ConnectMaxRetries with a negative value as 0.
+	connectRetries int
 }
 
-// withDefaults returns a copy of c with every zero field set to its default.
+// withDefaults returns a copy of c with every zero field set to its default,
+// and its own copies of c's slices and map.
 func (c MySQLSourceConfig) withDefaults() MySQLSourceConfig {
+	c = c.clone()
 	if c.Name == "" {
 		c.Name = "mysql_binlog_source"
 	}
@@ -198,8 +206,6 @@ func (c MySQLSourceConfig) withDefaults() MySQLSourceConfig {
 	}
 	if c.ConnectMaxRetries == 0 {
 		c.ConnectMaxRetries = DefaultConnectMaxRetries
-	} else if c.ConnectMaxRetries < 0 {
-		c.ConnectMaxRetries = 0
 	}
 	if c.ConnectionPoolSize == 0 {
 		c.ConnectionPoolSize = DefaultConnectionPoolSize
@@ -225,10 +231,20 @@ func (c MySQLSourceConfig) withDefaults() MySQLSourceConfig {
 	return c
 }
 
+// clone returns c with its own copies of the slices and the map, so that
+// neither side's later changes reach the other.
+func (c MySQLSourceConfig) clone() MySQLSourceConfig {
+	c.DatabaseList = slices.Clone(c.DatabaseList)
+	c.TableList = slices.Clone(c.TableList)
+	c.ChunkKeyColumn = maps.Clone(c.ChunkKeyColumn)
+	return c
+}
+
 // resolve applies the defaults and validates, returning one *ConfigError
 // listing every problem.
 func (c MySQLSourceConfig) resolve() (*resolvedConfig, error) {
 	r := &resolvedConfig{MySQLSourceConfig: c.withDefaults(), chunkKeys: map[TableID]string{}}
+	r.connectRetries = max(r.ConnectMaxRetries, 0)
 	var probs []ConfigProblem
 	bad := func(field, value, fix string) { probs = append(probs, ConfigProblem{field, value, fix}) }
 
@@ -323,13 +339,28 @@ func (c MySQLSourceConfig) resolve() (*resolvedConfig, error) {
 	default:
 		r.parallelism = r.SnapshotParallelism
 		if len(ids) > 0 && r.parallelism > 1 && len(ids) < r.parallelism {
-			bad("ServerID", strconv.Quote(r.ServerID), fmt.Sprintf("SnapshotParallelism %d needs a range of at least %d server ids, for example \"5400-%d\"", r.parallelism, r.parallelism, 5400+r.parallelism))
+			bad("ServerID", strconv.Quote(r.ServerID), fmt.Sprintf("SnapshotParallelism %d needs a range of at least %d server ids, for example %q",
+				r.parallelism, r.parallelism, serverIDRange(ids[0], r.parallelism)))
 		}
 	}
+	// The effective value, as Config reports it.
+	r.SnapshotParallelism = r.parallelism
 	if len(probs) > 0 {
 		return nil, &ConfigError{Problems: probs}
 	}
 	return r, nil
+}
+
+// serverIDRange renders the range of n server ids from first, such as
+// "5400-5403" for (5400, 4), moving it down when it would pass the largest
+// id.
+func serverIDRange(first uint32, n int) string {
+	last := uint64(first) + uint64(n) - 1
+	if last > math.MaxUint32 {
+		last = math.MaxUint32
+		first = uint32(last - uint64(n) + 1)
+	}
+	return fmt.Sprintf("%d-%d", first, last)
 }
 
 // compileFull compiles a Flink CDC style pattern that must match a whole name.

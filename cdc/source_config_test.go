@@ -82,9 +82,27 @@ func TestBuildListsEveryProblem(t *testing.T) {
 }
 
 func TestParallelismNeedsServerIDs(t *testing.T) {
-	_, err := NewMySQLSource().Hostname("h").Username("u").DatabaseList("db").ServerID("5400").SnapshotParallelism(4).Build()
-	if err == nil || !strings.Contains(err.Error(), "5400-5404") {
-		t.Fatalf("got %v", err)
+	// The suggested range holds exactly the ids needed, from the first one
+	// given (or ending at the largest id).
+	for _, c := range []struct {
+		ids  string
+		par  int
+		want string
+	}{
+		{"5400", 4, `"5400-5403"`},
+		{"7000-7001", 3, `"7000-7002"`},
+		{"4294967294-4294967295", 5, `"4294967291-4294967295"`},
+	} {
+		_, err := NewMySQLSource().Hostname("h").Username("u").DatabaseList("db").ServerID(c.ids).SnapshotParallelism(c.par).Build()
+		want := fmt.Sprintf("SnapshotParallelism %d needs a range of at least %d server ids, for example %s", c.par, c.par, c.want)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ServerID %s, SnapshotParallelism %d: got %v, want it to say %s", c.ids, c.par, err, want)
+			continue
+		}
+		ids, perr := ParseServerIDRange(strings.Trim(c.want, `"`))
+		if perr != nil || len(ids) != c.par {
+			t.Errorf("suggested range %s holds %d ids (%v), want %d", c.want, len(ids), perr, c.par)
+		}
 	}
 	src, err := NewMySQLSource().Hostname("h").Username("u").DatabaseList("db").ServerID("5400-5403").Build()
 	if err != nil {
@@ -92,6 +110,62 @@ func TestParallelismNeedsServerIDs(t *testing.T) {
 	}
 	if src.cfg.parallelism != 4 {
 		t.Fatalf("parallelism %d", src.cfg.parallelism)
+	}
+}
+
+// Config reports the values in effect, not the zeros given, and a source
+// built from it is configured the same way.
+func TestConfigIsEffective(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		cfg     MySQLSourceConfig
+		par     int
+		retries int
+	}{
+		{"defaults", MySQLSourceConfig{}, 2, 3},
+		{"range of 8", MySQLSourceConfig{ServerID: "5400-5407"}, 4, 3},
+		{"range of 3", MySQLSourceConfig{ServerID: "5400-5402"}, 3, 3},
+		{"one id", MySQLSourceConfig{ServerID: "5400"}, 1, 3},
+		{"explicit", MySQLSourceConfig{ServerID: "5400-5409", SnapshotParallelism: 6, ConnectMaxRetries: -1}, 6, -1},
+	} {
+		cfg := c.cfg
+		cfg.Hostname, cfg.Username, cfg.DatabaseList = "h", "u", []string{"db"}
+		cfg.ChunkKeyColumn = map[string]string{"db.t": "id"}
+		src, err := NewMySQLSourceFromConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := src.Config()
+		if got.SnapshotParallelism != c.par || got.SnapshotParallelism != src.cfg.parallelism {
+			t.Errorf("%s: Config().SnapshotParallelism = %d, runs with %d, want %d", c.name, got.SnapshotParallelism, src.cfg.parallelism, c.par)
+		}
+		if got.ConnectMaxRetries != c.retries {
+			t.Errorf("%s: Config().ConnectMaxRetries = %d, want %d", c.name, got.ConnectMaxRetries, c.retries)
+		}
+		ids, err := ParseServerIDRange(got.ServerID)
+		if err != nil || len(ids) < got.SnapshotParallelism {
+			t.Errorf("%s: Config().ServerID = %q for parallelism %d", c.name, got.ServerID, got.SnapshotParallelism)
+		}
+		if got.OffsetStore == nil || got.Port != DefaultPort || got.StartupOptions.mode != startupInitial {
+			t.Errorf("%s: defaults missing from Config(): %+v", c.name, got)
+		}
+		again, err := NewMySQLSourceFromConfig(got)
+		if err != nil {
+			t.Fatalf("%s: Config() does not build: %v", c.name, err)
+		}
+		if !reflect.DeepEqual(again.Config(), got) || again.cfg.parallelism != src.cfg.parallelism ||
+			again.cfg.connectRetries != src.cfg.connectRetries {
+			t.Errorf("%s: a source built from Config() differs:\n%#v\n%#v", c.name, again.cfg, src.cfg)
+		}
+		// Copies: changing what Config returned changes nothing.
+		got.DatabaseList[0], got.ChunkKeyColumn["db.t"] = "other", "x"
+		if src.Config().DatabaseList[0] != "db" || src.Config().ChunkKeyColumn["db.t"] != "id" {
+			t.Errorf("%s: Config() shares its slices or map with the source", c.name)
+		}
+		cfg.DatabaseList[0] = "changed-by-caller"
+		if src.Config().DatabaseList[0] != "db" {
+			t.Errorf("%s: the source shares DatabaseList with the caller", c.name)
+		}
 	}
 }
 
