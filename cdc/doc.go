@@ -2,6 +2,96 @@
 // chosen tables followed by their binlog, as Flink CDC's MySqlSource does, in
 // a Go process and without a JVM.
 //
+// # A source
+//
+// [NewMySQLSource] starts a [MySQLSourceBuilder] with the options of Flink
+// CDC's MySqlSourceBuilder; [MySQLSourceConfig] holds the same options as a
+// plain struct for [NewMySQLSourceFromConfig]. Zero fields mean Flink CDC's
+// defaults; [MySQLSourceBuilder.Build] does no I/O and returns one
+// [*ConfigError] naming every bad option, and [MySQLSource.Config] reports
+// the configuration in effect, defaults included:
+//
+//	src, err := cdc.NewMySQLSource().
+//		Hostname("127.0.0.1").Port(3306).Username("cdc").Password(pw).
+//		DatabaseList("gmall_config").TableList(`gmall_config\.t_user`).
+//		StartupOptions(cdc.Initial()).
+//		Deserializer(debezium.JSON()). // optional: Debezium JSON in Event.Encoded
+//		OffsetStore(cdc.NewFileOffsetStore("t_user.offset.json")).
+//		Build()
+//	err = src.Run(ctx, handler)
+//
+// [MySQLSource.Run] captures until ctx ends (then it flushes the handler,
+// stores a final checkpoint and returns nil) or until an error it cannot
+// recover from: each is a [*SourceError] saying what is wrong and how to fix
+// it, matching a sentinel such as [ErrBinlogPurged] or [ErrMissingPrivilege]
+// with errors.Is. A lost binlog connection is re-established for up to
+// ConnectTimeout. The server's flavour (Oracle MySQL or MariaDB, whose GTIDs
+// differ) is detected when Run starts.
+//
+// # Where capture starts
+//
+// [StartupOptions] mirror Flink CDC's: [Initial] (the default) snapshots the
+// tables and then streams the binlog from the point the snapshot is
+// consistent with; [SnapshotOnly] stops after the snapshot; [Latest],
+// [Earliest], [SpecificOffset], [SpecificGTID] and [Timestamp] stream the
+// binlog from a point without a snapshot. [Timestamp] finds its binlog file
+// from the first event of O(log n) files, not by reading the files.
+//
+// The snapshot splits each table into chunks by its primary key (or the
+// ChunkKeyColumn), reads SnapshotParallelism chunks at once without locking
+// tables, and makes each chunk consistent with the binlog by the low and
+// high watermarks Flink CDC uses, so nothing is lost or repeated where the
+// snapshot meets the stream.
+//
+// # Offsets and stores
+//
+// An [Offset] is a binlog position (file and position, and the GTID set) in
+// the server's history; offsets are ordered, and print and parse as text
+// ([ParseOffset]). A source saves a [Checkpoint] (its offset, and the
+// snapshot's chunks while they matter) in its [OffsetStore] only at
+// transaction boundaries, and only after its handler has flushed every event
+// before it ([Flusher]). Run resumes from a stored checkpoint, so a restart
+// loses nothing and repeats nothing beyond the last transaction. The default
+// [MemoryOffsetStore] resumes within one process; [NewFileOffsetStore]
+// replaces a JSON file atomically and resumes across processes; any
+// database or object store can implement the two methods of the interface.
+//
+// # Schema changes
+//
+// Each event carries its table's [TableSchema], loaded from
+// information_schema ([LoadTableSchemas]). A DDL statement on a captured
+// table in the binlog reloads the schema, once the statement has committed;
+// with IncludeSchemaChanges it is also delivered as an [OpSchemaChange]
+// event. Every binlog row is checked against the schema before it is
+// decoded; a row that never fits (the table changed again while the source
+// was behind) stops Run with [ErrSchemaMismatch].
+//
+// # Reading a table
+//
+// [ReadTable] reads a whole table as the canonical rows a snapshot would
+// emit now, to compare a sink's contents with the source in tests and
+// consistency checks. Programs that read rows themselves can use the two
+// decoders the source uses: [DecodeText] for rows read with SELECT (after
+// [SelectExpression]), [DecodeBinlog] for rows go-mysql decoded from the
+// binlog (after [ConfigureBinlogSyncer]).
+//
+// # Metrics and progress
+//
+// [MySQLSource.Progress] returns the source's [Progress]: its [Phase], the
+// snapshot's tables, chunks and rows (with the server's estimate of the
+// rows, for a progress bar), the binlog events delivered, the lag behind the
+// clock and the reconnects. [MySQLSourceBuilder.Progress] sets a function
+// called as it advances (the example programs drive a progress bar with it), and [NewSourceCollector] exports the same figures as Prometheus
+// metrics (rtdw_cdc_source_*), labelled by the source's Name.
+//
+// # Programs
+//
+// examples/flinkcdc-ds is the FlinkCDC_01_DS DataStream job in Go: it
+// prints the changes of one table as Debezium JSON lines, keeps its offset
+// in a file, and on a second run prints only what changed while it was
+// stopped. examples/mysql-to-clickhouse keeps ClickHouse tables in sync with
+// a source.
+//
 // # Events
 //
 // Every captured change is an [Event]: an [Op] (r, c, u, d as in Debezium, or
