@@ -141,7 +141,9 @@ func TestSchemaChangeEventsAndDeserializer(t *testing.T) {
 		cfg.Deserializer = opNameEncoder{}
 		h := &collector{}
 		r := start(t, cfg, h)
-		time.Sleep(300 * time.Millisecond)
+		// The ALTER must come after the position streaming starts from,
+		// and after the schema the source loads when it starts.
+		waitPhase(t, r.src, PhaseBinlog)
 		db.Exec(t, "ALTER TABLE t ADD COLUMN b VARCHAR(10)", "INSERT INTO t VALUES (1, 2, 'x')")
 		ev := h.waitFor(t, "DDL and insert", func(ev []Event) bool { return len(ev) >= 2 })
 		ddl, ins := ev[0], ev[1]

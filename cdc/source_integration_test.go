@@ -131,7 +131,9 @@ func TestSourceStartupModes(t *testing.T) {
 				cfg.StartupOptions = opt
 				h := &collector{}
 				r := start(t, cfg, h)
-				time.Sleep(300 * time.Millisecond)
+				// Latest starts where the binlog is when Run has checked
+				// the server: write only once it streams.
+				waitPhase(t, r.src, PhaseBinlog)
 				if afterStart != "" {
 					db.Exec(t, afterStart)
 				}

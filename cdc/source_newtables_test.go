@@ -130,7 +130,9 @@ func TestScanNewlyAddedTablesFilterWidened(t *testing.T) {
 				cfg.ScanNewlyAddedTables = scan
 				h = &collector{}
 				r = start(t, cfg, h)
-				time.Sleep(time.Second)
+				// The update must follow the snapshot of old, or the
+				// snapshot holds it already.
+				waitPhase(t, r.src, PhaseBinlog)
 				db.Exec(t, "UPDATE "+old+" SET v = 10 WHERE id = 1", "INSERT INTO "+user+" VALUES (2, 2)")
 				want := user + ":c2"
 				if scan {
