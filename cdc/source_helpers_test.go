@@ -132,6 +132,29 @@ func start(t *testing.T, cfg MySQLSourceConfig, h Handler) *running {
 	return r
 }
 
+// waitFor waits until cond holds for h's events, failing the test early,
+// with Run's error, if Run returns first.
+func (r *running) waitFor(t *testing.T, h *collector, what string, cond func([]Event) bool) []Event {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ev := h.snapshot()
+		if cond(ev) {
+			return ev
+		}
+		select {
+		case err := <-r.done:
+			r.done <- err // for stop
+			t.Fatalf("Run returned %v while waiting for %s; have %d events: %s", err, what, len(ev), describe(ev))
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; have %d events: %s", what, len(ev), describe(ev))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // stop cancels the run and returns Run's result.
 func (r *running) stop(t *testing.T) error {
 	t.Helper()

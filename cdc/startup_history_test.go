@@ -81,13 +81,13 @@ func TestSourceStartupFromHistory(t *testing.T) {
 				cfg.StartupOptions = opt
 				h := &collector{}
 				r := start(t, cfg, h)
-				h.waitFor(t, want, func(ev []Event) bool { return len(ev) >= len(strings.Fields(want)) })
+				r.waitFor(t, h, want, func(ev []Event) bool { return len(ev) >= len(strings.Fields(want)) })
 				// Nothing else of t: a row of s written now arrives after
 				// everything before it. (Earlier subtests' rows of s are in
 				// the history too; they are not counted.)
 				sentinel := int64(len(name))
 				m.exec(fmt.Sprintf("INSERT INTO app.s VALUES (%d)", sentinel))
-				ev := h.waitFor(t, "the sentinel", func(ev []Event) bool {
+				ev := r.waitFor(t, h, "the sentinel", func(ev []Event) bool {
 					return len(ev) > 0 && ev[len(ev)-1].Table.Table == "s" && rowID(ev[len(ev)-1]) == sentinel
 				})
 				var got []string
