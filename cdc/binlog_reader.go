@@ -96,7 +96,17 @@ func (b *binlogReader) run(ctx context.Context, start Offset) error {
 		b.gtids = nil // learnt from the file's previous-GTIDs event
 	}
 	if err := b.connect(start); err != nil {
-		return err
+		// The first connection is retried as a lost one is (the server
+		// may be restarting), keeping the rows to skip of start.
+		if isPermanent(err) {
+			return err
+		}
+		if err := b.retryConnect(ctx, start, err); err != nil {
+			if ctx.Err() != nil {
+				return b.shutdown(ctx)
+			}
+			return err
+		}
 	}
 	defer func() {
 		if b.syncer != nil {
@@ -218,8 +228,10 @@ func (b *binlogReader) reconnect(ctx context.Context, cause error) error {
 	if perr := b.r.binlogErr(cause, b.boundary); isPermanent(perr) {
 		return perr
 	}
-	b.syncer.Close()
-	b.syncer = nil
+	if b.syncer != nil {
+		b.syncer.Close()
+		b.syncer = nil
+	}
 	// Resume at the start of the current transaction, skipping the row
 	// events of it already read.
 	b.skipEvents, b.skipRows = b.txnRowEvents, 0
@@ -229,6 +241,13 @@ func (b *binlogReader) reconnect(ctx context.Context, cause error) error {
 	if from.File == "" && b.gtids != nil {
 		from.GTIDSet = b.gtids.String()
 	}
+	return b.retryConnect(ctx, from, cause)
+}
+
+// retryConnect connects at from after a failed or lost connection (cause),
+// with exponential backoff, for up to ConnectTimeout; an error that
+// reconnecting cannot cure ends it at once.
+func (b *binlogReader) retryConnect(ctx context.Context, from Offset, cause error) error {
 	deadline := time.Now().Add(b.r.cfg.ConnectTimeout)
 	delay := 100 * time.Millisecond
 	last := cause

@@ -24,14 +24,13 @@ func TestSourceCollectorReconnectsAcrossRuns(t *testing.T) {
 	for run := 1; run <= 2; run++ {
 		h := &collector{}
 		ctx, cancel := contextWithCancel()
-		done := make(chan error, 1)
-		go func() { done <- src.Run(ctx, h) }()
+		r := &running{src: src, cancel: cancel, done: make(chan error, 1)}
+		go func() { r.done <- src.Run(ctx, h) }()
 		waitPhase(t, src, PhaseBinlog)
 		m.restart()
 		m.exec(fmt.Sprintf("INSERT INTO app.t VALUES (%d)", run))
-		h.waitFor(t, "the insert after the restart", func(ev []Event) bool { return len(ev) == 1 })
-		cancel()
-		if err := <-done; err != nil {
+		r.waitFor(t, h, "the insert after the restart", func(ev []Event) bool { return len(ev) == 1 })
+		if err := r.stop(t); err != nil {
 			t.Fatal(err)
 		}
 		want := fmt.Sprintf(`

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -88,4 +89,45 @@ func TestFaultServerRestartMidStream(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// The server goes away just as the source makes its first binlog connection
+// (after its SQL checks): the source retries it as it retries a lost one,
+// instead of failing Run.
+func TestFaultServerDownAtFirstBinlogConnect(t *testing.T) {
+	m := startThrowawayMariaDB(t, fullRowBinlog...)
+	m.exec("CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY)", "INSERT INTO app.t VALUES (1)")
+	cfg := m.config("app", "t")
+	stopped := make(chan struct{})
+	var once sync.Once
+	// Progress is called synchronously as the binlog phase begins, before
+	// the binlog connection is made: stop the server right there.
+	cfg.Progress = func(p Progress) {
+		if p.Phase == PhaseBinlog {
+			once.Do(func() { m.stop(); close(stopped) })
+		}
+	}
+	h := &collector{}
+	r := start(t, cfg, h)
+	select {
+	case <-stopped:
+	case err := <-r.done:
+		t.Fatalf("Run returned %v before the binlog phase", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the source never reached the binlog phase")
+	}
+	m.start()
+	m.DB.Close()
+	m.DB = m.connect(m.Pass)
+	m.exec("INSERT INTO app.t VALUES (2)")
+	ev := r.waitFor(t, h, "the insert after the restart", func(ev []Event) bool { return len(ev) == 2 })
+	if got := fmt.Sprintf("%s%d %s%d", ev[0].Op, rowID(ev[0]), ev[1].Op, rowID(ev[1])); got != "r1 c2" {
+		t.Fatalf("events: %s", got)
+	}
+	if p := r.src.Progress(); p.Reconnects != 1 {
+		t.Errorf("progress shows %d reconnects, want 1", p.Reconnects)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
 }
