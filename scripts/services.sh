@@ -88,7 +88,7 @@ mariadb_up() {
   if have_pid "$dir/pid"; then log "services: mariadb already runs (pid $(cat "$dir/pid"))"; return; fi
   mkdir -p "$dir/tmp"
   if [[ ! -d $dir/data/mysql ]]; then
-    mariadb-install-db --no-defaults --user=root --datadir="$dir/data" --auth-root-authentication-method=normal \
+    mariadb-install-db --no-defaults --user=root --datadir="$dir/data" --tmpdir="$dir/tmp" --auth-root-authentication-method=normal \
       --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
   fi
   write_init_sql "$dir/init.sql"
@@ -218,7 +218,8 @@ up)
   ;;
 down)
   for s in clickhouse mariadb mysql; do stop_pid "$s" "$state/$s/pid"; done
-  "$top/scripts/sshd.sh" down
+  # sshd keeps its state in the checkout's .services/sshd whatever RTDW_SERVICES_DIR says: stop it only when asked.
+  if [[ " $services " == *" sshd "* ]]; then "$top/scripts/sshd.sh" down; fi
   ;;
 status) status ;;
 env) env_lines ;;
