@@ -132,7 +132,12 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := r.startWatermarks(ctx); err != nil {
+	if r.watermarks == nil {
+		if err := r.startWatermarks(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.awaitWatermarks(ctx); err != nil {
 		return err
 	}
 	taskCh := make(chan chunkTask)
@@ -288,6 +293,7 @@ const commitVisibilityMargin = 100 * time.Millisecond
 type watermarkHistory struct {
 	mu      sync.Mutex
 	entries []watermarkEntry
+	started time.Time // when the first position was read
 }
 
 type watermarkEntry struct {
@@ -295,10 +301,12 @@ type watermarkEntry struct {
 	off Offset
 }
 
-// startWatermarks records binlog positions every 25ms while ctx lives, and
-// waits until the first one is old enough to serve as a low watermark.
+// startWatermarks records binlog positions every 25ms while ctx lives. Run
+// starts it before loading schemas and splitting tables, so that by the time
+// the first chunk is read its low watermark is usually old enough already
+// (see [runner.awaitWatermarks]).
 func (r *runner) startWatermarks(ctx context.Context) error {
-	h := &watermarkHistory{}
+	h := &watermarkHistory{started: time.Now()}
 	r.watermarks = h
 	record := func() error {
 		off, err := r.binlogStatus(ctx, r.db)
@@ -334,7 +342,17 @@ func (r *runner) startWatermarks(ctx context.Context) error {
 			}
 		}
 	}()
-	return sleepCtx(ctx, commitVisibilityMargin)
+	return nil
+}
+
+// awaitWatermarks waits until the first recorded position is
+// commitVisibilityMargin old, so that it can serve as a low watermark.
+func (r *runner) awaitWatermarks(ctx context.Context) error {
+	wait := time.Until(r.watermarks.started.Add(commitVisibilityMargin))
+	if wait <= 0 {
+		return nil
+	}
+	return sleepCtx(ctx, wait)
 }
 
 // lowWatermark returns the newest recorded position read at least

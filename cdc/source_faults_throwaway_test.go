@@ -49,7 +49,19 @@ func TestFaultPurgedBinlog(t *testing.T) {
 		if last == cp.Offset.File {
 			t.Fatalf("FLUSH BINARY LOGS did not start a new file after %s", last)
 		}
-		m.exec("PURGE BINARY LOGS TO '" + last + "'")
+		// A server keeps a file that a replica connection still reads: the
+		// stopped source's dump thread may linger for a moment under load, so
+		// purge until the file is really gone.
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			m.exec("PURGE BINARY LOGS TO '" + last + "'")
+			if !m.hasBinlog(cp.Offset.File) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("PURGE BINARY LOGS TO '%s' left %s in place for 20s", last, cp.Offset.File)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 		err = runUntilError(t, cfg)
 		if !errors.Is(err, ErrBinlogPurged) || !strings.Contains(err.Error(), "delete the checkpoint") ||
 			!strings.Contains(err.Error(), cp.Offset.File) {

@@ -80,6 +80,19 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	captured := cp.Tables
 
+	// Record binlog positions from now on when a snapshot will run: its first
+	// low watermark must be commitVisibilityMargin old, and loading schemas
+	// and splitting tables take up most of that wait.
+	stopWatermarks := func() {}
+	if len(snapTables) > 0 || (cp.Snapshot != nil && len(cp.Snapshot.Tables) > 0) {
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		stopWatermarks = cancel
+		if err := r.startWatermarks(wctx); err != nil {
+			return r.stopped(ctx, err)
+		}
+	}
+
 	// Every table to snapshot needs a chunk key.
 	var schemas map[TableID]*TableSchema
 	if len(captured) > 0 {
@@ -160,7 +173,9 @@ func (r *runner) run(ctx context.Context) error {
 		if err != nil {
 			return r.stopped(ctx, err)
 		}
-		if err := r.runSnapshot(ctx, states); err != nil {
+		err = r.runSnapshot(ctx, states)
+		stopWatermarks()
+		if err != nil {
 			return r.stopped(ctx, err)
 		}
 		cp.Snapshot.Done = true

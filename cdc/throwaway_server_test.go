@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -175,8 +176,8 @@ func (m *throwawayServer) exec(stmts ...string) {
 	}
 }
 
-// lastBinlog returns the newest binlog file the server lists.
-func (m *throwawayServer) lastBinlog() string {
+// binlogs returns the binlog files the server lists, oldest first.
+func (m *throwawayServer) binlogs() []string {
 	m.t.Helper()
 	rows, err := m.DB.Query("SHOW BINARY LOGS")
 	if err != nil {
@@ -184,7 +185,7 @@ func (m *throwawayServer) lastBinlog() string {
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
-	var last string
+	var files []string
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		var name string
@@ -195,12 +196,26 @@ func (m *throwawayServer) lastBinlog() string {
 		if err := rows.Scan(vals...); err != nil {
 			m.t.Fatal(err)
 		}
-		last = name
+		files = append(files, name)
 	}
 	if err := rows.Err(); err != nil {
 		m.t.Fatal(err)
 	}
-	return last
+	return files
+}
+
+// lastBinlog returns the newest binlog file the server lists.
+func (m *throwawayServer) lastBinlog() string {
+	files := m.binlogs()
+	if len(files) == 0 {
+		return ""
+	}
+	return files[len(files)-1]
+}
+
+// hasBinlog reports whether the server still lists the binlog file.
+func (m *throwawayServer) hasBinlog(file string) bool {
+	return slices.Contains(m.binlogs(), file)
 }
 
 // config is a source configuration for database db on this server.
