@@ -78,16 +78,7 @@ func TestRoundTripEveryType(t *testing.T) {
 	}
 	defer sink.Close(ctx)
 	rows := allTypesRows()
-	if err := sink.HandleEvents(ctx, insertEvents(schema, rows)); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got, err := sink.ReadTable(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := writeAndRead(ctx, t, sink, schema, insertEvents(schema, rows))
 	equalRows(t, schema, got, rows)
 	if st := sink.Stats(); st.RowsWritten != uint64(len(rows)) || st.Flushes != 1 || st.RowsBuffered != 0 {
 		t.Errorf("stats %+v", st)
@@ -135,16 +126,7 @@ func TestZeroAndOutOfRangeDates(t *testing.T) {
 	// As text, everything round-trips.
 	sink, _ := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database, MappingOptions: MappingOptions{DatesAsText: true}}})
 	defer sink.Close(ctx)
-	if err := sink.HandleEvents(ctx, insertEvents(schema, rows)); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got, err := sink.ReadTable(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := writeAndRead(ctx, t, sink, schema, insertEvents(schema, rows))
 	equalRows(t, schema, got, rows)
 }
 
@@ -271,18 +253,7 @@ func TestShuffledBatchesConvergeAndReplaysChangeNothing(t *testing.T) {
 		batches = append(batches, evs[i:min(i+23, len(evs))])
 	}
 	r.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
-	for _, b := range batches {
-		if err := sink.HandleEvents(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sink.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got, err := sink.ReadTable(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := writeAndRead(ctx, t, sink, schema, batches...)
 	equalRows(t, schema, got, final)
 
 	// Replaying batches, whole or in part, in any order changes nothing.
@@ -291,16 +262,7 @@ func TestShuffledBatchesConvergeAndReplaysChangeNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := sink.HandleEvents(ctx, evs); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	again, err := sink.ReadTable(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := writeAndRead(ctx, t, sink, schema, evs)
 	equalRows(t, schema, again, final)
 
 	// And so does a merge: OPTIMIZE FINAL collapses versions for good.
@@ -431,16 +393,7 @@ func TestClickHouseUnavailableMidStreamLosesNothing(t *testing.T) {
 		t.Errorf("want buffered rows and retries while cut: %+v", st)
 	}
 	p.Restore()
-	if err := sink.HandleEvents(ctx, rest); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got, err := sink.ReadTable(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := writeAndRead(ctx, t, sink, schema, rest)
 	equalRows(t, schema, got, final)
 }
 
@@ -467,4 +420,23 @@ func TestNothingListeningThenALiveServer(t *testing.T) {
 		t.Fatalf("features: %+v %v", f, err)
 	}
 	t.Logf("server %s features %+v", f.Version, f)
+}
+
+// writeAndRead hands each batch to the sink, flushes it, and returns the
+// table's visible state.
+func writeAndRead(ctx context.Context, t *testing.T, sink *Sink, schema *cdc.TableSchema, batches ...[]cdc.Event) []cdc.Row {
+	t.Helper()
+	for _, b := range batches {
+		if err := sink.HandleEvents(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := sink.ReadTable(ctx, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
