@@ -4,7 +4,6 @@ package cdc_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -98,37 +97,20 @@ func benchRowsSelect(f testenv.Flavor, lo, hi int) string {
 // binlog moved during the load.
 func benchLoad(b *testing.B, src *testenv.Source, table string, n int, logged bool) {
 	b.Helper()
-	ctx := context.Background()
-	conn, err := src.DB.Conn(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	// The session settings must not outlive the load on a pooled connection.
-	defer func() {
-		_, _ = conn.ExecContext(ctx, "SET SESSION sql_log_bin = 1")
-		conn.Close()
-	}()
 	stmts := []string{"SET SESSION cte_max_recursion_depth = 100000000", fmt.Sprintf(benchCreateTable, testenv.QuoteIdent(table))}
 	if src.Flavor == testenv.MariaDB {
 		stmts[0] = "SET SESSION max_recursive_iterations = 100000000"
-	}
-	if !logged {
-		stmts = append(stmts, "SET SESSION sql_log_bin = 0")
 	}
 	for lo := 1; lo <= n; lo += 200_000 {
 		hi := min(lo+200_000-1, n)
 		stmts = append(stmts, "INSERT INTO "+testenv.QuoteIdent(table)+" "+benchRowsSelect(src.Flavor, lo, hi))
 	}
-	file0, pos0 := benchBinlogStatus(b, src)
+	file0, pos0 := src.BinlogPosition(b)
 	start := time.Now()
-	for _, q := range stmts {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			b.Fatalf("%s: %.80s: %v", src.Flavor, q, err)
-		}
-	}
+	src.ExecSession(b, logged, stmts...)
 	elapsed := time.Since(start)
 	grew := "in another file"
-	if file, pos := benchBinlogStatus(b, src); file == file0 {
+	if file, pos := src.BinlogPosition(b); file == file0 {
 		grew = fmt.Sprintf("%d bytes", pos-pos0)
 	}
 	b.Logf("%s: loaded %d rows into %s in %s (logged %v; the binlog, written by every session, grew by %s)",
@@ -303,34 +285,6 @@ func benchSnapshotRun(b *testing.B, src *testenv.Source, table string, n int) {
 	b.ReportMetric(benchMedian(cpus), "cpu-ns/row")
 }
 
-// benchBinlogStatus returns the server's current binlog file and position.
-func benchBinlogStatus(b *testing.B, src *testenv.Source) (string, uint64) {
-	b.Helper()
-	q := "SHOW MASTER STATUS"
-	if src.Flavor == testenv.MySQL {
-		q = "SHOW BINARY LOG STATUS"
-	}
-	rows, err := src.DB.Query(q)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	vals := make([]sql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if !rows.Next() {
-		b.Fatalf("%s returned no row: is the binlog on?", q)
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		b.Fatal(err)
-	}
-	pos, _ := strconv.ParseUint(string(vals[1]), 10, 64)
-	return string(vals[0]), pos
-}
-
 // benchBareSyncer reads the binlog from file:pos with go-mysql's
 // BinlogSyncer, configured as the source configures its own, until it has
 // seen want row changes (an update counts once) of db.table, and returns
@@ -428,7 +382,8 @@ func BenchmarkBinlog(b *testing.B) {
 			src := testenv.NewSource(b, f)
 			const table = "orders"
 			src.Exec(b, fmt.Sprintf(benchCreateTable, table))
-			file, pos := benchBinlogStatus(b, src)
+			file, pos32 := src.BinlogPosition(b)
+			pos := uint64(pos32)
 			start := time.Now()
 			// Written by one session in order, so the range holds the
 			// inserts and then the updates.

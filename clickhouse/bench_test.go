@@ -205,23 +205,9 @@ func BenchmarkSinkVsPipe(b *testing.B) {
 // binlog with every run.
 func loadBenchTable(b *testing.B, src *testenv.Source, n int) {
 	b.Helper()
-	ctx := context.Background()
 	src.Exec(b, "CREATE TABLE bench (id BIGINT PRIMARY KEY, k INT NOT NULL, s VARCHAR(32) NOT NULL, amount DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL)")
-	conn, err := src.DB.Conn(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	// The session setting must not outlive the load on a pooled connection.
-	defer func() {
-		_, _ = conn.ExecContext(ctx, "SET SESSION sql_log_bin = 1")
-		conn.Close()
-	}()
-	for _, q := range []string{"SET SESSION sql_log_bin = 0",
-		fmt.Sprintf("INSERT INTO bench SELECT seq, seq %% 1000, CONCAT('name-', seq), seq / 100, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_%d", n)} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			b.Fatalf("%.60s: %v", q, err)
-		}
-	}
+	src.ExecSession(b, false,
+		fmt.Sprintf("INSERT INTO bench SELECT seq, seq %% 1000, CONCAT('name-', seq), seq / 100, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_%d", n))
 }
 
 // runPipe copies the bench table with
