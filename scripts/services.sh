@@ -81,10 +81,34 @@ binlog_args() { # off|on flavor dir
   fi
 }
 
+# ---------------------------------------------------------------------------- installing
+# Every package is installed before any server starts, so that no server's start or readiness check depends on
+# the install step of another (MySQL's readiness ping uses mariadb-admin, which only MariaDB's packages bring).
+install_all() { # services...
+  local want=()
+  for s in "$@"; do
+    case $s in
+    mysql) command -v mariadb-admin >/dev/null || want+=(mariadb-client) ;; # the ping client; mysqld is unpacked below
+    mariadb) command -v mariadbd >/dev/null || want+=(mariadb-server); command -v mariadb-admin >/dev/null || want+=(mariadb-client) ;;
+    clickhouse) command -v clickhouse-server >/dev/null || want+=(clickhouse-server); command -v clickhouse-client >/dev/null || want+=(clickhouse-client) ;;
+    esac
+  done
+  if ((${#want[@]} > 0)); then
+    # shellcheck disable=SC2207
+    want=($(printf '%s\n' "${want[@]}" | sort -u))
+    apt_install "${want[@]}"
+  fi
+  for s in "$@"; do
+    case $s in
+    mysql) mysql_unpack ;;
+    sshd) "$top/scripts/sshd.sh" install ;;
+    esac
+  done
+}
+
 # ---------------------------------------------------------------------------- MariaDB
 mariadb_up() {
   local dir="$state/mariadb"
-  command -v mariadbd >/dev/null || apt_install mariadb-server mariadb-client
   if have_pid "$dir/pid"; then log "services: mariadb already runs (pid $(cat "$dir/pid"))"; return; fi
   mkdir -p "$dir/tmp"
   if [[ ! -d $dir/data/mysql ]]; then
@@ -158,7 +182,6 @@ mysql_up() {
 # ---------------------------------------------------------------------------- ClickHouse
 clickhouse_up() {
   local dir="$state/clickhouse"
-  command -v clickhouse-server >/dev/null || apt_install clickhouse-server clickhouse-client
   if have_pid "$dir/pid"; then log "services: clickhouse already runs (pid $(cat "$dir/pid"))"; return; fi
   mkdir -p "$dir/data" "$dir/log"
   sed -e "s#/var/lib/clickhouse/#$dir/data/#g" -e "s#/var/log/clickhouse-server/#$dir/log/#g" \
@@ -212,6 +235,8 @@ status() {
 case ${1:-} in
 up)
   mkdir -p "$state"
+  # shellcheck disable=SC2086
+  install_all $services
   for s in $services; do "${s}_up"; done
   log "services: reach them with:"
   env_lines

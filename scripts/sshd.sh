@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/sshd.sh up|down|status — a throwaway OpenSSH server on loopback for deploy's SSH/SFTP tests.
+# scripts/sshd.sh install|up|down|status — a throwaway OpenSSH server on loopback for deploy's SSH/SFTP tests.
 #
 # Everything it creates lives in .services/sshd/ of this checkout (git-ignored): host key, client key,
 # authorized_keys, sshd_config, pid file and log. `up` is idempotent: a server that already answers is reused.
@@ -130,11 +130,12 @@ status() {
 }
 
 case "${1:-}" in
+install) install_sshd ;;
 up) up ;;
 down) down ;;
 status) status ;;
 *)
-	echo "usage: $0 up|down|status" >&2
+	echo "usage: $0 install|up|down|status" >&2
 	exit 2
 	;;
 esac
