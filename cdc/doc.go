@@ -123,7 +123,7 @@
 //	SET                                    string, the members joined by commas in declaration order
 //	BINARY VARBINARY *BLOB                 []byte (BINARY(n) padded to n bytes as SELECT returns it)
 //	GEOMETRY and the spatial kinds         []byte, MySQL's internal format (SRID then WKB)
-//	JSON                                   JSON, compact JSON text
+//	JSON                                   JSON: MySQL's as compact JSON text, MariaDB's as the text it stores
 //	VECTOR                                 []float32
 //	NULL                                   nil
 package cdc

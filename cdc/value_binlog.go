@@ -50,8 +50,8 @@ func ConfigureBinlogSyncer(cfg *replication.BinlogSyncerConfig) {
 // to finish the job: signed integers of UNSIGNED columns become uint64, an
 // ENUM index becomes the member's name and a SET bitmask the members'
 // names, text in another character set becomes UTF-8, BINARY(n) gets back
-// the trailing zero bytes the binlog drops, and MySQL's binary JSON and
-// MariaDB's JSON text both become canonical JSON.
+// the trailing zero bytes the binlog drops, MySQL's binary JSON becomes
+// canonical JSON, and MariaDB's JSON text is kept as stored (see [JSON]).
 //
 // Strings and byte slices in the result may share memory with the binlog
 // event, which go-mysql allocates per event and never reuses.
@@ -177,6 +177,13 @@ func DecodeBinlog(col *Column, v any, loc *time.Location) (any, error) {
 }
 
 func canonicalJSONValue(col *Column, b []byte) (any, error) {
+	if isJSONText(&col.Type) {
+		text, err := textToUTF8(col, "", b)
+		if err != nil {
+			return nil, err
+		}
+		return JSON(text.(string)), nil
+	}
 	j, err := CanonicalJSON(b)
 	if err != nil {
 		return nil, valueError(col, b, "%v", err)

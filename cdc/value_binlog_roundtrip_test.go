@@ -132,8 +132,9 @@ func everyTypeColumns(flavor testenv.Flavor) []roundTripColumn {
 			want: []any{pointWKB(0, 3, 4), pointWKB(0, 0, 0), pointWKB(0, 0, 0)}},
 	}
 	// MySQL stores JSON in binary form: members sorted by key length then
-	// bytes, numbers by type; MariaDB keeps the text as written.
-	jsonWant := `{"b":[1,2.5,{"c":null},0.000015],"a":"café\n","aa":true,"n":1.0,"emoji":"😀"}`
+	// bytes, numbers by type; MariaDB keeps the text as written, and so does
+	// its canonical value.
+	jsonWant := jsonIn
 	if flavor == testenv.MySQL {
 		jsonWant = `{"a":"café\n","b":[1,2.5,{"c":null},0.000015],"n":1.0,"aa":true,"emoji":"😀"}`
 	}

@@ -149,6 +149,9 @@ func DecodeText(col *Column, raw []byte, loc *time.Location) (any, error) {
 	case k.IsBinary(), k == KindGeometry:
 		return append([]byte{}, raw...), nil
 	case k == KindJSON:
+		if isJSONText(&col.Type) {
+			return JSON(raw), nil
+		}
 		j, err := CanonicalJSON(raw)
 		if err != nil {
 			return nil, valueError(col, raw, "%v", err)

@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// CanonicalJSON rewrites a JSON document as the canonical [JSON] value, so
-// that the same document compares equal whichever server and path it came
-// from:
+// CanonicalJSON rewrites a JSON document as the canonical [JSON] value of a
+// MySQL JSON column, so that a document compares equal whether the snapshot
+// (MySQL's SELECT text) or the binlog (its binary JSON) delivered it.
+// MariaDB's JSON columns, which store text, keep that text instead. The
+// canonical form is:
 //
 //   - no whitespace between tokens (MySQL's SELECT prints {"a": 1});
 //   - object members in the order given (MySQL stores them sorted by key
@@ -41,6 +44,15 @@ func CanonicalJSON(doc []byte) (JSON, error) {
 		return "", c.fail("unexpected data after the document")
 	}
 	return JSON(c.out), nil
+}
+
+// isJSONText reports whether a JSON column stores its document as text, as
+// MariaDB's JSON type does (a LONGTEXT with a json_valid check, which
+// [LoadTableSchemas] marks [KindJSON]). Its value is the stored text,
+// unchanged, as Debezium ships it; only MySQL's binary JSON, which keeps no
+// text, is rendered as canonical JSON.
+func isJSONText(t *ColumnType) bool {
+	return t.Kind == KindJSON && strings.HasPrefix(strings.ToLower(strings.TrimSpace(t.Raw)), "longtext")
 }
 
 // maxJSONDepth bounds nesting, as MySQL does (100), with room to spare.

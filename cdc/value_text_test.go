@@ -202,3 +202,31 @@ func FuzzCanonicalJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeMariaDBJSONText: MariaDB's JSON column (a LONGTEXT that
+// LoadTableSchemas marks KindJSON) keeps the text the server stores, by
+// either path; MySQL's JSON is canonical.
+func TestDecodeMariaDBJSONText(t *testing.T) {
+	const doc = `{"a": 1.0e2,  "b" : [1, 2], "é": "\u00e9"}`
+	mariadb := col(t, "longtext", "utf8mb4")
+	mariadb.Type.Kind = KindJSON
+	latin1 := col(t, "longtext", "latin1")
+	latin1.Type.Kind = KindJSON
+	for _, tt := range []struct {
+		name string
+		got  func() (any, error)
+		want JSON
+	}{
+		{"text", func() (any, error) { return DecodeText(mariadb, []byte(doc), nil) }, JSON(doc)},
+		{"binlog []byte", func() (any, error) { return DecodeBinlog(mariadb, []byte(doc), nil) }, JSON(doc)},
+		{"binlog string", func() (any, error) { return DecodeBinlog(mariadb, doc, nil) }, JSON(doc)},
+		{"binlog latin1", func() (any, error) { return DecodeBinlog(latin1, []byte("[\"caf\xe9\"]"), nil) }, JSON(`["café"]`)},
+		{"mysql text", func() (any, error) { return DecodeText(col(t, "json", ""), []byte(doc), nil) }, JSON(`{"a":100.0,"b":[1,2],"é":"é"}`)},
+		{"mysql binlog", func() (any, error) { return DecodeBinlog(col(t, "json", ""), []byte(doc), nil) }, JSON(`{"a":100.0,"b":[1,2],"é":"é"}`)},
+	} {
+		got, err := tt.got()
+		if err != nil || got != tt.want {
+			t.Errorf("%s: got %#v, %v; want %#v", tt.name, got, err, tt.want)
+		}
+	}
+}

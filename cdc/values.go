@@ -6,8 +6,14 @@ package cdc
 // "0000-00-00 00:00:00".
 type ZeroTime string
 
-// JSON is the canonical value of a JSON column: the document as compact JSON
-// text, with object members in the order the server stores them. MySQL's
-// binary JSON and MariaDB's JSON text arrive as the same value whichever path
-// a row came by.
+// JSON is the canonical value of a JSON column, the same whether the row was
+// read by the snapshot or decoded from the binlog:
+//
+//   - MySQL stores JSON in a binary form and keeps no text: its value is the
+//     document as compact JSON text ([CanonicalJSON]), with object members
+//     in the order MySQL stores them (sorted by key length, then bytes), as
+//     Debezium writes it;
+//   - MariaDB's JSON is a LONGTEXT with a json_valid check: its value is the
+//     text the server stores, spacing and number forms included
+//     ({"a": 1.0e2} stays as written), as Debezium ships it.
 type JSON string
