@@ -11,8 +11,7 @@ type ZeroTime string
 //
 //   - MySQL stores JSON in a binary form and keeps no text: its value is the
 //     document as compact JSON text ([CanonicalJSON]), with object members
-//     in the order MySQL stores them (sorted by key length, then bytes), as
-//     Debezium writes it;
+//     in the order MySQL stores them (sorted by key length, then bytes);
 //   - MariaDB's JSON is a LONGTEXT with a json_valid check: its value is the
 //     text the server stores, spacing and number forms included
 //     ({"a": 1.0e2} stays as written), as Debezium ships it.
