@@ -101,6 +101,17 @@ type Deserializer interface {
 	AppendEvent(dst []byte, e *Event) ([]byte, error)
 }
 
+// ConfigValidator is implemented by a [Deserializer] (or another part of a
+// source's configuration) whose own settings can be wrong, such as an
+// encoder given an unknown version. Build checks it: the source's
+// [MySQLSourceConfig] validation calls Validate and reports its error among
+// the configuration's problems, so a bad setting fails before any I/O
+// instead of at the first event.
+type ConfigValidator interface {
+	// Validate returns an error naming every bad setting, or nil.
+	Validate() error
+}
+
 // SnapshotMarker is the value of Debezium's source.snapshot field.
 type SnapshotMarker string
 
@@ -123,6 +134,10 @@ const (
 // rows at the same coordinates, and after every change the snapshot already
 // includes. Sinks use this order to make replays idempotent.
 type Source struct {
+	// Name is the name of the source that captured the change
+	// ([MySQLSourceConfig.Name]), Debezium's source.name; the source sets it
+	// on every event before its Deserializer and its Handler see it.
+	Name string
 	// ServerID is the server_id of the server that wrote the change.
 	ServerID uint32
 	// TsMs is when the change happened on the server (the binlog event's

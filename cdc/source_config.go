@@ -331,6 +331,11 @@ func (c MySQLSourceConfig) resolve() (*resolvedConfig, error) {
 	if err := r.StartupOptions.validate(); err != nil {
 		bad("StartupOptions", r.StartupOptions.String(), err.Error())
 	}
+	if v, ok := r.Deserializer.(ConfigValidator); ok {
+		if err := v.Validate(); err != nil {
+			bad("Deserializer", fmt.Sprintf("%T", r.Deserializer), err.Error())
+		}
+	}
 	switch {
 	case r.SnapshotParallelism < 0:
 		bad("SnapshotParallelism", strconv.Itoa(r.SnapshotParallelism), "use a positive number of parallel chunk readers, or 0 for the default")

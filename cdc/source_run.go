@@ -260,6 +260,11 @@ func (r *runner) stopped(ctx context.Context, err error) error {
 
 // deliver encodes and hands events to the handler.
 func (r *runner) deliver(ctx context.Context, events []Event) error {
+	for i := range events {
+		if events[i].Source.Name == "" {
+			events[i].Source.Name = r.cfg.Name
+		}
+	}
 	if d := r.cfg.Deserializer; d != nil {
 		for i := range events {
 			b, err := d.AppendEvent(nil, &events[i])

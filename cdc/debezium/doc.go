@@ -15,13 +15,39 @@
 //	           "gtid":…,"file":…,"pos":…,"row":…,"thread":…,"query":…},
 //	 "op":"c","ts_ms":…,"transaction":null}
 //
-// with fields in that order, and with [IncludeSchema] wrapped as Kafka's
-// JSON converter does with schemas.enable: {"schema":…,"payload":…}, the
-// schema naming each logical type (io.debezium.time.MicroTimestamp,
-// org.apache.kafka.connect.data.Decimal with its scale and
-// connect.decimal.precision, …). A schema change event ([cdc.OpSchemaChange])
-// is written as Debezium's schema change record value: source,
-// databaseName, schemaName, ddl and tableChanges.
+// with fields in that order (Debezium 2.6 adds ts_us and ts_ns, 2.7 moves
+// transaction before op: see [Version]), and with [IncludeSchema] wrapped
+// as Kafka's JSON converter does with schemas.enable:
+// {"schema":…,"payload":…}, the schema naming each logical type
+// (io.debezium.time.MicroTimestamp, org.apache.kafka.connect.data.Decimal
+// with its scale and connect.decimal.precision, …). A schema change event
+// ([cdc.OpSchemaChange]) is written as Debezium's schema change record
+// value: source, databaseName, schemaName, ddl and tableChanges.
+//
+// source.name is the name of the source that captured the event
+// ([cdc.MySQLSourceConfig.Name], carried in [cdc.Source.Name]), as
+// Debezium writes its topic.prefix; [ServerName] overrides it. source.query
+// is null unless [IncludeQuery] is on, as Debezium's include.query.
+//
+// # Options
+//
+// Each option sets a field of [Config] and matches a Debezium connector
+// property:
+//
+//	Option                       Debezium                         Default
+//	IncludeSchema                JsonConverter schemas.enable     false
+//	ServerName                   topic.prefix (source.name)       the event's source name, else mysql_binlog_source
+//	Version                      the connector's release          1.9.7.Final (Flink CDC 3's); 1.9.x and 2.0-2.7 accepted
+//	IncludeQuery                 include.query                    false (source.query null)
+//	WithDecimalHandling          decimal.handling.mode            DecimalPrecise
+//	WithTimePrecision            time.precision.mode              TimeAdaptiveMicroseconds
+//	WithBigIntUnsignedHandling   bigint.unsigned.handling.mode    BigIntUnsignedLong
+//	WithBinaryHandling           binary.handling.mode             BinaryBytes
+//
+// A bad option (an unknown mode, a version the encoder does not write) is
+// reported by [Encoder.Validate], which a source's Build calls through
+// [cdc.ConfigValidator], so the source fails before any I/O; AppendEvent
+// returns the same error.
 //
 // # Values
 //
@@ -38,22 +64,26 @@
 //	DATE                              days since the epoch (io.debezium.time.Date)
 //	TIME                              µs (MicroTime); adaptive: ms (Time) up to TIME(3); connect: ms
 //	DATETIME(0-3), DATETIME(4-6)      epoch ms (Timestamp), epoch µs (MicroTimestamp); connect: ms
-//	TIMESTAMP                         ISO-8601 string in UTC (io.debezium.time.ZonedTimestamp)
+//	TIMESTAMP                         ISO-8601 string in UTC (io.debezium.time.ZonedTimestamp); from 2.1.2
+//	                                  with exactly the column's fractional digits
 //	YEAR                              int32 (io.debezium.time.Year)
 //	CHAR, VARCHAR, TEXT               string
 //	BINARY, VARBINARY, BLOB           by binary.handling.mode: bytes (base64), base64, base64-url-safe, hex
 //	ENUM, SET                         string (io.debezium.data.Enum, EnumSet, with the allowed members)
-//	JSON                              string (io.debezium.data.Json)
+//	JSON                              string (io.debezium.data.Json): MySQL's as compact text, MariaDB's as stored
 //	GEOMETRY, POINT                   {"wkb","srid"} (Geometry); {"x","y","wkb","srid"} (Point)
 //	VECTOR                            array of float32 (io.debezium.data.FloatVector)
 //	zero dates                        null, or the epoch when the column is NOT NULL
 //
 // Without options the encoder writes what Flink CDC 3 (which embeds Debezium
-// 1.9.7) writes; [Version] with a 2.x version switches to Debezium 2's
-// envelope and transaction schema names.
+// 1.9.7) writes; [Version] with a 2.x version writes that release's shape.
 //
 // Differences from Debezium that remain: the schema carries no column
 // defaults, the schema change record's column details (autoIncremented,
-// generated, comment) are not known to rtdw and written as false or null,
-// and TINYINT(1) is an int16 as in Debezium without its boolean converter.
+// generated, comment, defaultValueExpression) are not known to rtdw and
+// written as false or null, TINYINT(1) is an int16 as in Debezium without
+// its boolean converter, ts_us and ts_ns are ts_ms in finer units (rtdw
+// keeps milliseconds), and the snapshot marks only the first and last rows
+// of the whole snapshot, never Debezium 2's first_in_data_collection and
+// last_in_data_collection.
 package debezium

@@ -51,25 +51,38 @@ func (e *EncodeError) Is(target error) bool { return target == ErrEncode }
 // settings is a Config with defaults applied and derived facts.
 type settings struct {
 	Config
-	v2  bool  // Debezium 2 or later
+	shape
 	err error // from validate
+	// With IncludeSchema, the schemas that do not depend on the table.
+	sourceSchema, schemaChangeSchema string
 }
 
 // Encoder writes events as Debezium's MySQL connector does. It implements
-// [cdc.Deserializer]; make one with [JSON]. An Encoder is safe for
+// [cdc.Deserializer], and [cdc.ConfigValidator] so that a source's Build
+// reports a bad setting; make one with [JSON]. An Encoder is safe for
 // concurrent use.
 type Encoder struct {
 	s settings
-	// tables caches what is computed once per table schema (the quoted
-	// column names and, with IncludeSchema, the rendered schema), keyed by
-	// the *cdc.TableSchema, which never changes once built.
+	// tables caches what is computed once per table schema and server name
+	// (the quoted column names and, with IncludeSchema, the rendered
+	// schema), keyed by the *cdc.TableSchema, which never changes once
+	// built.
 	tables sync.Map
+}
+
+// codecKey identifies a cached tableCodec: the schema names start with the
+// server name.
+type codecKey struct {
+	schema     *cdc.TableSchema
+	serverName string
 }
 
 // JSON returns the encoder that writes events as Debezium's MySQL
 // connector's JSON, the counterpart of Flink CDC's
 // JsonDebeziumDeserializationSchema. Without options it writes what Flink
-// CDC 3 writes by default; see [Config] for the defaults.
+// CDC 3 writes by default; see [Config] for the defaults. Bad options are
+// reported by the encoder's Validate, which a source's Build calls, before
+// any I/O.
 func JSON(opts ...Option) cdc.Deserializer {
 	return NewEncoder(configFrom(opts))
 }
@@ -83,27 +96,48 @@ func configFrom(opts []Option) Config {
 }
 
 // NewEncoder returns an encoder with the settings of cfg; cfg is copied. A
-// bad setting makes every AppendEvent fail with an error naming it.
+// bad setting is reported by Validate, and makes every AppendEvent fail with
+// the same error.
 func NewEncoder(cfg Config) *Encoder {
 	s := settings{Config: cfg.withDefaults()}
 	s.err = s.validate()
-	major, _, _ := strings.Cut(s.Version, ".")
-	if n, err := strconv.Atoi(major); err == nil && n >= 2 {
-		s.v2 = true
+	if r, err := parseRelease(s.Version); err == nil {
+		s.shape = shapeOf(r)
+	}
+	if s.IncludeSchema {
+		s.sourceSchema = s.renderSourceSchema()
+		s.schemaChangeSchema = s.renderSchemaChangeSchema()
 	}
 	return &Encoder{s: s}
 }
 
+// Validate returns an error naming every bad setting, its value and the
+// valid choices, or nil. It implements [cdc.ConfigValidator]: a source's
+// Build calls it.
+func (e *Encoder) Validate() error { return e.s.err }
+
 // Config returns the encoder's settings, defaults applied.
 func (e *Encoder) Config() Config { return e.s.Config }
+
+// serverName is the event's source.name and schema name prefix.
+func (e *Encoder) serverName(ev *cdc.Event) string {
+	switch {
+	case e.s.ServerName != "":
+		return e.s.ServerName
+	case ev.Source.Name != "":
+		return ev.Source.Name
+	}
+	return DefaultServerName
+}
 
 type tableCodec struct {
 	keys   [][]byte // `"name":` per column
 	schema []byte   // rendered envelope schema, with IncludeSchema
 }
 
-func (e *Encoder) codec(s *cdc.TableSchema) *tableCodec {
-	if v, ok := e.tables.Load(s); ok {
+func (e *Encoder) codec(s *cdc.TableSchema, serverName string) *tableCodec {
+	key := codecKey{s, serverName}
+	if v, ok := e.tables.Load(key); ok {
 		return v.(*tableCodec)
 	}
 	tc := &tableCodec{keys: make([][]byte, len(s.Columns))}
@@ -112,17 +146,19 @@ func (e *Encoder) codec(s *cdc.TableSchema) *tableCodec {
 		tc.keys[i] = append(k, ':')
 	}
 	if e.s.IncludeSchema {
-		tc.schema = e.s.envelopeSchema(s)
+		tc.schema = e.s.envelopeSchema(s, serverName)
 	}
-	v, _ := e.tables.LoadOrStore(s, tc)
+	v, _ := e.tables.LoadOrStore(key, tc)
 	return v.(*tableCodec)
 }
 
 // AppendEvent appends the Debezium JSON of ev to dst. Row changes become
 // the change event envelope, {"before","after","source","op","ts_ms",
-// "transaction"}; an [cdc.OpSchemaChange] becomes Debezium's schema change
-// record, {"source","databaseName","schemaName","ddl","tableChanges"}. With
-// IncludeSchema either is wrapped as {"schema":…,"payload":…}.
+// "transaction"} (with ts_us and ts_ns, and in another order, from Debezium
+// 2.6; see [Version]); an [cdc.OpSchemaChange] becomes Debezium's schema
+// change record, {"source","databaseName","schemaName","ddl",
+// "tableChanges"}. With IncludeSchema either is wrapped as
+// {"schema":…,"payload":…}.
 func (e *Encoder) AppendEvent(dst []byte, ev *cdc.Event) ([]byte, error) {
 	if e.s.err != nil {
 		return dst, &EncodeError{Table: ev.Table, Reason: e.s.err.Error()}
@@ -137,7 +173,8 @@ func (e *Encoder) AppendEvent(dst []byte, ev *cdc.Event) ([]byte, error) {
 		return dst, &EncodeError{Table: ev.Table, Reason: "event has no schema"}
 	}
 	start := len(dst)
-	tc := e.codec(ev.Schema)
+	name := e.serverName(ev)
+	tc := e.codec(ev.Schema, name)
 	if e.s.IncludeSchema {
 		dst = append(dst, `{"schema":`...)
 		dst = append(dst, tc.schema...)
@@ -153,24 +190,44 @@ func (e *Encoder) AppendEvent(dst []byte, ev *cdc.Event) ([]byte, error) {
 		return dst[:start], err
 	}
 	dst = append(dst, `,"source":`...)
-	dst = e.appendSource(dst, ev)
+	dst = e.appendSource(dst, ev, name)
+	if e.s.transactionFirst {
+		dst = append(dst, `,"transaction":null`...)
+	}
 	dst = append(dst, `,"op":"`...)
 	dst = append(dst, ev.Op...)
-	dst = append(dst, `","ts_ms":`...)
-	dst = strconv.AppendInt(dst, ev.TsMs, 10)
-	dst = append(dst, `,"transaction":null}`...)
+	dst = append(dst, '"')
+	dst = e.appendTimestamps(dst, ev.TsMs)
+	if !e.s.transactionFirst {
+		dst = append(dst, `,"transaction":null`...)
+	}
+	dst = append(dst, '}')
 	if e.s.IncludeSchema {
 		dst = append(dst, '}')
 	}
 	return dst, nil
 }
 
-func (e *Encoder) appendSource(dst []byte, ev *cdc.Event) []byte {
+// appendTimestamps writes ts_ms, and from Debezium 2.6 ts_us and ts_ns, of
+// the same instant.
+func (e *Encoder) appendTimestamps(dst []byte, ms int64) []byte {
+	dst = append(dst, `,"ts_ms":`...)
+	dst = strconv.AppendInt(dst, ms, 10)
+	if e.s.microTimestamps {
+		dst = append(dst, `,"ts_us":`...)
+		dst = strconv.AppendInt(dst, ms*1000, 10)
+		dst = append(dst, `,"ts_ns":`...)
+		dst = strconv.AppendInt(dst, ms*1_000_000, 10)
+	}
+	return dst
+}
+
+func (e *Encoder) appendSource(dst []byte, ev *cdc.Event, serverName string) []byte {
 	src := &ev.Source
 	dst = append(dst, `{"version":`...)
 	dst = appendJSONString(dst, e.s.Version)
 	dst = append(dst, `,"connector":"mysql","name":`...)
-	dst = appendJSONString(dst, e.s.ServerName)
+	dst = appendJSONString(dst, serverName)
 	dst = append(dst, `,"ts_ms":`...)
 	dst = strconv.AppendInt(dst, src.TsMs, 10)
 	dst = append(dst, `,"snapshot":`...)
@@ -193,7 +250,14 @@ func (e *Encoder) appendSource(dst []byte, ev *cdc.Event) []byte {
 	}
 	dst = append(dst, `,"db":`...)
 	dst = appendJSONString(dst, db)
-	dst = append(dst, `,"sequence":null,"table":`...)
+	dst = append(dst, `,"sequence":null`...)
+	if e.s.microTimestamps {
+		dst = append(dst, `,"ts_us":`...)
+		dst = strconv.AppendInt(dst, src.TsMs*1000, 10)
+		dst = append(dst, `,"ts_ns":`...)
+		dst = strconv.AppendInt(dst, src.TsMs*1_000_000, 10)
+	}
+	dst = append(dst, `,"table":`...)
 	if table == "" {
 		dst = append(dst, "null"...)
 	} else {
@@ -216,7 +280,11 @@ func (e *Encoder) appendSource(dst []byte, ev *cdc.Event) []byte {
 		dst = strconv.AppendInt(dst, src.Thread, 10)
 	}
 	dst = append(dst, `,"query":`...)
-	dst = appendOptionalString(dst, src.Query)
+	if e.s.IncludeQuery {
+		dst = appendOptionalString(dst, src.Query)
+	} else {
+		dst = append(dst, "null"...)
+	}
 	return append(dst, '}')
 }
 
@@ -251,19 +319,30 @@ func (e *Encoder) appendRow(dst []byte, ev *cdc.Event, tc *tableCodec, row cdc.R
 
 var epoch = time.Unix(0, 0).UTC()
 
+// zonedTimestampLayout writes io.debezium.time.ZonedTimestamp as Java's
+// ISO_OFFSET_DATE_TIME does: the fraction only when not zero, without
+// trailing zeros. paddedZonedTimestampLayouts[n] writes exactly n digits,
+// truncated, as Debezium does from 2.1.2 for a TIMESTAMP(n) column.
+const zonedTimestampLayout = "2006-01-02T15:04:05.999999999Z07:00"
+
+var paddedZonedTimestampLayouts = [...]string{"", "2006-01-02T15:04:05.0Z07:00", "2006-01-02T15:04:05.00Z07:00",
+	"2006-01-02T15:04:05.000Z07:00", "2006-01-02T15:04:05.0000Z07:00", "2006-01-02T15:04:05.00000Z07:00",
+	"2006-01-02T15:04:05.000000Z07:00"}
+
 // appendValue writes one canonical value as Debezium writes the column.
 func (s *settings) appendValue(dst []byte, col *cdc.Column, v any) ([]byte, error) {
 	if v == nil {
 		return append(dst, "null"...), nil
 	}
 	t := &col.Type
+	zero := false
 	if _, ok := v.(cdc.ZeroTime); ok {
 		// Debezium writes a zero date as null when the column allows it,
-		// else as the epoch (0, or 1970-01-01T00:00:00Z).
+		// else as the epoch (0, or 1970-01-01T00:00:00Z, never padded).
 		if col.Nullable {
 			return append(dst, "null"...), nil
 		}
-		v = epoch
+		v, zero = epoch, true
 	}
 	wrongType := func() error {
 		return fmt.Errorf("value of Go type %T for a %s column; want the canonical type of package cdc", v, t.Kind)
@@ -331,8 +410,12 @@ func (s *settings) appendValue(dst []byte, col *cdc.Column, v any) ([]byte, erro
 		}
 	case k == cdc.KindTimestamp:
 		if x, ok := v.(time.Time); ok {
+			layout := zonedTimestampLayout
+			if s.paddedTimestamps && !zero && t.FSP > 0 && t.FSP < len(paddedZonedTimestampLayouts) {
+				layout = paddedZonedTimestampLayouts[t.FSP]
+			}
 			dst = append(dst, '"')
-			dst = x.UTC().AppendFormat(dst, "2006-01-02T15:04:05.999999999Z07:00")
+			dst = x.UTC().AppendFormat(dst, layout)
 			return append(dst, '"'), nil
 		}
 	case k == cdc.KindTime:

@@ -1,6 +1,10 @@
 package debezium
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // DecimalHandling is Debezium's decimal.handling.mode: how DECIMAL columns
 // are written.
@@ -71,29 +75,37 @@ const (
 // Defaults, as Flink CDC's MySqlSource writes them.
 const (
 	// DefaultServerName is the source.name Flink CDC's MySqlSource writes,
-	// and the prefix of the schema names.
+	// and the prefix of the schema names, for an event that carries no
+	// source name of its own.
 	DefaultServerName = "mysql_binlog_source"
 	// DefaultVersion is the Debezium version Flink CDC 3 embeds; it decides
-	// source.version and the few places where Debezium 2 changed the shape.
+	// source.version and the shape of the output (see [Version]).
 	DefaultVersion = "1.9.7.Final"
 )
 
 // Config holds the encoder's settings. The zero value means Debezium's (and
-// Flink CDC's) defaults: no schema, server name DefaultServerName, version
-// DefaultVersion, precise decimals, adaptive_time_microseconds, BIGINT
-// UNSIGNED as long, binary as bytes.
+// Flink CDC's) defaults: no schema, the event's source name, version
+// DefaultVersion, no query, precise decimals, adaptive_time_microseconds,
+// BIGINT UNSIGNED as long, binary as bytes.
 type Config struct {
 	// IncludeSchema writes {"schema":…,"payload":…}, as Kafka's JSON
 	// converter with schemas.enable, and as Flink CDC's
 	// JsonDebeziumDeserializationSchema(true).
 	IncludeSchema bool
 	// ServerName is source.name and the first part of the schema names
-	// (Debezium's topic.prefix / database.server.name).
+	// (Debezium's topic.prefix / database.server.name). Empty means each
+	// event's own [cdc.Source.Name], which a source sets to its
+	// [cdc.MySQLSourceConfig.Name], or DefaultServerName for an event
+	// without one.
 	ServerName string
-	// Version is source.version. A version from 2 on also gives the
-	// envelope and transaction schemas the names and versions Debezium 2
-	// writes, and the schema change payload its ts_ms.
+	// Version is source.version, and the Debezium release whose output the
+	// encoder writes; see [Version] for the versions accepted.
 	Version string
+	// IncludeQuery writes the statement that made a change into
+	// source.query, as Debezium's include.query does. Off, source.query is
+	// null, even when the server logged the statement: the statement's
+	// text can hold literal values that should not travel downstream.
+	IncludeQuery bool
 	// DecimalHandling, TimePrecision, BigIntUnsigned and Binary are the
 	// Debezium modes of the same names.
 	DecimalHandling DecimalHandling
@@ -108,11 +120,34 @@ type Option func(*Config)
 // IncludeSchema writes each event as {"schema":…,"payload":…}.
 func IncludeSchema(include bool) Option { return func(c *Config) { c.IncludeSchema = include } }
 
-// ServerName sets source.name and the schema name prefix.
+// ServerName sets source.name and the schema name prefix for every event,
+// in place of the event's own source name.
 func ServerName(name string) Option { return func(c *Config) { c.ServerName = name } }
 
-// Version sets source.version, such as "2.7.3.Final".
+// Version sets source.version and the Debezium release whose output the
+// encoder writes, given as Debezium spells it: major.minor.patch with an
+// optional qualifier, such as "2.7.3.Final" or "2.7.0.Beta1". The encoder
+// writes Debezium 1.9 (the default, Flink CDC 3's "1.9.7.Final") and 2.0
+// through 2.7; other versions fail validation rather than be written in a
+// shape they do not have. What changes with the version:
+//
+//	2.0    the first snapshot row says "first", not "true"; the envelope and
+//	       schema change schemas carry versions, the transaction block is
+//	       named event.block; schema changes carry ts_ms, and each column
+//	       defaultValueExpression and enumValues
+//	2.1.2  TIMESTAMP(n) values have exactly n fractional digits
+//	       ("…:56.500Z" for TIMESTAMP(3))
+//	2.4    a schema change's table is optional in its schema
+//	2.6    ts_us and ts_ns follow ts_ms in the envelope and in source
+//	       (optional in the source schema from 2.6.2)
+//	2.7    the transaction block comes before op in the envelope
 func Version(v string) Option { return func(c *Config) { c.Version = v } }
+
+// IncludeQuery writes the statement that made a change into source.query,
+// as Debezium's include.query; the server must log it
+// (binlog_rows_query_log_events on MySQL, binlog_annotate_row_events on
+// MariaDB). Off by default, when source.query is null.
+func IncludeQuery(include bool) Option { return func(c *Config) { c.IncludeQuery = include } }
 
 // WithDecimalHandling sets decimal.handling.mode.
 func WithDecimalHandling(m DecimalHandling) Option { return func(c *Config) { c.DecimalHandling = m } }
@@ -130,18 +165,19 @@ func WithBinaryHandling(m BinaryHandling) Option { return func(c *Config) { c.Bi
 
 // withDefaults returns a copy of c with the zero values replaced.
 func (c Config) withDefaults() Config {
-	if c.ServerName == "" {
-		c.ServerName = DefaultServerName
-	}
 	if c.Version == "" {
 		c.Version = DefaultVersion
 	}
 	return c
 }
 
-// validate returns one error naming every bad setting.
+// validate returns one error naming every bad setting, its value and the
+// choices.
 func (c Config) validate() error {
 	var bad []string
+	if _, err := parseRelease(c.Version); err != nil {
+		bad = append(bad, fmt.Sprintf("Version %q (%v)", c.Version, err))
+	}
 	if c.DecimalHandling < DecimalPrecise || c.DecimalHandling > DecimalString {
 		bad = append(bad, fmt.Sprintf("DecimalHandling %d (use DecimalPrecise, DecimalDouble or DecimalString)", c.DecimalHandling))
 	}
@@ -157,12 +193,5 @@ func (c Config) validate() error {
 	if len(bad) == 0 {
 		return nil
 	}
-	msg := "debezium: invalid config: "
-	for i, b := range bad {
-		if i > 0 {
-			msg += "; "
-		}
-		msg += b
-	}
-	return fmt.Errorf("%s", msg)
+	return errors.New("debezium: invalid config: " + strings.Join(bad, "; "))
 }

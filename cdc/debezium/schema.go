@@ -212,26 +212,36 @@ func allowedList(members []string) string {
 	return b.String()
 }
 
-// sourceSchema is the schema of the source block, Debezium 1.9's MySQL
-// io.debezium.connector.mysql.Source (unchanged through 2.4).
-var sourceSchema = string(fieldSchema{typ: "struct", name: "io.debezium.connector.mysql.Source", fields: []string{
-	simple("string", false, "version"),
-	simple("string", false, "connector"),
-	simple("string", false, "name"),
-	simple("int64", false, "ts_ms"),
-	string(fieldSchema{typ: "string", name: "io.debezium.data.Enum", version: true,
-		parameters: [][2]string{{"allowed", "true,last,false,incremental"}}, dflt: `"false"`}.append(nil, true, "snapshot")),
-	simple("string", false, "db"),
-	simple("string", true, "sequence"),
-	simple("string", true, "table"),
-	simple("int64", false, "server_id"),
-	simple("string", true, "gtid"),
-	simple("string", false, "file"),
-	simple("int64", false, "pos"),
-	simple("int32", false, "row"),
-	simple("int64", true, "thread"),
-	simple("string", true, "query"),
-}}.append(nil, false, "source"))
+// renderSourceSchema renders the schema of the source block,
+// io.debezium.connector.mysql.Source: Debezium 1.9's, with ts_us and ts_ns
+// after sequence from 2.6. The snapshot enum lists the markers of 1.9 even
+// in Debezium 2, which writes "first" all the same.
+func (c *settings) renderSourceSchema() string {
+	fields := []string{
+		simple("string", false, "version"),
+		simple("string", false, "connector"),
+		simple("string", false, "name"),
+		simple("int64", false, "ts_ms"),
+		string(fieldSchema{typ: "string", name: "io.debezium.data.Enum", version: true,
+			parameters: [][2]string{{"allowed", "true,last,false,incremental"}}, dflt: `"false"`}.append(nil, true, "snapshot")),
+		simple("string", false, "db"),
+		simple("string", true, "sequence"),
+	}
+	if c.microTimestamps {
+		fields = append(fields, simple("int64", c.optionalSourceMicros, "ts_us"), simple("int64", c.optionalSourceMicros, "ts_ns"))
+	}
+	fields = append(fields,
+		simple("string", true, "table"),
+		simple("int64", false, "server_id"),
+		simple("string", true, "gtid"),
+		simple("string", false, "file"),
+		simple("int64", false, "pos"),
+		simple("int32", false, "row"),
+		simple("int64", true, "thread"),
+		simple("string", true, "query"),
+	)
+	return string(fieldSchema{typ: "struct", name: "io.debezium.connector.mysql.Source", fields: fields}.append(nil, false, "source"))
+}
 
 // transactionSchema is the schema of the transaction block.
 func (c *settings) transactionSchema() string {
@@ -246,22 +256,31 @@ func (c *settings) transactionSchema() string {
 	return string(f.append(nil, true, "transaction"))
 }
 
-// envelopeSchema renders the schema of a table's change events.
-func (c *settings) envelopeSchema(s *cdc.TableSchema) []byte {
-	prefix := c.ServerName + "." + s.Table.Database + "." + s.Table.Table
+// envelopeSchema renders the schema of a table's change events, its fields
+// in the order AppendEvent writes them.
+func (c *settings) envelopeSchema(s *cdc.TableSchema, serverName string) []byte {
+	prefix := serverName + "." + s.Table.Database + "." + s.Table.Table
 	cols := make([]string, len(s.Columns))
 	for i := range s.Columns {
 		col := &s.Columns[i]
 		cols[i] = string(c.columnSchema(col).append(nil, col.Nullable, col.Name))
 	}
 	value := fieldSchema{typ: "struct", fields: cols, name: prefix + ".Value"}
-	env := fieldSchema{typ: "struct", name: prefix + ".Envelope", version: c.v2, fields: []string{
+	fields := []string{
 		string(value.append(nil, true, "before")),
 		string(value.append(nil, true, "after")),
-		sourceSchema,
-		simple("string", false, "op"),
-		simple("int64", true, "ts_ms"),
-		c.transactionSchema(),
-	}}
+		c.sourceSchema,
+	}
+	if c.transactionFirst {
+		fields = append(fields, c.transactionSchema())
+	}
+	fields = append(fields, simple("string", false, "op"), simple("int64", true, "ts_ms"))
+	if c.microTimestamps {
+		fields = append(fields, simple("int64", true, "ts_us"), simple("int64", true, "ts_ns"))
+	}
+	if !c.transactionFirst {
+		fields = append(fields, c.transactionSchema())
+	}
+	env := fieldSchema{typ: "struct", name: prefix + ".Envelope", version: c.v2, fields: fields}
 	return env.append(nil, false, "")
 }

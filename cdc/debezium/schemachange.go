@@ -11,15 +11,16 @@ import (
 // Debezium's MySQL schema change record (io.debezium.connector.mysql.
 // SchemaChangeValue): the source block, databaseName, schemaName (always
 // null on MySQL), ddl, and tableChanges describing the table after the
-// statement, as Debezium 1.9's ConnectTableChangeSerializer lays it out.
+// statement, as Debezium's ConnectTableChangeSerializer lays it out (with
+// Debezium 2's additions from 2.0).
 func (e *Encoder) appendSchemaChange(dst []byte, ev *cdc.Event) ([]byte, error) {
 	if e.s.IncludeSchema {
 		dst = append(dst, `{"schema":`...)
-		dst = append(dst, e.s.schemaChangeSchema()...)
+		dst = append(dst, e.s.schemaChangeSchema...)
 		dst = append(dst, `,"payload":`...)
 	}
 	dst = append(dst, `{"source":`...)
-	dst = e.appendSource(dst, ev)
+	dst = e.appendSource(dst, ev, e.serverName(ev))
 	if e.s.v2 {
 		dst = append(dst, `,"ts_ms":`...)
 		dst = strconv.AppendInt(dst, ev.TsMs, 10)
@@ -30,7 +31,7 @@ func (e *Encoder) appendSchemaChange(dst []byte, ev *cdc.Event) ([]byte, error) 
 	dst = appendJSONString(dst, ev.DDL)
 	dst = append(dst, `,"tableChanges":[`...)
 	if s := ev.Schema; s != nil {
-		dst = appendTableChange(dst, changeType(ev.DDL), s)
+		dst = appendTableChange(dst, changeType(ev.DDL), s, e.s.v2)
 	}
 	dst = append(dst, "]}"...)
 	if e.s.IncludeSchema {
@@ -53,7 +54,7 @@ func changeType(ddl string) string {
 	return "ALTER"
 }
 
-func appendTableChange(dst []byte, typ string, s *cdc.TableSchema) []byte {
+func appendTableChange(dst []byte, typ string, s *cdc.TableSchema, v2 bool) []byte {
 	dst = append(dst, `{"type":"`...)
 	dst = append(dst, typ...)
 	dst = append(dst, `","id":`...)
@@ -72,7 +73,7 @@ func appendTableChange(dst []byte, typ string, s *cdc.TableSchema) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendColumnChange(dst, &s.Columns[i], i+1)
+		dst = appendColumnChange(dst, &s.Columns[i], i+1, v2)
 	}
 	return append(dst, `],"comment":null}}`...)
 }
@@ -88,7 +89,11 @@ func defaultCharset(s *cdc.TableSchema) string {
 	return ""
 }
 
-func appendColumnChange(dst []byte, col *cdc.Column, position int) []byte {
+// appendColumnChange writes one column of a table change; v2 adds Debezium
+// 2's defaultValueExpression (unknown to rtdw, so null) and enumValues (the
+// members of an ENUM or SET as SQL literals, as Debezium's DDL parser keeps
+// them).
+func appendColumnChange(dst []byte, col *cdc.Column, position int, v2 bool) []byte {
 	t := &col.Type
 	dst = append(dst, `{"name":`...)
 	dst = appendJSONString(dst, col.Name)
@@ -133,7 +138,23 @@ func appendColumnChange(dst []byte, col *cdc.Column, position int) []byte {
 	dst = strconv.AppendInt(dst, int64(position), 10)
 	dst = append(dst, `,"optional":`...)
 	dst = strconv.AppendBool(dst, col.Nullable)
-	return append(dst, `,"autoIncremented":false,"generated":false,"comment":null}`...)
+	dst = append(dst, `,"autoIncremented":false,"generated":false,"comment":null`...)
+	if v2 {
+		dst = append(dst, `,"defaultValueExpression":null,"enumValues":`...)
+		if (t.Kind == cdc.KindEnum || t.Kind == cdc.KindSet) && len(t.Elements) > 0 {
+			dst = append(dst, '[')
+			for i, m := range t.Elements {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendJSONString(dst, "'"+strings.ReplaceAll(m, "'", "''")+"'")
+			}
+			dst = append(dst, ']')
+		} else {
+			dst = append(dst, "null"...)
+		}
+	}
+	return append(dst, '}')
 }
 
 func appendOptionalInt(dst []byte, n int) []byte {
@@ -185,9 +206,10 @@ func jdbcType(t *cdc.ColumnType) int {
 	return 1111 // OTHER: JSON, spatial, VECTOR
 }
 
-// schemaChangeSchema is the Connect schema of a schema change value.
-func (c *settings) schemaChangeSchema() string {
-	column := fieldSchema{typ: "struct", name: "io.debezium.connector.schema.Column", fields: []string{
+// renderSchemaChangeSchema renders the Connect schema of a schema change
+// value, with Debezium 2's versions, ts_ms and column fields from 2.0.
+func (c *settings) renderSchemaChangeSchema() string {
+	columnFields := []string{
 		simple("string", false, "name"),
 		simple("int32", false, "jdbcType"),
 		simple("int32", true, "nativeType"),
@@ -201,21 +223,27 @@ func (c *settings) schemaChangeSchema() string {
 		simple("boolean", true, "autoIncremented"),
 		simple("boolean", true, "generated"),
 		simple("string", true, "comment"),
-	}}
-	table := fieldSchema{typ: "struct", name: "io.debezium.connector.schema.Table", fields: []string{
+	}
+	if c.v2 {
+		columnFields = append(columnFields,
+			simple("string", true, "defaultValueExpression"),
+			string(fieldSchema{typ: "array", items: simple("string", false, "")}.append(nil, true, "enumValues")))
+	}
+	column := fieldSchema{typ: "struct", name: "io.debezium.connector.schema.Column", version: c.v2, fields: columnFields}
+	table := fieldSchema{typ: "struct", name: "io.debezium.connector.schema.Table", version: c.v2, fields: []string{
 		simple("string", true, "defaultCharsetName"),
 		string(fieldSchema{typ: "array", items: simple("string", false, "")}.append(nil, true, "primaryKeyColumnNames")),
 		string(fieldSchema{typ: "array", items: string(column.append(nil, false, ""))}.append(nil, false, "columns")),
 		simple("string", true, "comment"),
 	}}
-	change := fieldSchema{typ: "struct", name: "io.debezium.connector.schema.Change", fields: []string{
+	change := fieldSchema{typ: "struct", name: "io.debezium.connector.schema.Change", version: c.v2, fields: []string{
 		simple("string", false, "type"),
 		simple("string", false, "id"),
-		string(table.append(nil, false, "table")),
+		string(table.append(nil, c.optionalChangeTable, "table")),
 	}}
-	fields := []string{sourceSchema}
+	fields := []string{c.sourceSchema}
 	if c.v2 {
-		fields = append(fields, simple("int64", true, "ts_ms"))
+		fields = append(fields, simple("int64", false, "ts_ms"))
 	}
 	fields = append(fields,
 		simple("string", true, "databaseName"),
@@ -223,5 +251,5 @@ func (c *settings) schemaChangeSchema() string {
 		simple("string", true, "ddl"),
 		string(fieldSchema{typ: "array", items: string(change.append(nil, false, ""))}.append(nil, false, "tableChanges")),
 	)
-	return string(fieldSchema{typ: "struct", name: "io.debezium.connector.mysql.SchemaChangeValue", fields: fields}.append(nil, false, ""))
+	return string(fieldSchema{typ: "struct", name: "io.debezium.connector.mysql.SchemaChangeValue", version: c.v2, fields: fields}.append(nil, false, ""))
 }
