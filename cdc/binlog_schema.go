@@ -51,7 +51,7 @@ func (b *binlogReader) loadSchema(ctx context.Context, id TableID) (*TableSchema
 // Errors (the table is gone, the wait times out) are ignored: the reloads
 // after it check the result anyway.
 func (b *binlogReader) awaitDDLCommit(ctx context.Context, id TableID) {
-	ctx, cancel := context.WithTimeout(ctx, min(ddlLockWait, b.r.cfg.ConnectTimeout))
+	ctx, cancel := context.WithTimeout(ctx, ddlLockWait)
 	defer cancel()
 	rows, err := b.r.db.QueryContext(ctx, "SELECT * FROM "+quoteTable(id)+" LIMIT 0")
 	if err == nil {

@@ -6,10 +6,11 @@
 //
 // [NewMySQLSource] starts a [MySQLSourceBuilder] with the options of Flink
 // CDC's MySqlSourceBuilder; [MySQLSourceConfig] holds the same options as a
-// plain struct for [NewMySQLSourceFromConfig]. Zero fields mean Flink CDC's
-// defaults; [MySQLSourceBuilder.Build] does no I/O and returns one
-// [*ConfigError] naming every bad option, and [MySQLSource.Config] reports
-// the configuration in effect, defaults included:
+// plain struct for [NewMySQLSourceFromConfig], and the builder is a thin
+// layer over it, one setter per field. [MySQLSourceBuilder.Build] does no
+// I/O and returns one [*ConfigError] naming every bad option, and
+// [MySQLSource.Config] reports the configuration in effect, defaults
+// included:
 //
 //	src, err := cdc.NewMySQLSource().
 //		Hostname("127.0.0.1").Port(3306).Username("cdc").Password(pw).
@@ -20,13 +21,43 @@
 //		Build()
 //	err = src.Run(ctx, handler)
 //
-// [MySQLSource.Run] captures until ctx ends (then it flushes the handler,
-// stores a final checkpoint and returns nil) or until an error it cannot
-// recover from: each is a [*SourceError] saying what is wrong and how to fix
-// it, matching a sentinel such as [ErrBinlogPurged] or [ErrMissingPrivilege]
-// with errors.Is. A lost binlog connection is re-established for up to
-// ConnectTimeout. The server's flavour (Oracle MySQL or MariaDB, whose GTIDs
-// differ) is detected when Run starts.
+// # Configuration
+//
+// Defaults come from [DefaultConfig], which the builder starts from; a
+// plain struct must start from it too (a struct literal is refused), because
+// zero is a setting wherever someone may want it:
+//
+//	Setting                  Default  Zero means
+//	ConnectTimeout           30s      no timeout of its own for one dial and handshake (ctx still bounds it)
+//	ConnectMaxRetries        3        a single attempt to connect, no retry
+//	HeartbeatInterval        30s      no heartbeats on an idle binlog connection
+//	MaxReconnectDuration     30s      a lost binlog connection ends Run at once
+//	ShutdownTimeout          30s      no deadline of its own for the final flush and save
+//	OffsetCommitInterval     1s       a checkpoint save at every transaction boundary
+//	DistributionFactorLower  0.05     no lower bound on an evenly split key
+//
+// Where zero is never a useful setting, it means the default: Name
+// ([DefaultName]), Port (3306), ServerTimeZone ("UTC"), SplitSize (8096),
+// FetchSize (1024), ConnectionPoolSize (20), DistributionFactorUpper
+// (1000), SnapshotParallelism (the size of the ServerID range, at most 4),
+// ServerID (a random range), StartupOptions ([Initial]) and OffsetStore (a
+// new [MemoryOffsetStore]). A negative number is never valid. Each timeout
+// bounds one thing: ConnectTimeout one connection attempt,
+// MaxReconnectDuration the re-establishing of a lost binlog connection,
+// ShutdownTimeout the work after ctx ends.
+//
+// # Running
+//
+// [MySQLSource.Run] captures until ctx ends or until an error it cannot
+// recover from. When ctx ends, whatever Run was doing (connecting, checking
+// the server, loading the checkpoint or the schemas, the snapshot, the
+// binlog), it is a normal stop: Run flushes the handler, stores a final
+// checkpoint when anything was delivered since the last one, and returns
+// nil. Errors are each a [*SourceError] saying what is wrong and how to fix
+// it, matching a sentinel such as [ErrBinlogPurged], [ErrMissingPrivilege]
+// or [ErrInvalidCheckpoint] with errors.Is. A lost binlog connection is
+// re-established for up to MaxReconnectDuration. The server's flavour
+// (Oracle MySQL or MariaDB, whose GTIDs differ) is detected when Run starts.
 //
 // # Where capture starts
 //
@@ -55,6 +86,11 @@
 // [MemoryOffsetStore] resumes within one process; [NewFileOffsetStore]
 // replaces a JSON file atomically and resumes across processes; any
 // database or object store can implement the two methods of the interface.
+// A checkpoint records its format ([CheckpointVersion]) and the Name of the
+// source that wrote it; Run refuses, with [ErrInvalidCheckpoint], one that
+// is corrupt, another source's, in an unknown format or from a server of
+// the other flavour, and leaves it in place: give each source its own
+// store, or delete the checkpoint to start over.
 //
 // # Schema changes
 //

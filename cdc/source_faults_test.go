@@ -127,7 +127,7 @@ func TestFaultPurgedOffset(t *testing.T) {
 		db.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)")
 		cfg := testConfig(db, "t")
 		store := NewMemoryOffsetStore()
-		_ = store.Save(context.Background(), &Checkpoint{Version: 1, Source: "x", Tables: []TableID{{db.Database, "t"}},
+		_ = store.Save(context.Background(), &Checkpoint{Version: CheckpointVersion, Source: cfg.Name, Tables: []TableID{{db.Database, "t"}},
 			Offset: Offset{File: "purged-bin.000001", Pos: 4}})
 		cfg.OffsetStore = store
 		err := runUntilError(t, cfg)

@@ -85,13 +85,13 @@ func testConfig(src *testenv.Source, tables ...string) MySQLSourceConfig {
 	for i, t := range tables {
 		tables[i] = src.Database + "." + t
 	}
-	return MySQLSourceConfig{
-		Hostname: src.Host, Port: src.Port, Username: src.User, Password: src.Password,
-		DatabaseList: []string{src.Database}, TableList: tables,
-		ServerID:             fmt.Sprint(10000 + nextServerID()),
-		OffsetCommitInterval: 10 * time.Millisecond,
-		ConnectTimeout:       10 * time.Second,
-	}
+	cfg := DefaultConfig()
+	cfg.Hostname, cfg.Port, cfg.Username, cfg.Password = src.Host, src.Port, src.User, src.Password
+	cfg.DatabaseList, cfg.TableList = []string{src.Database}, tables
+	cfg.ServerID = fmt.Sprint(10000 + nextServerID())
+	cfg.OffsetCommitInterval = 10 * time.Millisecond
+	cfg.ConnectTimeout, cfg.MaxReconnectDuration = 10*time.Second, 10*time.Second
+	return cfg
 }
 
 var (

@@ -40,11 +40,18 @@ func (r *runner) run(ctx context.Context) error {
 
 	cp, err := r.cfg.OffsetStore.Load(ctx)
 	if err != nil {
-		return sourceErr("start", nil, err, "check the offset store, or delete its checkpoint to start over", "load the checkpoint")
+		return checkpointLoadError(r.cfg.OffsetStore, err)
+	}
+	if cp != nil {
+		// Another source's checkpoint, or one this version cannot read, is
+		// neither reused nor overwritten.
+		if err := cp.checkResumable(r.cfg.OffsetStore, r.cfg.Name, r.server.flavor); err != nil {
+			return err
+		}
 	}
 	resumed := cp != nil
 	if cp == nil {
-		cp = &Checkpoint{Version: 1, Source: r.cfg.Name}
+		cp = &Checkpoint{Version: CheckpointVersion, Source: r.cfg.Name}
 	}
 	r.cp = cp
 
@@ -242,14 +249,24 @@ func (r *runner) snapshotHasTable(id TableID) bool {
 	return false
 }
 
-// stopped turns the end of Run into its result: when ctx ended, it saves
-// the last checkpoint and returns nil; otherwise it returns err.
+// stopped turns the end of Run into its result: when ctx ended, whatever
+// Run was doing (connecting, checking the server, loading the checkpoint or
+// schemas, the snapshot, the binlog), it is a normal stop: stopped saves the
+// last checkpoint when anything was delivered since the last save (flushing
+// the handler first, within ShutdownTimeout) and returns nil, or the error
+// of that save. Otherwise it returns err. Run applies it to every result,
+// so the inner calls of it by the phases and the outer one make one save.
 func (r *runner) stopped(ctx context.Context, err error) error {
 	if ctx.Err() == nil {
 		return err
 	}
+	if r.stopHandled {
+		// A phase already made the final save; err is its result.
+		return err
+	}
+	r.stopHandled = true
 	if r.cp != nil && r.dirty {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.ConnectTimeout)
+		sctx, cancel := withTimeout(context.WithoutCancel(ctx), r.cfg.ShutdownTimeout)
 		defer cancel()
 		if cerr := r.commit(sctx, true); cerr != nil {
 			return cerr

@@ -223,9 +223,10 @@ func (m *throwawayServer) config(db string, tables ...string) MySQLSourceConfig 
 	for i, t := range tables {
 		tables[i] = db + "." + t
 	}
-	return MySQLSourceConfig{
-		Hostname: "127.0.0.1", Port: m.port, Username: "root", Password: m.Pass,
-		DatabaseList: []string{db}, TableList: tables, ServerID: fmt.Sprint(100 + nextServerID()%1000),
-		OffsetCommitInterval: 10 * time.Millisecond, ConnectTimeout: 15 * time.Second,
-	}
+	cfg := DefaultConfig()
+	cfg.Hostname, cfg.Port, cfg.Username, cfg.Password = "127.0.0.1", m.port, "root", m.Pass
+	cfg.DatabaseList, cfg.TableList, cfg.ServerID = []string{db}, tables, fmt.Sprint(100+nextServerID()%1000)
+	cfg.OffsetCommitInterval = 10 * time.Millisecond
+	cfg.ConnectTimeout, cfg.MaxReconnectDuration = 15*time.Second, 15*time.Second
+	return cfg
 }

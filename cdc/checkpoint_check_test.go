@@ -1,0 +1,124 @@
+package cdc
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtdw/rtdw/internal/testenv"
+)
+
+// A checkpoint file that is not a checkpoint is ErrInvalidCheckpoint, from
+// the store and from Run, naming the file and the fix.
+func TestCorruptCheckpointIsErrInvalidCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp.json")
+	if err := os.WriteFile(path, []byte(`{"version": 1, "source": "mysql_binl`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store := NewFileOffsetStore(path)
+	_, err := store.Load(context.Background())
+	if !errors.Is(err, ErrInvalidCheckpoint) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "delete") {
+		t.Fatalf("store: %v", err)
+	}
+	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
+		db.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)")
+		cfg := testConfig(db, "t")
+		cfg.OffsetStore = store
+		err := runUntilStartError(t, cfg)
+		if !errors.Is(err, ErrInvalidCheckpoint) || !strings.Contains(err.Error(), path) {
+			t.Fatalf("Run: %v", err)
+		}
+		var se *SourceError
+		if !errors.As(err, &se) || se.Kind != ErrInvalidCheckpoint || !strings.Contains(se.Fix, "delete") {
+			t.Fatalf("Run: want a *SourceError of kind ErrInvalidCheckpoint whose fix says to delete it, got %#v", err)
+		}
+	})
+}
+
+// A checkpoint another source wrote (another Name), in a format this one
+// does not know, or against a server of the other flavour is refused with
+// ErrInvalidCheckpoint naming what was stored, what was expected and the
+// fix; never reused or replaced silently.
+func TestForeignCheckpointIsRefused(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
+		db.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+		file, pos := db.BinlogPosition(t)
+		here := Offset{File: file, Pos: uint64(pos)}
+		otherGTIDs, otherFlavor := "0-1-5", "MariaDB"
+		if db.Flavor == testenv.MariaDB {
+			otherGTIDs, otherFlavor = "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5", "MySQL"
+		}
+		tables := []TableID{{db.Database, "t"}}
+		for _, c := range []struct {
+			name string
+			cp   Checkpoint
+			want []string
+		}{
+			{"another source", Checkpoint{Version: CheckpointVersion, Source: "orders_source", Offset: here, Tables: tables},
+				[]string{`"orders_source"`, `"` + DefaultName + `"`, "OffsetStore", "delete"}},
+			{"a newer format", Checkpoint{Version: CheckpointVersion + 1, Source: DefaultName, Offset: here, Tables: tables},
+				[]string{"version 2", "version 1", "delete"}},
+			{"no format", Checkpoint{Source: DefaultName, Offset: here, Tables: tables},
+				[]string{"version 0", "version 1", "delete"}},
+			{"the other flavour", Checkpoint{Version: CheckpointVersion, Source: DefaultName, Tables: tables,
+				Offset: Offset{File: file, Pos: uint64(pos), GTIDSet: otherGTIDs}},
+				[]string{otherGTIDs, otherFlavor, "delete"}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				store := NewMemoryOffsetStore()
+				if err := store.Save(context.Background(), &c.cp); err != nil {
+					t.Fatal(err)
+				}
+				cfg := testConfig(db, "t")
+				cfg.OffsetStore = store
+				err := runUntilStartError(t, cfg)
+				if !errors.Is(err, ErrInvalidCheckpoint) {
+					t.Fatalf("want ErrInvalidCheckpoint, got %v", err)
+				}
+				for _, w := range c.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error lacks %q: %v", w, err)
+					}
+				}
+				// The checkpoint is left as it was.
+				if got, _ := store.Load(context.Background()); got == nil || got.Source != c.cp.Source || got.Version != c.cp.Version {
+					t.Errorf("stored checkpoint changed to %+v", got)
+				}
+			})
+		}
+	})
+}
+
+// runUntilStartError runs a source that must fail before it snapshots or
+// streams, returning its error; a source that gets that far instead fails
+// the test at once.
+func runUntilStartError(t *testing.T, cfg MySQLSourceConfig) error {
+	t.Helper()
+	src, err := NewMySQLSourceFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx, &collector{}) }()
+	for {
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Fatal("Run returned nil, want an error")
+			}
+			return err
+		case <-time.After(10 * time.Millisecond):
+		}
+		if ph := src.Progress().Phase; ph == PhaseSnapshot || ph == PhaseBinlog {
+			cancel()
+			<-done
+			t.Fatalf("Run went on to the %s phase, want an error before it", ph)
+		}
+	}
+}
