@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scripts/sshd.sh install|up|down|status — a throwaway OpenSSH server on loopback for deploy's SSH/SFTP tests.
 #
-# Everything it creates lives in .services/sshd/ of this checkout (git-ignored): host key, client key,
-# authorized_keys, sshd_config, pid file and log. `up` is idempotent: a server that already answers is reused.
+# Everything it creates lives in .services/sshd/ of this checkout (git-ignored), or in sshd/ of $RTDW_SERVICES_DIR
+# when that is set (as scripts/services.sh does): host key, client key, authorized_keys, sshd_config, pid file and
+# log. `up` is idempotent: a server of that dir that already answers with its host key is reused. It refuses a port
+# that another process holds, and after a start checks that the server answering is the one it started.
 # On success `up` and `status` print the two variables the integration tests read:
 #   RTDW_TEST_SSH=root@127.0.0.1:2222
 #   RTDW_TEST_SSH_KEY=/path/to/.services/sshd/client_ed25519
@@ -11,7 +13,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="$root/.services/sshd"
+dir="${RTDW_SERVICES_DIR:-$root/.services}/sshd"
 port="${RTDW_SSHD_PORT:-2222}"
 user="$(id -un)"
 config="$dir/sshd_config"
@@ -38,6 +40,18 @@ answers() {
 	[[ "$banner" == "SSH-" ]]
 }
 
+# ours pid: the server on the port is pid (when ss can tell) and shows this dir's host key.
+ours() {
+	local lines served
+	if command -v ss >/dev/null; then
+		lines="$(ss -Hltnp "sport = :$port" 2>/dev/null || true)"
+		[[ "$lines" == *"pid=$1,"* ]] || return 1
+	fi
+	command -v ssh-keyscan >/dev/null || return 0
+	served="$(ssh-keyscan -T 2 -t ed25519 -p "$port" 127.0.0.1 2>/dev/null | awk '{ print $3 }')"
+	[[ -n "$served" && "$served" == "$(cut -d' ' -f2 "$hostkey.pub")" ]]
+}
+
 print_env() {
 	echo "RTDW_TEST_SSH=$user@127.0.0.1:$port"
 	echo "RTDW_TEST_SSH_KEY=$clientkey"
@@ -61,13 +75,18 @@ up() {
 	mkdir -p "$dir"
 	chmod 700 "$dir"
 	if pid="$(running_pid)"; then
-		if answers; then
+		if answers && ours "$pid"; then
 			print_env
 			return 0
 		fi
-		say "pid $pid is alive but port $port does not answer; restarting it"
+		say "pid $pid is alive but is not the server answering on port $port; restarting it"
 		kill "$pid" 2>/dev/null || true
 		sleep 0.2
+	fi
+	local who
+	if who="$("$root/scripts/services.sh" who-listens "$port")"; then
+		say "sshd cannot start: port $port is in use by $who; stop that or choose another port with RTDW_SSHD_PORT=<port>"
+		exit 1
 	fi
 	[[ -f "$hostkey" ]] || ssh-keygen -q -t ed25519 -N '' -C rtdw-test-host -f "$hostkey"
 	[[ -f "$clientkey" ]] || ssh-keygen -q -t ed25519 -N '' -C rtdw-test-client -f "$clientkey"
@@ -92,11 +111,21 @@ Subsystem sftp internal-sftp
 CONF
 	mkdir -p /run/sshd
 	/usr/sbin/sshd -t -f "$config"
-	/usr/sbin/sshd -f "$config" -E "$log"
+	if ! /usr/sbin/sshd -f "$config" -E "$log"; then
+		say "sshd did not start on 127.0.0.1:$port; log $log:"
+		tail -n 20 "$log" >&2 || true
+		exit 1
+	fi
 	for _ in $(seq 1 100); do
 		if answers; then
-			print_env
-			return 0
+			if pid="$(running_pid)" && ours "$pid"; then
+				print_env
+				return 0
+			fi
+			say "port $port answers, but not from the sshd started here (pid file $pidfile, host key $hostkey.pub); log $log:"
+			tail -n 20 "$log" >&2 || true
+			if pid="$(running_pid)"; then kill "$pid" 2>/dev/null || true; fi
+			exit 1
 		fi
 		sleep 0.05
 	done
