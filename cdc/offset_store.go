@@ -106,7 +106,7 @@ func (s *MemoryOffsetStore) Load(ctx context.Context) (*Checkpoint, error) {
 	}
 	var cp Checkpoint
 	if err := json.Unmarshal(s.data, &cp); err != nil {
-		return nil, fmt.Errorf("%w: the in-memory checkpoint is not one: %w", ErrInvalidCheckpoint, err)
+		return nil, fmt.Errorf("%w: the in-memory checkpoint does not decode: %w", ErrInvalidCheckpoint, err)
 	}
 	return &cp, nil
 }

@@ -103,8 +103,8 @@ type MySQLSourceConfig struct {
 	// its own (Run's context still ends an attempt).
 	ConnectTimeout time.Duration
 	// ConnectMaxRetries is how many times a failed first connection of the
-	// SQL pool is retried, a second more after each failure. Default 3; 0
-	// means a single attempt.
+	// SQL pool is retried, waiting a second longer before each retry (1s,
+	// 2s, 3s...). Default 3; 0 means a single attempt.
 	ConnectMaxRetries int
 	// ConnectionPoolSize bounds the SQL connections the snapshot uses.
 	// Default 20; 0 means the default.
@@ -219,6 +219,7 @@ type ConfigProblem struct {
 	Fix string
 }
 
+// Error lists every problem, one a line: field = value: fix.
 func (e *ConfigError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cdc: invalid MySQL source configuration (%d problems):", len(e.Problems))

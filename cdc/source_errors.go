@@ -60,6 +60,7 @@ type SourceError struct {
 	Err error
 }
 
+// Error reads "cdc: op: msg: underlying error (fix: fix)".
 func (e *SourceError) Error() string {
 	var b strings.Builder
 	b.WriteString("cdc: ")
