@@ -400,6 +400,7 @@ func BenchmarkSinkBuffer(b *testing.B) {
 		b.Fatal(err)
 	}
 	schema := benchSchema("src")
+	seedTable(b, sink, schema)
 	events := benchEvents(schema, 4096, 4096)[0]
 	ctx := context.Background()
 	b.ReportAllocs()

@@ -169,61 +169,96 @@ func (c *Client) createTable(ctx context.Context, l *tableLayout) error {
 	return nil
 }
 
-// SyncTable makes the ClickHouse table match schema: it creates the table
-// if it is missing and adds the columns the source gained (ALTER TABLE ADD
-// COLUMN). Columns the source dropped stay, and types of existing columns
-// are not changed.
+// SyncTable makes the ClickHouse table fit schema: it creates the table if
+// it is missing and adds the columns the source gained (ALTER TABLE ADD
+// COLUMN). Columns the source dropped stay. Existing columns keep their
+// types, which need not be the mapping's: a type that can hold the source
+// column's values (a wider or narrower integer, Nullable or not, a String
+// for text, dates or decimals, a DateTime for a DATETIME, a Decimal of
+// another precision, ...) is written as it is, with each value checked. A
+// column whose type cannot hold them is a *[TableMismatchError] naming the
+// table, the column, both types and the fix.
 func (c *Client) SyncTable(ctx context.Context, schema *cdc.TableSchema, opts TableOptions) error {
 	l, err := c.layout(ctx, schema, opts)
 	if err != nil {
 		return err
 	}
-	return c.syncTable(ctx, l)
+	_, err = c.prepareTable(ctx, l, true)
+	return err
 }
 
-func (c *Client) syncTable(ctx context.Context, l *tableLayout) error {
-	existing, err := c.columns(ctx, l.database, l.table)
+// prepareTable makes the ClickHouse table of l ready for l's rows and
+// returns the layout that writes them into the types the table has (see
+// [tableLayout.bind]). With manage, a missing table is created and missing
+// columns are added; without, they are a *[TableMismatchError].
+func (c *Client) prepareTable(ctx context.Context, l *tableLayout, manage bool) (*tableLayout, error) {
+	existing, err := c.existingColumns(ctx, l.database, l.table)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(existing) == 0 {
-		return c.createTable(ctx, l)
+		if !manage {
+			return nil, l.missingTable()
+		}
+		return l, c.createTable(ctx, l)
 	}
-	if q := l.addColumnsSQL(existing); q != "" {
-		if err := c.conn.Exec(ctx, q); err != nil {
-			return fmt.Errorf("clickhouse: add columns to %s: %w", l.qualified(), err)
+	bound, missing, err := l.bind(existing)
+	switch {
+	case len(missing) > 0 && !manage:
+		return nil, l.missingColumns(err, missing)
+	case err != nil:
+		return nil, err
+	case len(missing) > 0:
+		if err := c.conn.Exec(ctx, l.addColumnsSQL(existing)); err != nil {
+			return nil, fmt.Errorf("clickhouse: add columns to %s: %w", l.qualified(), err)
 		}
 	}
-	return nil
+	return bound, nil
 }
 
-// columns returns the names of a table's columns; none when it does not exist.
-func (c *Client) columns(ctx context.Context, database, table string) (map[string]bool, error) {
-	rows, err := c.conn.Query(ctx, "SELECT name FROM system.columns WHERE database = ? AND table = ?", database, table)
+// existingColumns returns the type of each column of a table by name; none
+// when the table does not exist.
+func (c *Client) existingColumns(ctx context.Context, database, table string) (map[string]string, error) {
+	rows, err := c.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", database, table)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: list columns of %s.%s: %w", QuoteIdent(database), QuoteIdent(table), err)
 	}
 	defer rows.Close()
-	names := map[string]bool{}
+	types := map[string]string{}
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, fmt.Errorf("clickhouse: list columns of %s.%s: %w", QuoteIdent(database), QuoteIdent(table), err)
 		}
-		names[n] = true
+		types[name] = typ
 	}
-	return names, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("clickhouse: list columns of %s.%s: %w", QuoteIdent(database), QuoteIdent(table), err)
+	}
+	return types, nil
 }
 
 // ReadTable returns the visible state of the ClickHouse table of schema: the
 // latest version of every row (SELECT ... FINAL), deleted rows left out,
 // ordered by primary key, each value converted back to the canonical Go type
 // of its column, so that it compares equal with the rows the source reads
-// from MySQL.
+// from MySQL. Columns are read in the types the table has, as SyncTable
+// describes.
 func (c *Client) ReadTable(ctx context.Context, schema *cdc.TableSchema, opts TableOptions) ([]cdc.Row, error) {
 	l, err := c.layout(ctx, schema, opts)
 	if err != nil {
 		return nil, err
+	}
+	existing, err := c.existingColumns(ctx, l.database, l.table)
+	if err != nil {
+		return nil, err
+	}
+	if len(existing) > 0 {
+		// A missing column or table fails the query, with the server's
+		// error.
+		if l, _, err = l.bind(existing); err != nil {
+			return nil, err
+		}
 	}
 	return c.readTable(ctx, l)
 }

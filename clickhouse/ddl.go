@@ -137,10 +137,10 @@ func CreateTableSQL(schema *cdc.TableSchema, database string, f Features, opts M
 
 // addColumnsSQL returns ALTER TABLE ... ADD COLUMN for the codecs whose names
 // are not in existing, each placed after its predecessor in the source.
-func (l *tableLayout) addColumnsSQL(existing map[string]bool) string {
+func (l *tableLayout) addColumnsSQL(existing map[string]string) string {
 	var adds []string
 	for i, c := range l.codecs {
-		if existing[c.name] {
+		if _, ok := existing[c.name]; ok {
 			continue
 		}
 		clause := "ADD COLUMN " + QuoteIdent(c.name) + " " + c.chType
@@ -193,4 +193,106 @@ func (l *tableLayout) selectSQL() string {
 	}
 	return fmt.Sprintf("SELECT %s FROM (SELECT %s, %s FROM %s FINAL) WHERE %s = 0 ORDER BY %s",
 		list, list, QuoteIdent(DeletedColumn), l.qualified(), QuoteIdent(DeletedColumn), strings.Join(order, ", "))
+}
+
+// bind returns the layout that writes l's rows into an existing table whose
+// columns have the types in existing (name to type, as system.columns
+// spells them): each source column's codec writes the type its ClickHouse
+// column has, when that type can hold the column's values (see
+// [codecFor]). The columns missing from existing keep the mapping's codecs
+// and are returned, with or without an error. The error is a
+// *[TableMismatchError] for each column whose type cannot hold its source
+// column, and for _version and _is_deleted when they are missing or not
+// UInt64 and UInt8.
+func (l *tableLayout) bind(existing map[string]string) (bound *tableLayout, missing []*codec, err error) {
+	b := *l
+	b.codecs = make([]*codec, len(l.codecs))
+	var errs []error
+	for i, c := range l.codecs {
+		typ, ok := existing[c.name]
+		switch {
+		case !ok:
+			b.codecs[i] = c
+			missing = append(missing, c)
+		case typ == c.chType:
+			b.codecs[i] = c
+		default:
+			t := parseCHType(typ)
+			bc, ok := codecFor(l.schema.Table, c.col, t)
+			if !ok {
+				errs = append(errs, l.typeMismatch(i, typ))
+				continue
+			}
+			if c.col.Nullable && !t.nullable {
+				t.nullable = true
+				bc.nullRefusal = fmt.Sprintf("the ClickHouse column is %s, which cannot hold NULL; make it Nullable with ALTER TABLE %s MODIFY COLUMN %s %s",
+					typ, l.qualified(), QuoteIdent(c.name), t)
+			}
+			b.codecs[i] = bc
+		}
+	}
+	errs = append(errs, l.versionMismatches(existing)...)
+	if len(errs) > 0 {
+		return nil, missing, joinMismatches(errs)
+	}
+	return &b, missing, nil
+}
+
+// versionMismatches returns the errors of the columns the sink adds,
+// _version UInt64 and _is_deleted UInt8, when existing lacks them or has
+// them with other types.
+func (l *tableLayout) versionMismatches(existing map[string]string) []error {
+	var errs []error
+	for _, col := range []struct{ name, want string }{{VersionColumn, "UInt64"}, {DeletedColumn, "UInt8"}} {
+		if typ := existing[col.name]; typ != col.want {
+			errs = append(errs, &TableMismatchError{Table: l.schema.Table, Target: l.qualified(), Column: col.name, Existing: typ, Wanted: col.want,
+				Fix: fmt.Sprintf("the sink writes %s UInt64 and %s UInt8 into a ReplacingMergeTree(%s) table: create the table as CreateTableSQL does (or drop it for the sink to create it, and snapshot the source again)",
+					QuoteIdent(VersionColumn), QuoteIdent(DeletedColumn), QuoteIdent(VersionColumn))})
+		}
+	}
+	return errs
+}
+
+// typeMismatch is the error of the i-th column, whose existing ClickHouse
+// type typ cannot hold it.
+func (l *tableLayout) typeMismatch(i int, typ string) error {
+	c := l.codecs[i]
+	fix := fmt.Sprintf("change it with ALTER TABLE %s MODIFY COLUMN %s %s, or drop the table for the sink to create it, and snapshot the source again",
+		l.qualified(), QuoteIdent(c.name), c.chType)
+	for _, k := range l.pk {
+		if k == i {
+			fix = "ClickHouse cannot change the type of a column of the ORDER BY key: drop the table for the sink to create it, and snapshot the source again"
+		}
+	}
+	return &TableMismatchError{Table: l.schema.Table, Target: l.qualified(), Column: c.name, SourceType: typeText(c.col.Type),
+		Existing: typ, Wanted: c.chType, Fix: fix}
+}
+
+// missingTable is the error of a table that must exist (ManualTables) but
+// does not.
+func (l *tableLayout) missingTable() error {
+	return &TableMismatchError{Table: l.schema.Table, Target: l.qualified(),
+		Fix: "create it (Client.CreateTable, CreateTableSQL), or unset SinkConfig.ManualTables for the sink to create it"}
+}
+
+// missingColumns returns the errors of columns that must exist
+// (ManualTables) but do not, after bindErr, the error of bind, if any.
+func (l *tableLayout) missingColumns(bindErr error, missing []*codec) error {
+	var errs []error
+	if bindErr != nil {
+		errs = append(errs, bindErr)
+	}
+	for _, c := range missing {
+		errs = append(errs, &TableMismatchError{Table: l.schema.Table, Target: l.qualified(), Column: c.name, SourceType: typeText(c.col.Type), Wanted: c.chType,
+			Fix: fmt.Sprintf("add it with ALTER TABLE %s ADD COLUMN %s %s, or unset SinkConfig.ManualTables for the sink to add it",
+				l.qualified(), QuoteIdent(c.name), c.chType)})
+	}
+	return joinMismatches(errs)
+}
+
+func joinMismatches(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return joinErrors(errs)
 }

@@ -63,6 +63,43 @@
 // source table gained (ALTER TABLE ADD COLUMN). Tables without a primary key
 // are refused ([ErrNoPrimaryKey]): nothing would collapse their versions.
 //
+// # Existing tables
+//
+// A table that exists keeps its column types, which need not be the ones
+// the mapping would choose now: it was created by an older server (an
+// 18.16 table has String where 21.6 maps DECIMAL(65,30) to Decimal(65, 30),
+// and UInt64 where 21.12 maps BIT(1) to Bool), by hand, or with other
+// [MappingOptions]. [Client.SyncTable], [Client.ReadTable] and the sink read
+// the columns' types from system.columns and write and read each column in
+// the type it has whenever that type can hold the source column's values:
+//
+//	source kind                      existing types it can be written to
+//	integers, YEAR, BIT, TIME        any of Int8..Int64 and UInt8..UInt64 (TIME as microseconds), Bool (0 and 1)
+//	FLOAT, DOUBLE                    Float32, Float64
+//	DECIMAL(P,S)                     Decimal of any precision and scale
+//	DATE, DATETIME, TIMESTAMP        DateTime, DateTime64 of any precision (DATE also Date)
+//	text, ENUM, SET, JSON, binary    String, LowCardinality(String)
+//	DECIMAL, dates, times, numbers   String, as the text the mapping to String writes
+//	VECTOR                           Array(Float32)
+//
+// Nullable or not, either way. Each value is checked against the type it
+// goes to, and one the type cannot hold exactly (a number outside a
+// narrower integer type, a fraction of a second in a DateTime, a decimal
+// with more digits than the column's, a NULL in a column that is not
+// Nullable) is refused with a [ValueError] and [ErrUnrepresentable], naming
+// the column, before its row is buffered. A column whose type cannot hold
+// the source column at all (text in a DateTime, say) is a
+// [TableMismatchError] ([ErrTableMismatch]) naming the table, the column,
+// the existing type, the mapping's type and the fix: the ALTER TABLE ...
+// MODIFY COLUMN to run, or, for a column of the ORDER BY key, which
+// ClickHouse does not retype, dropping the table so that the sink creates
+// it again (and snapshotting the source again). The sink finds this out
+// when a table's first event (or first event after a schema change)
+// arrives, before it accepts any row of the table, so nothing is buffered
+// that could never be written. With [SinkConfig.ManualTables] a missing
+// table or column is a TableMismatchError too, with the statement that
+// would add it.
+//
 // # Versions and idempotence
 //
 // An insert or update is written as the row's new image, a delete as a row

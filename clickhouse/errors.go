@@ -26,6 +26,12 @@ var (
 	// ErrVersionOverflow is returned by [RowVersion] when a binlog position
 	// does not fit the bits of the version.
 	ErrVersionOverflow = errors.New("clickhouse: binlog position does not fit a row version")
+	// ErrTableMismatch is returned when an existing ClickHouse table cannot
+	// take a source table's rows: a column's type cannot hold the source
+	// column's values, or, with [SinkConfig.ManualTables], the table or a
+	// column is missing. The error is a *[TableMismatchError] (several,
+	// joined, when several columns differ).
+	ErrTableMismatch = errors.New("clickhouse: existing table does not fit the source table")
 	// ErrClosed is returned by a [Sink] or [Client] after Close.
 	ErrClosed = errors.New("clickhouse: closed")
 )
@@ -73,6 +79,52 @@ func (e *ValueError) Error() string {
 
 // Unwrap returns the sentinel, if any.
 func (e *ValueError) Unwrap() error { return e.Err }
+
+// TableMismatchError says which column of an existing ClickHouse table
+// cannot take a source column, its type and the type the mapping wants, and
+// how to fix the table. The sink returns it before it buffers any row of
+// the table.
+type TableMismatchError struct {
+	// Table is the source table.
+	Table cdc.TableID
+	// Target is the ClickHouse table, quoted: `db`.`table`.
+	Target string
+	// Column is the column, "" when the whole table is missing.
+	Column string
+	// SourceType is the column's MySQL type ("" for the columns the sink
+	// adds, _version and _is_deleted).
+	SourceType string
+	// Existing is the ClickHouse column's type, "" when it is missing.
+	Existing string
+	// Wanted is the type the sink maps the column to.
+	Wanted string
+	// Fix says how to make the table fit, such as the ALTER TABLE
+	// statement to run.
+	Fix string
+}
+
+// Error names the table, the column and both types, and gives the fix.
+func (e *TableMismatchError) Error() string {
+	switch {
+	case e.Column == "":
+		return fmt.Sprintf("clickhouse: table %s: the ClickHouse table %s does not exist; %s", e.Table, e.Target, e.Fix)
+	case e.Existing == "":
+		return fmt.Sprintf("clickhouse: table %s column %q%s: the ClickHouse table %s has no such column; %s",
+			e.Table, e.Column, e.sourceType(), e.Target, e.Fix)
+	}
+	return fmt.Sprintf("clickhouse: table %s column %q%s: the ClickHouse column %s.%s is %s, which cannot hold the column's values (the mapping is %s); %s",
+		e.Table, e.Column, e.sourceType(), e.Target, QuoteIdent(e.Column), e.Existing, e.Wanted, e.Fix)
+}
+
+func (e *TableMismatchError) sourceType() string {
+	if e.SourceType == "" {
+		return ""
+	}
+	return " (MySQL " + e.SourceType + ")"
+}
+
+// Unwrap returns ErrTableMismatch.
+func (e *TableMismatchError) Unwrap() error { return ErrTableMismatch }
 
 // InsertError reports a batch insert that did not succeed: none of its rows
 // are acknowledged, and the sink keeps them to try again on the next flush.

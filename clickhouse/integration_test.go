@@ -112,13 +112,15 @@ func TestZeroAndOutOfRangeDates(t *testing.T) {
 	}
 
 	// Native types refuse what they cannot hold, naming the column.
-	native, _ := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database + "_native"}, FlushInterval: -1})
-	err := native.HandleEvents(ctx, insertEvents(schema, rows[:1]))
+	nativeSchema := dateSchema("src")
+	nativeSchema.Table.Table = "dates_native"
+	native, _ := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: -1})
+	err := native.HandleEvents(ctx, insertEvents(nativeSchema, rows[:1]))
 	var ve *ValueError
 	if !errors.Is(err, ErrUnrepresentable) || !errors.As(err, &ve) || ve.Column != "d" {
 		t.Fatalf("zero date into Date: want ErrUnrepresentable on column d, got %v", err)
 	}
-	err = native.HandleEvents(ctx, insertEvents(schema, rows[1:2]))
+	err = native.HandleEvents(ctx, insertEvents(nativeSchema, rows[1:2]))
 	if !errors.Is(err, ErrUnrepresentable) {
 		t.Fatalf("year 1000 into Date: want ErrUnrepresentable, got %v", err)
 	}

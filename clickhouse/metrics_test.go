@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -58,18 +57,14 @@ rtdw_clickhouse_sink_rows_written_total{pipeline="shop"} %d
 `, bytes, failures, flushes, retries, buffered, rows)
 }
 
-// TestSinkCollectorWithoutAServer counts buffered rows, retries and a
-// failed flush against an address where nothing listens.
-func TestSinkCollectorWithoutAServer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	client := newClient(t, addr)
-	client.SetFeatures(clickhouse.FeaturesFor(clickhouse.ServerVersion{Major: 18, Minor: 16, Patch: 1}))
-	sink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{FlushInterval: -1,
+// TestSinkCollectorWhileClickHouseIsGone counts buffered rows, retries and
+// a failed flush: the sink prepares its table, then ClickHouse becomes
+// unreachable (a cut proxy) before the rows are flushed.
+func TestSinkCollectorWhileClickHouseIsGone(t *testing.T) {
+	ch := testenv.NewClickHouse(t)
+	proxy := clickhouse.NewTCPProxy(t, ch.Addr)
+	client := newClient(t, proxy.Addr())
+	sink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{TableOptions: clickhouse.TableOptions{Database: ch.Database}, FlushInterval: -1,
 		Retry: clickhouse.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +83,7 @@ func TestSinkCollectorWithoutAServer(t *testing.T) {
 	if err := testutil.CollectAndCompare(c, strings.NewReader(expectedMetrics(0, 0, 0, 0, 0, 2))); err != nil {
 		t.Fatal(err)
 	}
+	proxy.Cut()
 	var ie *clickhouse.InsertError
 	if err := sink.Flush(ctx); !errors.As(err, &ie) {
 		t.Fatalf("flush with nothing listening: %v", err)

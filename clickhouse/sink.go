@@ -30,8 +30,10 @@ type SinkConfig struct {
 	// flushes to size and to [Sink.Flush]).
 	FlushInterval time.Duration
 	// ManualTables turns off the automatic CREATE TABLE / ALTER TABLE ADD
-	// COLUMN from event schemas: the tables must exist (see
-	// [Client.SyncTable]).
+	// COLUMN from event schemas: the tables and their columns must exist
+	// (see [Client.SyncTable]), else the first HandleEvents of a table
+	// returns a *[TableMismatchError]. Either way the sink writes the
+	// column types the tables have (see the package documentation).
 	ManualTables bool
 	// Retry says how transient insert failures are retried.
 	Retry RetryPolicy
@@ -157,8 +159,9 @@ type Sink struct {
 }
 
 type tableBuffer struct {
+	// layout writes the types the ClickHouse table has; the table exists
+	// and has every column of the layout.
 	layout *tableLayout
-	synced bool
 	// batch holds the buffered rows, nil until the first one; it is
 	// reused after a flush.
 	batch *rowBatch
@@ -281,7 +284,11 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) error {
 }
 
 // buffer returns the table's buffer for schema, flushing rows buffered under
-// an older schema of the table first.
+// an older schema of the table first. A new schema's table is prepared
+// before any row of it is buffered: created or given the new columns
+// (unless ManualTables), and its existing columns' types read, so that the
+// rows are converted for the types the table has and a table that cannot
+// take them is refused here, with a *TableMismatchError.
 func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffer, error) {
 	id := schema.Table
 	buf := s.tables[id]
@@ -300,8 +307,15 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 	if _, err := s.cfg.Retry.retry(ctx, s.countRetry, func() (err error) { f, err = s.client.Features(ctx); return err }); err != nil {
 		return nil, err
 	}
-	l, err := newLayout(schema, s.cfg.Database, f, s.cfg.MappingOptions)
+	mapped, err := newLayout(schema, s.cfg.Database, f, s.cfg.MappingOptions)
 	if err != nil {
+		return nil, err
+	}
+	var l *tableLayout
+	if _, err := s.cfg.Retry.retry(ctx, s.countRetry, func() (err error) {
+		l, err = s.client.prepareTable(ctx, mapped, !s.cfg.ManualTables)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	if buf == nil {
@@ -309,7 +323,7 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 		s.tables[id] = buf
 		s.order = append(s.order, id)
 	}
-	buf.layout, buf.synced = l, false
+	buf.layout = l
 	buf.batch = nil // the old layout's buffers do not fit
 	return buf, nil
 }
@@ -403,7 +417,11 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 				if errors.As(err, &ve) {
 					return err
 				}
-				return &ValueError{Table: l.schema.Table, Column: l.codecs[i].name, Value: fmt.Sprintf("%v", image[i]), Reason: err.Error()}
+				cd := l.codecs[i]
+				if errors.Is(err, errNullInNotNull) && cd.nullRefusal != "" {
+					return &ValueError{Table: l.schema.Table, Column: cd.name, Value: "NULL", Reason: cd.nullRefusal, Err: ErrUnrepresentable}
+				}
+				return &ValueError{Table: l.schema.Table, Column: cd.name, Value: fmt.Sprintf("%v", image[i]), Reason: err.Error()}
 			}
 			n = c.addZero()
 		}
@@ -456,21 +474,12 @@ func (s *Sink) flushLocked(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// flushTable inserts buf's rows with one batch, creating or altering the
-// table first when its layout is new, retrying transient failures. The
-// rows stay buffered when the insert fails.
+// flushTable inserts buf's rows with one batch, retrying transient
+// failures. The rows stay buffered when the insert fails.
 func (s *Sink) flushTable(ctx context.Context, buf *tableBuffer) error {
 	b := buf.batch
 	start := time.Now()
-	attempts, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
-		if !buf.synced && !s.cfg.ManualTables {
-			if err := s.client.syncTable(ctx, b.layout); err != nil {
-				return err
-			}
-			buf.synced = true
-		}
-		return s.insert(ctx, b)
-	})
+	attempts, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error { return s.insert(ctx, b) })
 	table := b.layout.schema.Table
 	info := FlushInfo{Table: table, Rows: b.rows, Bytes: b.bytes, Attempts: attempts, Duration: time.Since(start)}
 	if err != nil {

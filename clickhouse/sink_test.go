@@ -13,7 +13,7 @@ import (
 	"github.com/rtdw/rtdw/internal/testenv"
 )
 
-// TestBadValueLeavesNoHalfRow needs no server: a value the column cannot
+// TestBadValueLeavesNoHalfRow needs no server (seedTable stands for it): a value the column cannot
 // take is refused with a *ValueError naming table and column, and the
 // columns buffered before it in that row are rolled back, so every column
 // buffer keeps one value per buffered row.
@@ -29,6 +29,7 @@ func TestBadValueLeavesNoHalfRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	schema := kvSchema("shop")
+	seedTable(t, sink, schema)
 	ctx := context.Background()
 	good := insertEvents(schema, []cdc.Row{{int64(1), uint64(1), int64(2), "a"}})
 	if err := sink.HandleEvents(ctx, good); err != nil {
@@ -67,6 +68,23 @@ func TestBadValueLeavesNoHalfRow(t *testing.T) {
 	if err := sink.Close(ctx); err == nil {
 		t.Fatal("Close wrote to a server that is not there")
 	}
+}
+
+// seedTable gives the sink the table of schema as if it had found it in
+// ClickHouse with the mapping's types, so that it buffers rows of schema
+// without a server. The client's features must be set.
+func seedTable(t testing.TB, s *Sink, schema *cdc.TableSchema) {
+	t.Helper()
+	f, err := s.client.Features(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := newLayout(schema, s.cfg.Database, f, s.cfg.MappingOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.tables[schema.Table] = &tableBuffer{layout: l}
+	s.order = append(s.order, schema.Table)
 }
 
 // TestMaxBytesBoundsBatches: with large rows, MaxBytes, not MaxRows, cuts
