@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,15 +34,16 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-var binlogPos uint64 = 4
+// binlogPos is the position of the latest event insertEvents made, shared
+// by the tests that run in parallel.
+var binlogPos atomic.Uint64
 
-// eventsFor returns events for rows in binlog order.
+// insertEvents returns events for rows in binlog order.
 func insertEvents(schema *cdc.TableSchema, rows []cdc.Row) []cdc.Event {
 	var evs []cdc.Event
 	for _, r := range rows {
-		binlogPos += 100
 		evs = append(evs, cdc.Event{Op: cdc.OpCreate, Table: schema.Table, Schema: schema, After: r,
-			Source: cdc.Source{File: "mysql-bin.000001", Pos: binlogPos, Snapshot: cdc.SnapshotFalse}})
+			Source: cdc.Source{File: "mysql-bin.000001", Pos: 4 + binlogPos.Add(100), Snapshot: cdc.SnapshotFalse}})
 	}
 	return evs
 }
@@ -288,7 +290,7 @@ func TestSchemaChangeAddsColumns(t *testing.T) {
 	sink, _ := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}})
 	defer sink.Close(ctx)
 	evs := insertEvents(v1, []cdc.Row{{int64(1), uint64(1), int64(5), "a"}})
-	evs = append(evs, cdc.Event{Op: cdc.OpSchemaChange, Table: v1.Table, Schema: v2, DDL: "ALTER TABLE ... ADD COLUMN", Source: cdc.Source{File: "mysql-bin.000001", Pos: binlogPos + 1}})
+	evs = append(evs, cdc.Event{Op: cdc.OpSchemaChange, Table: v1.Table, Schema: v2, DDL: "ALTER TABLE ... ADD COLUMN", Source: cdc.Source{File: "mysql-bin.000001", Pos: 4 + binlogPos.Load() + 1}})
 	evs = append(evs, insertEvents(v2, []cdc.Row{{int64(1), uint64(2), nil, "b", mustDecimal("-123456789.125")}})...)
 	if err := sink.HandleEvents(ctx, evs); err != nil {
 		t.Fatal(err)
