@@ -150,6 +150,26 @@
 // them, so no delete marker hides them) until the replay reaches their
 // delete; the end state is the same.
 //
+// # Deadlines
+//
+// HandleEvents, Flush and Close return by the end of their ctx. A flush
+// holds the sink for as long as ClickHouse takes (the timer's flush for up
+// to ten FlushIntervals plus 30 seconds of retries), so a caller may have
+// to wait for one; they wait with their ctx and, when it ends first, return
+// its error (errors.Is(err, context.DeadlineExceeded)). HandleEvents has
+// then buffered none of its events, or, when it ended in a flush of its
+// own, those before the event it was at (the source delivers them again;
+// their versions make that harmless). The same holds while a caller's own
+// insert runs, even where clickhouse-go would not stop at once (it dials
+// and handshakes on DialTimeout): the caller returns, and the insert,
+// cancelled, goes on in the background, keeping the sink until it ends and
+// then counting its rows as written or keeping them buffered for the next
+// flush; OnFlush reports it either way. Close stops the timer first,
+// cancelling the timer's flush. When Close's ctx ends before the final
+// flush is done, the rows stay buffered (the source has stored no offset
+// past them) and a second Close tries again; HandleEvents and Flush return
+// [ErrClosed] from the first Close on.
+//
 // # Metrics
 //
 // [SinkConfig.OnFlush] reports every batch insert, and [Sink.Stats] the

@@ -8,13 +8,18 @@ import (
 )
 
 // proxy forwards TCP connections to a target until it is cut: tests route a
-// client through one to make ClickHouse unreachable and reachable again.
+// client through one to make ClickHouse unreachable and reachable again, or,
+// stalled, to make it stop answering while the connections stay open.
 type proxy struct {
 	ln     net.Listener
 	target string
 	mu     sync.Mutex
 	up     bool
 	conns  []net.Conn
+	// stalled is non-nil while the proxy holds data back; Resume closes it.
+	stalled chan struct{}
+	// held counts the reads waiting for Resume.
+	held int
 }
 
 func newProxy(t testing.TB, target string) *proxy {
@@ -24,7 +29,7 @@ func newProxy(t testing.TB, target string) *proxy {
 		t.Fatal(err)
 	}
 	p := &proxy{ln: ln, target: target, up: true}
-	t.Cleanup(func() { ln.Close(); p.Cut() })
+	t.Cleanup(func() { ln.Close(); p.Cut(); p.Resume() })
 	go func() {
 		for {
 			in, err := ln.Accept()
@@ -45,11 +50,46 @@ func newProxy(t testing.TB, target string) *proxy {
 			}
 			p.conns = append(p.conns, in, out)
 			p.mu.Unlock()
-			go func() { io.Copy(out, in); out.Close() }()
-			go func() { io.Copy(in, out); in.Close() }()
+			go func() { p.forward(out, in); out.Close() }()
+			go func() { p.forward(in, out); in.Close() }()
 		}
 	}()
 	return p
+}
+
+// forward copies src to dst, holding each read back while the proxy is
+// stalled.
+func (p *proxy) forward(dst io.Writer, src io.Reader) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.gate()
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// gate waits while the proxy is stalled.
+func (p *proxy) gate() {
+	p.mu.Lock()
+	stalled := p.stalled
+	if stalled != nil {
+		p.held++
+	}
+	p.mu.Unlock()
+	if stalled == nil {
+		return
+	}
+	<-stalled
+	p.mu.Lock()
+	p.held--
+	p.mu.Unlock()
 }
 
 // Addr is the proxy's host:port.
@@ -71,4 +111,32 @@ func (p *proxy) Restore() {
 	p.mu.Lock()
 	p.up = true
 	p.mu.Unlock()
+}
+
+// Stall stops forwarding data, in both directions, until Resume: the
+// connections stay open and the server seems to hang.
+func (p *proxy) Stall() {
+	p.mu.Lock()
+	if p.stalled == nil {
+		p.stalled = make(chan struct{})
+	}
+	p.mu.Unlock()
+}
+
+// Resume forwards the data held back and whatever follows.
+func (p *proxy) Resume() {
+	p.mu.Lock()
+	if p.stalled != nil {
+		close(p.stalled)
+		p.stalled = nil
+	}
+	p.mu.Unlock()
+}
+
+// Held is the number of reads the stall holds back: above zero once a
+// client has sent something that the server has not been given.
+func (p *proxy) Held() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.held
 }

@@ -39,7 +39,8 @@ type SinkConfig struct {
 	Retry RetryPolicy
 	// OnFlush, when set, is called after every batch insert, successful or
 	// not, with what it wrote; it runs with the sink locked and must not
-	// call the sink.
+	// call the sink. The insert of a call whose ctx ended first reports
+	// here after that call has returned, from a goroutine of the sink's.
 	OnFlush func(FlushInfo)
 }
 
@@ -127,11 +128,22 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 // Nothing is acknowledged that was not written: Flush returns nil only when
 // every buffered row has been inserted; rows of a failed insert stay
 // buffered and are tried again by the next flush.
+//
+// HandleEvents, Flush and Close return by their ctx's end. A flush in
+// progress (the timer's, or another caller's) holds the sink for as long as
+// ClickHouse takes; a caller whose ctx ends while it waits for one, or
+// while its own insert runs, gets ctx's error at once. The insert it leaves behind is cancelled
+// and settles on its own: its rows are written or stay buffered, and are
+// counted and reported to OnFlush once, either way.
 type Sink struct {
 	client *Client
 	cfg    SinkConfig
 
-	mu     sync.Mutex
+	// lock guards the fields below it (up to the running totals): a
+	// goroutine that holds it has put a value into it. Callers take it
+	// with their ctx ([Sink.acquire]); an insert whose caller has gone
+	// keeps it until it ends ([Sink.settle]).
+	lock   chan struct{}
 	tables map[cdc.TableID]*tableBuffer
 	order  []cdc.TableID
 	// last is the buffer of the latest event's table: consecutive events of
@@ -152,10 +164,14 @@ type Sink struct {
 	rowsWritten, bytesWritten, flushes, retries, failures atomic.Uint64
 	rowsBuffered                                          atomic.Int64
 
+	// closing ends when Close is called: the timer stops, its flush is
+	// cancelled, and HandleEvents and Flush return ErrClosed.
+	closing      context.Context
+	startClosing context.CancelFunc
 	timerOnce    sync.Once
 	timerRunning bool
-	stop         chan struct{}
-	done         chan struct{}
+	// timerDone is closed when the timer's goroutine has returned.
+	timerDone chan struct{}
 }
 
 type tableBuffer struct {
@@ -224,7 +240,9 @@ func NewSink(client *Client, cfg SinkConfig) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sink{client: client, cfg: c, tables: map[cdc.TableID]*tableBuffer{}, stop: make(chan struct{}), done: make(chan struct{})}, nil
+	closing, startClosing := context.WithCancel(context.Background())
+	return &Sink{client: client, cfg: c, lock: make(chan struct{}, 1), tables: map[cdc.TableID]*tableBuffer{},
+		closing: closing, startClosing: startClosing, timerDone: make(chan struct{})}, nil
 }
 
 // Config returns the sink's configuration with defaults applied.
@@ -240,14 +258,17 @@ func (s *Sink) Stats() Stats {
 }
 
 // HandleEvents buffers events, flushing when a size limit is reached. A
-// schema change flushes the table's buffered rows first, and the table is
-// altered to gain new columns before the next insert.
-func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+// table's first event, and its first after a schema change, prepares the
+// table (see [SinkConfig.ManualTables]); a schema change flushes the
+// table's buffered rows first. When ctx ends first, HandleEvents returns
+// ctx's error, having buffered none of events if it was waiting for a
+// flush in progress, else those before the event whose flush or table
+// preparation it was in.
+func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error) {
+	if err := s.acquireOpen(ctx); err != nil {
+		return err
 	}
+	defer func() { err = s.releaseAfter(err) }()
 	s.startTimer()
 	for i := range events {
 		e := &events[i]
@@ -303,6 +324,29 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 			}
 		}
 	}
+	err := s.settle(ctx, func() error {
+		l, err := s.prepareTable(ctx, schema)
+		if err != nil {
+			return err
+		}
+		if s.tables[id] == nil {
+			s.tables[id] = &tableBuffer{}
+			s.order = append(s.order, id)
+		}
+		s.tables[id].layout = l
+		s.tables[id].batch = nil // the old layout's buffers do not fit
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.tables[id], nil
+}
+
+// prepareTable returns the layout of schema's rows for the types its
+// ClickHouse table has, creating or altering the table unless
+// ManualTables, retrying transient failures.
+func (s *Sink) prepareTable(ctx context.Context, schema *cdc.TableSchema) (*tableLayout, error) {
 	var f Features
 	if _, err := s.cfg.Retry.retry(ctx, s.countRetry, func() (err error) { f, err = s.client.Features(ctx); return err }); err != nil {
 		return nil, err
@@ -312,20 +356,11 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 		return nil, err
 	}
 	var l *tableLayout
-	if _, err := s.cfg.Retry.retry(ctx, s.countRetry, func() (err error) {
+	_, err = s.cfg.Retry.retry(ctx, s.countRetry, func() (err error) {
 		l, err = s.client.prepareTable(ctx, mapped, !s.cfg.ManualTables)
 		return err
-	}); err != nil {
-		return nil, err
-	}
-	if buf == nil {
-		buf = &tableBuffer{}
-		s.tables[id] = buf
-		s.order = append(s.order, id)
-	}
-	buf.layout = l
-	buf.batch = nil // the old layout's buffers do not fit
-	return buf, nil
+	})
+	return l, err
 }
 
 func (s *Sink) countRetry() { s.retries.Add(1) }
@@ -446,13 +481,14 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 
 // Flush writes every buffered row. It returns nil only when all of them are
 // written; otherwise the error says which tables failed (an *[InsertError]
-// per table, joined) and their rows stay buffered.
-func (s *Sink) Flush(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+// per table, joined) and their rows stay buffered. When ctx ends first,
+// Flush returns ctx's error; the rows are then written or kept buffered by
+// the insert in progress, which is cancelled.
+func (s *Sink) Flush(ctx context.Context) (err error) {
+	if err := s.acquireOpen(ctx); err != nil {
+		return err
 	}
+	defer func() { err = s.releaseAfter(err) }()
 	return s.flushLocked(ctx)
 }
 
@@ -465,6 +501,9 @@ func (s *Sink) flushLocked(ctx context.Context) error {
 			continue
 		}
 		if err := s.flushTable(ctx, buf); err != nil {
+			if isHandOff(err) {
+				return err
+			}
 			errs = append(errs, err)
 		}
 	}
@@ -475,8 +514,16 @@ func (s *Sink) flushLocked(ctx context.Context) error {
 }
 
 // flushTable inserts buf's rows with one batch, retrying transient
-// failures. The rows stay buffered when the insert fails.
+// failures, and settles them: counted as written, or kept buffered when the
+// insert fails. When ctx ends first it returns a hand-off (see
+// [Sink.settle]).
 func (s *Sink) flushTable(ctx context.Context, buf *tableBuffer) error {
+	return s.settle(ctx, func() error { return s.insertTable(ctx, buf) })
+}
+
+// insertTable is flushTable's work, done while the caller waits or on its
+// own once the caller has gone.
+func (s *Sink) insertTable(ctx context.Context, buf *tableBuffer) error {
 	b := buf.batch
 	start := time.Now()
 	attempts, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error { return s.insert(ctx, b) })
@@ -540,28 +587,131 @@ func (s *Sink) startTimer() {
 	}
 	s.timerOnce.Do(func() {
 		s.timerRunning = true
-		go func() {
-			defer close(s.done)
-			t := time.NewTicker(s.cfg.FlushInterval / 2)
-			defer t.Stop()
-			for {
-				select {
-				case <-s.stop:
-					return
-				case <-t.C:
-					s.mu.Lock()
-					if !s.closed && s.rows > 0 && time.Since(s.oldest) >= s.cfg.FlushInterval {
-						ctx, cancel := context.WithTimeout(context.Background(), 10*s.cfg.FlushInterval+30*time.Second)
-						// A failure leaves the rows buffered; the next flush
-						// tries again and OnFlush has reported it.
-						_ = s.flushLocked(ctx)
-						cancel()
-					}
-					s.mu.Unlock()
-				}
-			}
-		}()
+		go s.runTimer()
 	})
+}
+
+// runTimer flushes the rows that have waited FlushInterval, until Close.
+func (s *Sink) runTimer() {
+	defer close(s.timerDone)
+	t := time.NewTicker(s.cfg.FlushInterval / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing.Done():
+			return
+		case <-t.C:
+			s.flushOverdue()
+		}
+	}
+}
+
+// flushOverdue flushes when the oldest buffered row has waited
+// FlushInterval. It leaves the sink to a caller that holds it (the next
+// tick looks again), and its flush ends when Close is called.
+func (s *Sink) flushOverdue() {
+	select {
+	case s.lock <- struct{}{}:
+	default:
+		return
+	}
+	if s.closed || s.rows == 0 || time.Since(s.oldest) < s.cfg.FlushInterval {
+		s.release()
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.closing, 10*s.cfg.FlushInterval+30*time.Second)
+	defer cancel()
+	// A failure leaves the rows buffered; the next flush tries again and
+	// OnFlush has reported it.
+	_ = s.releaseAfter(s.flushLocked(ctx))
+}
+
+// acquire takes the sink's lock, or returns ctx's error when ctx ends
+// first.
+func (s *Sink) acquire(ctx context.Context) error {
+	select {
+	case s.lock <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case s.lock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("clickhouse: sink: waiting for a flush in progress: %w", ctx.Err())
+	}
+}
+
+// acquireOpen is acquire for HandleEvents and Flush, which a closing sink
+// refuses.
+func (s *Sink) acquireOpen(ctx context.Context) error {
+	if s.closing.Err() != nil {
+		return ErrClosed
+	}
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
+	if s.closing.Err() != nil { // Close was called while we waited
+		s.release()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (s *Sink) release() { <-s.lock }
+
+// releaseAfter releases the lock after a call that ended with err, unless
+// err is a hand-off, and returns err.
+func (s *Sink) releaseAfter(err error) error {
+	if !isHandOff(err) {
+		s.release()
+	}
+	return err
+}
+
+// settle runs step, I/O followed by the changes to the sink's state it
+// brings, and waits for it or for ctx's end; the caller holds the lock.
+// The step gets the same ctx, but clickhouse-go does not stop every
+// operation when ctx ends (it dials and handshakes on deadlines of its
+// own), so when ctx ends first settle returns a *handOffError at once and
+// leaves the step running: the step keeps the lock and releases it when it
+// ends, and the caller returns without touching the sink again.
+func (s *Sink) settle(ctx context.Context, step func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- step() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done: // it ended meanwhile: no hand-off
+		return err
+	default:
+	}
+	go func() {
+		<-done
+		s.release()
+	}()
+	return &handOffError{err: ctx.Err()}
+}
+
+// handOffError is the error of a call whose ctx ended while its insert (or
+// table preparation) ran on: that work holds the sink until it ends.
+type handOffError struct{ err error }
+
+func (e *handOffError) Error() string {
+	return "clickhouse: sink: " + e.err.Error() + "; the ClickHouse call in progress is cancelled, and the rows it was writing stay buffered unless it completes"
+}
+
+func (e *handOffError) Unwrap() error { return e.err }
+
+func isHandOff(err error) bool {
+	if err == nil { // the common case, without errors.As's allocation
+		return false
+	}
+	var h *handOffError
+	return errors.As(err, &h)
 }
 
 // ReadTable returns the visible state of the table of schema as the sink
@@ -570,22 +720,32 @@ func (s *Sink) ReadTable(ctx context.Context, schema *cdc.TableSchema) ([]cdc.Ro
 	return s.client.ReadTable(ctx, schema, s.cfg.TableOptions)
 }
 
-// Close flushes the buffered rows and stops the sink; it returns the flush's
-// error, if any (those rows are not written, and the source has stored no
-// offset past them). Close is idempotent; it does not close the client.
-func (s *Sink) Close(ctx context.Context) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	err := s.flushLocked(ctx)
-	s.closed = true
-	s.mu.Unlock()
+// Close stops the timer, flushes the buffered rows and closes the sink; it
+// returns the flush's error, if any (those rows are not written, and the
+// source has stored no offset past them). HandleEvents and Flush return
+// ErrClosed from the moment Close is called. When ctx ends first, Close
+// returns ctx's error with the rows not written, and a later Close tries
+// the flush again. Close is idempotent; it does not close the client.
+func (s *Sink) Close(ctx context.Context) (err error) {
+	s.startClosing()
 	s.timerOnce.Do(func() {}) // a timer not started by now never starts
 	if s.timerRunning {
-		close(s.stop)
-		<-s.done
+		select {
+		case <-s.timerDone:
+		case <-ctx.Done():
+			return fmt.Errorf("clickhouse: sink: close: waiting for the timer's flush to stop: %w", ctx.Err())
+		}
+	}
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
+	defer func() { err = s.releaseAfter(err) }()
+	if s.closed {
+		return nil
+	}
+	err = s.flushLocked(ctx)
+	if !isHandOff(err) {
+		s.closed = true
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -132,4 +133,109 @@ func TestMaxBytesBoundsBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	equalRows(t, schema, got, want)
+}
+
+// TestCallersKeepTheirDeadlinesWhileTheTimerFlushHangs: ClickHouse stops
+// answering (a stalled proxy) while the timer flushes, so that flush holds
+// the sink for as long as its own timeout allows. HandleEvents, Flush and
+// Close called with a short deadline meanwhile return ctx's error within
+// it (the bound is three deadlines, for a loaded machine), take none of
+// their events half, and lose no row: once ClickHouse answers again every
+// row handed over is written, the row of a Close cut short by a second
+// Close.
+func TestCallersKeepTheirDeadlinesWhileTheTimerFlushHangs(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	p := newProxy(t, ch.Addr)
+	c := testClient(t, p.Addr())
+	schema := kvSchema("shop")
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	var rows []cdc.Row
+	for i := range 6 {
+		rows = append(rows, cdc.Row{int64(1), uint64(i), int64(i), fmt.Sprint("row ", i)})
+	}
+	events := insertEvents(schema, rows)
+
+	const deadline = 300 * time.Millisecond
+	// withDeadline calls fn with a ctx that ends after deadline and returns
+	// its error; it fails the test when fn is still blocked at 3×deadline.
+	withDeadline := func(name string, fn func(ctx context.Context) error) error {
+		t.Helper()
+		dctx, cancel := context.WithTimeout(ctx, deadline)
+		defer cancel()
+		start := time.Now()
+		errc := make(chan error, 1)
+		go func() { errc <- fn(dctx) }()
+		select {
+		case err := <-errc:
+			t.Logf("%s returned after %v: %v", name, time.Since(start).Round(time.Millisecond), err)
+			return err
+		case <-time.After(3 * deadline):
+			t.Fatalf("%s still blocked %v after its %v deadline: a background flush holds the sink", name, 3*deadline, deadline)
+			return nil
+		}
+	}
+	// stallTimerFlush stalls ClickHouse and waits for the timer's flush to
+	// hang on it.
+	stallTimerFlush := func() {
+		t.Helper()
+		p.Stall()
+		for p.Held() == 0 {
+			if ctx.Err() != nil {
+				t.Fatal("the timer never flushed")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	if err := sink.HandleEvents(ctx, events[:3]); err != nil {
+		t.Fatal(err)
+	}
+	stallTimerFlush()
+	if err := withDeadline("HandleEvents", func(ctx context.Context) error { return sink.HandleEvents(ctx, events[3:5]) }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("HandleEvents during a hanging flush: want context.DeadlineExceeded, got %v", err)
+	}
+	if err := withDeadline("Flush", sink.Flush); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Flush during a hanging flush: want context.DeadlineExceeded, got %v", err)
+	}
+	if st := sink.Stats(); st.RowsBuffered+int(st.RowsWritten) != 3 {
+		t.Errorf("stats %+v: want the 3 rows handed over, buffered or written, and none of the refused call's", st)
+	}
+
+	// ClickHouse answers again: the source redelivers what was refused.
+	p.Resume()
+	got := writeAndRead(ctx, t, sink, schema, events[3:5])
+	equalRows(t, schema, got, rows[:5])
+
+	if err := sink.HandleEvents(ctx, events[5:]); err != nil {
+		t.Fatal(err)
+	}
+	stallTimerFlush()
+	if err := withDeadline("Close", sink.Close); err == nil {
+		t.Error("Close wrote a row to a server that does not answer")
+	}
+	select {
+	case <-sink.timerDone:
+	default:
+		t.Error("the timer runs on after Close")
+	}
+	if err := sink.HandleEvents(ctx, events[5:]); !errors.Is(err, ErrClosed) {
+		t.Errorf("HandleEvents after Close: want ErrClosed, got %v", err)
+	}
+	// The row Close could not write is still buffered: a second Close, with
+	// ClickHouse back, writes it.
+	p.Resume()
+	if err := sink.Close(ctx); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	got, err = sink.ReadTable(ctx, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalRows(t, schema, got, rows)
 }
