@@ -84,6 +84,7 @@ type multiError []error
 
 func joinErrors(errs []error) error { return multiError(errs) }
 
+// Error joins the errors' texts with "; ".
 func (m multiError) Error() string {
 	parts := make([]string, len(m))
 	for i, e := range m {
@@ -92,6 +93,7 @@ func (m multiError) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// Unwrap returns the errors.
 func (m multiError) Unwrap() []error { return m }
 
 // columnDefs returns the column definitions of the CREATE TABLE statement.

@@ -50,6 +50,7 @@ type MappingError struct {
 	Err error
 }
 
+// Error names the table, the column and its type, and says why.
 func (e *MappingError) Error() string {
 	if e.Column == "" {
 		return fmt.Sprintf("clickhouse: table %s: %s", e.Table, e.Reason)
@@ -73,6 +74,7 @@ type ValueError struct {
 	Err error
 }
 
+// Error names the table, the column and the value, and says why.
 func (e *ValueError) Error() string {
 	return fmt.Sprintf("clickhouse: table %s column %q value %s: %s", e.Table, e.Column, e.Value, e.Reason)
 }
@@ -140,6 +142,7 @@ type InsertError struct {
 	Err error
 }
 
+// Error names the table and the rows kept, and gives the last attempt's error.
 func (e *InsertError) Error() string {
 	return fmt.Sprintf("clickhouse: insert %d rows into %s failed after %d attempt(s), rows kept for the next flush: %v",
 		e.Rows, e.Table, e.Attempts, e.Err)
@@ -154,6 +157,7 @@ type ConfigError struct {
 	Problems []string
 }
 
+// Error lists the problems.
 func (e *ConfigError) Error() string {
 	return "clickhouse: invalid configuration: " + strings.Join(e.Problems, "; ")
 }

@@ -700,10 +700,12 @@ func (s *Sink) settle(ctx context.Context, step func() error) error {
 // table preparation) ran on: that work holds the sink until it ends.
 type handOffError struct{ err error }
 
+// Error gives ctx's error and what becomes of the work left behind.
 func (e *handOffError) Error() string {
 	return "clickhouse: sink: " + e.err.Error() + "; the ClickHouse call in progress is cancelled, and the rows it was writing stay buffered unless it completes"
 }
 
+// Unwrap returns ctx's error.
 func (e *handOffError) Unwrap() error { return e.err }
 
 func isHandOff(err error) bool {

@@ -298,13 +298,13 @@ func codecFor(table cdc.TableID, col cdc.Column, t chType) (*codec, bool) {
 	}
 	switch t.base {
 	case "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64":
-		src, ok := integerSourceOf(k)
+		src, ok := integerSourceOf(col.Type)
 		if !ok {
 			return nil, false
 		}
 		setIntegerTarget(c, t.base, src, bad, wrongType)
 	case "Bool":
-		src, ok := integerSourceOf(k)
+		src, ok := integerSourceOf(col.Type)
 		if !ok || src == fromMicros {
 			return nil, false
 		}
@@ -368,13 +368,13 @@ const (
 	fromMicros                          // TIME: time.Duration, as microseconds
 )
 
-func integerSourceOf(k cdc.Kind) (integerSource, bool) {
+func integerSourceOf(t cdc.ColumnType) (integerSource, bool) {
 	switch {
-	case k.IsInteger() || k == cdc.KindYear:
-		return fromInt64, true // an unsigned kind is told apart by the codec
-	case k == cdc.KindBit:
+	case t.Kind.IsInteger() && t.Unsigned, t.Kind == cdc.KindBit:
 		return fromUint64, true
-	case k == cdc.KindTime:
+	case t.Kind.IsInteger(), t.Kind == cdc.KindYear:
+		return fromInt64, true
+	case t.Kind == cdc.KindTime:
 		return fromMicros, true
 	}
 	return 0, false
@@ -383,9 +383,6 @@ func integerSourceOf(k cdc.Kind) (integerSource, bool) {
 // setIntegerTarget sets the buffer of an integer column of ClickHouse type
 // base.
 func setIntegerTarget(c *codec, base string, src integerSource, bad badFunc, wrongType wrongTypeFunc) {
-	if src == fromInt64 && c.col.Type.Unsigned {
-		src = fromUint64
-	}
 	switch base {
 	case "Int8":
 		setInteger[int8](c, base, math.MinInt8, math.MaxInt8, src, bad, wrongType)
@@ -461,9 +458,6 @@ func setInteger[T integer](c *codec, name string, lo int64, hi uint64, src integ
 
 // setBool sets the buffer of a Bool column: canonical integers 0 and 1.
 func setBool(c *codec, src integerSource, bad badFunc, wrongType wrongTypeFunc) {
-	if src == fromInt64 && c.col.Type.Unsigned {
-		src = fromUint64
-	}
 	setColumn(c, columnSpec[bool]{width: 8, conv: func(v any) (bool, error) {
 		var n uint64
 		switch x := v.(type) {
