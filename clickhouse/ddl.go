@@ -225,6 +225,7 @@ func (l *tableLayout) bind(existing map[string]string) (bound *tableLayout, miss
 				errs = append(errs, l.typeMismatch(i, typ))
 				continue
 			}
+			bc.retypeHint = fmt.Sprintf("the ClickHouse column is %s (the mapping is %s); %s", typ, c.chType, l.retypeFix(i))
 			if c.col.Nullable && !t.nullable {
 				t.nullable = true
 				bc.nullRefusal = fmt.Sprintf("the ClickHouse column is %s, which cannot hold NULL; make it Nullable with ALTER TABLE %s MODIFY COLUMN %s %s",
@@ -259,15 +260,19 @@ func (l *tableLayout) versionMismatches(existing map[string]string) []error {
 // type typ cannot hold it.
 func (l *tableLayout) typeMismatch(i int, typ string) error {
 	c := l.codecs[i]
-	fix := fmt.Sprintf("change it with ALTER TABLE %s MODIFY COLUMN %s %s, or drop the table for the sink to create it, and snapshot the source again",
-		l.qualified(), QuoteIdent(c.name), c.chType)
+	return &TableMismatchError{Table: l.schema.Table, Target: l.qualified(), Column: c.name, SourceType: typeText(c.col.Type),
+		Existing: typ, Wanted: c.chType, Fix: l.retypeFix(i)}
+}
+
+// retypeFix says how to give the i-th column the mapping's type.
+func (l *tableLayout) retypeFix(i int) string {
 	for _, k := range l.pk {
 		if k == i {
-			fix = "ClickHouse cannot change the type of a column of the ORDER BY key: drop the table for the sink to create it, and snapshot the source again"
+			return "ClickHouse cannot change the type of a column of the ORDER BY key: drop the table for the sink to create it, and snapshot the source again"
 		}
 	}
-	return &TableMismatchError{Table: l.schema.Table, Target: l.qualified(), Column: c.name, SourceType: typeText(c.col.Type),
-		Existing: typ, Wanted: c.chType, Fix: fix}
+	return fmt.Sprintf("change it with ALTER TABLE %s MODIFY COLUMN %s %s, or drop the table for the sink to create it, and snapshot the source again",
+		l.qualified(), QuoteIdent(l.codecs[i].name), l.codecs[i].chType)
 }
 
 // missingTable is the error of a table that must exist (ManualTables) but

@@ -448,11 +448,14 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 				for _, c := range b.cols[:i] {
 					c.truncate(b.rows)
 				}
+				cd := l.codecs[i]
 				var ve *ValueError
 				if errors.As(err, &ve) {
+					if cd.retypeHint != "" && errors.Is(err, ErrUnrepresentable) {
+						ve.Reason += "; " + cd.retypeHint
+					}
 					return err
 				}
-				cd := l.codecs[i]
 				if errors.Is(err, errNullInNotNull) && cd.nullRefusal != "" {
 					return &ValueError{Table: l.schema.Table, Column: cd.name, Value: "NULL", Reason: cd.nullRefusal, Err: ErrUnrepresentable}
 				}

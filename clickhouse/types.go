@@ -61,6 +61,10 @@ type codec struct {
 	// decode converts a scanned value back to its canonical type; it returns
 	// nil for NULL.
 	decode func(dest any) (any, error)
+	// retypeHint, set when the codec writes an existing column's type
+	// rather than the mapping's, names both and says how to retype the
+	// column; it follows the reason of each value the type refuses.
+	retypeHint string
 	// nullRefusal, when set, explains why a NULL is refused: the source
 	// column is nullable, the existing ClickHouse column is not.
 	nullRefusal string
@@ -558,7 +562,7 @@ func setDecimal(c *codec, p, s, tp, ts int, bad badFunc, wrongType wrongTypeFunc
 		}
 		if narrower {
 			if reason := decimalFits(d, tp, ts); reason != "" {
-				return d, bad(v, fmt.Sprintf("%s: the ClickHouse column is Decimal(%d, %d)", reason, tp, ts), ErrUnrepresentable)
+				return d, bad(v, reason, ErrUnrepresentable)
 			}
 		}
 		return d, nil
