@@ -260,7 +260,7 @@ func benchSnapshotRun(b *testing.B, src *testenv.Source, table string, n int) {
 		runtime.GC()
 		stop := benchHeapPeak()
 		cpu0, start := benchCPU(b), time.Now()
-		err := s.Run(ctx, count)
+		err := s.Run(ctx, cdc.Unbuffered(count))
 		elapsed, cpu := time.Since(start), benchCPU(b)-cpu0
 		peak := stop()
 		if err != nil {
@@ -348,7 +348,7 @@ func benchStream(b *testing.B, src *testenv.Source, table, file string, pos uint
 	})
 	s := benchSource(b, src, table, cdc.SpecificOffset(file, pos))
 	cpu0, start := benchCPU(b), time.Now()
-	if err := s.Run(ctx, count); err != nil {
+	if err := s.Run(ctx, cdc.Unbuffered(count)); err != nil {
 		b.Fatal(err)
 	}
 	if seen < want {

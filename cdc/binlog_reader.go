@@ -183,7 +183,7 @@ func (b *binlogReader) next(ctx context.Context) (*replication.BinlogEvent, erro
 
 // shutdown delivers the complete transactions and saves the checkpoint.
 func (b *binlogReader) shutdown(ctx context.Context) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.r.cfg.ConnectTimeout)
+	sctx, cancel := withTimeout(context.WithoutCancel(ctx), b.r.cfg.ShutdownTimeout)
 	defer cancel()
 	if !b.inTxn && len(b.batch) > 0 {
 		if err := b.flushBatch(sctx, true); err != nil {
@@ -223,7 +223,7 @@ func (b *binlogReader) connect(off Offset) error {
 }
 
 // reconnect re-opens the binlog at the last boundary after a lost
-// connection, with exponential backoff, for up to ConnectTimeout.
+// connection, with exponential backoff, for up to MaxReconnectDuration.
 func (b *binlogReader) reconnect(ctx context.Context, cause error) error {
 	if perr := b.r.binlogErr(cause, b.boundary); isPermanent(perr) {
 		return perr
@@ -245,10 +245,16 @@ func (b *binlogReader) reconnect(ctx context.Context, cause error) error {
 }
 
 // retryConnect connects at from after a failed or lost connection (cause),
-// with exponential backoff, for up to ConnectTimeout; an error that
+// with exponential backoff, for up to MaxReconnectDuration (0: not at
+// all, the cause is returned); an error that
 // reconnecting cannot cure ends it at once.
 func (b *binlogReader) retryConnect(ctx context.Context, from Offset, cause error) error {
-	deadline := time.Now().Add(b.r.cfg.ConnectTimeout)
+	budget := b.r.cfg.MaxReconnectDuration
+	if budget <= 0 {
+		return sourceErr("binlog", nil, cause, "raise MaxReconnectDuration to reconnect after a lost connection",
+			"binlog connection lost (MaxReconnectDuration is 0: no reconnecting)")
+	}
+	deadline := time.Now().Add(budget)
 	delay := 100 * time.Millisecond
 	last := cause
 	for {
@@ -267,8 +273,8 @@ func (b *binlogReader) retryConnect(ctx context.Context, from Offset, cause erro
 		}
 		last = err
 		if time.Now().After(deadline) {
-			return sourceErr("binlog", nil, last, "check that the server is up; raise ConnectTimeout to wait longer",
-				"binlog connection lost and not re-established within %s", b.r.cfg.ConnectTimeout)
+			return sourceErr("binlog", nil, last, "check that the server is up; raise MaxReconnectDuration to wait longer",
+				"binlog connection lost and not re-established within %s", budget)
 		}
 		delay = min(delay*2, 5*time.Second)
 	}
@@ -688,16 +694,24 @@ func (b *binlogReader) endTxn(ctx context.Context, endPos uint64) error {
 }
 
 // atBoundary delivers the batch when it is big enough and marks the
-// boundary as the checkpoint once nothing before it is undelivered.
+// boundary as the checkpoint once nothing before it is undelivered. When
+// OffsetCommitInterval has passed since the last save it delivers the batch
+// whatever its size and saves the checkpoint: a stream that is never idle,
+// such as a long catch-up, still stores its progress on the interval.
 func (b *binlogReader) atBoundary(ctx context.Context) error {
 	if b.waitUntilSec > 0 {
 		return nil
 	}
-	if len(b.batch) >= b.r.cfg.FetchSize {
-		return b.flushBatch(ctx, true)
-	}
-	if len(b.batch) == 0 {
+	due := time.Since(b.r.lastSave) >= b.r.cfg.OffsetCommitInterval
+	if len(b.batch) >= b.r.cfg.FetchSize || (due && len(b.batch) > 0) {
+		if err := b.flushBatch(ctx, true); err != nil {
+			return err
+		}
+	} else if len(b.batch) == 0 {
 		b.markCommitted()
+	}
+	if due {
+		return b.r.commit(ctx, false)
 	}
 	return nil
 }
@@ -826,7 +840,7 @@ func (r *runner) firstEventTime(ctx context.Context, file string) (uint32, error
 	if err != nil {
 		return 0, r.binlogErr(err, Offset{File: file, Pos: 4})
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.ConnectTimeout)
+	ctx, cancel := withTimeout(ctx, r.cfg.ConnectTimeout)
 	defer cancel()
 	for {
 		ev, err := stream.GetEvent(ctx)

@@ -80,8 +80,8 @@
 // the server's history; offsets are ordered, and print and parse as text
 // ([ParseOffset]). A source saves a [Checkpoint] (its offset, and the
 // snapshot's chunks while they matter) in its [OffsetStore] only at
-// transaction boundaries, and only after its handler has flushed every event
-// before it ([Flusher]). Run resumes from a stored checkpoint, so a restart
+// transaction boundaries, and only after its [Sink] has flushed every event
+// before it. Run resumes from a stored checkpoint, so a restart
 // loses nothing and repeats nothing beyond the last transaction. The default
 // [MemoryOffsetStore] resumes within one process; [NewFileOffsetStore]
 // replaces a JSON file atomically and resumes across processes; any
@@ -133,9 +133,16 @@
 // Every captured change is an [Event]: an [Op] (r, c, u, d as in Debezium, or
 // [OpSchemaChange] for DDL), the [TableID], the table's [TableSchema], the row
 // images [Event.Before] and [Event.After], and a [Source] block that locates
-// the change in the server's history. Events reach a [Handler] in batches; a
-// handler that buffers (a sink) also implements [Flusher], and offsets are
-// stored only after it has flushed.
+// the change in the server's history. Events reach a [Sink] in batches, and
+// checkpoints are stored only after its Flush returned. The guarantee is in
+// the type: a [HandlerFunc] is not a Sink until [Unbuffered] declares that it
+// keeps nothing back, and the wrappers [Filter] and [Map] pass Flush on to
+// the sink they wrap, so filtering deletes out of a batching sink, say,
+// cannot store a checkpoint ahead of its buffered rows. Before a snapshot
+// chunk's rows are handed over, the source stores the high watermark they
+// are consistent with ([Chunk.DeliveredFrom]), so that a crash before the
+// chunk is checkpointed can never leave a row the server deleted since in
+// the sink: the next run reads the chunk again and delivers those deletes.
 //
 // # Values
 //

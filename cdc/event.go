@@ -1,7 +1,6 @@
 package cdc
 
 import (
-	"context"
 	"fmt"
 	"strings"
 )
@@ -171,29 +170,4 @@ type Source struct {
 // IsSnapshot reports whether the event was read by the snapshot.
 func (s Source) IsSnapshot() bool {
 	return s.Snapshot != "" && s.Snapshot != SnapshotFalse
-}
-
-// Handler receives events from a source.
-//
-// HandleEvents is called with events in binlog order, one batch at a time; a
-// batch never splits a transaction's changes across an offset commit. The
-// slice is only valid during the call, but the events in it may be kept. An
-// error stops the source, which returns it from Run; the events of the batch
-// are delivered again when the source resumes from its stored offset.
-type Handler interface {
-	HandleEvents(ctx context.Context, events []Event) error
-}
-
-// HandlerFunc adapts a function to [Handler].
-type HandlerFunc func(ctx context.Context, events []Event) error
-
-// HandleEvents calls f.
-func (f HandlerFunc) HandleEvents(ctx context.Context, events []Event) error { return f(ctx, events) }
-
-// Flusher is implemented by handlers that buffer events before they are
-// durable, such as batching sinks. A source calls Flush, and waits for it to
-// succeed, before it stores an offset: an offset is stored only once every
-// event before it is durable downstream.
-type Flusher interface {
-	Flush(ctx context.Context) error
 }

@@ -27,12 +27,12 @@ func ExampleNewMySQLSource() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err = src.Run(ctx, cdc.HandlerFunc(func(ctx context.Context, events []cdc.Event) error {
+	err = src.Run(ctx, cdc.Unbuffered(cdc.HandlerFunc(func(ctx context.Context, events []cdc.Event) error {
 		for _, e := range events {
 			fmt.Println(e.Op, e.Table, e.Before, e.After, e.Source.File, e.Source.Pos)
 		}
 		return nil
-	}))
+	})))
 	if err != nil {
 		fmt.Println(err)
 	}

@@ -66,6 +66,14 @@ type Chunk struct {
 	HighWatermark Offset `json:"hw,omitzero"`
 	// Rows is how many rows the chunk delivered.
 	Rows int64 `json:"rows,omitempty"`
+	// DeliveredFrom is the earliest high watermark at which rows of this
+	// chunk were ever handed to the handler. The source stores it before it
+	// hands them over, because a sink may make them durable at any moment,
+	// before the chunk is recorded as Done. A run that reads the chunk again
+	// reads the binlog from DeliveredFrom and delivers a delete for every row
+	// deleted since, so that a row an earlier, crashed run delivered never
+	// outlives its delete.
+	DeliveredFrom Offset `json:"delivered_from,omitzero"`
 }
 
 // ChunkBound is a value of a chunk key column: a signed or unsigned integer,

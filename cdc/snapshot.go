@@ -1,11 +1,13 @@
 package cdc
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,9 +26,12 @@ type chunkTask struct {
 type chunkResult struct {
 	task chunkTask
 	rows []Row
-	hw   Offset
-	tsMs int64
-	err  error
+	// deletes are the rows deleted from the chunk since its DeliveredFrom,
+	// delivered before rows (see [Chunk.DeliveredFrom]).
+	deletes []chunkDelete
+	hw      Offset
+	tsMs    int64
+	err     error
 }
 
 // prepareSnapshot builds the snapshot's table states: from the checkpoint's
@@ -129,6 +134,13 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 	if len(tasks) == 0 {
 		return nil
 	}
+	// The chunks must be durable before any row is delivered: a sink may
+	// make rows durable before the next checkpoint, and a restart must find
+	// the chunks those rows came from (see [Chunk.DeliveredFrom]).
+	r.dirty = true
+	if err := r.commit(ctx, true); err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -183,6 +195,9 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 		}
 		remaining--
 		last := remaining == 0
+		if err := r.recordDelivery(ctx, res); err != nil {
+			return err
+		}
 		if err := r.emitChunk(ctx, res, &firstRow, last); err != nil {
 			return err
 		}
@@ -209,11 +224,50 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 	return nil
 }
 
-// emitChunk hands a chunk's rows to the handler in FetchSize batches.
+// recordDelivery stores, before a chunk's rows are handed to the handler,
+// that they are about to be: it sets the chunk's DeliveredFrom to its high
+// watermark unless an earlier run handed it over at an older one, and saves
+// the last saved checkpoint with only that change, so that nothing
+// delivered but not yet flushed is recorded as done. It saves once per chunk.
+func (r *runner) recordDelivery(ctx context.Context, res chunkResult) error {
+	t := res.task.table
+	c := &t.snap.Chunks[res.task.index]
+	if !c.DeliveredFrom.IsZero() && c.DeliveredFrom.Compare(res.hw) <= 0 {
+		return nil
+	}
+	c.DeliveredFrom = res.hw
+	saved := r.saved
+	if saved == nil || saved.Snapshot == nil {
+		return fmt.Errorf("cdc: internal error: no saved snapshot checkpoint before delivering a chunk of %s", t.id)
+	}
+	for i := range saved.Snapshot.Tables {
+		st := &saved.Snapshot.Tables[i]
+		if st.Table == t.id && res.task.index < len(st.Chunks) {
+			st.Chunks[res.task.index].DeliveredFrom = res.hw
+			if err := r.cfg.OffsetStore.Save(ctx, saved); err != nil {
+				return sourceErr("checkpoint", nil, err, "check the offset store (disk space, permissions)", "save the checkpoint")
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("cdc: internal error: the saved checkpoint lacks chunk %d of %s", res.task.index, t.id)
+}
+
+// emitChunk hands a chunk's tombstones, then its rows, to the handler in
+// FetchSize batches.
 func (r *runner) emitChunk(ctx context.Context, res chunkResult, firstRow *bool, lastChunk bool) error {
 	t := res.task.table
 	now := time.Now().UnixMilli()
-	batch := make([]Event, 0, min(len(res.rows), r.cfg.FetchSize))
+	batch := make([]Event, 0, min(len(res.rows)+len(res.deletes), r.cfg.FetchSize))
+	for _, d := range res.deletes {
+		batch = append(batch, Event{Op: OpDelete, Table: t.id, Schema: t.schema, Before: d.row, TsMs: now, Source: d.source})
+		if len(batch) == cap(batch) {
+			if err := r.deliver(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
 	for i, row := range res.rows {
 		marker := SnapshotTrue
 		if *firstRow {
@@ -268,8 +322,15 @@ func (r *runner) readChunk(ctx context.Context, task chunkTask, serverID uint32)
 		res.err = err
 		return res
 	}
-	if low.File != high.File || low.Pos != high.Pos {
-		rows, err = r.backfill(ctx, serverID, t, task.index, rows, low, high)
+	// A chunk an earlier run delivered is replayed from that delivery, for
+	// the deletes since (see [Chunk.DeliveredFrom]); replaying changes the
+	// SELECT already saw is harmless.
+	from, redelivery := low, !chunk.DeliveredFrom.IsZero()
+	if redelivery && chunk.DeliveredFrom.Compare(from) < 0 {
+		from = chunk.DeliveredFrom
+	}
+	if from.File != high.File || from.Pos != high.Pos {
+		rows, res.deletes, err = r.backfill(ctx, serverID, t, task.index, rows, from, high, redelivery)
 		if err != nil {
 			res.err = err
 			return res
@@ -423,11 +484,27 @@ func (r *runner) selectChunk(ctx context.Context, conn *sql.Conn, t *tableState,
 	return rows, nil
 }
 
+// backfillReadTimeout bounds the wait for each event of a chunk's binlog
+// window.
+const backfillReadTimeout = 90 * time.Second
+
+// chunkDelete is a row deleted from a chunk, with where the binlog deleted it.
+type chunkDelete struct {
+	row    Row
+	source Source
+}
+
 // backfill reads the binlog from low to high and applies the changes of
 // rows inside the chunk to the chunk's rows, so they hold the table's state
-// at high (Flink CDC's watermark backfill).
-func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, chunk int, rows []Row, low, high Offset) ([]Row, error) {
+// at high (Flink CDC's watermark backfill). With wantDeletes it also returns
+// the rows deleted in that range that are not in the chunk at high, each
+// with the coordinates of its last delete.
+func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, chunk int, rows []Row, low, high Offset, wantDeletes bool) ([]Row, []chunkDelete, error) {
 	pk := pkIndexes(t.schema)
+	var deleted map[string]chunkDelete
+	if wantDeletes {
+		deleted = map[string]chunkDelete{}
+	}
 	index := make(map[string][]int, len(rows))
 	var kb []byte
 	for i, row := range rows {
@@ -463,18 +540,28 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 	defer syncer.Close()
 	stream, err := syncer.StartSync(gomysql.Position{Name: low.File, Pos: uint32(low.Pos)})
 	if err != nil {
-		return nil, r.binlogErr(err, low)
+		return nil, nil, r.binlogErr(err, low)
 	}
 	file := low.File
-	readCtx, cancel := context.WithTimeout(ctx, r.cfg.ConnectTimeout+time.Minute)
+	// The window ends at a position the server had already written, so a
+	// wait of backfillReadTimeout for the next event means a stuck
+	// connection; the window itself may take longer.
+	readCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	idle := time.AfterFunc(backfillReadTimeout, cancel)
+	defer idle.Stop()
 	for {
 		ev, err := stream.GetEvent(readCtx)
+		idle.Reset(backfillReadTimeout)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, nil, ctx.Err()
 			}
-			return nil, r.binlogErr(err, low)
+			if readCtx.Err() != nil {
+				return nil, nil, sourceErr("snapshot", nil, err, "check the server and the network",
+					"no binlog event for %s while reading %s's changes from %s to %s", backfillReadTimeout, t.id, low, high)
+			}
+			return nil, nil, r.binlogErr(err, low)
 		}
 		if rot, ok := ev.Event.(*replication.RotateEvent); ok {
 			file = string(rot.NextLogName)
@@ -489,18 +576,30 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 				continue
 			}
 			if err := checkFullImage(re, t.id); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			changes, err := decodeChanges(t.schema, re)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			for _, c := range changes {
+			for i, c := range changes {
 				if c.before != nil && inChunk(c.before) {
 					remove(c.before)
+					if deleted != nil {
+						kb = rowKey(kb[:0], t.schema, pk, c.before)
+						deleted[string(kb)] = chunkDelete{row: c.before, source: Source{
+							ServerID: ev.Header.ServerID, TsMs: int64(ev.Header.Timestamp) * 1000, Snapshot: SnapshotFalse,
+							Database: t.id.Database, Table: t.id.Table,
+							File: file, Pos: uint64(ev.Header.LogPos) - uint64(ev.Header.EventSize), Row: i,
+						}}
+					}
 				}
 				if c.after != nil && inChunk(c.after) {
 					upsert(c.after)
+					if deleted != nil {
+						kb = rowKey(kb[:0], t.schema, pk, c.after)
+						delete(deleted, string(kb))
+					}
 				}
 			}
 		}
@@ -514,7 +613,14 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 			out = append(out, row)
 		}
 	}
-	return out, nil
+	var deletes []chunkDelete
+	for _, d := range deleted {
+		deletes = append(deletes, d)
+	}
+	slices.SortFunc(deletes, func(a, b chunkDelete) int {
+		return cmp.Or(Offset{File: a.source.File, Pos: a.source.Pos}.Compare(Offset{File: b.source.File, Pos: b.source.Pos}), cmp.Compare(a.source.Row, b.source.Row))
+	})
+	return out, deletes, nil
 }
 
 // flattenEvent returns the events a binlog event carries: itself, or the

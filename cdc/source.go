@@ -61,13 +61,15 @@ func (s *MySQLSource) Config() MySQLSourceConfig { return s.cfg.MySQLSourceConfi
 // Progress returns the source's current progress.
 func (s *MySQLSource) Progress() Progress { return s.progress.get() }
 
-// Run captures changes and hands them to h until ctx ends or an error it
-// cannot recover from, then returns.
+// Run captures changes and hands them to sink until ctx ends or an error it
+// cannot recover from, then returns. A checkpoint is stored only after
+// sink's Flush returned: a crash at any moment loses nothing the checkpoint
+// claims.
 //
 // When ctx ends, in whatever phase (connecting, checking the server,
 // loading the checkpoint or the schemas, the snapshot, the binlog), Run
 // stops normally: it delivers the transactions it has read in full, flushes
-// h (when it is a [Flusher]), saves the checkpoint when anything was
+// the sink, saves the checkpoint when anything was
 // delivered since the last save, and returns nil; only a failure of that
 // final flush or save, bounded by ShutdownTimeout, is returned. A stop
 // before anything was delivered saves nothing, so the next Run starts as
@@ -75,16 +77,16 @@ func (s *MySQLSource) Progress() Progress { return s.progress.get() }
 //
 // Otherwise Run returns an error when the server cannot be used (each error
 // says how to fix it), when the stored checkpoint cannot be used
-// ([ErrInvalidCheckpoint]), when h returns one, or when the binlog
+// ([ErrInvalidCheckpoint]), when the sink returns one, or when the binlog
 // connection stays lost for MaxReconnectDuration. With [SnapshotOnly] it
 // returns nil once the snapshot is delivered.
 //
 // Run resumes from the checkpoint in the OffsetStore, if any: changes of
 // transactions the previous run had checkpointed are not delivered again.
 // Only one Run may be in progress at a time.
-func (s *MySQLSource) Run(ctx context.Context, h Handler) error {
-	if h == nil {
-		return errors.New("cdc: Run needs a handler")
+func (s *MySQLSource) Run(ctx context.Context, sink Sink) error {
+	if sink == nil {
+		return errors.New("cdc: Run needs a sink (wrap a handler that buffers nothing with cdc.Unbuffered)")
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -107,8 +109,7 @@ func (s *MySQLSource) Run(ctx context.Context, h Handler) error {
 		s.progress.update(true, func(p *Progress) { p.Phase = PhaseStopped })
 		close(done)
 	}()
-	r := &runner{src: s, cfg: s.cfg, h: h}
-	r.flusher, _ = h.(Flusher)
+	r := &runner{src: s, cfg: s.cfg, sink: sink}
 	// Every phase's result goes through stopped, so a ctx that ends in any
 	// of them is the same normal stop.
 	err := r.stopped(ctx, r.run(ctx))
@@ -148,16 +149,16 @@ type serverInfo struct {
 
 // runner is one Run.
 type runner struct {
-	src     *MySQLSource
-	cfg     *resolvedConfig
-	h       Handler
-	flusher Flusher
-	db      *sql.DB
-	server  serverInfo
+	src    *MySQLSource
+	cfg    *resolvedConfig
+	sink   Sink
+	db     *sql.DB
+	server serverInfo
 
 	watermarks *watermarkHistory
 
 	cp       *Checkpoint // the state delivered so far
+	saved    *Checkpoint // a copy of the checkpoint last saved, nil before the first save
 	lastSave time.Time
 	dirty    bool
 	// stopHandled is set once stopped has made the final save of a run

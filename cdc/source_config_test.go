@@ -239,13 +239,13 @@ func TestRunBeforeIOChecksNothingAndCloseIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = src.Run(context.Background(), HandlerFunc(func(context.Context, []Event) error { return nil }))
+	err = src.Run(context.Background(), Unbuffered(HandlerFunc(func(context.Context, []Event) error { return nil })))
 	if err == nil || !strings.Contains(err.Error(), "cannot reach 127.0.0.1:1") {
 		t.Fatalf("Run against a closed port: %v", err)
 	}
 	src.Close()
 	src.Close()
-	if err := src.Run(context.Background(), HandlerFunc(func(context.Context, []Event) error { return nil })); !errors.Is(err, ErrSourceClosed) {
+	if err := src.Run(context.Background(), Unbuffered(HandlerFunc(func(context.Context, []Event) error { return nil }))); !errors.Is(err, ErrSourceClosed) {
 		t.Fatal(err)
 	}
 }

@@ -214,7 +214,7 @@ func TestConnectMaxRetriesZeroIsOneAttempt(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		began := time.Now()
-		err = src.Run(ctx, HandlerFunc(func(context.Context, []Event) error { return nil }))
+		err = src.Run(ctx, Unbuffered(HandlerFunc(func(context.Context, []Event) error { return nil })))
 		took := time.Since(began)
 		cancel()
 		if err == nil || !strings.Contains(err.Error(), c.attempts+"(ConnectMaxRetries "+strconv.Itoa(c.retries)+")") {

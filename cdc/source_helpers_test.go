@@ -119,7 +119,7 @@ type running struct {
 	done   chan error
 }
 
-func start(t *testing.T, cfg MySQLSourceConfig, h Handler) *running {
+func start(t *testing.T, cfg MySQLSourceConfig, h Sink) *running {
 	t.Helper()
 	src, err := NewMySQLSourceFromConfig(cfg)
 	if err != nil {

@@ -108,7 +108,7 @@ func TestRunStopsCleanlyInEveryPhase(t *testing.T) {
 				once.Do(cancel)
 				return first.HandleEvents(ctx, ev)
 			})
-			runToStop(t, ctx, cfg, h)
+			runToStop(t, ctx, cfg, Unbuffered(h))
 			if len(first.snapshot()) == 0 {
 				t.Fatal("no snapshot rows before the stop")
 			}
@@ -166,7 +166,7 @@ func TestRunStopsCleanlyInEveryPhase(t *testing.T) {
 
 // runToStop runs a source whose ctx the test ends, and fails unless Run
 // returns nil, after ctx ended, within 60s.
-func runToStop(t *testing.T, ctx context.Context, cfg MySQLSourceConfig, h Handler) *MySQLSource {
+func runToStop(t *testing.T, ctx context.Context, cfg MySQLSourceConfig, h Sink) *MySQLSource {
 	t.Helper()
 	src, err := NewMySQLSourceFromConfig(cfg)
 	if err != nil {
@@ -311,7 +311,7 @@ func TestShutdownTimeoutBoundsTheFinalSave(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := &deadlineFlusher{}
-		r := &runner{src: &MySQLSource{cfg: rc}, cfg: rc, flusher: f, cp: &Checkpoint{Version: CheckpointVersion, Source: rc.Name}, dirty: true}
+		r := &runner{src: &MySQLSource{cfg: rc}, cfg: rc, sink: f, cp: &Checkpoint{Version: CheckpointVersion, Source: rc.Name}, dirty: true}
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		if err := r.stopped(ctx, ctx.Err()); err != nil {
@@ -337,6 +337,8 @@ type deadlineFlusher struct {
 	hasDeadline bool
 	left        time.Duration
 }
+
+func (f *deadlineFlusher) HandleEvents(context.Context, []Event) error { return nil }
 
 func (f *deadlineFlusher) Flush(ctx context.Context) error {
 	f.called = true

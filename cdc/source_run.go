@@ -291,7 +291,7 @@ func (r *runner) deliver(ctx context.Context, events []Event) error {
 			events[i].Encoded = b
 		}
 	}
-	if err := r.h.HandleEvents(ctx, events); err != nil {
+	if err := r.sink.HandleEvents(ctx, events); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -321,17 +321,16 @@ func (r *runner) commit(ctx context.Context, force bool) error {
 	if !force && time.Since(r.lastSave) < r.cfg.OffsetCommitInterval {
 		return nil
 	}
-	if r.flusher != nil {
-		if err := r.flusher.Flush(ctx); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return &HandlerError{Err: err}
+	if err := r.sink.Flush(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
+		return &HandlerError{Err: err}
 	}
 	if err := r.cfg.OffsetStore.Save(ctx, r.cp); err != nil {
 		return sourceErr("checkpoint", nil, err, "check the offset store (disk space, permissions)", "save the checkpoint")
 	}
+	r.saved = r.cp.clone()
 	r.lastSave = time.Now()
 	r.dirty = false
 	off := r.cp.Offset

@@ -285,7 +285,7 @@ func BenchmarkSnapshotToClickHouse(b *testing.B) {
 		var delivered atomic.Int64
 		discard := cdc.HandlerFunc(func(_ context.Context, evs []cdc.Event) error { delivered.Add(int64(len(evs))); return nil })
 		start := time.Now()
-		if err := snapshotSource(b, src, nil).Run(ctx, discard); err != nil {
+		if err := snapshotSource(b, src, nil).Run(ctx, cdc.Unbuffered(discard)); err != nil {
 			b.Fatal(err)
 		}
 		sourceOnly := time.Since(start)

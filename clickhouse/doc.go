@@ -116,7 +116,7 @@
 //
 // # The sink
 //
-// [Sink] implements cdc.Handler and cdc.Flusher. It buffers rows and writes
+// [Sink] implements cdc.Sink. It buffers rows and writes
 // one batch insert per table when [SinkConfig.MaxRows] or
 // [SinkConfig.MaxBytes] is reached, when [SinkConfig.FlushInterval] has
 // passed, and when the source calls Flush before storing an offset.

@@ -114,7 +114,7 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 }
 
 // Sink writes cdc events into ClickHouse tables. It implements
-// [cdc.Handler] and [cdc.Flusher]: events are buffered and written with one
+// [cdc.Sink]: events are buffered and written with one
 // batch insert per table per flush; a flush happens when MaxRows or
 // MaxBytes is reached, when FlushInterval has passed, and when the source
 // calls Flush before it stores an offset.
@@ -225,10 +225,7 @@ func (b *rowBatch) oversized(rows int) bool {
 	return cap(b.versions) > initialBatchRows && cap(b.versions) > 4*rows
 }
 
-var (
-	_ cdc.Handler = (*Sink)(nil)
-	_ cdc.Flusher = (*Sink)(nil)
-)
+var _ cdc.Sink = (*Sink)(nil)
 
 // NewSink returns a sink writing through client. It validates cfg and does
 // no I/O; the client stays the caller's to close.

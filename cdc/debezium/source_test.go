@@ -60,7 +60,7 @@ func sourceBuilder(src *testenv.Source, table string, d cdc.Deserializer) *cdc.M
 }
 
 // runSource runs a source until the test ends, waiting for its binlog phase.
-func runSource(t *testing.T, b *cdc.MySQLSourceBuilder, h cdc.Handler) {
+func runSource(t *testing.T, b *cdc.MySQLSourceBuilder, h cdc.Sink) {
 	t.Helper()
 	src, err := b.Build()
 	if err != nil {
@@ -115,7 +115,7 @@ func TestSourceNameAndQuery(t *testing.T) {
 		src.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY, secret VARCHAR(20))",
 			"INSERT INTO t VALUES (1, 'snapshot')")
 		h := &encodedCollector{}
-		runSource(t, sourceBuilder(src, "t", debezium.JSON()).Name("shop_cdc"), h)
+		runSource(t, sourceBuilder(src, "t", debezium.JSON()).Name("shop_cdc"), cdc.Unbuffered(h))
 		src.Exec(t, "INSERT INTO t VALUES (2, 'pin 1234')")
 		for _, env := range waitRows(t, h, 2) {
 			var source struct {

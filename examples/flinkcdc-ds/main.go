@@ -207,8 +207,8 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 }
 
 // printer is the source's handler: each event's Debezium JSON on its own
-// line. It is a [cdc.Flusher], so the source stores an offset only after the
-// lines before it were written out.
+// line. It is a [cdc.Sink]: the source stores an offset only after its Flush
+// wrote out the lines before it.
 type printer struct {
 	mu      sync.Mutex
 	w       *bufio.Writer
