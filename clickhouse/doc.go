@@ -170,10 +170,15 @@
 // past them) and a second Close tries again; HandleEvents and Flush return
 // [ErrClosed] from the first Close on.
 //
-// # Metrics
+// # Logs and metrics
 //
+// [SinkConfig.Logger] receives the sink's logs: each table it prepares
+// (Info), each retried attempt (Warn), each batch insert (Debug) and each
+// insert that failed every attempt (Error); without one, nothing is logged.
 // [SinkConfig.OnFlush] reports every batch insert, and [Sink.Stats] the
 // running totals of rows, bytes, flushes, retries, failures and buffered
-// rows, without waiting for a flush in progress. [NewSinkCollector] exposes
-// the totals as Prometheus metrics (rtdw_clickhouse_sink_*).
+// rows, without waiting for a flush in progress. Package clickhouse/chprom
+// exposes the totals as Prometheus metrics (rtdw_clickhouse_sink_*), in a
+// package of its own so that importing clickhouse does not import the
+// Prometheus client.
 package clickhouse

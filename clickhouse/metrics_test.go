@@ -1,10 +1,13 @@
 package clickhouse_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/clickhouse"
+	"github.com/rtdw/rtdw/clickhouse/chprom"
 	"github.com/rtdw/rtdw/internal/testenv"
 )
 
@@ -69,7 +73,7 @@ func TestSinkCollectorWhileClickHouseIsGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := clickhouse.NewSinkCollector(sink, prometheus.Labels{"pipeline": "shop"})
+	c := chprom.NewSinkCollector(sink, prometheus.Labels{"pipeline": "shop"})
 	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
 		t.Fatalf("lint: %v %+v", err, problems)
 	}
@@ -108,7 +112,7 @@ func TestSinkCollectorCountsWrites(t *testing.T) {
 	}
 	defer sink.Close(ctx)
 	reg := prometheus.NewPedanticRegistry()
-	if err := reg.Register(clickhouse.NewSinkCollector(sink, prometheus.Labels{"pipeline": "shop"})); err != nil {
+	if err := reg.Register(chprom.NewSinkCollector(sink, prometheus.Labels{"pipeline": "shop"})); err != nil {
 		t.Fatal(err)
 	}
 	for _, batch := range [][]int64{{1, 2, 3}, {4}} {
@@ -126,4 +130,63 @@ func TestSinkCollectorCountsWrites(t *testing.T) {
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(expectedMetrics(4, st.BytesWritten, 2, 0, 0, 0))); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSinkLogsTablesRetriesAndFailures gives the sink a logger: preparing a
+// table, an insert, retries and a failed flush each leave a record.
+func TestSinkLogsTablesRetriesAndFailures(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	proxy := clickhouse.NewTCPProxy(t, ch.Addr)
+	client := newClient(t, proxy.Addr())
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	sink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{TableOptions: clickhouse.TableOptions{Database: ch.Database}, FlushInterval: -1,
+		Retry: clickhouse.RetryPolicy{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := sink.HandleEvents(ctx, metricsEvents(1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.HandleEvents(ctx, metricsEvents(3)); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Cut()
+	if err := sink.Flush(ctx); err == nil {
+		t.Fatal("flush with nothing listening succeeded")
+	}
+	logs := buf.String()
+	for _, want := range []string{
+		`level=INFO msg="clickhouse sink: table ready" source=shop.items table=`,
+		`level=DEBUG msg="clickhouse sink: batch inserted" table=shop.items rows=2`,
+		`level=WARN msg="clickhouse sink: retrying after a transient failure" attempt=1`,
+		`level=ERROR msg="clickhouse sink: batch insert failed; its rows stay buffered" table=shop.items rows=1 attempts=2`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("no log line with %q in:\n%s", want, logs)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the sink's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -72,7 +72,10 @@ func IsTransient(err error) bool {
 
 // retry runs op until it succeeds, fails with an error p does not retry,
 // or has been tried p.MaxAttempts times; it returns the attempts made.
-func (p RetryPolicy) retry(ctx context.Context, onRetry func(), op func() error) (int, error) {
+//
+// onRetry, when set, is told of each failed attempt that will be retried,
+// with its error and the wait before the next.
+func (p RetryPolicy) retry(ctx context.Context, onRetry func(attempt int, err error, wait time.Duration), op func() error) (int, error) {
 	wait := p.MinBackoff
 	for attempt := 1; ; attempt++ {
 		err := op()
@@ -80,7 +83,7 @@ func (p RetryPolicy) retry(ctx context.Context, onRetry func(), op func() error)
 			return attempt, err
 		}
 		if onRetry != nil {
-			onRetry()
+			onRetry(attempt, err, wait)
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,10 @@ type SinkConfig struct {
 	// call the sink. The insert of a call whose ctx ended first reports
 	// here after that call has returned, from a goroutine of the sink's.
 	OnFlush func(FlushInfo)
+	// Logger receives the sink's logs: each table it prepares (Info), each
+	// retried attempt (Warn), each batch insert (Debug) and each one that
+	// failed every attempt (Error). Nil discards them.
+	Logger *slog.Logger
 }
 
 // FlushInfo describes one batch insert of one table.
@@ -138,6 +143,7 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 type Sink struct {
 	client *Client
 	cfg    SinkConfig
+	log    *slog.Logger
 
 	// lock guards the fields below it (up to the running totals): a
 	// goroutine that holds it has put a value into it. Callers take it
@@ -238,7 +244,11 @@ func NewSink(client *Client, cfg SinkConfig) (*Sink, error) {
 		return nil, err
 	}
 	closing, startClosing := context.WithCancel(context.Background())
-	return &Sink{client: client, cfg: c, lock: make(chan struct{}, 1), tables: map[cdc.TableID]*tableBuffer{},
+	log := c.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Sink{client: client, cfg: c, log: log, lock: make(chan struct{}, 1), tables: map[cdc.TableID]*tableBuffer{},
 		closing: closing, startClosing: startClosing, timerDone: make(chan struct{})}, nil
 }
 
@@ -357,10 +367,18 @@ func (s *Sink) prepareTable(ctx context.Context, schema *cdc.TableSchema) (*tabl
 		l, err = s.client.prepareTable(ctx, mapped, !s.cfg.ManualTables)
 		return err
 	})
+	if err == nil {
+		s.log.Info("clickhouse sink: table ready", "source", schema.Table.String(), "table", l.qualified(),
+			"server", f.Version.String())
+	}
 	return l, err
 }
 
-func (s *Sink) countRetry() { s.retries.Add(1) }
+// countRetry counts a retried attempt and logs it.
+func (s *Sink) countRetry(attempt int, err error, wait time.Duration) {
+	s.retries.Add(1)
+	s.log.Warn("clickhouse sink: retrying after a transient failure", "attempt", attempt, "wait", wait, "err", err)
+}
 
 // add encodes e into rows of buf.
 func (s *Sink) add(buf *tableBuffer, e *cdc.Event) error {
@@ -537,6 +555,13 @@ func (s *Sink) insertTable(ctx context.Context, buf *tableBuffer) error {
 		s.rowsWritten.Add(uint64(b.rows))
 		s.bytesWritten.Add(uint64(b.bytes))
 		s.rowsBuffered.Add(-int64(b.rows))
+	}
+	if info.Err != nil {
+		s.log.Error("clickhouse sink: batch insert failed; its rows stay buffered", "table", table.String(),
+			"rows", b.rows, "attempts", attempts, "err", info.Err)
+	} else {
+		s.log.Debug("clickhouse sink: batch inserted", "table", table.String(), "rows", b.rows, "bytes", b.bytes,
+			"attempts", attempts, "duration", info.Duration)
 	}
 	if s.cfg.OnFlush != nil {
 		s.cfg.OnFlush(info)

@@ -1,4 +1,4 @@
-package clickhouse_test
+package chprom_test
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtdw/rtdw/clickhouse"
+	"github.com/rtdw/rtdw/clickhouse/chprom"
 )
 
 // A sink's totals as Prometheus metrics, registered beside the process's
@@ -16,7 +17,7 @@ func ExampleNewSinkCollector() {
 	defer client.Close()
 	sink, _ := clickhouse.NewSink(client, clickhouse.SinkConfig{})
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(clickhouse.NewSinkCollector(sink, prometheus.Labels{"pipeline": "orders"}))
+	reg.MustRegister(chprom.NewSinkCollector(sink, prometheus.Labels{"pipeline": "orders"}))
 
 	families, _ := reg.Gather()
 	for _, f := range families {

@@ -1,8 +1,12 @@
-package clickhouse
+package chprom
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
 
-// SinkCollector exposes a [Sink]'s [Stats] as Prometheus metrics:
+	"github.com/rtdw/rtdw/clickhouse"
+)
+
+// SinkCollector exposes a [clickhouse.Sink]'s [clickhouse.Stats] as Prometheus metrics:
 //
 //	rtdw_clickhouse_sink_rows_written_total    counter  rows acknowledged by ClickHouse
 //	rtdw_clickhouse_sink_bytes_written_total   counter  their size as the sink estimates it
@@ -15,7 +19,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // Register one collector per sink; give each its own constant labels (such
 // as pipeline="orders") when a process runs several.
 type SinkCollector struct {
-	sink                                              *Sink
+	sink                                              *clickhouse.Sink
 	rows, bytes, flushes, retries, failures, buffered *prometheus.Desc
 }
 
@@ -23,7 +27,7 @@ var _ prometheus.Collector = (*SinkCollector)(nil)
 
 // NewSinkCollector returns a collector of sink's totals; labels are added
 // to every metric and may be nil.
-func NewSinkCollector(sink *Sink, labels prometheus.Labels) *SinkCollector {
+func NewSinkCollector(sink *clickhouse.Sink, labels prometheus.Labels) *SinkCollector {
 	desc := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc("rtdw_clickhouse_sink_"+name, help, nil, labels)
 	}
