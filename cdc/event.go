@@ -1,10 +1,5 @@
 package cdc
 
-import (
-	"fmt"
-	"strings"
-)
-
 // Op says what a change [Event] did to a row. The letters are Debezium's, so an
 // Op can be written into a Debezium envelope unchanged.
 type Op string
@@ -33,31 +28,6 @@ func (op Op) IsRowChange() bool {
 	}
 	return false
 }
-
-// TableID names a table by database and table name.
-type TableID struct {
-	Database string
-	Table    string
-}
-
-// String returns "database.table", the form Flink CDC's tableList uses.
-func (t TableID) String() string { return t.Database + "." + t.Table }
-
-// ParseTableID parses "database.table". The database name must not contain a
-// dot; the table name may.
-func ParseTableID(s string) (TableID, error) {
-	db, table, ok := strings.Cut(s, ".")
-	if !ok || db == "" || table == "" {
-		return TableID{}, fmt.Errorf("cdc: table %q: want database.table, for example gmall_config.t_user", s)
-	}
-	return TableID{Database: db, Table: table}, nil
-}
-
-// Row is one row image: one canonical value per column, in the order of the
-// table's [TableSchema.Columns]. A nil element is SQL NULL. The Go type of each
-// value depends only on the column's [Kind], never on whether the row came from
-// the snapshot or the binlog; the package documentation lists the types.
-type Row []any
 
 // Event is one change captured from a MySQL or MariaDB binlog, or one row read
 // by the snapshot.
@@ -102,10 +72,10 @@ type Deserializer interface {
 
 // ConfigValidator is implemented by a [Deserializer] (or another part of a
 // source's configuration) whose own settings can be wrong, such as an
-// encoder given an unknown version. Build checks it: the source's
-// [MySQLSourceConfig] validation calls Validate and reports its error among
-// the configuration's problems, so a bad setting fails before any I/O
-// instead of at the first event.
+// encoder given an unknown version. A source checks it with the rest of its
+// configuration (the MySQL source's Build does): it calls Validate and
+// reports the error among the configuration's problems, so a bad setting
+// fails before any I/O instead of at the first event.
 type ConfigValidator interface {
 	// Validate returns an error naming every bad setting, or nil.
 	Validate() error
@@ -134,8 +104,8 @@ const (
 // includes. Sinks use this order to make replays idempotent.
 type Source struct {
 	// Name is the name of the source that captured the change
-	// ([MySQLSourceConfig.Name]), Debezium's source.name; the source sets it
-	// on every event before its Deserializer and its Handler see it.
+	// (the MySQL source's Config.Name), Debezium's source.name; the source
+	// sets it on every event before its Deserializer and its Handler see it.
 	Name string
 	// ServerID is the server_id of the server that wrote the change.
 	ServerID uint32

@@ -35,6 +35,18 @@ type Sink interface {
 	Flush(ctx context.Context) error
 }
 
+// HandlerError wraps an error a source's [Sink] returned from HandleEvents
+// or Flush. A source's Run returns it, so that a caller can tell the sink's
+// failures from the source's own.
+type HandlerError struct {
+	Err error
+}
+
+func (e *HandlerError) Error() string { return "cdc: handler: " + e.Err.Error() }
+
+// Unwrap returns the handler's error.
+func (e *HandlerError) Unwrap() error { return e.Err }
+
 // Unbuffered adapts a handler that keeps nothing back to [Sink]: every event
 // is as durable as it will ever be when HandleEvents returns (it printed the
 // event, wrote it synchronously, or drops it on purpose). Its Flush does

@@ -19,6 +19,7 @@ import (
 	chcolumn "github.com/ClickHouse/clickhouse-go/v2/lib/column"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/cdc/mysql"
 	"github.com/rtdw/rtdw/internal/testenv"
 	"github.com/shopspring/decimal"
 )
@@ -230,14 +231,14 @@ func runPipe(b *testing.B, src *testenv.Source, chAddr, chDB, table string) time
 }
 
 // snapshotSource is a cdc source that snapshots the bench table and stops.
-func snapshotSource(b *testing.B, src *testenv.Source, progress func(cdc.Progress)) *cdc.MySQLSource {
+func snapshotSource(b *testing.B, src *testenv.Source, progress func(mysql.Progress)) *mysql.Source {
 	b.Helper()
 	base := 3_000_000_000 + rand.Uint32N(1<<28)
-	s, err := cdc.NewMySQLSource().
+	s, err := mysql.NewSource().
 		Hostname(src.Host).Port(src.Port).Username(src.User).Password(src.Password).
 		DatabaseList(src.Database).TableList(src.Database + `\.bench`).
 		ServerID(fmt.Sprintf("%d-%d", base, base+3)).
-		StartupOptions(cdc.SnapshotOnly()).
+		StartupOptions(mysql.SnapshotOnly()).
 		Progress(progress).
 		Build()
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/cdc/mysql"
 	"github.com/rtdw/rtdw/clickhouse"
 	"github.com/rtdw/rtdw/internal/testenv"
 )
@@ -101,8 +102,8 @@ func runCrashChild() int {
 		store = k.store(store)
 	}
 	var mu sync.Mutex
-	last := cdc.Phase("")
-	src, err := cdc.NewMySQLSource().
+	last := mysql.Phase("")
+	src, err := mysql.NewSource().
 		Hostname(os.Getenv("RTDW_CRASH_HOST")).Port(port).
 		Username(os.Getenv("RTDW_CRASH_USER")).Password(os.Getenv("RTDW_CRASH_PASSWORD")).
 		DatabaseList(os.Getenv("RTDW_CRASH_DATABASE")).
@@ -113,7 +114,7 @@ func runCrashChild() int {
 		OffsetStore(store).
 		OffsetCommitInterval(400 * time.Millisecond).
 		ConnectTimeout(5 * time.Second).
-		Progress(func(p cdc.Progress) {
+		Progress(func(p mysql.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
 			if p.Phase != last {
@@ -166,19 +167,14 @@ func (s killStore) Save(ctx context.Context, cp *cdc.Checkpoint) error {
 }
 
 // claimsDelivery reports whether a checkpoint records delivered rows: a
-// chunk done (a save that only records DeliveredFrom claims nothing).
+// chunk done, or an offset set (a save that only records DeliveredFrom
+// claims nothing).
 func claimsDelivery(cp *cdc.Checkpoint) bool {
-	if cp.Snapshot == nil {
-		return !cp.Offset.IsZero()
+	info, err := mysql.InspectCheckpoint(cp)
+	if err != nil {
+		panic(fmt.Sprintf("the source saved a checkpoint it cannot read: %v", err))
 	}
-	for _, t := range cp.Snapshot.Tables {
-		for _, c := range t.Chunks {
-			if c.Done {
-				return true
-			}
-		}
-	}
-	return false
+	return info.ChunksDone > 0 || !info.Offset.IsZero()
 }
 
 func (k *killAfterDelivery) sink(next cdc.Sink) cdc.Sink                { return killSink{k, next} }
@@ -266,13 +262,13 @@ func TestCrashRecoverySIGKILLUnderConcurrentWrites(t *testing.T) {
 		})
 		defer stopWriter()
 
-		killedIn := map[cdc.Phase]int{}
+		killedIn := map[mysql.Phase]int{}
 		for kill := 1; kill <= 15; kill++ {
 			phase := runAndKill(t, child, r, kill <= 8)
 			killedIn[phase]++
 		}
 		t.Logf("%d write transactions during the kills; killed during: %v", stopWriter(), killedIn)
-		if killedIn[cdc.PhaseSnapshot] == 0 {
+		if killedIn[mysql.PhaseSnapshot] == 0 {
 			t.Errorf("no kill landed during the snapshot (%v): the test did not exercise a crash there", killedIn)
 		}
 
@@ -295,7 +291,7 @@ func TestCrashRecoverySIGKILLUnderConcurrentWrites(t *testing.T) {
 // snapshot: a random moment after the child reports it; otherwise a random
 // moment after the binlog phase begins (or after the snapshot, when it
 // takes longer).
-func runAndKill(t *testing.T, child crashChild, r *rand.Rand, inSnapshot bool) cdc.Phase {
+func runAndKill(t *testing.T, child crashChild, r *rand.Rand, inSnapshot bool) mysql.Phase {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = child.environ()
@@ -308,21 +304,21 @@ func runAndKill(t *testing.T, child crashChild, r *rand.Rand, inSnapshot bool) c
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	phases := make(chan cdc.Phase, 16)
+	phases := make(chan mysql.Phase, 16)
 	go func() {
 		defer close(phases)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			if p, ok := strings.CutPrefix(sc.Text(), "phase "); ok {
-				phases <- cdc.Phase(p)
+				phases <- mysql.Phase(p)
 			}
 		}
 	}()
-	target := cdc.PhaseBinlog
+	target := mysql.PhaseBinlog
 	if inSnapshot {
-		target = cdc.PhaseSnapshot
+		target = mysql.PhaseSnapshot
 	}
-	last := cdc.PhaseStarting
+	last := mysql.PhaseStarting
 	deadline := time.After(time.Minute)
 	var fire <-chan time.Time
 	for fire == nil {
@@ -333,7 +329,7 @@ func runAndKill(t *testing.T, child crashChild, r *rand.Rand, inSnapshot bool) c
 				t.Fatalf("crash child exited on its own: %s", stderr.String())
 			}
 			last = p
-			if p == target || (target == cdc.PhaseSnapshot && p == cdc.PhaseBinlog) {
+			if p == target || (target == mysql.PhaseSnapshot && p == mysql.PhaseBinlog) {
 				fire = time.After(time.Duration(r.IntN(1200)) * time.Millisecond)
 			}
 		case <-deadline:

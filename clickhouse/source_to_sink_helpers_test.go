@@ -17,6 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/cdc/mysql"
 	"github.com/rtdw/rtdw/clickhouse"
 	"github.com/rtdw/rtdw/internal/testenv"
 )
@@ -52,7 +53,7 @@ func serverIDRange(n int) string {
 
 // pipeline is a cdc source running into a sink in the background.
 type pipeline struct {
-	src     *cdc.MySQLSource
+	src     *mysql.Source
 	sink    *clickhouse.Sink
 	cancel  context.CancelFunc
 	done    chan error
@@ -61,7 +62,7 @@ type pipeline struct {
 }
 
 type pipelineOptions struct {
-	startup   cdc.StartupOptions
+	startup   mysql.StartupOptions
 	store     cdc.OffsetStore
 	splitSize int
 }
@@ -81,7 +82,7 @@ func startPipeline(t testing.TB, db *testenv.Source, sink *clickhouse.Sink, o pi
 	if o.splitSize == 0 {
 		o.splitSize = 64
 	}
-	src, err := cdc.NewMySQLSource().
+	src, err := mysql.NewSource().
 		Hostname(db.Host).Port(db.Port).Username(db.User).Password(db.Password).
 		DatabaseList(db.Database).TableList(patterns...).
 		ServerID(serverIDRange(2)).
@@ -127,13 +128,13 @@ func (p *pipeline) failed() (error, bool) {
 	}
 }
 
-func (p *pipeline) phase() cdc.Phase { return p.src.Progress().Phase }
+func (p *pipeline) phase() mysql.Phase { return p.src.Progress().Phase }
 
 // waitStreaming waits until the snapshot is delivered and the binlog streams.
 func (p *pipeline) waitStreaming(t testing.TB, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for p.phase() != cdc.PhaseBinlog {
+	for p.phase() != mysql.PhaseBinlog {
 		if err, done := p.failed(); done {
 			t.Fatalf("source stopped before streaming: %v", err)
 		}
@@ -144,59 +145,20 @@ func (p *pipeline) waitStreaming(t testing.TB, timeout time.Duration) {
 	}
 }
 
-// mysqlTable reads a table of db as cdc's canonical values: every column
-// selected with cdc.SelectExpression, converted with cdc.DecodeText, in
-// primary key order, on a session in UTC as the source's own.
+// mysqlTable reads a table of db as cdc's canonical values, as the source
+// would snapshot it now (mysql.ReadTable: primary key order, a session in
+// UTC as the source's own).
 func mysqlTable(ctx context.Context, db *sql.DB, table cdc.TableID) ([]cdc.Row, *cdc.TableSchema, error) {
-	schemas, err := cdc.LoadTableSchemas(ctx, db, []cdc.TableID{table})
+	schemas, err := mysql.LoadTableSchemas(ctx, db, []cdc.TableID{table})
 	if err != nil {
 		return nil, nil, err
 	}
 	schema := schemas[table]
-	exprs := make([]string, len(schema.Columns))
-	for i := range schema.Columns {
-		exprs[i] = cdc.SelectExpression(&schema.Columns[i])
-	}
-	keys := make([]string, len(schema.PrimaryKey))
-	for i, k := range schema.PrimaryKey {
-		keys[i] = testenv.QuoteIdent(k)
-	}
-	conn, err := db.Conn(ctx)
+	rows, err := mysql.ReadTable(ctx, db, schema)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SET time_zone = '+00:00'"); err != nil {
-		return nil, nil, err
-	}
-	rows, err := conn.QueryContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+
-		testenv.QuoteIdent(table.Database)+"."+testenv.QuoteIdent(table.Table)+" ORDER BY "+strings.Join(keys, ", "))
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	raw := make([]sql.RawBytes, len(exprs))
-	ptrs := make([]any, len(exprs))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	var out []cdc.Row
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, nil, err
-		}
-		row := make(cdc.Row, len(raw))
-		for i := range raw {
-			if raw[i] == nil {
-				continue
-			}
-			if row[i], err = cdc.DecodeText(&schema.Columns[i], raw[i], time.UTC); err != nil {
-				return nil, nil, err
-			}
-		}
-		out = append(out, row)
-	}
-	return out, schema, rows.Err()
+	return rows, schema, nil
 }
 
 // diffRows returns "" when got holds exactly want's rows and values

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/cdc/mysql"
 	"github.com/rtdw/rtdw/clickhouse"
 	"github.com/rtdw/rtdw/internal/testenv"
 )
@@ -17,7 +18,7 @@ import (
 // These tests run the whole job: MySQL 9.7 or MariaDB 10.11 → cdc source
 // (chunked snapshot, then the binlog) → clickhouse.Sink → ClickHouse, and
 // compare ClickHouse's visible state with the rows a plain SELECT reads from
-// the source, converted by cdc.DecodeText.
+// the source, read by mysql.ReadTable.
 
 // allTypesDDL declares a column of every type both servers have, nullable
 // unless a key; MySQL 9 adds VECTOR (which must be NOT NULL: ClickHouse has
@@ -333,7 +334,7 @@ func TestSourceToSinkRandomChangesConvergeAndReplayChangesNothing(t *testing.T) 
 			t.Fatal(err)
 		}
 		endFile, endPos := binlogPosition(t, db.DB)
-		end := cdc.Offset{File: endFile, Pos: endPos}
+		end := mysql.Offset{File: endFile, Pos: endPos}
 		_, schema, err := mysqlTable(ctx, db.DB, table)
 		if err != nil {
 			t.Fatal(err)
@@ -379,7 +380,7 @@ func TestSourceToSinkRandomChangesConvergeAndReplayChangesNothing(t *testing.T) 
 				t.Fatalf("replaying source stopped: %v", err)
 			}
 			pr := p.src.Progress()
-			return pr.Phase == cdc.PhaseBinlog && pr.Offset.Compare(end) >= 0
+			return pr.Phase == mysql.PhaseBinlog && pr.Offset.Compare(end) >= 0
 		}
 
 		// Replay 1: a fresh offset store, so a new snapshot of every row.
@@ -388,7 +389,7 @@ func TestSourceToSinkRandomChangesConvergeAndReplayChangesNothing(t *testing.T) 
 			if err, stopped := p.failed(); stopped {
 				t.Fatalf("replaying source stopped: %v", err)
 			}
-			return p.phase() == cdc.PhaseBinlog
+			return p.phase() == mysql.PhaseBinlog
 		})
 		if err := p.stop(); err != nil {
 			t.Fatal(err)
@@ -400,7 +401,7 @@ func TestSourceToSinkRandomChangesConvergeAndReplayChangesNothing(t *testing.T) 
 		// Replay 2: a fresh offset store starting where the first run
 		// began streaming: every binlog change since the snapshot again, as
 		// after a crash between a flush and the checkpoint that follows it.
-		p = startPipeline(t, db, newSink(), pipelineOptions{startup: cdc.SpecificOffset(streamFile, streamPos)}, "order_lines")
+		p = startPipeline(t, db, newSink(), pipelineOptions{startup: mysql.SpecificOffset(streamFile, streamPos)}, "order_lines")
 		unchanged("the binlog since the snapshot again", false, caughtUp)
 		if err := p.stop(); err != nil {
 			t.Fatal(err)
@@ -410,7 +411,7 @@ func TestSourceToSinkRandomChangesConvergeAndReplayChangesNothing(t *testing.T) 
 		}
 
 		// Replay 3: from before the table was created: its whole history.
-		p = startPipeline(t, db, newSink(), pipelineOptions{startup: cdc.SpecificOffset(historyFile, historyPos)}, "order_lines")
+		p = startPipeline(t, db, newSink(), pipelineOptions{startup: mysql.SpecificOffset(historyFile, historyPos)}, "order_lines")
 		unchanged("the whole binlog again", true, caughtUp)
 		if err := p.stop(); err != nil {
 			t.Fatal(err)

@@ -13,5 +13,5 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$top/scripts/services.sh" env)"
 cd "$top"
-exec go test ./cdc/ -run '^$' -bench "${RTDW_BENCH:-BenchmarkSnapshot|BenchmarkBinlog}" \
+exec go test ./cdc/mysql/ -run '^$' -bench "${RTDW_BENCH:-BenchmarkSnapshot|BenchmarkBinlog}" \
   -benchtime "${RTDW_BENCH_ITERS:-3}x" -count 1 -timeout 60m "$@"

@@ -25,7 +25,7 @@
 // value: source, databaseName, schemaName, ddl and tableChanges.
 //
 // source.name is the name of the source that captured the event
-// ([cdc.MySQLSourceConfig.Name], carried in [cdc.Source.Name]), as
+// ([github.com/rtdw/rtdw/cdc/mysql.Config.Name], carried in [cdc.Source.Name]), as
 // Debezium writes its topic.prefix; [ServerName] overrides it. source.query
 // is null unless [IncludeQuery] is on, as Debezium's include.query.
 //

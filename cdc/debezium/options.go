@@ -95,7 +95,7 @@ type Config struct {
 	// ServerName is source.name and the first part of the schema names
 	// (Debezium's topic.prefix / database.server.name). Empty means each
 	// event's own [cdc.Source.Name], which a source sets to its
-	// [cdc.MySQLSourceConfig.Name], or DefaultServerName for an event
+	// [github.com/rtdw/rtdw/cdc/mysql.Config.Name], or DefaultServerName for an event
 	// without one.
 	ServerName string
 	// Version is source.version, and the Debezium release whose output the

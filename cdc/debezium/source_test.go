@@ -12,6 +12,7 @@ import (
 
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/cdc/debezium"
+	"github.com/rtdw/rtdw/cdc/mysql"
 	"github.com/rtdw/rtdw/internal/testenv"
 )
 
@@ -49,18 +50,18 @@ var serverIDs struct {
 }
 
 // sourceBuilder captures table of src's database with the encoder d.
-func sourceBuilder(src *testenv.Source, table string, d cdc.Deserializer) *cdc.MySQLSourceBuilder {
+func sourceBuilder(src *testenv.Source, table string, d cdc.Deserializer) *mysql.SourceBuilder {
 	serverIDs.Lock()
 	serverIDs.next++
 	id := 20000 + serverIDs.next*8 + int(time.Now().UnixNano()%1000)*1000
 	serverIDs.Unlock()
-	return cdc.NewMySQLSource().Hostname(src.Host).Port(src.Port).Username(src.User).Password(src.Password).
+	return mysql.NewSource().Hostname(src.Host).Port(src.Port).Username(src.User).Password(src.Password).
 		DatabaseList(src.Database).TableList(src.Database + `\.` + table).ServerID(fmt.Sprint(id)).
 		ConnectTimeout(10 * time.Second).OffsetCommitInterval(10 * time.Millisecond).Deserializer(d)
 }
 
 // runSource runs a source until the test ends, waiting for its binlog phase.
-func runSource(t *testing.T, b *cdc.MySQLSourceBuilder, h cdc.Sink) {
+func runSource(t *testing.T, b *mysql.SourceBuilder, h cdc.Sink) {
 	t.Helper()
 	src, err := b.Build()
 	if err != nil {
@@ -76,7 +77,7 @@ func runSource(t *testing.T, b *cdc.MySQLSourceBuilder, h cdc.Sink) {
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)
-	for src.Progress().Phase != cdc.PhaseBinlog {
+	for src.Progress().Phase != mysql.PhaseBinlog {
 		select {
 		case err := <-done:
 			done <- err
@@ -139,13 +140,13 @@ func TestSourceNameAndQuery(t *testing.T) {
 // before any I/O, naming the Deserializer field, the option, the value and
 // the choices.
 func TestBuildChecksEncoder(t *testing.T) {
-	builder := func(d cdc.Deserializer) *cdc.MySQLSourceBuilder {
-		return cdc.NewMySQLSource().Hostname("127.0.0.1").Username("u").DatabaseList("db").ServerID("5400").Deserializer(d)
+	builder := func(d cdc.Deserializer) *mysql.SourceBuilder {
+		return mysql.NewSource().Hostname("127.0.0.1").Username("u").DatabaseList("db").ServerID("5400").Deserializer(d)
 	}
 	_, err := builder(debezium.JSON(debezium.Version("banana"))).Build()
-	var ce *cdc.ConfigError
+	var ce *mysql.ConfigError
 	if !errors.As(err, &ce) {
-		t.Fatalf("Build: err = %v, want a *cdc.ConfigError", err)
+		t.Fatalf("Build: err = %v, want a *mysql.ConfigError", err)
 	}
 	found := false
 	for _, p := range ce.Problems {

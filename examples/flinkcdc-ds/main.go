@@ -1,8 +1,8 @@
 // Command flinkcdc-ds is the seed's FlinkCDC_01_DS job in Go: it captures
-// gmall_config.t_user from MySQL or MariaDB with rtdw's cdc source (a snapshot
-// of the table, then its binlog) and prints every change as Debezium JSON, one
-// event per line on stdout, as the Flink job's print() sink did with
-// JsonDebeziumDeserializationSchema.
+// gmall_config.t_user from MySQL or MariaDB with rtdw's MySQL source,
+// package cdc/mysql (a snapshot of the table, then its binlog), and prints
+// every change as Debezium JSON, one event per line on stdout, as the Flink
+// job's print() sink did with JsonDebeziumDeserializationSchema.
 //
 // The offset is kept in a file (-offset-file), so a second run resumes where
 // the first stopped: changes made while the program was not running are
@@ -32,12 +32,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
+	sqldriver "github.com/go-sql-driver/mysql"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/cdc/debezium"
+	"github.com/rtdw/rtdw/cdc/mysql"
 )
 
 // The environment variables the program reads.
@@ -94,7 +95,7 @@ func main() {
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	defHost, defPort, defUser, dsnPassword := "127.0.0.1", 3306, "root", ""
 	if dsn := getenv(envTestDSN); dsn != "" {
-		if c, err := mysql.ParseDSN(dsn); err == nil {
+		if c, err := sqldriver.ParseDSN(dsn); err == nil {
 			if host, port, err := net.SplitHostPort(c.Addr); err == nil {
 				defHost = host
 				defPort, _ = strconv.Atoi(port)
@@ -158,8 +159,13 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cp != nil && !cp.Offset.IsZero() {
-		fmt.Fprintf(stderr, "flinkcdc-ds: resuming from %s (offset file %s)\n", cp.Offset, cfg.OffsetFile)
+	// A checkpoint this source cannot resume from is Run's to report.
+	var stored mysql.CheckpointInfo
+	if cp != nil {
+		stored, _ = mysql.InspectCheckpoint(cp)
+	}
+	if !stored.Offset.IsZero() {
+		fmt.Fprintf(stderr, "flinkcdc-ds: resuming from %s (offset file %s)\n", stored.Offset, cfg.OffsetFile)
 	} else {
 		fmt.Fprintf(stderr, "flinkcdc-ds: no stored offset in %s: snapshot of %s.%s first\n", cfg.OffsetFile, cfg.Database, cfg.Table)
 	}
@@ -173,16 +179,16 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("snapshot"),
 			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 	}
-	src, err := cdc.NewMySQLSource().
+	src, err := mysql.NewSource().
 		Hostname(cfg.Host).Port(cfg.Port).
 		DatabaseList(regexp.QuoteMeta(cfg.Database)).
 		TableList(regexp.QuoteMeta(cfg.Database) + `\.(?:` + cfg.Table + `)`).
 		Username(cfg.User).Password(cfg.Password).
 		ServerID(cfg.ServerID).
-		StartupOptions(cdc.Initial()).
+		StartupOptions(mysql.Initial()).
 		Deserializer(debezium.JSON()).
 		OffsetStore(store).
-		Progress(func(p cdc.Progress) { mon.progress(p, bar) }).
+		Progress(func(p mysql.Progress) { mon.progress(p, bar) }).
 		Build()
 	if err != nil {
 		return err
@@ -259,14 +265,14 @@ type monitor struct {
 
 func (m *monitor) touch() { m.last.Store(time.Now().UnixNano()) }
 
-func (m *monitor) progress(p cdc.Progress, bar *progressbar.ProgressBar) {
-	if bar != nil && p.Phase == cdc.PhaseSnapshot {
+func (m *monitor) progress(p mysql.Progress, bar *progressbar.ProgressBar) {
+	if bar != nil && p.Phase == mysql.PhaseSnapshot {
 		if bar.GetMax64() != p.RowsEstimate && p.RowsEstimate > 0 {
 			bar.ChangeMax64(p.RowsEstimate)
 		}
 		_ = bar.Set64(p.SnapshotRows)
 	}
-	if p.Phase == cdc.PhaseBinlog && !m.streaming.Swap(true) {
+	if p.Phase == mysql.PhaseBinlog && !m.streaming.Swap(true) {
 		if bar != nil {
 			_ = bar.Finish()
 		}

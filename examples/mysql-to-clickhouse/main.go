@@ -1,8 +1,8 @@
 // Command mysql-to-clickhouse is rtdw's main job end to end: it fills a MySQL
-// table, captures it with the cdc source (a chunked snapshot, then the binlog)
-// into ClickHouse through the idempotent clickhouse sink, changes rows in MySQL
-// while the binlog streams, and checks that ClickHouse's visible state equals
-// MySQL's, row by row.
+// table, captures it with the MySQL source of package cdc/mysql (a chunked
+// snapshot, then the binlog) into ClickHouse through the idempotent
+// clickhouse sink, changes rows in MySQL while the binlog streams, and checks
+// that ClickHouse's visible state equals MySQL's, row by row.
 //
 //	make demo          # starts the local servers, then runs this program
 //	go run ./examples/mysql-to-clickhouse -mysql 'root:pw@tcp(127.0.0.1:3306)/' -clickhouse 127.0.0.1:9000
@@ -26,10 +26,11 @@ import (
 	"time"
 
 	chgo "github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/go-sql-driver/mysql"
+	sqldriver "github.com/go-sql-driver/mysql"
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/cdc/mysql"
 	"github.com/rtdw/rtdw/clickhouse"
 )
 
@@ -59,7 +60,7 @@ func envOr(name, def string) string {
 }
 
 func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges int, stateDir string, bars bool) error {
-	cfg, err := mysql.ParseDSN(mysqlDSN)
+	cfg, err := sqldriver.ParseDSN(mysqlDSN)
 	if err != nil {
 		return fmt.Errorf("-mysql: %w", err)
 	}
@@ -70,7 +71,7 @@ func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges
 	port, _ := strconv.Atoi(portText)
 	cfg.DBName = ""
 	cfg.MultiStatements = true
-	conn, err := mysql.NewConnector(cfg)
+	conn, err := sqldriver.NewConnector(cfg)
 	if err != nil {
 		return err
 	}
@@ -100,21 +101,21 @@ func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges
 		return err
 	}
 
-	// 3. The cdc source: snapshot then binlog, offsets in a file so a rerun would resume.
+	// 3. The MySQL source: snapshot then binlog, offsets in a file so a rerun would resume.
 	if stateDir == "" {
 		if stateDir, err = os.MkdirTemp("", "rtdw-demo-"); err != nil {
 			return err
 		}
 		defer os.RemoveAll(stateDir)
 	}
-	var progress atomic.Pointer[cdc.Progress]
-	src, err := cdc.NewMySQLSource().
+	var progress atomic.Pointer[mysql.Progress]
+	src, err := mysql.NewSource().
 		Hostname(host).Port(port).
 		Username(cfg.User).Password(cfg.Passwd).
 		DatabaseList(database).TableList(database + `\.t_user`).
-		StartupOptions(cdc.Initial()).
+		StartupOptions(mysql.Initial()).
 		OffsetStore(cdc.NewFileOffsetStore(filepath.Join(stateDir, "offset.json"))).
-		Progress(func(p cdc.Progress) { progress.Store(&p) }).
+		Progress(func(p mysql.Progress) { progress.Store(&p) }).
 		Build()
 	if err != nil {
 		return err
@@ -132,7 +133,7 @@ func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges
 		p := progress.Load()
 		if p != nil {
 			_ = bar.Set64(p.SnapshotRows)
-			if p.Phase == cdc.PhaseBinlog {
+			if p.Phase == mysql.PhaseBinlog {
 				break
 			}
 		}
@@ -302,11 +303,11 @@ func changeMySQL(ctx context.Context, db *sql.DB, t cdc.TableID, nRows, nChanges
 
 // readMySQL reads the table's schema and rows as cdc's canonical values, in primary key order.
 func readMySQL(ctx context.Context, db *sql.DB, t cdc.TableID) ([]cdc.Row, *cdc.TableSchema, error) {
-	schemas, err := cdc.LoadTableSchemas(ctx, db, []cdc.TableID{t})
+	schemas, err := mysql.LoadTableSchemas(ctx, db, []cdc.TableID{t})
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := cdc.ReadTable(ctx, db, schemas[t])
+	rows, err := mysql.ReadTable(ctx, db, schemas[t])
 	return rows, schemas[t], err
 }
 

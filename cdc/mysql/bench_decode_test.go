@@ -1,0 +1,201 @@
+package mysql
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// The snapshot's fast paths (parseShortDecimal, daysIn, decodeDriverValue
+// and stringArena) must give exactly the values of the general ones they
+// shortcut; these tests hold them to it, and the benchmarks measure them.
+
+func TestParseShortDecimalMatchesNewFromString(t *testing.T) {
+	inputs := []string{"0", "-0", "0.00", "-0.00", "1", "-1", "12.30", "-12.30", "0.5", ".5", "5.",
+		"123456789012345678", "-123456789012345678", "1234567890123456789", "12345678901234567.8",
+		"1234567890.12345678", "99999999999999999.9", "0.000000000000000001", "1e5", "1.2.3", "-", "", "+1", "--1", "1-"}
+	for i := int64(-2000); i <= 2000; i += 7 {
+		inputs = append(inputs, strconv.FormatFloat(float64(i)/100, 'f', 2, 64), strconv.FormatInt(i, 10))
+	}
+	for _, in := range inputs {
+		got, ok := parseShortDecimal([]byte(in))
+		want, err := decimal.NewFromString(in)
+		if !ok {
+			continue // the general path decides
+		}
+		if err != nil {
+			t.Errorf("parseShortDecimal(%q) = %v, but NewFromString fails: %v", in, got, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("parseShortDecimal(%q) = %#v, NewFromString = %#v", in, got, want)
+		}
+	}
+	for _, in := range []string{"12.30", "-0.5", "123456789012345678"} {
+		if _, ok := parseShortDecimal([]byte(in)); !ok {
+			t.Errorf("parseShortDecimal(%q) fell back to the slow path", in)
+		}
+	}
+}
+
+func TestDaysInMatchesCalendar(t *testing.T) {
+	for year := 0; year <= 2400; year++ {
+		for month := 1; month <= 12; month++ {
+			want := time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+			if got := daysIn(year, month); got != want {
+				t.Fatalf("daysIn(%d, %d) = %d, want %d", year, month, got, want)
+			}
+		}
+	}
+}
+
+// TestDecodeDriverValueMatchesDecodeText feeds decodeDriverValue what
+// go-sql-driver returns for each kind and compares with DecodeText of the
+// same value's text.
+func TestDecodeDriverValueMatchesDecodeText(t *testing.T) {
+	cases := []struct {
+		typ  string
+		v    driver.Value
+		text string
+	}{
+		{"int", int64(-42), "-42"},
+		{"int", int64(1 << 40), "1099511627776"},
+		{"int unsigned", int64(4294967295), "4294967295"},
+		{"mediumint unsigned", int64(16777215), "16777215"},
+		{"bigint unsigned", uint64(18446744073709551615), "18446744073709551615"},
+		{"bigint", int64(-9223372036854775808), "-9223372036854775808"},
+		{"tinyint(1)", int64(1), "1"},
+		{"year", int64(2024), "2024"},
+		{"double", float64(3.141592653589793), "3.141592653589793"},
+		{"float", float64(3.1415927410125732), "3.1415927410125732"},
+		{"float", float32(2.5), "2.5"},
+		{"decimal(12,2)", []byte("-1234.50"), "-1234.50"},
+		{"decimal(65,30)", []byte("12345678901234567890123456789012345.123456789012345678901234567890"), "12345678901234567890123456789012345.123456789012345678901234567890"},
+		{"varchar(20)", []byte("héllo"), "héllo"},
+		{"enum('a','b')", []byte("b"), "b"},
+		{"set('a','b')", []byte("a,b"), "a,b"},
+		{"datetime(3)", []byte("2024-02-29 23:59:59.123"), "2024-02-29 23:59:59.123"},
+		{"datetime", []byte("0000-00-00 00:00:00"), "0000-00-00 00:00:00"},
+		{"date", []byte("2023-02-29"), "2023-02-29"},
+		{"timestamp(6)", []byte("1970-01-01 00:00:01.000001"), "1970-01-01 00:00:01.000001"},
+		{"time", []byte("-838:59:59"), "-838:59:59"},
+		{"bit(9)", []byte{1, 255}, "\x01\xff"},
+		{"varbinary(4)", []byte{0, 1, 2}, "\x00\x01\x02"},
+		{"json", []byte(`{"a": [1, 2.0]}`), `{"a": [1, 2.0]}`},
+		{"int", nil, ""},
+	}
+	for _, c := range cases {
+		typ, err := cdc.ParseColumnType(c.typ, "utf8mb4")
+		if err != nil {
+			t.Fatalf("%s: %v", c.typ, err)
+		}
+		col := &cdc.Column{Name: "c", Type: typ}
+		var strs stringArena
+		var got any
+		if err := decodeDriverValue(col, c.v, &strs, &got); err != nil {
+			t.Errorf("%s %#v: %v", c.typ, c.v, err)
+			continue
+		}
+		strs.flush()
+		var want any
+		if c.v != nil {
+			want, err = decodeText(col, []byte(c.text), time.UTC)
+			if err != nil {
+				t.Fatalf("%s: DecodeText(%q): %v", c.typ, c.text, err)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s %#v: decodeDriverValue = %#v, DecodeText = %#v", c.typ, c.v, got, want)
+		}
+	}
+	// A value of the wrong shape is an error, not a panic.
+	typ, _ := cdc.ParseColumnType("int unsigned", "")
+	var got any
+	if err := decodeDriverValue(&cdc.Column{Name: "c", Type: typ}, int64(-1), nil, &got); err == nil {
+		t.Errorf("decodeDriverValue accepted -1 for an unsigned column: %#v", got)
+	}
+}
+
+func TestStringArena(t *testing.T) {
+	var a stringArena
+	slots := make([]any, 5000)
+	want := make([]string, len(slots))
+	for i := range slots {
+		want[i] = fmt.Sprintf("value-%d", i)
+		if i%1000 == 999 {
+			want[i] = string(make([]byte, stringArenaMax+1)) // its own allocation
+		}
+		b := []byte(want[i])
+		a.add(b, &slots[i])
+		clear(b) // the arena must have copied it
+	}
+	a.flush()
+	for i := range slots {
+		if slots[i] != want[i] {
+			t.Fatalf("slot %d = %#v, want %q", i, slots[i], want[i])
+		}
+	}
+}
+
+// BenchmarkDecodeSnapshotRow decodes the row of BenchmarkSnapshot's table
+// as go-sql-driver hands it over, through decodeDriverValue (what the
+// snapshot does) and through DecodeText of every value's text (what it did
+// through database/sql and sql.RawBytes).
+func BenchmarkDecodeSnapshotRow(b *testing.B) {
+	types := []string{"bigint", "int", "int", "varchar(32)", "varchar(64)", "varchar(128)", "decimal(12,2)", "datetime", "datetime(3)"}
+	cols := make([]cdc.Column, len(types))
+	for i, s := range types {
+		typ, err := cdc.ParseColumnType(s, "utf8mb4")
+		if err != nil {
+			b.Fatal(err)
+		}
+		cols[i] = cdc.Column{Name: fmt.Sprint("c", i), Type: typ}
+	}
+	vals := []driver.Value{int64(1234567), int64(34567), int64(7), []byte("SKU-00012345"), []byte("Shanghai"),
+		[]byte("deliver to door 1234567"), []byte("12345.67"), []byte("2024-01-15 06:56:07"), []byte("2024-06-15 06:56:07.123")}
+	texts := make([][]byte, len(vals))
+	for i, v := range vals {
+		switch x := v.(type) {
+		case int64:
+			texts[i] = strconv.AppendInt(nil, x, 10)
+		case []byte:
+			texts[i] = x
+		}
+	}
+	b.Run("driver-values", func(b *testing.B) {
+		b.ReportAllocs()
+		var strs stringArena
+		row := make(cdc.Row, len(cols))
+		for range b.N {
+			for i := range cols {
+				if err := decodeDriverValue(&cols[i], vals[i], &strs, &row[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if len(strs.pending) > 1000 {
+				strs.flush()
+			}
+		}
+		strs.flush()
+	})
+	b.Run("text", func(b *testing.B) {
+		b.ReportAllocs()
+		row := make(cdc.Row, len(cols))
+		for range b.N {
+			for i := range cols {
+				v, err := decodeText(&cols[i], texts[i], nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				row[i] = v
+			}
+		}
+	})
+}

@@ -1,0 +1,161 @@
+// Package mysql captures changes from MySQL and MariaDB: a snapshot of the
+// chosen tables followed by their binlog, as Flink CDC's MySqlSource does, in
+// a Go process and without a JVM. The changes are the [cdc.Event] values of
+// package cdc, handed to a [cdc.Sink].
+//
+// # A source
+//
+// [NewSource] starts a [SourceBuilder] with the options of Flink CDC's
+// MySqlSourceBuilder; [Config] holds the same options as a plain struct for
+// [NewSourceFromConfig], and the builder is a thin layer over it, one setter
+// per field. [SourceBuilder.Build] does no I/O and returns one
+// [*ConfigError] naming every bad option, and [Source.Config] reports the
+// configuration in effect, defaults included:
+//
+//	src, err := mysql.NewSource().
+//		Hostname("127.0.0.1").Port(3306).Username("cdc").Password(pw).
+//		DatabaseList("gmall_config").TableList(`gmall_config\.t_user`).
+//		StartupOptions(mysql.Initial()).
+//		Deserializer(debezium.JSON()). // optional: Debezium JSON in Event.Encoded
+//		OffsetStore(cdc.NewFileOffsetStore("t_user.offset.json")).
+//		Build()
+//	if err != nil {
+//		return err
+//	}
+//	err = src.Run(ctx, sink) // a cdc.Sink, such as a *clickhouse.Sink
+//
+// # Configuration
+//
+// Defaults come from [DefaultConfig], which the builder starts from; a
+// plain struct must start from it too (a struct literal is refused), because
+// zero is a setting wherever someone may want it:
+//
+//	Setting                  Default  Zero means
+//	ConnectTimeout           30s      no timeout of its own for one dial and handshake (ctx still bounds it)
+//	ConnectMaxRetries        3        a single attempt to connect, no retry
+//	HeartbeatInterval        30s      no heartbeats on an idle binlog connection
+//	MaxReconnectDuration     30s      a lost binlog connection ends Run at once
+//	ShutdownTimeout          30s      no deadline of its own for the final flush and save
+//	OffsetCommitInterval     1s       a checkpoint save at every transaction boundary
+//	DistributionFactorLower  0.05     no lower bound on an evenly split key
+//
+// Where zero is never a useful setting, it means the default: Name
+// ([DefaultName]), Port (3306), ServerTimeZone ("UTC"), SplitSize (8096),
+// FetchSize (1024), ConnectionPoolSize (20), DistributionFactorUpper
+// (1000), SnapshotParallelism (the size of the ServerID range, at most 4),
+// ServerID (a random range), StartupOptions ([Initial]) and OffsetStore (a
+// new [cdc.MemoryOffsetStore]). A negative number is never valid. Each
+// timeout bounds one thing: ConnectTimeout one connection attempt,
+// MaxReconnectDuration the re-establishing of a lost binlog connection,
+// ShutdownTimeout the work after ctx ends.
+//
+// # Running
+//
+// [Source.Run] captures until ctx ends or until an error it cannot recover
+// from. When ctx ends, whatever Run was doing (connecting, checking the
+// server, loading the checkpoint or the schemas, the snapshot, the binlog),
+// it is a normal stop: Run flushes the sink, stores a final checkpoint when
+// anything was delivered since the last one, and returns nil. Errors are
+// each a [*SourceError] saying what is wrong and how to fix it, matching a
+// sentinel such as [ErrBinlogPurged], [ErrMissingPrivilege] or
+// [ErrInvalidCheckpoint] with errors.Is; an error of the sink comes back as
+// a [*cdc.HandlerError]. A lost binlog connection is re-established for up
+// to MaxReconnectDuration. The server's flavour (Oracle MySQL or MariaDB,
+// whose GTIDs differ) is detected when Run starts.
+//
+// # Where capture starts
+//
+// [StartupOptions] mirror Flink CDC's: [Initial] (the default) snapshots the
+// tables and then streams the binlog from the point the snapshot is
+// consistent with; [SnapshotOnly] stops after the snapshot; [Latest],
+// [Earliest], [SpecificOffset], [SpecificGTID] and [Timestamp] stream the
+// binlog from a point without a snapshot. [Timestamp] finds its binlog file
+// from the first event of O(log n) files, not by reading the files.
+//
+// # The snapshot
+//
+// The snapshot splits each table into chunks by its primary key (or the
+// ChunkKeyColumn), reads SnapshotParallelism chunks at once without locking
+// tables, and makes each chunk consistent with the binlog by the low and
+// high watermarks Flink CDC uses, so nothing is lost or repeated where the
+// snapshot meets the stream. Its chunks are part of the checkpoint, so a
+// stopped snapshot resumes at the first chunk not yet delivered.
+//
+// Before a chunk's rows are handed over, the source stores the high
+// watermark they are consistent with (the chunk's DeliveredFrom), because a
+// sink may make them durable before the chunk is checkpointed as done. A
+// run that reads such a chunk again replays the binlog from DeliveredFrom
+// and delivers a delete for every row deleted since, so that a crash at any
+// moment can never leave a row the server deleted in the sink.
+//
+// # Offsets and checkpoints
+//
+// An [Offset] is a binlog position (file and position, and the GTID set) in
+// the server's history; offsets are ordered, and print and parse as text
+// ([ParseOffset], [ParseGTIDSet]). A source saves a [cdc.Checkpoint] in its
+// [cdc.OffsetStore] only at transaction boundaries, and only after its sink
+// has flushed every event before it, so a restart loses nothing and
+// repeats nothing beyond the last transaction. The default
+// [cdc.MemoryOffsetStore] resumes within one process;
+// [cdc.NewFileOffsetStore] replaces a JSON file atomically and resumes
+// across processes.
+//
+// The checkpoint is the envelope of package cdc (its format version, the
+// source's Name and the kind [CheckpointKind]) around this package's own
+// state: the offset, the captured tables, and the snapshot's chunks while
+// they matter, in a format with a version of its own. Run checks all of
+// them, and the GTID set's flavour against the server's, before resuming;
+// it refuses, with [ErrInvalidCheckpoint], a checkpoint that is corrupt,
+// another source's (another Name or another kind), in a format it does not
+// know or from a server of the other flavour, and leaves it in place: give
+// each source its own store, or delete the checkpoint to start over.
+// [InspectCheckpoint] reads the offset and the snapshot's progress out of a
+// checkpoint, for tools and tests.
+//
+// # Schema changes
+//
+// Each event carries its table's [cdc.TableSchema], loaded from
+// information_schema ([LoadTableSchemas]). A DDL statement on a captured
+// table in the binlog reloads the schema, once the statement has committed;
+// with IncludeSchemaChanges it is also delivered as a [cdc.OpSchemaChange]
+// event. Every binlog row is checked against the schema before it is
+// decoded; a row that never fits (the table changed again while the source
+// was behind) stops Run with [ErrSchemaMismatch].
+//
+// # Values
+//
+// Rows hold the canonical values package cdc lists for each [cdc.Kind], the
+// same whether the snapshot read them with SELECT or the binlog carried
+// them, and whatever the server's flavour: the source selects FLOAT columns
+// as doubles (MySQL prints only six digits of a FLOAT), turns text in other
+// character sets into UTF-8, ENUM indexes and SET bitmasks into names,
+// restores the trailing zero bytes the binlog drops from BINARY(n), renders
+// MySQL's binary JSON as canonical JSON text ([cdc.CanonicalJSON]) and keeps
+// MariaDB's JSON text as the server stores it. A value that does not decode
+// stops Run with an error matching [ErrBadValue].
+//
+// # Reading a table
+//
+// [ReadTable] reads a whole table as the canonical rows a snapshot would
+// emit now, to compare a sink's contents with the source in tests and
+// consistency checks; [LoadTableSchemas] gives it the schema.
+//
+// # Progress and metrics
+//
+// [Source.Progress] returns the source's [Progress]: its [Phase], the
+// snapshot's tables, chunks and rows (with the server's estimate of the
+// rows, for a progress bar), the binlog events delivered, the lag behind the
+// clock and the reconnects. [SourceBuilder.Progress] sets a function called
+// as it advances (the example programs drive a progress bar with it), and
+// package cdc/mysql/mysqlprom exports the same figures as Prometheus metrics
+// (rtdw_cdc_source_*), labelled by the source's Name, so that importing this
+// package does not import the Prometheus client.
+//
+// # Programs
+//
+// examples/flinkcdc-ds is the FlinkCDC_01_DS DataStream job in Go: it
+// prints the changes of one table as Debezium JSON lines, keeps its offset
+// in a file, and on a second run prints only what changed while it was
+// stopped. examples/mysql-to-clickhouse keeps ClickHouse tables in sync with
+// a source.
+package mysql

@@ -1,0 +1,119 @@
+package mysql
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// Sentinel errors of the MySQL source, matched with errors.Is.
+var (
+	// ErrInvalidConfig is matched by every *ConfigError.
+	ErrInvalidConfig = errors.New("mysql: invalid source configuration")
+	// ErrServerConfig: the server's binlog settings do not allow row capture
+	// (log_bin off, binlog_format not ROW, binlog_row_image not FULL).
+	ErrServerConfig = errors.New("mysql: server binlog settings do not allow change capture")
+	// ErrMissingPrivilege: the user lacks a privilege the source needs.
+	ErrMissingPrivilege = errors.New("mysql: missing privilege")
+	// ErrUnknownDatabase and ErrUnknownTable: a DatabaseList or TableList
+	// pattern matches nothing on the server.
+	ErrUnknownDatabase = errors.New("mysql: unknown database")
+	ErrUnknownTable    = errors.New("mysql: unknown table")
+	// ErrNoChunkKey: a table to snapshot has no primary key and no
+	// ChunkKeyColumn.
+	ErrNoChunkKey = errors.New("mysql: table has no primary key and no chunk key column")
+	// ErrBinlogPurged: the binlog file a start position or stored offset
+	// needs is no longer on the server.
+	ErrBinlogPurged = errors.New("mysql: binlog file purged")
+	// ErrSchemaMismatch: a change read from the binlog does not fit the
+	// table's definition on the server (its column count or types), even
+	// after reloading it: the table changed again after that change was
+	// written and the source, behind, cannot decode it.
+	ErrSchemaMismatch = errors.New("mysql: binlog change does not match the table's schema")
+	// ErrInvalidCheckpoint: the checkpoint in the OffsetStore cannot be
+	// used: it is not a checkpoint (a corrupt or truncated file), or another
+	// source wrote it (another Name, or a source of another Kind), in an
+	// envelope or state version this package does not know, or against a
+	// server of the other flavour. Run never replaces or reuses such a
+	// checkpoint; the error names what was stored, what was expected and the
+	// fix (the right store, or delete the checkpoint to start over). It is
+	// [cdc.ErrInvalidCheckpoint], the error an [cdc.OffsetStore] wraps when
+	// what it holds is not a checkpoint, so either matches.
+	ErrInvalidCheckpoint = cdc.ErrInvalidCheckpoint
+	// ErrSourceClosed: Run was called on a closed source.
+	ErrSourceClosed = errors.New("mysql: source closed")
+	// ErrAlreadyRunning: Run was called while another Run is in progress.
+	ErrAlreadyRunning = errors.New("mysql: source already running")
+)
+
+// SourceError is an error of a running source: what it was doing, what went
+// wrong, and how to fix it. Unwrap returns both the sentinel (such as
+// [ErrBinlogPurged]) and the underlying error.
+type SourceError struct {
+	// Op is what the source was doing, such as "preflight" or "binlog".
+	Op string
+	// Kind is the sentinel the error matches, or nil.
+	Kind error
+	// Msg says what is wrong; Fix says what to do about it.
+	Msg string
+	Fix string
+	// Err is the underlying error, or nil.
+	Err error
+}
+
+// Error reads "mysql: op: msg: underlying error (fix: fix)".
+func (e *SourceError) Error() string {
+	var b strings.Builder
+	b.WriteString("mysql: ")
+	b.WriteString(e.Op)
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.Fix != "" {
+		b.WriteString(" (fix: ")
+		b.WriteString(e.Fix)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel and the underlying error.
+func (e *SourceError) Unwrap() []error {
+	var errs []error
+	if e.Kind != nil {
+		errs = append(errs, e.Kind)
+	}
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
+}
+
+func sourceErr(op string, kind error, err error, fix string, format string, args ...any) *SourceError {
+	return &SourceError{Op: op, Kind: kind, Msg: fmt.Sprintf(format, args...), Fix: fix, Err: err}
+}
+
+// redactingError removes a secret from an error's text, for errors that come
+// from drivers and might quote a DSN.
+type redactingError struct {
+	err    error
+	secret string
+}
+
+func (e *redactingError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.secret, "<redacted>")
+}
+
+func (e *redactingError) Unwrap() error { return e.err }
+
+func redact(err error, secret string) error {
+	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return &redactingError{err: err, secret: secret}
+}

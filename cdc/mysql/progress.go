@@ -1,0 +1,68 @@
+package mysql
+
+import (
+	"sync"
+	"time"
+)
+
+// Phase is what a source is doing.
+type Phase string
+
+// The phases of a source.
+const (
+	PhaseStarting Phase = "starting"
+	PhaseSnapshot Phase = "snapshot"
+	PhaseBinlog   Phase = "binlog"
+	PhaseStopped  Phase = "stopped"
+)
+
+// Progress is a source's progress, passed to the Progress callback of
+// [Config] and returned by [Source.Progress].
+type Progress struct {
+	// Phase is what the source is doing.
+	Phase Phase
+	// TablesTotal and TablesDone count the tables of the snapshot.
+	TablesTotal, TablesDone int
+	// ChunksTotal and ChunksDone count the snapshot's chunks.
+	ChunksTotal, ChunksDone int
+	// SnapshotRows counts snapshot rows delivered to the handler; RowsEstimate
+	// is the server's estimate of the snapshot's rows, for a progress bar.
+	SnapshotRows, RowsEstimate int64
+	// BinlogEvents counts change events delivered from the binlog.
+	BinlogEvents int64
+	// Offset is the last binlog position the source checkpointed.
+	Offset Offset
+	// LagMs is how far the last binlog event read lags behind the clock, in
+	// milliseconds (0 until an event was read).
+	LagMs int64
+	// Reconnects counts binlog connections re-established after a loss.
+	Reconnects int
+}
+
+// progressTracker holds the current Progress and calls the callback.
+type progressTracker struct {
+	mu       sync.Mutex
+	p        Progress
+	fn       func(Progress)
+	lastCall time.Time
+}
+
+func (t *progressTracker) update(force bool, f func(p *Progress)) {
+	t.mu.Lock()
+	f(&t.p)
+	p := t.p
+	call := t.fn != nil && (force || time.Since(t.lastCall) >= 200*time.Millisecond)
+	if call {
+		t.lastCall = time.Now()
+	}
+	t.mu.Unlock()
+	if call {
+		t.fn(p)
+	}
+}
+
+func (t *progressTracker) get() Progress {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.p
+}

@@ -1,0 +1,715 @@
+package mysql
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// chunkTask is one chunk to read.
+type chunkTask struct {
+	table *tableState
+	index int
+}
+
+// chunkResult is a read chunk: its rows consistent with the binlog at hw.
+type chunkResult struct {
+	task chunkTask
+	rows []cdc.Row
+	// deletes are the rows deleted from the chunk since its DeliveredFrom,
+	// delivered before rows (see [snapshotChunk.DeliveredFrom]).
+	deletes []chunkDelete
+	hw      Offset
+	tsMs    int64
+	err     error
+}
+
+// prepareSnapshot builds the snapshot's table states: from the checkpoint's
+// chunks when resuming, else by splitting each table.
+func (r *runner) prepareSnapshot(ctx context.Context, tables []cdc.TableID, schemas map[cdc.TableID]*cdc.TableSchema) ([]*tableState, error) {
+	if r.cp.Snapshot == nil {
+		r.cp.Snapshot = &snapshotState{}
+	}
+	have := map[cdc.TableID]*tableSnapshot{}
+	for i := range r.cp.Snapshot.Tables {
+		have[r.cp.Snapshot.Tables[i].Table] = &r.cp.Snapshot.Tables[i]
+	}
+	var conn *sql.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	var states []*tableState
+	var estimate int64
+	for _, id := range tables {
+		schema := schemas[id]
+		if schema == nil {
+			continue
+		}
+		t := &tableState{id: id, schema: schema}
+		if ts := have[id]; ts != nil {
+			t.keyIdx = schema.ColumnIndex(ts.KeyColumn)
+			if t.keyIdx < 0 {
+				return nil, sourceErr("snapshot", nil, nil, "delete the checkpoint to start the snapshot over",
+					"chunk key %s of %s is gone from the table", ts.KeyColumn, id)
+			}
+		} else {
+			k, err := r.chooseKey(schema)
+			if err != nil {
+				return nil, err
+			}
+			t.keyIdx = k
+			if conn == nil {
+				c, err := r.db.Conn(ctx)
+				if err != nil {
+					return nil, err
+				}
+				conn = c
+				if r.server.flavor == gomysql.MySQLFlavor {
+					_, _ = conn.ExecContext(ctx, "SET SESSION information_schema_stats_expiry = 0")
+				}
+			}
+			chunks, est, err := r.split(ctx, conn, t)
+			if err != nil {
+				return nil, err
+			}
+			estimate += est
+			r.cp.Snapshot.Tables = append(r.cp.Snapshot.Tables, tableSnapshot{Table: id, KeyColumn: schema.Columns[k].Name, Chunks: chunks})
+			// Re-point every state: append may have moved the slice.
+			for i := range r.cp.Snapshot.Tables {
+				have[r.cp.Snapshot.Tables[i].Table] = &r.cp.Snapshot.Tables[i]
+			}
+		}
+		states = append(states, t)
+	}
+	for _, t := range states {
+		t.snap = have[t.id]
+		if err := t.prepareFilter(); err != nil {
+			return nil, err
+		}
+	}
+	r.src.progress.update(true, func(p *Progress) { p.RowsEstimate += estimate })
+	return states, nil
+}
+
+// runSnapshot reads every chunk not yet done with parallel readers and
+// delivers the rows in chunk order of completion.
+func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
+	var tasks []chunkTask
+	total, done := 0, 0
+	tablesDone := 0
+	pending := map[*tableState]int{}
+	firstRow := true
+	for _, t := range states {
+		for i := range t.snap.Chunks {
+			total++
+			if t.snap.Chunks[i].Done {
+				done++
+				firstRow = false
+				continue
+			}
+			tasks = append(tasks, chunkTask{t, i})
+			pending[t]++
+		}
+		if pending[t] == 0 {
+			tablesDone++
+		}
+	}
+	r.src.progress.update(true, func(p *Progress) {
+		p.Phase = PhaseSnapshot
+		p.TablesTotal, p.TablesDone = len(states), tablesDone
+		p.ChunksTotal, p.ChunksDone = total, done
+	})
+	if len(tasks) == 0 {
+		return nil
+	}
+	// The chunks must be durable before any row is delivered: a sink may
+	// make rows durable before the next checkpoint, and a restart must find
+	// the chunks those rows came from (see [snapshotChunk.DeliveredFrom]).
+	r.dirty = true
+	if err := r.commit(ctx, true); err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if r.watermarks == nil {
+		if err := r.startWatermarks(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.awaitWatermarks(ctx); err != nil {
+		return err
+	}
+	taskCh := make(chan chunkTask)
+	results := make(chan chunkResult)
+	var wg sync.WaitGroup
+	for w := 0; w < r.cfg.parallelism; w++ {
+		serverID := r.cfg.serverIDs[w%len(r.cfg.serverIDs)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for task := range taskCh {
+				res := r.readChunk(ctx, task, serverID)
+				select {
+				case results <- res:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(taskCh)
+		for _, t := range tasks {
+			select {
+			case taskCh <- t:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	defer wg.Wait()
+
+	remaining := len(tasks)
+	for remaining > 0 {
+		var res chunkResult
+		select {
+		case res = <-results:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if res.err != nil {
+			return res.err
+		}
+		remaining--
+		last := remaining == 0
+		if err := r.recordDelivery(ctx, res); err != nil {
+			return err
+		}
+		if err := r.emitChunk(ctx, res, &firstRow, last); err != nil {
+			return err
+		}
+		t := res.task.table
+		c := &t.snap.Chunks[res.task.index]
+		c.Done, c.HighWatermark, c.Rows = true, res.hw, int64(len(res.rows))
+		if res.hw.Compare(t.maxHW) > 0 {
+			t.maxHW = res.hw
+		}
+		pending[t]--
+		r.dirty = true
+		n := int64(len(res.rows))
+		r.src.progress.update(last, func(p *Progress) {
+			p.ChunksDone++
+			p.SnapshotRows += n
+			if pending[t] == 0 {
+				p.TablesDone++
+			}
+		})
+		if err := r.commit(ctx, last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordDelivery stores, before a chunk's rows are handed to the handler,
+// that they are about to be: it sets the chunk's DeliveredFrom to its high
+// watermark unless an earlier run handed it over at an older one, and saves
+// the last saved checkpoint with only that change, so that nothing
+// delivered but not yet flushed is recorded as done. It saves once per chunk.
+func (r *runner) recordDelivery(ctx context.Context, res chunkResult) error {
+	t := res.task.table
+	c := &t.snap.Chunks[res.task.index]
+	if !c.DeliveredFrom.IsZero() && c.DeliveredFrom.Compare(res.hw) <= 0 {
+		return nil
+	}
+	c.DeliveredFrom = res.hw
+	saved := r.saved
+	if saved == nil || saved.Snapshot == nil {
+		return fmt.Errorf("mysql: internal error: no saved snapshot checkpoint before delivering a chunk of %s", t.id)
+	}
+	for i := range saved.Snapshot.Tables {
+		st := &saved.Snapshot.Tables[i]
+		if st.Table == t.id && res.task.index < len(st.Chunks) {
+			st.Chunks[res.task.index].DeliveredFrom = res.hw
+			return r.save(ctx, saved)
+		}
+	}
+	return fmt.Errorf("mysql: internal error: the saved checkpoint lacks chunk %d of %s", res.task.index, t.id)
+}
+
+// emitChunk hands a chunk's tombstones, then its rows, to the handler in
+// FetchSize batches.
+func (r *runner) emitChunk(ctx context.Context, res chunkResult, firstRow *bool, lastChunk bool) error {
+	t := res.task.table
+	now := time.Now().UnixMilli()
+	batch := make([]cdc.Event, 0, min(len(res.rows)+len(res.deletes), r.cfg.FetchSize))
+	for _, d := range res.deletes {
+		batch = append(batch, cdc.Event{Op: cdc.OpDelete, Table: t.id, Schema: t.schema, Before: d.row, TsMs: now, Source: d.source})
+		if len(batch) == cap(batch) {
+			if err := r.deliver(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	for i, row := range res.rows {
+		marker := cdc.SnapshotTrue
+		if *firstRow {
+			marker, *firstRow = cdc.SnapshotFirst, false
+		}
+		if lastChunk && i == len(res.rows)-1 {
+			marker = cdc.SnapshotLast
+		}
+		batch = append(batch, cdc.Event{
+			Op: cdc.OpRead, Table: t.id, Schema: t.schema, After: row, TsMs: now,
+			Source: cdc.Source{TsMs: res.tsMs, Snapshot: marker, Database: t.id.Database, Table: t.id.Table,
+				File: res.hw.File, Pos: res.hw.Pos},
+		})
+		if len(batch) == cap(batch) {
+			if err := r.deliver(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		return r.deliver(ctx, batch)
+	}
+	return nil
+}
+
+// readChunk reads one chunk between a low and a high watermark and merges
+// the binlog changes made between them into its rows.
+func (r *runner) readChunk(ctx context.Context, task chunkTask, serverID uint32) chunkResult {
+	res := chunkResult{task: task}
+	t := task.table
+	chunk := &t.snap.Chunks[task.index]
+	conn, err := r.db.Conn(ctx)
+	if err != nil {
+		res.err = sourceErr("snapshot", nil, err, "", "connect to read %s", t.id)
+		return res
+	}
+	defer conn.Close()
+	low, err := r.lowWatermark(ctx)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	res.tsMs = time.Now().UnixMilli()
+	rows, err := r.selectChunk(ctx, conn, t, chunk)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	high, err := r.binlogStatus(ctx, conn)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	// A chunk an earlier run delivered is replayed from that delivery, for
+	// the deletes since (see [snapshotChunk.DeliveredFrom]); replaying changes the
+	// SELECT already saw is harmless.
+	from, redelivery := low, !chunk.DeliveredFrom.IsZero()
+	if redelivery && chunk.DeliveredFrom.Compare(from) < 0 {
+		from = chunk.DeliveredFrom
+	}
+	if from.File != high.File || from.Pos != high.Pos {
+		rows, res.deletes, err = r.backfill(ctx, serverID, t, task.index, rows, from, high, redelivery)
+		if err != nil {
+			res.err = err
+			return res
+		}
+	}
+	res.rows, res.hw = rows, high
+	return res
+}
+
+// commitVisibilityMargin is how long before a chunk's SELECT its low
+// watermark was read. A server writes a transaction to the binlog before it
+// commits it in the storage engine, so a binlog position read just before
+// the SELECT can include a transaction the SELECT does not see yet; the
+// backfill would then start after it and lose it. Reading the binlog from a
+// slightly older position replays changes the SELECT already has, which is
+// harmless: replayed in order up to the high watermark, every touched row
+// ends in its state at the high watermark.
+const commitVisibilityMargin = 100 * time.Millisecond
+
+// watermarkHistory keeps recent binlog positions with when they were read.
+type watermarkHistory struct {
+	mu      sync.Mutex
+	entries []watermarkEntry
+	started time.Time // when the first position was read
+}
+
+type watermarkEntry struct {
+	at  time.Time
+	off Offset
+}
+
+// startWatermarks records binlog positions every 25ms while ctx lives. Run
+// starts it before loading schemas and splitting tables, so that by the time
+// the first chunk is read its low watermark is usually old enough already
+// (see [runner.awaitWatermarks]).
+func (r *runner) startWatermarks(ctx context.Context) error {
+	h := &watermarkHistory{started: time.Now()}
+	r.watermarks = h
+	record := func() error {
+		off, err := r.binlogStatus(ctx, r.db)
+		if err != nil {
+			return err
+		}
+		h.mu.Lock()
+		now := time.Now()
+		h.entries = append(h.entries, watermarkEntry{now, off})
+		// Keep the newest entry older than the margin, and the ones after it.
+		keep := 0
+		for i, e := range h.entries {
+			if now.Sub(e.at) > commitVisibilityMargin {
+				keep = i
+			}
+		}
+		h.entries = h.entries[keep:]
+		h.mu.Unlock()
+		return nil
+	}
+	if err := record(); err != nil {
+		return err
+	}
+	go func() {
+		t := time.NewTicker(25 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = record()
+			}
+		}
+	}()
+	return nil
+}
+
+// awaitWatermarks waits until the first recorded position is
+// commitVisibilityMargin old, so that it can serve as a low watermark.
+func (r *runner) awaitWatermarks(ctx context.Context) error {
+	wait := time.Until(r.watermarks.started.Add(commitVisibilityMargin))
+	if wait <= 0 {
+		return nil
+	}
+	return sleepCtx(ctx, wait)
+}
+
+// lowWatermark returns the newest recorded position read at least
+// commitVisibilityMargin ago.
+func (r *runner) lowWatermark(ctx context.Context) (Offset, error) {
+	h := r.watermarks
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cut := time.Now().Add(-commitVisibilityMargin)
+	best := h.entries[0].off
+	for _, e := range h.entries {
+		if e.at.Before(cut) {
+			best = e.off
+		}
+	}
+	return best, nil
+}
+
+// selectChunk reads a chunk's rows.
+func (r *runner) selectChunk(ctx context.Context, conn *sql.Conn, t *tableState, chunk *snapshotChunk) ([]cdc.Row, error) {
+	cols := t.schema.Columns
+	var sel strings.Builder
+	sel.WriteString("SELECT ")
+	for i := range cols {
+		if i > 0 {
+			sel.WriteString(", ")
+		}
+		sel.WriteString(selectExpression(&cols[i]))
+	}
+	sel.WriteString(" FROM ")
+	sel.WriteString(quoteTable(t.id))
+	where, args := chunkWhere(quoteIdent(t.keyCol().Name), chunk)
+	sel.WriteString(where)
+	n := len(cols)
+	rows := make([]cdc.Row, 0, r.cfg.SplitSize)
+	var slab []any
+	var strs stringArena
+	var decodeErr error
+	err := queryRows(ctx, conn, sel.String(), args, func(vals []driver.Value) error {
+		if len(vals) != n {
+			return fmt.Errorf("query returned %d columns, want %d", len(vals), n)
+		}
+		// Rows are cut from slabs of 256: one allocation instead of 256.
+		if len(slab) < n {
+			slab = make([]any, n*256)
+		}
+		row := cdc.Row(slab[:n:n])
+		slab = slab[n:]
+		for i := range cols {
+			if err := decodeDriverValue(&cols[i], vals[i], &strs, &row[i]); err != nil {
+				decodeErr = err
+				return err
+			}
+		}
+		rows = append(rows, row)
+		return nil
+	})
+	strs.flush()
+	if decodeErr != nil {
+		return nil, sourceErr("snapshot", nil, decodeErr, "", "decode %s", t.id)
+	}
+	if err != nil {
+		if isAccessDenied(err) {
+			return nil, sourceErr("snapshot", ErrMissingPrivilege, err, r.grantFix(privSelect), "read %s", t.id)
+		}
+		return nil, sourceErr("snapshot", nil, err, "", "read %s", t.id)
+	}
+	return rows, nil
+}
+
+// backfillReadTimeout bounds the wait for each event of a chunk's binlog
+// window.
+const backfillReadTimeout = 90 * time.Second
+
+// chunkDelete is a row deleted from a chunk, with where the binlog deleted it.
+type chunkDelete struct {
+	row    cdc.Row
+	source cdc.Source
+}
+
+// backfill reads the binlog from low to high and applies the changes of
+// rows inside the chunk to the chunk's rows, so they hold the table's state
+// at high (Flink CDC's watermark backfill). With wantDeletes it also returns
+// the rows deleted in that range that are not in the chunk at high, each
+// with the coordinates of its last delete.
+func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, chunk int, rows []cdc.Row, low, high Offset, wantDeletes bool) ([]cdc.Row, []chunkDelete, error) {
+	pk := pkIndexes(t.schema)
+	var deleted map[string]chunkDelete
+	if wantDeletes {
+		deleted = map[string]chunkDelete{}
+	}
+	index := make(map[string][]int, len(rows))
+	var kb []byte
+	for i, row := range rows {
+		kb = rowKey(kb[:0], t.schema, pk, row)
+		index[string(kb)] = append(index[string(kb)], i)
+	}
+	inChunk := func(row cdc.Row) bool { return t.chunkOf(row[t.keyIdx]) == chunk }
+	remove := func(row cdc.Row) {
+		kb = rowKey(kb[:0], t.schema, pk, row)
+		idx := index[string(kb)]
+		if len(idx) == 0 {
+			return
+		}
+		rows[idx[len(idx)-1]] = nil
+		if len(idx) == 1 {
+			delete(index, string(kb))
+		} else {
+			index[string(kb)] = idx[:len(idx)-1]
+		}
+	}
+	upsert := func(row cdc.Row) {
+		if len(pk) > 0 {
+			remove(row)
+		}
+		kb = rowKey(kb[:0], t.schema, pk, row)
+		index[string(kb)] = append(index[string(kb)], len(rows))
+		rows = append(rows, row)
+	}
+
+	cfg := r.syncerConfig(serverID)
+	cfg.RowsEventDecodeFunc = rowsOnlyFor(func(id cdc.TableID) bool { return id == t.id })
+	syncer := replication.NewBinlogSyncer(cfg)
+	defer syncer.Close()
+	stream, err := syncer.StartSync(gomysql.Position{Name: low.File, Pos: uint32(low.Pos)})
+	if err != nil {
+		return nil, nil, r.binlogErr(err, low)
+	}
+	file := low.File
+	// The window ends at a position the server had already written, so a
+	// wait of backfillReadTimeout for the next event means a stuck
+	// connection; the window itself may take longer.
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	idle := time.AfterFunc(backfillReadTimeout, cancel)
+	defer idle.Stop()
+	for {
+		ev, err := stream.GetEvent(readCtx)
+		idle.Reset(backfillReadTimeout)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			if readCtx.Err() != nil {
+				return nil, nil, sourceErr("snapshot", nil, err, "check the server and the network",
+					"no binlog event for %s while reading %s's changes from %s to %s", backfillReadTimeout, t.id, low, high)
+			}
+			return nil, nil, r.binlogErr(err, low)
+		}
+		if rot, ok := ev.Event.(*replication.RotateEvent); ok {
+			file = string(rot.NextLogName)
+			if (Offset{File: file, Pos: rot.Position}).Compare(high) >= 0 {
+				break
+			}
+			continue
+		}
+		for _, inner := range flattenEvent(ev) {
+			re, ok := inner.Event.(*replication.RowsEvent)
+			if !ok || string(re.Table.Table) != t.id.Table || string(re.Table.Schema) != t.id.Database {
+				continue
+			}
+			if err := checkFullImage(re, t.id); err != nil {
+				return nil, nil, err
+			}
+			changes, err := decodeChanges(t.schema, re)
+			if err != nil {
+				return nil, nil, err
+			}
+			for i, c := range changes {
+				if c.before != nil && inChunk(c.before) {
+					remove(c.before)
+					if deleted != nil {
+						kb = rowKey(kb[:0], t.schema, pk, c.before)
+						deleted[string(kb)] = chunkDelete{row: c.before, source: cdc.Source{
+							ServerID: ev.Header.ServerID, TsMs: int64(ev.Header.Timestamp) * 1000, Snapshot: cdc.SnapshotFalse,
+							Database: t.id.Database, Table: t.id.Table,
+							File: file, Pos: uint64(ev.Header.LogPos) - uint64(ev.Header.EventSize), Row: i,
+						}}
+					}
+				}
+				if c.after != nil && inChunk(c.after) {
+					upsert(c.after)
+					if deleted != nil {
+						kb = rowKey(kb[:0], t.schema, pk, c.after)
+						delete(deleted, string(kb))
+					}
+				}
+			}
+		}
+		if ev.Header.LogPos > 0 && (Offset{File: file, Pos: uint64(ev.Header.LogPos)}).Compare(high) >= 0 {
+			break
+		}
+	}
+	out := rows[:0]
+	for _, row := range rows {
+		if row != nil {
+			out = append(out, row)
+		}
+	}
+	var deletes []chunkDelete
+	for _, d := range deleted {
+		deletes = append(deletes, d)
+	}
+	slices.SortFunc(deletes, func(a, b chunkDelete) int {
+		return cmp.Or(Offset{File: a.source.File, Pos: a.source.Pos}.Compare(Offset{File: b.source.File, Pos: b.source.Pos}), cmp.Compare(a.source.Row, b.source.Row))
+	})
+	return out, deletes, nil
+}
+
+// flattenEvent returns the events a binlog event carries: itself, or the
+// events inside a MySQL compressed transaction payload.
+func flattenEvent(ev *replication.BinlogEvent) []*replication.BinlogEvent {
+	if p, ok := ev.Event.(*replication.TransactionPayloadEvent); ok {
+		return p.Events
+	}
+	return []*replication.BinlogEvent{ev}
+}
+
+// change is one row change of a rows event.
+type change struct {
+	op            cdc.Op
+	before, after cdc.Row
+}
+
+// decodeChanges decodes a rows event's row images into canonical rows.
+func decodeChanges(schema *cdc.TableSchema, re *replication.RowsEvent) ([]change, error) {
+	var out []change
+	// The event's rows are cut from one slab.
+	slab := make([]any, len(re.Rows)*len(schema.Columns))
+	decodeRow := func(schema *cdc.TableSchema, raw []any) (cdc.Row, error) {
+		row := cdc.Row(slab[:len(schema.Columns):len(schema.Columns)])
+		slab = slab[len(schema.Columns):]
+		return row, decodeRowInto(schema, raw, row)
+	}
+	switch re.Type() {
+	case replication.EnumRowsEventTypeInsert:
+		out = make([]change, 0, len(re.Rows))
+		for _, raw := range re.Rows {
+			row, err := decodeRow(schema, raw)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, change{op: cdc.OpCreate, after: row})
+		}
+	case replication.EnumRowsEventTypeDelete:
+		out = make([]change, 0, len(re.Rows))
+		for _, raw := range re.Rows {
+			row, err := decodeRow(schema, raw)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, change{op: cdc.OpDelete, before: row})
+		}
+	case replication.EnumRowsEventTypeUpdate:
+		out = make([]change, 0, len(re.Rows)/2)
+		for i := 0; i+1 < len(re.Rows); i += 2 {
+			before, err := decodeRow(schema, re.Rows[i])
+			if err != nil {
+				return nil, err
+			}
+			after, err := decodeRow(schema, re.Rows[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, change{op: cdc.OpUpdate, before: before, after: after})
+		}
+	}
+	return out, nil
+}
+
+// errSchemaMismatch: a rows event's column count differs from the schema.
+var errSchemaMismatch = errors.New("binlog row does not match the table schema")
+
+// decodeRowInto decodes one binlog row image into row.
+func decodeRowInto(schema *cdc.TableSchema, raw []any, row cdc.Row) error {
+	if len(raw) != len(schema.Columns) {
+		return errSchemaMismatch
+	}
+	for i, v := range raw {
+		d, err := decodeBinlog(&schema.Columns[i], v, nil)
+		if err != nil {
+			return sourceErr("binlog", nil, err, "", "decode %s", schema.Table)
+		}
+		row[i] = d
+	}
+	return nil
+}
+
+// checkFullImage fails when a rows event was logged with a partial image
+// (binlog_row_image MINIMAL or NOBLOB in the writing session).
+func checkFullImage(re *replication.RowsEvent, t cdc.TableID) error {
+	for _, skipped := range re.SkippedColumns {
+		if len(skipped) > 0 {
+			return sourceErr("binlog", ErrServerConfig, nil,
+				"SET GLOBAL binlog_row_image = 'FULL' and make sure no session sets binlog_row_image to MINIMAL or NOBLOB",
+				"a change of %s was logged without all its columns (binlog_row_image not FULL)", t)
+		}
+	}
+	return nil
+}
