@@ -228,31 +228,11 @@ func crashWriter(ctx context.Context, t *testing.T, db *testenv.Source, seed uin
 // exactly MySQL's rows.
 func TestCrashRecoverySIGKILLUnderConcurrentWrites(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
-		ch := testenv.NewClickHouse(t)
 		const initial = 30000
-		db.Exec(t, "CREATE TABLE items (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, note VARCHAR(40) NOT NULL)")
-		var values strings.Builder
-		for i := 1; i <= initial; i++ {
-			if values.Len() > 0 {
-				values.WriteByte(',')
-			}
-			fmt.Fprintf(&values, "(%d,%d,'n%d')", i, i, i)
-			if i%5000 == 0 {
-				db.ExecSession(t, false, "INSERT INTO items (id, v, note) VALUES "+values.String())
-				values.Reset()
-			}
-		}
+		child, ch := newCrashChild(t, db, initial)
 		seed := uint64(time.Now().UnixNano())
 		t.Logf("random seed %d", seed)
 		r := rand.New(rand.NewPCG(seed, 3))
-
-		child := crashChild{
-			Host: db.Host, Port: db.Port, User: db.User, Password: db.Password,
-			Database: db.Database, Table: "items",
-			ClickHouse: ch.Addr, CHDatabase: ch.Database,
-			Store:     filepath.Join(t.TempDir(), "checkpoint.json"),
-			ServerIDs: serverIDRange(3),
-		}
 		wctx, cancelWriter := context.WithCancel(context.Background())
 		writes := make(chan int, 1)
 		go crashWriter(wctx, t, db, seed, initial, writes)
@@ -272,18 +252,49 @@ func TestCrashRecoverySIGKILLUnderConcurrentWrites(t *testing.T) {
 			t.Errorf("no kill landed during the snapshot (%v): the test did not exercise a crash there", killedIn)
 		}
 
-		// The final run, in this process, from the same checkpoint.
-		client := newClient(t, ch.Addr)
-		opts := clickhouse.TableOptions{Database: ch.Database}
-		sink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{TableOptions: opts})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := startPipeline(t, db, sink, pipelineOptions{store: cdc.NewFileOffsetStore(child.Store), splitSize: 100}, "items")
-		p.waitStreaming(t, 2*time.Minute)
-		table := cdc.TableID{Database: db.Database, Table: "items"}
-		waitConverged(t, p, db.DB, client, opts, table, 2*time.Minute)
+		resumeConverges(t, db, ch, child, 2*time.Minute)
 	})
+}
+
+// resumeConverges runs the source in this process from the child's
+// checkpoint and waits until ClickHouse shows exactly MySQL's rows.
+func resumeConverges(t *testing.T, db *testenv.Source, ch *testenv.ClickHouse, child crashChild, timeout time.Duration) {
+	t.Helper()
+	client := newClient(t, ch.Addr)
+	opts := clickhouse.TableOptions{Database: ch.Database}
+	sink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{TableOptions: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startPipeline(t, db, sink, pipelineOptions{store: cdc.NewFileOffsetStore(child.Store), splitSize: 100}, "items")
+	p.waitStreaming(t, timeout)
+	waitConverged(t, p, db.DB, client, opts, cdc.TableID{Database: db.Database, Table: "items"}, timeout)
+}
+
+// newCrashChild creates the table items with n rows (loaded outside the
+// binlog), a ClickHouse database, and the settings of a child capturing it.
+func newCrashChild(t *testing.T, db *testenv.Source, n int) (crashChild, *testenv.ClickHouse) {
+	t.Helper()
+	ch := testenv.NewClickHouse(t)
+	db.Exec(t, "CREATE TABLE items (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, note VARCHAR(40) NOT NULL)")
+	var values strings.Builder
+	for i := 1; i <= n; i++ {
+		if values.Len() > 0 {
+			values.WriteByte(',')
+		}
+		fmt.Fprintf(&values, "(%d,%d,'n%d')", i, i, i)
+		if i%5000 == 0 || i == n {
+			db.ExecSession(t, false, "INSERT INTO items (id, v, note) VALUES "+values.String())
+			values.Reset()
+		}
+	}
+	return crashChild{
+		Host: db.Host, Port: db.Port, User: db.User, Password: db.Password,
+		Database: db.Database, Table: "items",
+		ClickHouse: ch.Addr, CHDatabase: ch.Database,
+		Store:     filepath.Join(t.TempDir(), "checkpoint.json"),
+		ServerIDs: serverIDRange(3),
+	}, ch
 }
 
 // runAndKill starts the child, kills it with SIGKILL at a random moment and
@@ -362,24 +373,8 @@ func runAndKill(t *testing.T, child crashChild, r *rand.Rand, inSnapshot bool) m
 // checkpoint save. The restarted source must deliver every row.
 func TestWrappedSinkKilledBeforeFlushLosesNothing(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
-		ch := testenv.NewClickHouse(t)
-		db.Exec(t, "CREATE TABLE items (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, note VARCHAR(40) NOT NULL)")
-		var values strings.Builder
-		for i := 1; i <= 3000; i++ {
-			if values.Len() > 0 {
-				values.WriteByte(',')
-			}
-			fmt.Fprintf(&values, "(%d,%d,'n%d')", i, i, i)
-		}
-		db.Exec(t, "INSERT INTO items (id, v, note) VALUES "+values.String())
-		child := crashChild{
-			Host: db.Host, Port: db.Port, User: db.User, Password: db.Password,
-			Database: db.Database, Table: "items",
-			ClickHouse: ch.Addr, CHDatabase: ch.Database,
-			Store:     filepath.Join(t.TempDir(), "checkpoint.json"),
-			ServerIDs: serverIDRange(3),
-			Wrapped:   true,
-		}
+		child, ch := newCrashChild(t, db, 3000)
+		child.Wrapped = true
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = child.environ()
 		out, err := cmd.Output()
@@ -388,14 +383,6 @@ func TestWrappedSinkKilledBeforeFlushLosesNothing(t *testing.T) {
 		}
 		t.Logf("child: %s", strings.TrimSpace(string(out[strings.Index(string(out), "killed at "):])))
 
-		client := newClient(t, ch.Addr)
-		opts := clickhouse.TableOptions{Database: ch.Database}
-		sink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{TableOptions: opts})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := startPipeline(t, db, sink, pipelineOptions{store: cdc.NewFileOffsetStore(child.Store), splitSize: 100}, "items")
-		p.waitStreaming(t, time.Minute)
-		waitConverged(t, p, db.DB, client, opts, cdc.TableID{Database: db.Database, Table: "items"}, time.Minute)
+		resumeConverges(t, db, ch, child, time.Minute)
 	})
 }
