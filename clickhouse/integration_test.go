@@ -70,6 +70,7 @@ func equalRows(t *testing.T, schema *cdc.TableSchema, got, want []cdc.Row) {
 }
 
 func TestRoundTripEveryType(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	ctx := ctxT(t)
 	c := testClient(t, ch.Addr)
@@ -102,6 +103,7 @@ func dateSchema(db string) *cdc.TableSchema {
 }
 
 func TestZeroAndOutOfRangeDates(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	ctx := ctxT(t)
 	c := testClient(t, ch.Addr)
@@ -239,6 +241,7 @@ func sortRows(rows []cdc.Row) {
 }
 
 func TestShuffledBatchesConvergeAndReplaysChangeNothing(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	ctx := ctxT(t)
 	c := testClient(t, ch.Addr)
@@ -281,6 +284,7 @@ func TestShuffledBatchesConvergeAndReplaysChangeNothing(t *testing.T) {
 }
 
 func TestSchemaChangeAddsColumns(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	ctx := ctxT(t)
 	c := testClient(t, ch.Addr)
@@ -306,6 +310,7 @@ func TestSchemaChangeAddsColumns(t *testing.T) {
 }
 
 func TestRefusedInsertCarriesServerCodeAndKeepsRows(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	ctx := ctxT(t)
 	c := testClient(t, ch.Addr)
@@ -358,6 +363,7 @@ func TestRefusedInsertCarriesServerCodeAndKeepsRows(t *testing.T) {
 }
 
 func TestClickHouseUnavailableMidStreamLosesNothing(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	ctx := ctxT(t)
 	p := newProxy(t, ch.Addr)
@@ -407,6 +413,7 @@ func isTransientJoined(err error) bool {
 }
 
 func TestNothingListeningThenALiveServer(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	ctx := ctxT(t)
 	// Reserve a port with nothing behind it.

@@ -65,6 +65,7 @@ rtdw_clickhouse_sink_rows_written_total{pipeline="shop"} %d
 // a failed flush: the sink prepares its table, then ClickHouse becomes
 // unreachable (a cut proxy) before the rows are flushed.
 func TestSinkCollectorWhileClickHouseIsGone(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	proxy := clickhouse.NewTCPProxy(t, ch.Addr)
 	client := newClient(t, proxy.Addr())
@@ -104,6 +105,7 @@ func TestSinkCollectorWhileClickHouseIsGone(t *testing.T) {
 // TestSinkCollectorCountsWrites registers the collector and writes to the
 // real ClickHouse.
 func TestSinkCollectorCountsWrites(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	ctx := context.Background()
 	sink, err := clickhouse.NewSink(newClient(t, ch.Addr), clickhouse.SinkConfig{TableOptions: clickhouse.TableOptions{Database: ch.Database}, FlushInterval: -1})

@@ -91,6 +91,7 @@ func seedTable(t testing.TB, s *Sink, schema *cdc.TableSchema) {
 // TestMaxBytesBoundsBatches: with large rows, MaxBytes, not MaxRows, cuts
 // the batches, and no batch holds much more than MaxBytes.
 func TestMaxBytesBoundsBatches(t *testing.T) {
+	t.Parallel()
 	ch := testenv.NewClickHouse(t)
 	ctx := ctxT(t)
 	c := testClient(t, ch.Addr)

@@ -84,9 +84,13 @@ func (s *Source) Exec(t testing.TB, stmts ...string) {
 }
 
 // ForEachSource runs fn as a parallel subtest against MySQL and against
-// MariaDB, each with a fresh database.
+// MariaDB, each with a fresh database. The test that calls it runs in
+// parallel with the package's other parallel tests too (it calls
+// t.Parallel, so the caller must not): each of its subtests owns its
+// database.
 func ForEachSource(t *testing.T, fn func(t *testing.T, src *Source)) {
 	t.Helper()
+	t.Parallel()
 	for _, f := range []Flavor{MySQL, MariaDB} {
 		t.Run(string(f), func(t *testing.T) {
 			t.Parallel()
