@@ -23,6 +23,9 @@ type Client struct {
 
 	mu       sync.Mutex
 	features *Features
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // TableOptions say where and how a MySQL table is kept in ClickHouse.
@@ -125,12 +128,19 @@ func (c *Client) SetFeatures(f Features) {
 	c.mu.Unlock()
 }
 
-// Close closes the connection pool, unless it came from [NewFromConn].
+// Close closes the connection pool, unless it came from [NewFromConn]. It
+// is safe to call more than once: later calls return the first's result.
+//
+// Close methods across rtdw follow one rule: a value that holds only local
+// resources (this client, a cdc source) has Close() error; a value whose
+// closing does remote work that can take time (a sink's final flush, a SQL
+// Gateway session) has Close(ctx) error. Both kinds may be closed twice.
 func (c *Client) Close() error {
 	if !c.owned {
 		return nil
 	}
-	return c.conn.Close()
+	c.closeOnce.Do(func() { c.closeErr = c.conn.Close() })
+	return c.closeErr
 }
 
 // CreateDatabase creates a database if it does not exist.

@@ -240,3 +240,16 @@ func TestCallersKeepTheirDeadlinesWhileTheTimerFlushHangs(t *testing.T) {
 	}
 	equalRows(t, schema, got, rows)
 }
+
+func TestClientCloseTwice(t *testing.T) {
+	c, err := Open("clickhouse://127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
