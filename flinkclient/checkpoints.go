@@ -135,7 +135,9 @@ func (c *Client) TriggerCheckpoint(ctx context.Context, jobID string, typ Checkp
 	switch typ {
 	case "", CheckpointConfigured, CheckpointFull, CheckpointIncremental:
 	default:
-		return nil, &ValidationError{Request: "TriggerCheckpoint", Problems: []string{"type " + strconv.Quote(string(typ)) + ": want CONFIGURED, FULL or INCREMENTAL"}}
+		ps := invalid("TriggerCheckpoint")
+		ps.Add("type", string(typ), "want CONFIGURED, FULL or INCREMENTAL")
+		return nil, ps
 	}
 	v, err := c.FlinkVersion(ctx)
 	if err != nil {

@@ -73,11 +73,9 @@ func WithBearerToken(token string) Option { return func(o *options) { o.rest.Set
 // WithRetry sets the retry policy for idempotent calls (default [DefaultRetryPolicy]).
 func WithRetry(p RetryPolicy) Option {
 	return func(o *options) {
-		if msg := p.validate(); msg != "" {
-			o.rest.Bad("%s", msg)
-			return
+		if p.validate(o.rest) {
+			o.rest.SetRetry(p.rest())
 		}
-		o.rest.SetRetry(p.rest())
 	}
 }
 
@@ -101,13 +99,15 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if o.version != "" {
 		v, err := ParseVersion(o.version)
 		if err != nil {
-			o.rest.Bad("WithFlinkVersion(%q): want a version such as 1.20 or 2.0.1", o.version)
+			o.rest.Bad("WithFlinkVersion", o.version, "want a version such as 1.20 or 2.0.1")
 		}
 		pinned = v
 	}
 	rest, problems := restclient.New(baseURL, "http://jobmanager:8081", o.rest)
 	if len(problems) > 0 {
-		return nil, &ValidationError{Request: "client options", Problems: problems}
+		ps := invalid("client options")
+		ps.Problems = problems
+		return nil, ps
 	}
 	return &Client{rest: rest, pinned: pinned, newTrigger: newTriggerID}, nil
 }

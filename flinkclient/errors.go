@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/rtdw/rtdw/internal/problems"
 	"github.com/rtdw/rtdw/internal/restclient"
 )
 
@@ -31,6 +32,9 @@ var (
 	// ErrUnexpectedState means a job reached a terminal state that [Client.WaitForJobState] was
 	// not waiting for; the error is a [*JobStateError].
 	ErrUnexpectedState = errors.New("flinkclient: job reached an unexpected terminal state")
+	// ErrInvalidRequest is matched by every [*ValidationError]: a request or an option was
+	// refused before any I/O.
+	ErrInvalidRequest = errors.New("flinkclient: invalid request")
 )
 
 // Error describes a failed REST call: either an HTTP answer with a non-success status (Status,
@@ -197,15 +201,12 @@ func (e *UnsupportedError) Error() string {
 // Is matches [ErrUnsupported].
 func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
-// ValidationError lists every invalid field of a request, found before any I/O.
-type ValidationError struct {
-	// Request names the request type, e.g. "RunJarRequest".
-	Request string
-	// Problems holds one entry per bad field: field, value and fix.
-	Problems []string
-}
+// ValidationError lists every invalid field of a request, or every invalid option of [New],
+// found before any I/O: each problem's Field, Value and Fix. What names the request, e.g.
+// "RunJarRequest". It matches [ErrInvalidRequest] with errors.Is.
+type ValidationError = problems.Error
 
-// Error implements error.
-func (e *ValidationError) Error() string {
-	return fmt.Sprintf("flinkclient: invalid %s: %s", e.Request, strings.Join(e.Problems, "; "))
+// invalid starts the list of problems of a request.
+func invalid(request string) *ValidationError {
+	return problems.New("flinkclient", request, ErrInvalidRequest)
 }

@@ -326,7 +326,7 @@ func TestRunJarValidationListsEveryField(t *testing.T) {
 	if !errors.As(err, &ve) || len(ve.Problems) != 4 {
 		t.Fatalf("err = %v, want 4 problems", err)
 	}
-	for _, want := range []string{"Parallelism -2", `JobID "XYZ"`, `ClaimMode "SOMETIMES"`, "FlinkConfiguration"} {
+	for _, want := range []string{"Parallelism = -2", `JobID = "XYZ"`, `ClaimMode = "SOMETIMES"`, "FlinkConfiguration"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}

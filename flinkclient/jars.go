@@ -64,21 +64,21 @@ func (c *Client) UploadJarFile(ctx context.Context, path string, progress func(s
 // the upload fails with [ErrNotJar] before any request is made. Uploads are not retried (the
 // reader cannot be rewound) and are bounded only by ctx, not by the default timeout.
 func (c *Client) UploadJar(ctx context.Context, name string, r io.Reader, opt UploadJarOptions) (*UploadedJar, error) {
-	var problems []string
+	ps := invalid("UploadJar")
 	if !strings.HasSuffix(name, ".jar") || name == ".jar" {
-		problems = append(problems, fmt.Sprintf("name %q: must end in .jar (Flink refuses other files)", name))
+		ps.Add("name", name, "must end in .jar (Flink refuses other files)")
 	}
 	if strings.ContainsAny(name, "/\\\"\r\n") {
-		problems = append(problems, fmt.Sprintf("name %q: must be a bare file name without slashes or quotes", name))
+		ps.Add("name", name, "must be a bare file name without slashes or quotes")
 	}
 	if r == nil {
-		problems = append(problems, "reader: nil (pass the jar's content)")
+		ps.Add("reader", nil, "nil; pass the jar's content")
 	}
 	if opt.Size < 0 {
-		problems = append(problems, fmt.Sprintf("Size %d: must be >= 0 (0 = unknown)", opt.Size))
+		ps.Add("Size", opt.Size, "must be >= 0 (0 = unknown)")
 	}
-	if len(problems) > 0 {
-		return nil, &ValidationError{Request: "UploadJar", Problems: problems}
+	if err := ps.Err(); err != nil {
+		return nil, err
 	}
 	magic := make([]byte, 4)
 	n, err := io.ReadFull(r, magic)
@@ -245,14 +245,18 @@ var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func checkJarID(id string) error {
 	if id == "" || strings.ContainsAny(id, "/\\") {
-		return &ValidationError{Request: "jar ID", Problems: []string{fmt.Sprintf("jar ID %q: want the ID from UploadJar or ListJars (e.g. 1f2e..._job.jar)", id)}}
+		ps := invalid("jar ID")
+		ps.Add("jar ID", id, "want the ID from UploadJar or ListJars (e.g. 1f2e..._job.jar)")
+		return ps
 	}
 	return nil
 }
 
 func checkJobID(id string) error {
 	if !hex32.MatchString(id) {
-		return &ValidationError{Request: "job ID", Problems: []string{fmt.Sprintf("job ID %q: want 32 lower-case hex digits", id)}}
+		ps := invalid("job ID")
+		ps.Add("job ID", id, "want 32 lower-case hex digits")
+		return ps
 	}
 	return nil
 }
@@ -269,29 +273,30 @@ type jarRunBody struct {
 	FlinkConfiguration    map[string]string `json:"flinkConfiguration,omitempty"`
 }
 
-func validateRun(name string, v Version, entry string, parallelism int, jobID string, conf map[string]string, mode RecoveryClaimMode, savepoint string) []string {
-	var p []string
+// validateRun checks the fields a run and a plan request share; name is the request's.
+func validateRun(name string, v Version, entry string, parallelism int, jobID string, conf map[string]string, mode RecoveryClaimMode, savepoint string) error {
+	ps := invalid(name)
 	if parallelism < 0 {
-		p = append(p, fmt.Sprintf("Parallelism %d: must be >= 0 (0 = cluster default)", parallelism))
+		ps.Add("Parallelism", parallelism, "must be >= 0 (0 = cluster default)")
 	}
 	if jobID != "" && !hex32.MatchString(jobID) {
-		p = append(p, fmt.Sprintf("JobID %q: must be 32 lower-case hex digits", jobID))
+		ps.Add("JobID", jobID, "must be 32 lower-case hex digits")
 	}
 	if strings.ContainsAny(entry, " /\t\n") {
-		p = append(p, fmt.Sprintf("EntryClass %q: must be a Java class name such as com.example.Main", entry))
+		ps.Add("EntryClass", entry, "must be a Java class name such as com.example.Main")
 	}
 	if len(conf) > 0 && !v.AtLeast(Flink118) {
-		p = append(p, fmt.Sprintf("FlinkConfiguration: not supported by Flink %s (needs 1.18); set the keys in the cluster's configuration", v))
+		ps.Add("FlinkConfiguration", nil, "not supported by Flink %s (needs 1.18); set the keys in the cluster's configuration", v)
 	}
 	switch mode {
 	case "", ClaimModeClaim, ClaimModeNoClaim, ClaimModeLegacy:
 	default:
-		p = append(p, fmt.Sprintf("ClaimMode %q: want CLAIM, NO_CLAIM or LEGACY", mode))
+		ps.Add("ClaimMode", string(mode), "want CLAIM, NO_CLAIM or LEGACY")
 	}
 	if mode != "" && savepoint == "" && name == "RunJarRequest" {
-		p = append(p, fmt.Sprintf("ClaimMode %q: only meaningful with SavepointPath; set it or leave ClaimMode empty", mode))
+		ps.Add("ClaimMode", string(mode), "only meaningful with SavepointPath; set it or leave ClaimMode empty")
 	}
-	return p
+	return ps.Err()
 }
 
 // RunJar starts a job from an uploaded jar and returns its job ID. It adapts the request to the
@@ -305,8 +310,8 @@ func (c *Client) RunJar(ctx context.Context, jarID string, req RunJarRequest) (s
 	if err != nil {
 		return "", err
 	}
-	if p := validateRun("RunJarRequest", v, req.EntryClass, req.Parallelism, req.JobID, req.FlinkConfiguration, req.ClaimMode, req.SavepointPath); len(p) > 0 {
-		return "", &ValidationError{Request: "RunJarRequest", Problems: p}
+	if err := validateRun("RunJarRequest", v, req.EntryClass, req.Parallelism, req.JobID, req.FlinkConfiguration, req.ClaimMode, req.SavepointPath); err != nil {
+		return "", err
 	}
 	body := jarRunBody{
 		EntryClass: req.EntryClass, ProgramArgsList: req.ProgramArgs, Parallelism: req.Parallelism,
@@ -340,8 +345,8 @@ func (c *Client) PlanJar(ctx context.Context, jarID string, req PlanJarRequest) 
 	if err != nil {
 		return nil, err
 	}
-	if p := validateRun("PlanJarRequest", v, req.EntryClass, req.Parallelism, req.JobID, req.FlinkConfiguration, "", ""); len(p) > 0 {
-		return nil, &ValidationError{Request: "PlanJarRequest", Problems: p}
+	if err := validateRun("PlanJarRequest", v, req.EntryClass, req.Parallelism, req.JobID, req.FlinkConfiguration, "", ""); err != nil {
+		return nil, err
 	}
 	body := jarRunBody{EntryClass: req.EntryClass, ProgramArgsList: req.ProgramArgs, Parallelism: req.Parallelism,
 		JobID: req.JobID, FlinkConfiguration: req.FlinkConfiguration}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rtdw/rtdw/internal/restclient"
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // JobState is a Flink job status.
@@ -165,16 +165,15 @@ func (w WaitOptions) withDefaults() WaitOptions {
 // poll calls f until it reports done, waiting with exponential backoff between calls.
 func poll(ctx context.Context, w WaitOptions, f func() (bool, error)) error {
 	w = w.withDefaults()
-	wait := w.InitialInterval
-	for {
+	b := retry.Backoff{Initial: w.InitialInterval, Max: w.MaxInterval}
+	for polls := 1; ; polls++ {
 		done, err := f()
 		if err != nil || done {
 			return err
 		}
-		if err := restclient.Sleep(ctx, wait); err != nil {
+		if err := retry.Sleep(ctx, b.Delay(polls)); err != nil {
 			return err
 		}
-		wait = min(wait*2, w.MaxInterval)
 	}
 }
 
@@ -189,7 +188,9 @@ func (c *Client) WaitForJobState(ctx context.Context, jobID string, states ...Jo
 // WaitForJobStateWith is [Client.WaitForJobState] with explicit polling intervals.
 func (c *Client) WaitForJobStateWith(ctx context.Context, w WaitOptions, jobID string, states ...JobState) (JobState, error) {
 	if len(states) == 0 {
-		return "", &ValidationError{Request: "WaitForJobState", Problems: []string{"states: empty (name at least one state, e.g. RUNNING)"}}
+		ps := invalid("WaitForJobState")
+		ps.Add("states", nil, "empty; name at least one state, e.g. RUNNING")
+		return "", ps
 	}
 	var got JobState
 	err := poll(ctx, w, func() (bool, error) {

@@ -1,7 +1,6 @@
 package flinkclient
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/rtdw/rtdw/internal/restclient"
@@ -28,21 +27,23 @@ var DefaultRetryPolicy = RetryPolicy{}.withDefaults()
 
 func (p RetryPolicy) withDefaults() RetryPolicy { return RetryPolicy(p.rest()) }
 
-func (p RetryPolicy) validate() string {
-	var bad []string
+// validate records p's problems in s and reports whether it has none.
+func (p RetryPolicy) validate(s *restclient.Settings) bool {
+	ok := true
+	bad := func(field string, value any, fix string) {
+		s.Bad("RetryPolicy."+field, value, fix)
+		ok = false
+	}
 	if p.MaxAttempts < 0 {
-		bad = append(bad, fmt.Sprintf("MaxAttempts %d must be >= 0 (1 disables retries)", p.MaxAttempts))
+		bad("MaxAttempts", p.MaxAttempts, "must be >= 0 (1 disables retries, 0 means 4)")
 	}
 	if p.InitialBackoff < 0 {
-		bad = append(bad, fmt.Sprintf("InitialBackoff %v must be >= 0", p.InitialBackoff))
+		bad("InitialBackoff", p.InitialBackoff, "must be >= 0 (0 means 100ms)")
 	}
 	if p.MaxBackoff < 0 {
-		bad = append(bad, fmt.Sprintf("MaxBackoff %v must be >= 0", p.MaxBackoff))
+		bad("MaxBackoff", p.MaxBackoff, "must be >= 0 (0 means 2s)")
 	}
-	if len(bad) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("WithRetry: %v", bad)
+	return ok
 }
 
 // ShouldRetry applies the policy's predicate.

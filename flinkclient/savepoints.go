@@ -2,7 +2,6 @@ package flinkclient
 
 import (
 	"context"
-	"fmt"
 )
 
 // SavepointFormat chooses the savepoint's binary format (Flink 1.18 on).
@@ -39,17 +38,18 @@ type StopRequest struct {
 	Format SavepointFormat
 }
 
-func checkFormat(v Version, f SavepointFormat) []string {
+func checkFormat(request string, v Version, f SavepointFormat) error {
+	ps := invalid(request)
 	switch f {
 	case "":
-		return nil
 	case SavepointCanonical, SavepointNative:
 		if !v.AtLeast(Flink118) {
-			return []string{fmt.Sprintf("Format %q: not supported by Flink %s (needs 1.18); leave it empty", f, v)}
+			ps.Add("Format", string(f), "not supported by Flink %s (needs 1.18); leave it empty", v)
 		}
-		return nil
+	default:
+		ps.Add("Format", string(f), "want CANONICAL or NATIVE")
 	}
-	return []string{fmt.Sprintf("Format %q: want CANONICAL or NATIVE", f)}
+	return ps.Err()
 }
 
 // TriggerSavepoint starts a savepoint and returns it as an operation to Wait on. The request
@@ -93,8 +93,8 @@ func (c *Client) startSavepoint(ctx context.Context, kind, request, jobID string
 	if err != nil {
 		return nil, err
 	}
-	if p := checkFormat(v, format); len(p) > 0 {
-		return nil, &ValidationError{Request: request, Problems: p}
+	if err := checkFormat(request, v, format); err != nil {
+		return nil, err
 	}
 	trigger := c.newTrigger()
 	op := c.savepointOp(kind, jobID, trigger)
@@ -113,15 +113,15 @@ func (c *Client) savepointOp(kind, jobID, trigger string) *operation {
 // ResumeSavepointOperation returns the operation of a savepoint triggered earlier (perhaps by
 // another process) so that it can be waited on. No I/O.
 func (c *Client) ResumeSavepointOperation(jobID, triggerID string) (*SavepointOperation, error) {
-	var p []string
+	ps := invalid("ResumeSavepointOperation")
 	if !hex32.MatchString(jobID) {
-		p = append(p, fmt.Sprintf("jobID %q: want 32 lower-case hex digits", jobID))
+		ps.Add("jobID", jobID, "want 32 lower-case hex digits")
 	}
 	if !hex32.MatchString(triggerID) {
-		p = append(p, fmt.Sprintf("triggerID %q: want 32 lower-case hex digits", triggerID))
+		ps.Add("triggerID", triggerID, "want 32 lower-case hex digits")
 	}
-	if len(p) > 0 {
-		return nil, &ValidationError{Request: "ResumeSavepointOperation", Problems: p}
+	if err := ps.Err(); err != nil {
+		return nil, err
 	}
 	return &SavepointOperation{op: c.savepointOp("savepoint", jobID, triggerID)}, nil
 }
@@ -130,7 +130,9 @@ func (c *Client) ResumeSavepointOperation(jobID, triggerID string) (*SavepointOp
 // has no trigger ID field, so it is not retried.
 func (c *Client) DisposeSavepoint(ctx context.Context, savepointPath string) (*DisposalOperation, error) {
 	if savepointPath == "" {
-		return nil, &ValidationError{Request: "DisposeSavepoint", Problems: []string{"savepointPath: empty (pass the location a savepoint returned)"}}
+		ps := invalid("DisposeSavepoint")
+		ps.Add("savepointPath", "", "pass the location a savepoint returned")
+		return nil, ps
 	}
 	op := &operation{c: c, kind: "savepoint disposal", route: "/savepoint-disposal/{triggerid}", path: "/savepoint-disposal/"}
 	body := map[string]string{"savepoint-path": savepointPath}

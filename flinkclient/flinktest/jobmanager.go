@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rtdw/rtdw/internal/flinkspec"
+	"github.com/rtdw/rtdw/internal/problems"
 )
 
 // JobManagerConfig configures [NewJobManager]. The zero value is a Flink 1.20 JobManager whose
@@ -46,12 +46,12 @@ type JobManagerConfig struct {
 	TaskManagers, SlotsPerTaskManager int
 }
 
-// validate lists every bad field of c.
-func (c JobManagerConfig) validate() []string {
-	var problems []string
+// validate lists every bad field of c, or returns nil.
+func (c JobManagerConfig) validate() error {
+	ps := problems.New("flinktest", "JobManagerConfig", nil)
 	if c.FlinkVersion != "" {
 		if _, err := flinkspec.JobManager(c.FlinkVersion); err != nil {
-			problems = append(problems, fmt.Sprintf("FlinkVersion %q: use one of %v", c.FlinkVersion, JobManagerVersions()))
+			ps.Add("FlinkVersion", c.FlinkVersion, "use one of %v", JobManagerVersions())
 		}
 	}
 	for _, d := range []struct {
@@ -59,13 +59,16 @@ func (c JobManagerConfig) validate() []string {
 		v    time.Duration
 	}{{"SavepointDelay", c.SavepointDelay}, {"CheckpointDelay", c.CheckpointDelay}, {"CancelDelay", c.CancelDelay}, {"StartDelay", c.StartDelay}} {
 		if d.v < 0 {
-			problems = append(problems, fmt.Sprintf("%s %v: use a positive duration, or 0 for the default", d.name, d.v))
+			ps.Add(d.name, d.v, "use a positive duration, or 0 for the default")
 		}
 	}
-	if c.TaskManagers < 0 || c.SlotsPerTaskManager < 0 {
-		problems = append(problems, fmt.Sprintf("TaskManagers %d, SlotsPerTaskManager %d: use positive numbers, or 0 for the defaults", c.TaskManagers, c.SlotsPerTaskManager))
+	if c.TaskManagers < 0 {
+		ps.Add("TaskManagers", c.TaskManagers, "use a positive number, or 0 for the default 1")
 	}
-	return problems
+	if c.SlotsPerTaskManager < 0 {
+		ps.Add("SlotsPerTaskManager", c.SlotsPerTaskManager, "use a positive number, or 0 for the default 4")
+	}
+	return ps.Err()
 }
 
 // withDefaults returns a copy of c with every zero field set to its documented default.
@@ -114,8 +117,8 @@ type JobManager struct {
 // field of cfg is reported in one error; it fails otherwise only when the jar directory cannot
 // be created.
 func NewJobManager(cfg JobManagerConfig) (*JobManager, error) {
-	if problems := cfg.validate(); len(problems) > 0 {
-		return nil, fmt.Errorf("flinktest.NewJobManager: %s", strings.Join(problems, "; "))
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	spec, err := flinkspec.JobManager(cfg.FlinkVersion)

@@ -147,7 +147,7 @@ func TestNewJobManagerRejectsBadConfig(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{`FlinkVersion "1.17"`, "SavepointDelay -1s", "TaskManagers -1"} {
+	for _, want := range []string{`FlinkVersion = "1.17"`, "SavepointDelay = -1s", "TaskManagers = -1"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rtdw/rtdw/flinkclient/sqlgateway"
 	"github.com/rtdw/rtdw/internal/flinkspec"
+	"github.com/rtdw/rtdw/internal/problems"
 )
 
 // SQLGatewayConfig configures [NewSQLGateway]. The zero value is a Flink 2.3
@@ -123,20 +124,20 @@ func NewSQLGateway(cfg SQLGatewayConfig) (*SQLGateway, error) {
 	if cfg.FlinkVersion == "" {
 		cfg.FlinkVersion = "2.3"
 	}
-	var problems []string
+	ps := problems.New("flinktest", "SQLGatewayConfig", nil)
 	flink, ok := flinkspec.MajorMinor(cfg.FlinkVersion)
 	versions := flinkspec.SQLGatewayAPIVersions(flink)
 	if !ok || len(versions) == 0 {
-		problems = append(problems, fmt.Sprintf("FlinkVersion %q: use one of 1.18, 1.20, 2.0, 2.3", cfg.FlinkVersion))
+		ps.Add("FlinkVersion", cfg.FlinkVersion, "use one of 1.18, 1.20, 2.0, 2.3")
 	}
 	if cfg.PageSize < 0 {
-		problems = append(problems, fmt.Sprintf("PageSize %d: use a positive number, or 0 for 1000", cfg.PageSize))
+		ps.Add("PageSize", cfg.PageSize, "use a positive number, or 0 for 1000")
 	}
 	if cfg.SessionIdleTimeout < 0 {
-		problems = append(problems, fmt.Sprintf("SessionIdleTimeout %v: use a positive duration, or 0 for never", cfg.SessionIdleTimeout))
+		ps.Add("SessionIdleTimeout", cfg.SessionIdleTimeout, "use a positive duration, or 0 for never")
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("flinktest.NewSQLGateway: %s", strings.Join(problems, "; "))
+	if err := ps.Err(); err != nil {
+		return nil, err
 	}
 	if cfg.PageSize == 0 {
 		cfg.PageSize = 1000

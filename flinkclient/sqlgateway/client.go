@@ -3,12 +3,11 @@ package sqlgateway
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"sync"
 
+	"github.com/rtdw/rtdw/internal/problems"
 	"github.com/rtdw/rtdw/internal/restclient"
 )
 
@@ -35,9 +34,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 			o(s)
 		}
 	}
-	rest, problems := restclient.New(baseURL, "http://localhost:8083", s.rest)
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("sqlgateway.New: %d bad setting(s): %s", len(problems), strings.Join(problems, "; "))
+	rest, bad := restclient.New(baseURL, "http://localhost:8083", s.rest)
+	if len(bad) > 0 {
+		return nil, &problems.Error{Package: "sqlgateway", What: "New options", Problems: bad}
 	}
 	return &Client{rest: rest, apiVersion: s.apiVersion}, nil
 }

@@ -750,7 +750,7 @@ func TestNewReportsEveryBadSetting(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"baseURL", "ftp", "WithTimeout(-1s)", "WithAPIVersion(7)", "WithHTTPClient(nil)", "WithRetry(-1", "6 bad setting(s)"} {
+	for _, want := range []string{"baseURL", "ftp", "WithTimeout = -1s", "WithAPIVersion = 7", "WithHTTPClient: got nil", "WithRetry(maxRetries) = -1", "6 problems"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

@@ -63,7 +63,7 @@ func WithBasicAuth(user, password string) Option {
 func WithAPIVersion(v APIVersion) Option {
 	return func(s *settings) {
 		if !v.valid() {
-			s.rest.Bad("WithAPIVersion(%d): use one of V1, V2, V3, V4", int(v))
+			s.rest.Bad("WithAPIVersion", int(v), "use one of V1, V2, V3, V4")
 			return
 		}
 		s.apiVersion = v
@@ -78,10 +78,10 @@ func WithAPIVersion(v APIVersion) Option {
 func WithRetry(maxRetries int, firstWait time.Duration) Option {
 	return func(s *settings) {
 		if maxRetries < 0 {
-			s.rest.Bad("WithRetry(%d, …): use 0 or more retries", maxRetries)
+			s.rest.Bad("WithRetry(maxRetries)", maxRetries, "use 0 or more retries")
 		}
 		if firstWait <= 0 {
-			s.rest.Bad("WithRetry(…, %v): use a positive first wait", firstWait)
+			s.rest.Bad("WithRetry(firstWait)", firstWait, "use a positive first wait")
 		}
 		if maxRetries >= 0 && firstWait > 0 {
 			s.rest.SetRetry(restclient.Retry{MaxAttempts: maxRetries + 1, InitialBackoff: firstWait})

@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/rtdw/rtdw/internal/restclient"
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // ResultsOptions tune how [Operation.Results] reads. The zero value reads
@@ -79,14 +79,14 @@ type Results struct {
 	started bool
 	done    bool
 	err     error
-	wait    time.Duration
+	idle    int // empty pages in a row, for the backoff
 	prog    Progress
 }
 
 // Results returns a reader over every row of the operation.
 func (o *Operation) Results(ctx context.Context, opts ResultsOptions) *Results {
 	opts = opts.withDefaults()
-	return &Results{op: o, ctx: ctx, opts: opts, wait: opts.PollInterval}
+	return &Results{op: o, ctx: ctx, opts: opts}
 }
 
 // Rows returns an iterator over every row of the operation; a failure is
@@ -164,15 +164,15 @@ func (r *Results) Next() bool {
 				return false
 			}
 		default:
-			r.wait = r.opts.PollInterval
+			r.idle = 0
 		}
 	}
 }
 
 func (r *Results) sleep() error {
-	d := r.wait
-	r.wait = min(r.wait*2, r.opts.MaxPollInterval)
-	if err := restclient.Sleep(r.ctx, d); err != nil {
+	r.idle++
+	b := retry.Backoff{Initial: r.opts.PollInterval, Max: r.opts.MaxPollInterval}
+	if err := retry.Sleep(r.ctx, b.Delay(r.idle)); err != nil {
 		return fmt.Errorf("sqlgateway: waiting for results of operation %s: %w", r.op.handle, err)
 	}
 	return nil

@@ -12,6 +12,10 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/rtdw/rtdw/internal/problems"
+	"github.com/rtdw/rtdw/internal/redact"
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // Client sends JSON REST calls to one server: default timeout, headers, retries with backoff,
@@ -31,19 +35,18 @@ type Client struct {
 // in the fix, e.g. "http://jobmanager:8081") and the settings, and returns a client, or every
 // problem found. Credentials in the URL (user:password@) become basic authentication and are
 // removed from it. New does no I/O.
-func New(baseURL, example string, s *Settings) (*Client, []string) {
+func New(baseURL, example string, s *Settings) (*Client, []problems.Problem) {
 	u, err := url.Parse(strings.TrimSpace(baseURL))
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var ps problems.Error
 	switch {
 	case err != nil:
-		bad("baseURL: %v; give an absolute http(s) URL such as %s", redactURLError(err), example)
+		ps.Add("baseURL", nil, "%s; give an absolute http(s) URL such as %s", redact.URLError(err), example)
 	case u.Scheme != "http" && u.Scheme != "https":
-		bad("baseURL %q: scheme %q is not http or https; give e.g. %s", u.Redacted(), u.Scheme, example)
+		ps.Add("baseURL", redact.URL(u), "scheme %q is not http or https; give e.g. %s", u.Scheme, example)
 	case u.Host == "":
-		bad("baseURL %q: no host; give e.g. %s", u.Redacted(), example)
+		ps.Add("baseURL", redact.URL(u), "no host; give e.g. %s", example)
 	case u.RawQuery != "" || u.Fragment != "":
-		bad("baseURL %q: remove the query or fragment", u.Redacted())
+		ps.Add("baseURL", redact.URL(u), "remove the query or fragment")
 	}
 	if err == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok || u.User.Username() != "" {
@@ -52,11 +55,10 @@ func New(baseURL, example string, s *Settings) (*Client, []string) {
 		u.User = nil
 	}
 	if s.httpClient != nil && s.tlsConfig != nil {
-		bad("WithTLSConfig and WithHTTPClient both set: configure TLS on the http.Client's transport instead")
+		ps.Add("WithTLSConfig", nil, "WithTLSConfig and WithHTTPClient both set: configure TLS on the http.Client's transport instead")
 	}
-	problems = append(problems, s.problems...)
-	if len(problems) > 0 {
-		return nil, problems
+	if all := append(ps.Problems, s.problems.Problems...); len(all) > 0 {
+		return nil, all
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
@@ -72,15 +74,6 @@ func New(baseURL, example string, s *Settings) (*Client, []string) {
 		c.http = &http.Client{Transport: tr}
 	}
 	return c, nil
-}
-
-// redactURLError keeps url.Parse errors from echoing a password.
-func redactURLError(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
 }
 
 // BaseURL is the server's URL, without credentials.
@@ -147,7 +140,7 @@ type Failure struct {
 // MaxBodySnippet bounds [Failure.Body].
 const MaxBodySnippet = 512
 
-// Wrap turns a [Failure] into the error a package returns.
+// Wrap turns a [Failure] into the error a package returns; it never returns nil.
 type Wrap func(*Failure) error
 
 // Do sends req, retrying idempotent calls, and decodes the answer. Every failure is passed
@@ -180,19 +173,21 @@ func (c *Client) Do(ctx context.Context, req Request, wrap Wrap) error {
 	if req.Idempotent && req.Stream == nil {
 		attempts = c.retry.MaxAttempts
 	}
-	for attempt := 1; ; attempt++ {
+	var status int // of the last answer, for the predicate
+	_, err = c.retry.policy(ctx, attempts, &status).Do(ctx, func() error {
 		f := c.once(ctx, req, target, payload)
 		if f == nil {
 			return nil
 		}
-		err := fail(*f)
-		if attempt >= attempts || ctx.Err() != nil || !c.retry.Retryable(f.Status, err) {
-			return err
-		}
-		if err := Sleep(ctx, c.retry.Backoff(attempt)); err != nil {
-			return fail(Failure{Err: err})
-		}
+		status = f.Status
+		return fail(*f)
+	})
+	var stopped *retry.StoppedError
+	if errors.As(err, &stopped) {
+		// ctx ended while backing off: that, not the last answer, is why the call failed.
+		return fail(Failure{Err: stopped.Cause})
 	}
+	return err
 }
 
 // target is the absolute URL of req.

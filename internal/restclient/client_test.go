@@ -134,7 +134,13 @@ func TestContextEndingIsTheCause(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	var got *Failure
-	err := c.Do(ctx, Request{Method: "GET", Path: "/x", Idempotent: true}, func(f *Failure) error { got = f; return f.Err })
+	err := c.Do(ctx, Request{Method: "GET", Path: "/x", Idempotent: true}, func(f *Failure) error {
+		got = f
+		if f.Err != nil {
+			return f.Err
+		}
+		return fmt.Errorf("status %d", f.Status)
+	})
 	if !errors.Is(err, context.DeadlineExceeded) || got.Status != 0 {
 		t.Fatalf("Do = %v (%+v), want the context's error while backing off", err, got)
 	}
@@ -148,8 +154,8 @@ func TestNewListsEveryProblemAndHidesSecrets(t *testing.T) {
 	s.SetBearerToken("")
 	s.SetHTTPClient(nil)
 	_, problems := New("ftp://u:pw-SECRET@h", "http://host:1", s)
-	joined := strings.Join(problems, "\n")
-	for _, want := range []string{"scheme \"ftp\"", "WithTimeout(-1s)", "WithUserAgent(\"\")", "WithHeader(\"X-Key\"", "WithBearerToken", "WithHTTPClient(nil)"} {
+	joined := fmt.Sprint(problems)
+	for _, want := range []string{"scheme \"ftp\"", "WithTimeout = -1s", "WithUserAgent = \"\"", "WithHeader = \"X-Key\"", "WithBearerToken", "WithHTTPClient: got nil"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("problems lack %q:\n%s", want, joined)
 		}

@@ -3,9 +3,10 @@ package restclient
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net/http"
 	"time"
+
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // Retry decides how an idempotent call is retried. Calls with a streamed body, and calls not
@@ -49,16 +50,20 @@ func (r Retry) WithDefaults() Retry {
 // Backoff is the wait after the given failed attempt (1 for the first): InitialBackoff doubled
 // per attempt up to MaxBackoff, then drawn at random from its upper half, so that many clients
 // do not retry in step.
-func (r Retry) Backoff(attempt int) time.Duration {
-	d := r.InitialBackoff
-	for i := 1; i < attempt && d < r.MaxBackoff; i++ {
-		d *= 2
+func (r Retry) Backoff(attempt int) time.Duration { return r.backoff().Delay(attempt) }
+
+func (r Retry) backoff() retry.Backoff {
+	return retry.Backoff{Initial: r.InitialBackoff, Max: r.MaxBackoff, Jitter: true}
+}
+
+// policy is r for one call: attempts idempotent calls may make (1 for the others), and r's
+// predicate applied to the answer's status and the wrapped error while ctx lives.
+func (r Retry) policy(ctx context.Context, attempts int, status *int) retry.Policy {
+	return retry.Policy{
+		Backoff:     r.backoff(),
+		MaxAttempts: attempts,
+		Retryable:   func(err error) bool { return ctx.Err() == nil && r.Retryable(*status, err) },
 	}
-	d = min(d, r.MaxBackoff)
-	if half := d / 2; half > 0 {
-		d = half + rand.N(half+1)
-	}
-	return d
 }
 
 // Retryable is the default retry predicate: no answer at all (connection refused, reset, or
@@ -73,16 +78,4 @@ func Retryable(status int, err error) bool {
 		return true
 	}
 	return false
-}
-
-// Sleep waits for d, or until ctx ends (then it returns ctx's error).
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

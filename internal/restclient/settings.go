@@ -2,10 +2,11 @@ package restclient
 
 import (
 	"crypto/tls"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/rtdw/rtdw/internal/problems"
 )
 
 // DefaultTimeout bounds a call whose context has no deadline, unless [Settings.SetTimeout]
@@ -24,7 +25,7 @@ type Settings struct {
 	headers    http.Header
 	retry      Retry
 	maxAnswer  int64
-	problems   []string
+	problems   problems.Error // every bad option; the caller names the whole
 }
 
 // NewSettings returns the defaults: http.DefaultTransport, [DefaultTimeout], the given
@@ -33,15 +34,17 @@ func NewSettings(userAgent string) *Settings {
 	return &Settings{timeout: DefaultTimeout, userAgent: userAgent, headers: http.Header{}, retry: DefaultRetry}
 }
 
-// Bad records a problem with an option.
-func (s *Settings) Bad(format string, args ...any) {
-	s.problems = append(s.problems, fmt.Sprintf(format, args...))
+// Bad records a problem with an option: its name (such as "WithTimeout"), the value given
+// (nil for none to show; a secret option's value is never recorded) and the fix, a format when
+// args are given.
+func (s *Settings) Bad(option string, value any, fix string, args ...any) {
+	s.problems.Add(option, value, fix, args...)
 }
 
 // SetHTTPClient sends requests through hc (WithHTTPClient). nil is a problem.
 func (s *Settings) SetHTTPClient(hc *http.Client) {
 	if hc == nil {
-		s.Bad("WithHTTPClient(nil): pass an *http.Client, or leave the option out for the default transport")
+		s.Bad("WithHTTPClient", nil, "got nil; pass an *http.Client, or leave the option out for the default transport")
 		return
 	}
 	s.httpClient = hc
@@ -55,7 +58,7 @@ func (s *Settings) SetTLSConfig(cfg *tls.Config) { s.tlsConfig = cfg }
 // disables it, a negative value is a problem.
 func (s *Settings) SetTimeout(d time.Duration) {
 	if d < 0 {
-		s.Bad("WithTimeout(%v): use a positive duration, or 0 for no default timeout", d)
+		s.Bad("WithTimeout", d, "use a positive duration, or 0 for no default timeout")
 		return
 	}
 	s.timeout = d
@@ -65,7 +68,7 @@ func (s *Settings) SetTimeout(d time.Duration) {
 // problem.
 func (s *Settings) SetUserAgent(ua string) {
 	if ua == "" || strings.ContainsAny(ua, "\r\n") {
-		s.Bad("WithUserAgent(%q): give a non-empty User-Agent without line breaks, or leave the option out", ua)
+		s.Bad("WithUserAgent", ua, "give a non-empty User-Agent without line breaks, or leave the option out")
 		return
 	}
 	s.userAgent = ua
@@ -74,7 +77,7 @@ func (s *Settings) SetUserAgent(ua string) {
 // AddHeader adds a header to every request (WithHeader). The value is never printed.
 func (s *Settings) AddHeader(name, value string) {
 	if name == "" || strings.ContainsAny(name, "\r\n: ") || strings.ContainsAny(value, "\r\n") {
-		s.Bad("WithHeader(%q, <redacted>): give a header name, and a name and value without line breaks", name)
+		s.Bad("WithHeader", name, "give a header name, and a name and value without line breaks (the value is never shown)")
 		return
 	}
 	s.headers.Add(name, value)
@@ -84,7 +87,7 @@ func (s *Settings) AddHeader(name, value string) {
 // Authorization header. An empty token is a problem.
 func (s *Settings) SetBearerToken(token string) {
 	if token == "" || strings.ContainsAny(token, "\r\n") {
-		s.Bad("WithBearerToken(<redacted>): give a non-empty token without line breaks, or leave the option out")
+		s.Bad("WithBearerToken", token, "give a non-empty token without line breaks, or leave the option out")
 		return
 	}
 	s.headers.Set("Authorization", "Bearer "+token)
@@ -94,7 +97,7 @@ func (s *Settings) SetBearerToken(token string) {
 // URL), replacing any other Authorization header. An empty user is a problem.
 func (s *Settings) SetBasicAuth(user, password string) {
 	if user == "" {
-		s.Bad(`WithBasicAuth("", <redacted>): give a user name`)
+		s.Bad("WithBasicAuth", user, "give a user name (the password is never shown)")
 		return
 	}
 	r := http.Request{Header: http.Header{}}
