@@ -60,10 +60,10 @@ type clickHouseLogger struct {
 
 // Validate checks the override and returns one [ConfigError] listing every problem, or nil.
 func (c ClickHouseConfig) Validate() error {
-	ps := &problems{what: "ClickHouse configuration"}
+	ps := invalid("ClickHouse configuration")
 	for _, h := range c.ListenHosts {
 		if net.ParseIP(h) == nil && !validHost(h) {
-			ps.add("listen_host", h, "give an IP address (0.0.0.0, ::, 127.0.0.1) or a host name")
+			ps.Add("listen_host", h, "give an IP address (0.0.0.0, ::, 127.0.0.1) or a host name")
 		}
 	}
 	for _, d := range []struct{ key, value string }{{"path", c.Path}, {"tmp_path", c.TmpPath}, {"user_files_path", c.UserFilesPath}} {
@@ -71,20 +71,20 @@ func (c ClickHouseConfig) Validate() error {
 			continue
 		}
 		if !path.IsAbs(d.value) {
-			ps.add(d.key, d.value, "give an absolute directory, e.g. /data/clickhouse/")
+			ps.Add(d.key, d.value, "give an absolute directory, e.g. /data/clickhouse/")
 		} else if !strings.HasSuffix(d.value, "/") {
-			ps.add(d.key, d.value, "ClickHouse requires the trailing slash: %s/", d.value)
+			ps.Add(d.key, d.value, "ClickHouse requires the trailing slash: %s/", d.value)
 		}
 	}
 	for _, f := range []struct{ key, value string }{{"logger/log", c.Log}, {"logger/errorlog", c.ErrorLog}} {
 		if f.value != "" && (!path.IsAbs(f.value) || strings.HasSuffix(f.value, "/")) {
-			ps.add(f.key, f.value, "give an absolute file path, e.g. /var/log/clickhouse-server/clickhouse-server.log")
+			ps.Add(f.key, f.value, "give an absolute file path, e.g. /var/log/clickhouse-server/clickhouse-server.log")
 		}
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "", "none", "fatal", "critical", "error", "warning", "notice", "information", "debug", "trace", "test":
 	default:
-		ps.add("logger/level", c.LogLevel, "use one of trace, debug, information, warning, error")
+		ps.Add("logger/level", c.LogLevel, "use one of trace, debug, information, warning, error")
 	}
 	seen := map[int]string{}
 	for _, p := range []struct {
@@ -96,11 +96,11 @@ func (c ClickHouseConfig) Validate() error {
 			continue
 		}
 		if other, dup := seen[p.port]; dup {
-			ps.add(p.key, strconv.Itoa(p.port), "the same port as %s; give each its own", other)
+			ps.Add(p.key, strconv.Itoa(p.port), "the same port as %s; give each its own", other)
 		}
 		seen[p.port] = p.key
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 // Render validates and writes the override as config.d/rtdw.xml.

@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"strings"
+
+	"github.com/rtdw/rtdw/internal/redact"
 )
 
 // Command is a program to run on a host: an argument vector (never re-split by a shell), extra environment
@@ -24,7 +26,7 @@ func (c Command) Shell() string { return c.shell(false) }
 // errors show.
 func (c Command) String() string { return c.shell(true) }
 
-func (c Command) shell(redact bool) string {
+func (c Command) shell(hideSecrets bool) string {
 	var b strings.Builder
 	if c.Dir != "" {
 		b.WriteString("cd ")
@@ -35,7 +37,7 @@ func (c Command) shell(redact bool) string {
 		b.WriteString("env")
 		for _, kv := range c.Env {
 			b.WriteByte(' ')
-			b.WriteString(ShellQuote(redactAssignment(kv, redact)))
+			b.WriteString(ShellQuote(redactAssignment(kv, hideSecrets)))
 		}
 		b.WriteByte(' ')
 	}
@@ -43,7 +45,7 @@ func (c Command) shell(redact bool) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		if redact && strings.HasPrefix(a, "-D") {
+		if hideSecrets && strings.HasPrefix(a, "-D") {
 			a = "-D" + redactAssignment(a[2:], true)
 		}
 		b.WriteString(ShellQuote(a))
@@ -51,12 +53,12 @@ func (c Command) shell(redact bool) string {
 	return b.String()
 }
 
-func redactAssignment(kv string, redact bool) string {
-	if !redact {
+func redactAssignment(kv string, hideSecrets bool) string {
+	if !hideSecrets {
 		return kv
 	}
 	if k, _, ok := strings.Cut(kv, "="); ok && IsSensitiveKey(k) {
-		return k + "=" + redacted
+		return k + "=" + redact.Placeholder
 	}
 	return kv
 }

@@ -177,7 +177,7 @@ func ValidateFlinkDeploymentYAML(data []byte) error {
 	if !ok {
 		return fmt.Errorf("deploy: validating FlinkDeployment: %w", err)
 	}
-	ps := &problems{what: "FlinkDeployment (against the operator's CRD schema)"}
+	ps := invalid("FlinkDeployment (against the operator's CRD schema)")
 	seen := map[string]bool{}
 	for _, unit := range ve.BasicOutput().Errors {
 		if unit.Error == nil {
@@ -194,10 +194,10 @@ func ValidateFlinkDeploymentYAML(data []byte) error {
 			continue
 		}
 		seen[key+msg] = true
-		ps.add(key, valueAt(inst, loc), "%s", msg)
+		ps.Add(key, valueAt(inst, loc), "%s", msg)
 	}
-	sort.SliceStable(ps.list, func(i, j int) bool { return ps.list[i].Key < ps.list[j].Key })
-	return ps.err()
+	sort.SliceStable(ps.Problems, func(i, j int) bool { return ps.Problems[i].Field < ps.Problems[j].Field })
+	return ps.Err()
 }
 
 // pointerSegments splits a JSON pointer ("/spec/job/upgradeMode") into unescaped segments.

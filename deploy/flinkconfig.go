@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rtdw/rtdw/internal/redact"
 )
 
 // FlinkConfig is a Flink cluster configuration: typed fields for the settings a standalone, YARN or
@@ -60,6 +62,14 @@ type FlinkConfig struct {
 
 	// Extra holds any other key: value pairs, checked against the release's documented keys.
 	Extra map[string]string
+}
+
+// Format prints the configuration as fmt would with any verb, but with the values of secret-looking Extra
+// keys ([IsSensitiveKey]) redacted.
+func (c FlinkConfig) Format(f fmt.State, verb rune) {
+	type fields FlinkConfig // no methods: printing it does not come back here
+	c.Extra = redact.Map(c.Extra)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), fields(c))
 }
 
 // HighAvailability is the high-availability.* part of a [FlinkConfig].
@@ -271,11 +281,11 @@ func (c FlinkConfig) Map() (map[string]string, error) {
 // fix, or nil. It does no I/O.
 func (c FlinkConfig) Validate() error {
 	c = c.withDefaults()
-	ps := &problems{what: "Flink " + c.Version.String() + " configuration"}
+	ps := invalid("Flink " + c.Version.String() + " configuration")
 	catalog, err := c.Version.Keys()
 	if err != nil {
-		ps.add("Version", c.Version.String(), "use a Flink release from %s to 2.x", oldestFlinkVersion)
-		return ps.err()
+		ps.Add("Version", c.Version.String(), "use a Flink release from %s to 2.x", oldestFlinkVersion)
+		return ps.Err()
 	}
 	v := c.Version
 	owned := fieldKeys(v)
@@ -293,10 +303,10 @@ func (c FlinkConfig) Validate() error {
 		checkHost(ps, "rest.bind-address", c.RESTBindAddress)
 	}
 	if c.TaskSlots < 0 {
-		ps.add("taskmanager.numberOfTaskSlots", strconv.Itoa(c.TaskSlots), "a TaskManager needs at least 1 slot; set TaskSlots to 1 or more (0 leaves Flink's default of 1)")
+		ps.Add("taskmanager.numberOfTaskSlots", strconv.Itoa(c.TaskSlots), "a TaskManager needs at least 1 slot; set TaskSlots to 1 or more (0 leaves Flink's default of 1)")
 	}
 	if c.Parallelism < 0 {
-		ps.add("parallelism.default", strconv.Itoa(c.Parallelism), "set Parallelism to 1 or more (0 leaves Flink's default of 1)")
+		ps.Add("parallelism.default", strconv.Itoa(c.Parallelism), "set Parallelism to 1 or more (0 leaves Flink's default of 1)")
 	}
 	fineMemory := false
 	for k := range c.Extra {
@@ -321,7 +331,7 @@ func (c FlinkConfig) Validate() error {
 		{flinkFields[fieldIndex("SavepointDir")].key(v), c.SavepointDir},
 	} {
 		if d.value != "" && strings.TrimRight(uriPath(d.value), "/") == "" {
-			ps.add(d.key, d.value, "Flink refuses the root directory; use a sub-directory such as hdfs://namenode:8020/flink/checkpoints")
+			ps.Add(d.key, d.value, "Flink refuses the root directory; use a sub-directory such as hdfs://namenode:8020/flink/checkpoints")
 		}
 	}
 	if !v.StandardYAML() {
@@ -335,18 +345,18 @@ func (c FlinkConfig) Validate() error {
 	for _, k := range slices.Sorted(maps.Keys(c.Extra)) {
 		value := c.Extra[k]
 		if f, ok := owned[k]; ok {
-			ps.add(k, value, "this is %s, the typed field FlinkConfig.%s; set it there and remove it from Extra", f.key(v), f.field)
+			ps.Add(k, value, "this is %s, the typed field FlinkConfig.%s; set it there and remove it from Extra", f.key(v), f.field)
 			continue
 		}
 		if strings.TrimSpace(k) != k || k == "" {
-			ps.add(fmt.Sprintf("%q", k), value, "keys may not be empty or carry surrounding spaces")
+			ps.Add(fmt.Sprintf("%q", k), value, "keys may not be empty or carry surrounding spaces")
 			continue
 		}
 		info, known := catalog.Lookup(k)
 		if !known {
 			if current, ok := deprecatedKeys[k]; ok {
 				if v.Major >= 2 {
-					ps.add(k, value, "Flink 2.x no longer reads this pre-2.0 name; use %s", current)
+					ps.Add(k, value, "Flink 2.x no longer reads this pre-2.0 name; use %s", current)
 				} else if !v.StandardYAML() {
 					checkLegacyValue(ps, k, value)
 				}
@@ -354,11 +364,11 @@ func (c FlinkConfig) Validate() error {
 			}
 			if s, ok := catalog.Suggest(k); ok {
 				if IsSensitiveKey(s) {
-					value = redacted // a misspelt secret key is still a secret
+					value = redact.Placeholder // a misspelt secret key is still a secret
 				}
-				ps.add(k, value, "unknown key for Flink %s; did you mean %s?", v, s)
+				ps.Add(k, value, "unknown key for Flink %s; did you mean %s?", v, s)
 			} else {
-				ps.add(k, value, "unknown key for Flink %s (not in its documented options); check the spelling or remove it", v)
+				ps.Add(k, value, "unknown key for Flink %s (not in its documented options); check the spelling or remove it", v)
 			}
 			continue
 		}
@@ -367,7 +377,7 @@ func (c FlinkConfig) Validate() error {
 			checkLegacyValue(ps, k, value)
 		}
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 func fieldIndex(name string) int {
@@ -380,57 +390,57 @@ func fieldIndex(name string) int {
 }
 
 // checkTyped applies Flink's parsing rule for the option type to value.
-func checkTyped(ps *problems, key, value string, typ OptionType) {
+func checkTyped(ps *ConfigError, key, value string, typ OptionType) {
 	v := strings.TrimSpace(value)
 	switch typ {
 	case TypeMemorySize:
 		checkMemory(ps, key, value)
 	case TypeInteger:
 		if _, err := strconv.ParseInt(v, 10, 32); err != nil {
-			ps.add(key, value, "Flink expects a 32-bit integer here")
+			ps.Add(key, value, "Flink expects a 32-bit integer here")
 		} else if key == "taskmanager.numberOfTaskSlots" || key == "parallelism.default" {
 			if n, _ := strconv.Atoi(v); n < 1 {
-				ps.add(key, value, "must be at least 1")
+				ps.Add(key, value, "must be at least 1")
 			}
 		}
 	case TypeLong:
 		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-			ps.add(key, value, "Flink expects an integer here")
+			ps.Add(key, value, "Flink expects an integer here")
 		}
 	case TypeDouble, TypeFloat:
 		if _, err := strconv.ParseFloat(v, 64); err != nil {
-			ps.add(key, value, "Flink expects a decimal number here")
+			ps.Add(key, value, "Flink expects a decimal number here")
 		}
 	case TypeBoolean:
 		if !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
-			ps.add(key, value, "Flink expects true or false")
+			ps.Add(key, value, "Flink expects true or false")
 		}
 	case TypeDuration:
 		if _, err := parseFlinkDuration(v); err != nil {
-			ps.add(key, value, "Flink expects a duration such as \"30 s\", \"5 min\" or \"500 ms\" (%v)", err)
+			ps.Add(key, value, "Flink expects a duration such as \"30 s\", \"5 min\" or \"500 ms\" (%v)", err)
 		}
 	}
 }
 
 // checkLegacyValue enforces what flink-conf.yaml's line parser can carry: everything after '#' is a comment,
 // one line per key, and an empty value makes Flink skip the line.
-func checkLegacyValue(ps *problems, key, value string) {
+func checkLegacyValue(ps *ConfigError, key, value string) {
 	switch {
 	case strings.Contains(value, "#"):
-		ps.add(key, value, "flink-conf.yaml treats everything after '#' as a comment; remove the '#' or use Flink 1.19+ (config.yaml)")
+		ps.Add(key, value, "flink-conf.yaml treats everything after '#' as a comment; remove the '#' or use Flink 1.19+ (config.yaml)")
 	case strings.ContainsAny(value, "\r\n"):
-		ps.add(key, value, "flink-conf.yaml holds one key per line; remove the line break")
+		ps.Add(key, value, "flink-conf.yaml holds one key per line; remove the line break")
 	}
 }
 
-func checkMemory(ps *problems, key, value string) (MemorySize, bool) {
+func checkMemory(ps *ConfigError, key, value string) (MemorySize, bool) {
 	size, err := ParseMemorySize(value)
 	if err != nil {
-		ps.add(key, value, "write a whole number with an optional unit b, k, m, g or t (e.g. 1600m, 2g, \"1024 mb\"): %v", err)
+		ps.Add(key, value, "write a whole number with an optional unit b, k, m, g or t (e.g. 1600m, 2g, \"1024 mb\"): %v", err)
 		return 0, false
 	}
 	if size == 0 {
-		ps.add(key, value, "a process needs more than 0 bytes; e.g. 1600m")
+		ps.Add(key, value, "a process needs more than 0 bytes; e.g. 1600m")
 		return 0, false
 	}
 	return size, true
@@ -459,10 +469,10 @@ func fraction(total MemorySize, f float64, lo, hi MemorySize) MemorySize {
 
 // checkJobManagerProcessMemory repeats Flink's derivation with default settings: the process must hold the
 // JVM metaspace (256m), the JVM overhead (10%, at least 192m) and the JobManager's off-heap memory (128m).
-func checkJobManagerProcessMemory(ps *problems, text string, process MemorySize) {
+func checkJobManagerProcessMemory(ps *ConfigError, text string, process MemorySize) {
 	overhead := fraction(process, jvmOverheadFraction, minJVMOverhead, maxJVMOverhead)
 	if flinkMem := process - defaultMetaspace - overhead; flinkMem < jobManagerOffHeap {
-		ps.add("jobmanager.memory.process.size", text,
+		ps.Add("jobmanager.memory.process.size", text,
 			"Flink needs at least %s for JVM metaspace (256m), JVM overhead (192m) and off-heap memory (128m); use e.g. 1600m", jobManagerMinProcess)
 	}
 }
@@ -470,33 +480,33 @@ func checkJobManagerProcessMemory(ps *problems, text string, process MemorySize)
 // checkTaskManagerProcessMemory repeats Flink's TaskExecutor memory derivation with default settings: after JVM
 // metaspace and overhead, the framework heap and off-heap (128m each), managed (40%) and network (10%, 64m to
 // 1g) memory must fit.
-func checkTaskManagerProcessMemory(ps *problems, text string, process MemorySize) {
+func checkTaskManagerProcessMemory(ps *ConfigError, text string, process MemorySize) {
 	overhead := fraction(process, jvmOverheadFraction, minJVMOverhead, maxJVMOverhead)
 	flinkMem := process - defaultMetaspace - overhead
 	if flinkMem <= 0 {
-		ps.add("taskmanager.memory.process.size", text,
+		ps.Add("taskmanager.memory.process.size", text,
 			"Flink needs more than %s for JVM metaspace (256m) and JVM overhead (at least 192m) alone; use e.g. 1728m", processOverheadAtLeast)
 		return
 	}
 	managed := MemorySize(float64(flinkMem) * managedFraction)
 	network := fraction(flinkMem, networkFraction, minNetwork, maxNetwork)
 	if frameworkHeap+frameworkOffHeap+managed+network > flinkMem {
-		ps.add("taskmanager.memory.process.size", text,
+		ps.Add("taskmanager.memory.process.size", text,
 			"too small for Flink's framework heap and off-heap (128m each), managed (40%%) and network (at least 64m) memory; use at least 1g, e.g. 1728m")
 	}
 }
 
-func checkHighAvailability(ps *problems, ha HighAvailability) {
+func checkHighAvailability(ps *ConfigError, ha HighAvailability) {
 	typ := strings.ToLower(strings.TrimSpace(ha.Type))
 	switch typ {
 	case "", "none":
 		if len(ha.ZooKeeperQuorum) > 0 || ha.StorageDir != "" {
-			ps.add("high-availability.type", ha.Type, "a ZooKeeper quorum or storage dir is set but high availability is off; set HighAvailability.Type to \"zookeeper\" (or drop the quorum and storage dir)")
+			ps.Add("high-availability.type", ha.Type, "a ZooKeeper quorum or storage dir is set but high availability is off; set HighAvailability.Type to \"zookeeper\" (or drop the quorum and storage dir)")
 		}
 		return
 	case "zookeeper":
 		if len(ha.ZooKeeperQuorum) == 0 {
-			ps.add("high-availability.zookeeper.quorum", "", "ZooKeeper high availability needs the quorum; set HighAvailability.ZooKeeperQuorum, e.g. [hadoop102:2181 hadoop103:2181 hadoop104:2181]")
+			ps.Add("high-availability.zookeeper.quorum", "", "ZooKeeper high availability needs the quorum; set HighAvailability.ZooKeeperQuorum, e.g. [hadoop102:2181 hadoop103:2181 hadoop104:2181]")
 		}
 		for _, hp := range ha.ZooKeeperQuorum {
 			checkHostPort(ps, "high-availability.zookeeper.quorum", hp)
@@ -504,53 +514,53 @@ func checkHighAvailability(ps *problems, ha HighAvailability) {
 	case "kubernetes":
 	default:
 		if !strings.Contains(typ, ".") {
-			ps.add("high-availability.type", ha.Type, "use \"zookeeper\", \"kubernetes\", \"NONE\" or the fully qualified class name of a HighAvailabilityServicesFactory")
+			ps.Add("high-availability.type", ha.Type, "use \"zookeeper\", \"kubernetes\", \"NONE\" or the fully qualified class name of a HighAvailabilityServicesFactory")
 			return
 		}
 	}
 	if ha.StorageDir == "" {
-		ps.add("high-availability.storageDir", "", "high availability needs a storage dir every JobManager can reach; set HighAvailability.StorageDir, e.g. hdfs://hadoop102:8020/flink/ha")
+		ps.Add("high-availability.storageDir", "", "high availability needs a storage dir every JobManager can reach; set HighAvailability.StorageDir, e.g. hdfs://hadoop102:8020/flink/ha")
 	}
 }
 
-func checkStateBackend(ps *problems, v FlinkVersion, backend string) {
+func checkStateBackend(ps *ConfigError, v FlinkVersion, backend string) {
 	b := strings.ToLower(strings.TrimSpace(backend))
 	switch {
 	case b == "" || b == "hashmap" || b == "rocksdb" || strings.Contains(b, "."):
 	case b == "forst" && v.Major >= 2:
 	case (b == "filesystem" || b == "jobmanager") && v.Major < 2:
 	case b == "filesystem" || b == "jobmanager":
-		ps.add("state.backend.type", backend, "Flink 2.x removed this backend; use \"hashmap\" (with a checkpoint dir) or \"rocksdb\"")
+		ps.Add("state.backend.type", backend, "Flink 2.x removed this backend; use \"hashmap\" (with a checkpoint dir) or \"rocksdb\"")
 	default:
-		ps.add("state.backend.type", backend, "use \"hashmap\" or \"rocksdb\" (or a StateBackendFactory class name)")
+		ps.Add("state.backend.type", backend, "use \"hashmap\" or \"rocksdb\" (or a StateBackendFactory class name)")
 	}
 }
 
-func checkPort(ps *problems, key string, port int) {
+func checkPort(ps *ConfigError, key string, port int) {
 	if port < 0 || port > 65535 {
-		ps.add(key, strconv.Itoa(port), "a port is between 1 and 65535 (0 leaves Flink's default)")
+		ps.Add(key, strconv.Itoa(port), "a port is between 1 and 65535 (0 leaves Flink's default)")
 	}
 }
 
 // checkHost accepts host names and IP addresses; it rejects spaces, schemes and ports.
-func checkHost(ps *problems, key, host string) {
+func checkHost(ps *ConfigError, key, host string) {
 	if !validHost(host) {
-		ps.add(key, host, "give a bare host name or IP address, without scheme, port or spaces")
+		ps.Add(key, host, "give a bare host name or IP address, without scheme, port or spaces")
 	}
 }
 
-func checkHostPort(ps *problems, key, hp string) {
+func checkHostPort(ps *ConfigError, key, hp string) {
 	host, port := hp, ""
 	if h, p, err := net.SplitHostPort(hp); err == nil {
 		host, port = h, p
 	}
 	if !validHost(host) {
-		ps.add(key, hp, "each quorum entry is host or host:port, e.g. hadoop102:2181")
+		ps.Add(key, hp, "each quorum entry is host or host:port, e.g. hadoop102:2181")
 		return
 	}
 	if port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			ps.add(key, hp, "the port after ':' must be between 1 and 65535")
+			ps.Add(key, hp, "the port after ':' must be between 1 and 65535")
 		}
 	}
 }

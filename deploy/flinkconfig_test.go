@@ -109,7 +109,7 @@ func problemKeys(t *testing.T, err error) []deploy.Problem {
 
 func findProblem(ps []deploy.Problem, key string) (deploy.Problem, bool) {
 	for _, p := range ps {
-		if p.Key == key {
+		if p.Field == key {
 			return p, true
 		}
 	}
@@ -282,7 +282,7 @@ func TestParseFlatConfigReportsLinesFlinkSkips(t *testing.T) {
 		"parallelism.default: \n")
 	cfg, err := deploy.ParseFlinkConfig(deploy.FlinkVersion{Major: 1, Minor: 18}, "conf/flink-conf.yaml", data)
 	ps := problemKeys(t, err)
-	if len(ps) != 2 || ps[0].Key != "line 2" || ps[1].Key != "line 5" {
+	if len(ps) != 2 || ps[0].Field != "line 2" || ps[1].Field != "line 5" {
 		t.Errorf("problems = %v", ps)
 	}
 	if cfg.JobManagerAddress != "hadoop102" || cfg.RESTPort != 8081 || cfg.TaskSlots != 0 {

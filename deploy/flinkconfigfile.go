@@ -130,7 +130,7 @@ func renderConfigYAML(v FlinkVersion, entries []ConfigEntry) ([]byte, error) {
 func ParseFlinkConfig(version FlinkVersion, name string, data []byte) (FlinkConfig, error) {
 	var (
 		pairs []ConfigEntry
-		ps    = &problems{what: name}
+		ps    = invalid(name)
 	)
 	switch path.Base(name) {
 	case FlinkConfYAMLFile:
@@ -141,12 +141,12 @@ func ParseFlinkConfig(version FlinkVersion, name string, data []byte) (FlinkConf
 		return FlinkConfig{}, fmt.Errorf("deploy: %q is neither %s nor %s", name, FlinkConfYAMLFile, ConfigYAMLFile)
 	}
 	c := configFromEntries(version, pairs, ps)
-	return c, ps.err()
+	return c, ps.Err()
 }
 
 // parseFlatConfig follows GlobalConfiguration.loadYAMLResource of Flink 1.x: '#' starts a comment anywhere on a
 // line, the first ": " splits key from value, both are trimmed.
-func parseFlatConfig(ps *problems, data []byte) []ConfigEntry {
+func parseFlatConfig(ps *ConfigError, data []byte) []ConfigEntry {
 	var out []ConfigEntry
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
@@ -158,23 +158,23 @@ func parseFlatConfig(ps *problems, data []byte) []ConfigEntry {
 		key, value, ok := strings.Cut(text, ": ")
 		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 		if !ok || key == "" || value == "" {
-			ps.add(fmt.Sprintf("line %d", line), strings.TrimSpace(text), "Flink skips this line: write \"key: value\" with a space after the colon and a non-empty value")
+			ps.Add(fmt.Sprintf("line %d", line), strings.TrimSpace(text), "Flink skips this line: write \"key: value\" with a space after the colon and a non-empty value")
 			continue
 		}
 		out = append(out, ConfigEntry{Key: key, Value: value})
 	}
 	if err := sc.Err(); err != nil {
-		ps.add("file", "", "cannot read: %v", err)
+		ps.Add("file", "", "cannot read: %v", err)
 	}
 	return out
 }
 
 // parseNestedConfig reads standard YAML and flattens nested maps to dotted keys, as Flink 1.19+ does; lists
 // become Flink's ';'-separated list syntax.
-func parseNestedConfig(ps *problems, data []byte) []ConfigEntry {
+func parseNestedConfig(ps *ConfigError, data []byte) []ConfigEntry {
 	var doc yaml.MapSlice
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		ps.add("file", "", "not valid YAML: %v", err)
+		ps.Add("file", "", "not valid YAML: %v", err)
 		return nil
 	}
 	var out []ConfigEntry
@@ -192,11 +192,11 @@ func parseNestedConfig(ps *problems, data []byte) []ConfigEntry {
 			}
 			value, err := yamlValueText(item.Value)
 			if err != nil {
-				ps.add(key, "", "%v", err)
+				ps.Add(key, "", "%v", err)
 				continue
 			}
 			if seen[key] {
-				ps.add(key, value, "set twice after flattening nested keys; keep one")
+				ps.Add(key, value, "set twice after flattening nested keys; keep one")
 				continue
 			}
 			seen[key] = true
@@ -243,7 +243,7 @@ func yamlValueText(v any) (string, error) {
 
 // configFromEntries fills typed fields from their keys (current or deprecated spelling) and puts the rest
 // in Extra, reporting keys set twice.
-func configFromEntries(version FlinkVersion, pairs []ConfigEntry, ps *problems) FlinkConfig {
+func configFromEntries(version FlinkVersion, pairs []ConfigEntry, ps *ConfigError) FlinkConfig {
 	c := FlinkConfig{Version: version.orDefault()}
 	owned := fieldKeys(c.Version)
 	setBy := map[string]string{} // field -> key that set it
@@ -251,7 +251,7 @@ func configFromEntries(version FlinkVersion, pairs []ConfigEntry, ps *problems) 
 		f, ok := owned[p.Key]
 		if !ok {
 			if prev, dup := c.Extra[p.Key]; dup {
-				ps.add(p.Key, p.Value, "set twice (first %q); keep one", prev)
+				ps.Add(p.Key, p.Value, "set twice (first %q); keep one", prev)
 				continue
 			}
 			if c.Extra == nil {
@@ -261,12 +261,12 @@ func configFromEntries(version FlinkVersion, pairs []ConfigEntry, ps *problems) 
 			continue
 		}
 		if prevKey, dup := setBy[f.field]; dup {
-			ps.add(p.Key, p.Value, "sets the same option as %s; keep one", prevKey)
+			ps.Add(p.Key, p.Value, "sets the same option as %s; keep one", prevKey)
 			continue
 		}
 		setBy[f.field] = p.Key
 		if err := f.set(&c, p.Value); err != nil {
-			ps.add(p.Key, p.Value, "%v", err)
+			ps.Add(p.Key, p.Value, "%v", err)
 		}
 	}
 	return c

@@ -133,69 +133,69 @@ var k8sQuantity = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$`
 // Validate checks what the CRD schema cannot: names, the Flink version against the CRD's enum, resources,
 // the configuration itself, and the settings each upgrade mode needs.
 func (d FlinkDeployment) Validate() error {
-	ps := &problems{what: "FlinkDeployment " + d.Name}
+	ps := invalid("FlinkDeployment " + d.Name)
 	if !dnsLabel.MatchString(d.Name) || len(d.Name) > 45 {
-		ps.add("metadata.name", d.Name, "use a lowercase DNS label of at most 45 characters, e.g. cdc-pipeline")
+		ps.Add("metadata.name", d.Name, "use a lowercase DNS label of at most 45 characters, e.g. cdc-pipeline")
 	}
 	if d.Namespace != "" && !dnsLabel.MatchString(d.Namespace) {
-		ps.add("metadata.namespace", d.Namespace, "use a lowercase DNS label")
+		ps.Add("metadata.namespace", d.Namespace, "use a lowercase DNS label")
 	}
 	if d.Image == "" {
-		ps.add("spec.image", "", "give the Flink image, e.g. flink:1.20")
+		ps.Add("spec.image", "", "give the Flink image, e.g. flink:1.20")
 	}
 	v := d.Config.Version.orDefault()
 	if enum := OperatorFlinkVersions(); !slices.Contains(enum, v.OperatorVersion()) {
-		ps.add("spec.flinkVersion", v.OperatorVersion(), "the operator accepts %s", strings.Join(enum, ", "))
+		ps.Add("spec.flinkVersion", v.OperatorVersion(), "the operator accepts %s", strings.Join(enum, ", "))
 	}
 	for _, p := range []struct {
 		name string
 		r    PodResources
 	}{{"jobManager", d.JobManager}, {"taskManager", d.TaskManager}} {
 		if p.r.Memory == "" {
-			ps.add("spec."+p.name+".resource.memory", "", "the operator needs the pod memory, e.g. 2048m")
+			ps.Add("spec."+p.name+".resource.memory", "", "the operator needs the pod memory, e.g. 2048m")
 		} else if _, err := ParseMemorySize(p.r.Memory); err != nil && !k8sQuantity.MatchString(p.r.Memory) {
-			ps.add("spec."+p.name+".resource.memory", p.r.Memory, "use Flink's syntax (2048m, 2g) or a Kubernetes quantity (2Gi)")
+			ps.Add("spec."+p.name+".resource.memory", p.r.Memory, "use Flink's syntax (2048m, 2g) or a Kubernetes quantity (2Gi)")
 		}
 		if p.r.CPU < 0 {
-			ps.add("spec."+p.name+".resource.cpu", strconv.FormatFloat(p.r.CPU, 'g', -1, 64), "CPU is positive")
+			ps.Add("spec."+p.name+".resource.cpu", strconv.FormatFloat(p.r.CPU, 'g', -1, 64), "CPU is positive")
 		}
 		if p.r.Replicas < 0 {
-			ps.add("spec."+p.name+".replicas", strconv.Itoa(p.r.Replicas), "replicas are positive (0 omits them)")
+			ps.Add("spec."+p.name+".replicas", strconv.Itoa(p.r.Replicas), "replicas are positive (0 omits them)")
 		}
 	}
 	if err := d.Config.Validate(); err != nil {
-		ps.list = append(ps.list, err.(*ConfigError).Problems...)
+		ps.Problems = append(ps.Problems, err.(*ConfigError).Problems...)
 	}
 	c := d.Config.withDefaults()
 	haOn := c.HighAvailability.Type != "" && !strings.EqualFold(c.HighAvailability.Type, "none")
 	if d.JobManager.Replicas > 1 && !haOn {
-		ps.add("spec.jobManager.replicas", strconv.Itoa(d.JobManager.Replicas), "several JobManagers need high availability (HighAvailability.Type kubernetes and a StorageDir)")
+		ps.Add("spec.jobManager.replicas", strconv.Itoa(d.JobManager.Replicas), "several JobManagers need high availability (HighAvailability.Type kubernetes and a StorageDir)")
 	}
 	if j := d.Job; j != nil {
 		if j.JarURI == "" {
-			ps.add("spec.job.jarURI", "", "give the jar, e.g. local:///opt/flink/usrlib/job.jar")
+			ps.Add("spec.job.jarURI", "", "give the jar, e.g. local:///opt/flink/usrlib/job.jar")
 		}
 		if j.Parallelism < 0 {
-			ps.add("spec.job.parallelism", strconv.Itoa(j.Parallelism), "use 1 or more (0 leaves the configuration's)")
+			ps.Add("spec.job.parallelism", strconv.Itoa(j.Parallelism), "use 1 or more (0 leaves the configuration's)")
 		}
 		switch j.UpgradeMode {
 		case "", UpgradeStateless:
 		case UpgradeSavepoint:
 			if c.SavepointDir == "" {
-				ps.add("spec.job.upgradeMode", string(j.UpgradeMode), "savepoint upgrades need a savepoint directory; set Config.SavepointDir")
+				ps.Add("spec.job.upgradeMode", string(j.UpgradeMode), "savepoint upgrades need a savepoint directory; set Config.SavepointDir")
 			}
 		case UpgradeLastState:
 			if !haOn {
-				ps.add("spec.job.upgradeMode", string(j.UpgradeMode), "last-state upgrades need high availability; set Config.HighAvailability (Type kubernetes, StorageDir)")
+				ps.Add("spec.job.upgradeMode", string(j.UpgradeMode), "last-state upgrades need high availability; set Config.HighAvailability (Type kubernetes, StorageDir)")
 			}
 			if c.CheckpointDir == "" {
-				ps.add("spec.job.upgradeMode", string(j.UpgradeMode), "last-state upgrades need a checkpoint directory; set Config.CheckpointDir")
+				ps.Add("spec.job.upgradeMode", string(j.UpgradeMode), "last-state upgrades need a checkpoint directory; set Config.CheckpointDir")
 			}
 		default:
-			ps.add("spec.job.upgradeMode", string(j.UpgradeMode), "use stateless, savepoint or last-state")
+			ps.Add("spec.job.upgradeMode", string(j.UpgradeMode), "use stateless, savepoint or last-state")
 		}
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 func (d FlinkDeployment) resource() (fdResource, error) {
@@ -293,7 +293,7 @@ func configFromMap(v FlinkVersion, m map[string]string) (FlinkConfig, error) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		pairs = append(pairs, ConfigEntry{Key: k, Value: m[k]})
 	}
-	ps := &problems{what: "flinkConfiguration"}
+	ps := invalid("flinkConfiguration")
 	c := configFromEntries(v, pairs, ps)
-	return c, ps.err()
+	return c, ps.Err()
 }

@@ -76,7 +76,7 @@ func TestFlinkDeploymentUpgradeModesNeedTheirSettings(t *testing.T) {
 	ps := problemKeys(t, d.Validate())
 	var fixes []string
 	for _, p := range ps {
-		if p.Key == "spec.job.upgradeMode" {
+		if p.Field == "spec.job.upgradeMode" {
 			fixes = append(fixes, p.Fix)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rtdw/rtdw/internal/redact"
 )
 
 // File names in HBase's conf directory.
@@ -67,25 +69,33 @@ type HBaseConfig struct {
 	BackupMasters []string
 }
 
+// Format prints the configuration as fmt would with any verb, but with the values of secret-looking Extra
+// properties and Env variables ([IsSensitiveKey]) redacted.
+func (c HBaseConfig) Format(f fmt.State, verb rune) {
+	type fields HBaseConfig // no methods: printing it does not come back here
+	c.Extra, c.Env = redact.Map(c.Extra), redact.Map(c.Env)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), fields(c))
+}
+
 var shellName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Validate checks the configuration and returns one [ConfigError] listing every problem, or nil.
 func (c HBaseConfig) Validate() error {
-	ps := &problems{what: "HBase configuration"}
+	ps := invalid("HBase configuration")
 	if !c.Standalone {
 		switch {
 		case c.RootDir == "":
-			ps.add(PropHBaseRootDir, "", "a distributed cluster needs a shared root dir; set RootDir, e.g. hdfs://hadoop102:8020/hbase")
+			ps.Add(PropHBaseRootDir, "", "a distributed cluster needs a shared root dir; set RootDir, e.g. hdfs://hadoop102:8020/hbase")
 		case !strings.Contains(c.RootDir, "://"):
-			ps.add(PropHBaseRootDir, c.RootDir, "give a URI with a scheme, e.g. hdfs://hadoop102:8020/hbase")
+			ps.Add(PropHBaseRootDir, c.RootDir, "give a URI with a scheme, e.g. hdfs://hadoop102:8020/hbase")
 		case strings.HasPrefix(c.RootDir, "file:"):
-			ps.add(PropHBaseRootDir, c.RootDir, "a local root dir cannot be shared by region servers; use hdfs://...")
+			ps.Add(PropHBaseRootDir, c.RootDir, "a local root dir cannot be shared by region servers; use hdfs://...")
 		}
 		if len(c.ZooKeeperQuorum) == 0 {
-			ps.add(PropHBaseZooKeeperQuorum, "", "a distributed cluster needs ZooKeeper; set ZooKeeperQuorum, e.g. [hadoop102 hadoop103 hadoop104]")
+			ps.Add(PropHBaseZooKeeperQuorum, "", "a distributed cluster needs ZooKeeper; set ZooKeeperQuorum, e.g. [hadoop102 hadoop103 hadoop104]")
 		}
 		if len(c.RegionServers) == 0 {
-			ps.add(RegionServersFile, "", "list at least one region server host")
+			ps.Add(RegionServersFile, "", "list at least one region server host")
 		}
 	}
 	for _, hp := range c.ZooKeeperQuorum {
@@ -93,29 +103,29 @@ func (c HBaseConfig) Validate() error {
 	}
 	checkPort(ps, PropHBaseZooKeeperPort, c.ZooKeeperClientPort)
 	if c.MaxClockSkew < 0 || c.MaxClockSkew%time.Millisecond != 0 {
-		ps.add(PropHBaseMaxClockSkew, c.MaxClockSkew.String(), "use a positive whole number of milliseconds, e.g. 180 * time.Second")
+		ps.Add(PropHBaseMaxClockSkew, c.MaxClockSkew.String(), "use a positive whole number of milliseconds, e.g. 180 * time.Second")
 	}
 	owned := map[string]string{PropHBaseRootDir: "RootDir", PropHBaseDistributed: "Standalone", PropHBaseZooKeeperQuorum: "ZooKeeperQuorum",
 		PropHBaseZooKeeperPort: "ZooKeeperClientPort", PropHBaseMaxClockSkew: "MaxClockSkew",
 		PropPhoenixNamespaceMap: "PhoenixNamespaceMapping", PropPhoenixMapSystemTable: "PhoenixNamespaceMapping"}
 	for _, k := range slices.Sorted(maps.Keys(c.Extra)) {
 		if f, ok := owned[k]; ok {
-			ps.add(k, c.Extra[k], "set the typed field HBaseConfig.%s instead of Extra", f)
+			ps.Add(k, c.Extra[k], "set the typed field HBaseConfig.%s instead of Extra", f)
 		} else if k == "" || strings.ContainsAny(k, " \t\r\n<>&") {
-			ps.add(fmt.Sprintf("%q", k), c.Extra[k], "property names have no spaces or XML markup")
+			ps.Add(fmt.Sprintf("%q", k), c.Extra[k], "property names have no spaces or XML markup")
 		}
 	}
 	if c.JavaHome != "" && !path.IsAbs(c.JavaHome) {
-		ps.add("JAVA_HOME", c.JavaHome, "give an absolute path, e.g. /opt/module/jdk1.8.0_212")
+		ps.Add("JAVA_HOME", c.JavaHome, "give an absolute path, e.g. /opt/module/jdk1.8.0_212")
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Env)) {
 		switch {
 		case !shellName.MatchString(k):
-			ps.add(k, c.Env[k], "environment variable names are letters, digits and '_'")
+			ps.Add(k, c.Env[k], "environment variable names are letters, digits and '_'")
 		case k == "JAVA_HOME" || k == "HBASE_MANAGES_ZK":
-			ps.add(k, c.Env[k], "set the typed field (JavaHome / ManagesZooKeeper) instead of Env")
+			ps.Add(k, c.Env[k], "set the typed field (JavaHome / ManagesZooKeeper) instead of Env")
 		case strings.ContainsAny(c.Env[k], "\r\n"):
-			ps.add(k, c.Env[k], "hbase-env.sh values are single lines")
+			ps.Add(k, c.Env[k], "hbase-env.sh values are single lines")
 		}
 	}
 	for _, name := range []struct {
@@ -123,10 +133,10 @@ func (c HBaseConfig) Validate() error {
 		hosts []string
 	}{{RegionServersFile, c.RegionServers}, {BackupMastersFile, c.BackupMasters}} {
 		if _, err := RenderHostsFile(name.file, name.hosts); err != nil {
-			ps.list = append(ps.list, err.(*ConfigError).Problems...)
+			ps.Problems = append(ps.Problems, err.(*ConfigError).Problems...)
 		}
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 // siteProperties returns hbase-site.xml's properties: typed ones first, then Extra sorted.
@@ -187,14 +197,14 @@ func (c HBaseConfig) Files() ([]File, error) {
 // Server) needs on its classpath: the ZooKeeper quorum and, when enabled, the same namespace-mapping settings
 // as the servers. A mismatch makes Phoenix refuse to connect ("Inconsistent namespace mapping properties").
 func (c HBaseConfig) PhoenixClientSite() (File, error) {
-	ps := &problems{what: "Phoenix client configuration"}
+	ps := invalid("Phoenix client configuration")
 	if len(c.ZooKeeperQuorum) == 0 {
-		ps.add(PropHBaseZooKeeperQuorum, "", "the client finds HBase through ZooKeeper; set ZooKeeperQuorum")
+		ps.Add(PropHBaseZooKeeperQuorum, "", "the client finds HBase through ZooKeeper; set ZooKeeperQuorum")
 	}
 	for _, hp := range c.ZooKeeperQuorum {
 		checkHostPort(ps, PropHBaseZooKeeperQuorum, hp)
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return File{}, err
 	}
 	props := []Property{{Name: PropHBaseZooKeeperQuorum, Value: strings.Join(c.ZooKeeperQuorum, ",")}}
@@ -227,7 +237,7 @@ func (c HBaseConfig) renderEnv() []byte {
 // land in Extra, other hbase-env.sh variables in Env.
 func ParseHBaseConfig(files map[string][]byte) (HBaseConfig, error) {
 	var c HBaseConfig
-	ps := &problems{what: "HBase configuration files"}
+	ps := invalid("HBase configuration files")
 	if data, ok := files[HBaseSiteFile]; ok {
 		props, err := ParseHadoopXML(data)
 		if err != nil {
@@ -242,7 +252,7 @@ func ParseHBaseConfig(files map[string][]byte) (HBaseConfig, error) {
 			case PropHBaseDistributed:
 				b, err := strconv.ParseBool(v)
 				if err != nil {
-					ps.add(p.Name, v, "write true or false")
+					ps.Add(p.Name, v, "write true or false")
 				}
 				c.Standalone = !b
 			case PropHBaseZooKeeperQuorum:
@@ -250,13 +260,13 @@ func ParseHBaseConfig(files map[string][]byte) (HBaseConfig, error) {
 			case PropHBaseZooKeeperPort:
 				n, err := strconv.Atoi(v)
 				if err != nil {
-					ps.add(p.Name, v, "write a port number")
+					ps.Add(p.Name, v, "write a port number")
 				}
 				c.ZooKeeperClientPort = n
 			case PropHBaseMaxClockSkew:
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
-					ps.add(p.Name, v, "write milliseconds as a whole number")
+					ps.Add(p.Name, v, "write milliseconds as a whole number")
 				}
 				c.MaxClockSkew = time.Duration(n) * time.Millisecond
 			case PropPhoenixNamespaceMap:
@@ -308,7 +318,7 @@ func ParseHBaseConfig(files map[string][]byte) (HBaseConfig, error) {
 	if data, ok := files[BackupMastersFile]; ok {
 		c.BackupMasters = ParseHostsFile(data)
 	}
-	return c, ps.err()
+	return c, ps.Err()
 }
 
 // parseShellExports reads "export NAME=value" and "NAME=value" lines, undoing single and double quotes.

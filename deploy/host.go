@@ -59,21 +59,21 @@ func (l HostLimits) Entries() []LimitEntry {
 // Validate checks that soft limits do not exceed hard ones and that values are positive.
 func (l HostLimits) Validate() error {
 	l2 := l.withDefaults()
-	ps := &problems{what: "host limits"}
+	ps := invalid("host limits")
 	if strings.ContainsAny(l2.Domain, " \t\n") {
-		ps.add("Domain", l2.Domain, "a user name, @group or *")
+		ps.Add("Domain", l2.Domain, "a user name, @group or *")
 	}
 	for _, p := range []struct {
 		key        string
 		soft, hard int
 	}{{"nofile", l2.NoFileSoft, l2.NoFileHard}, {"nproc", l2.NProcSoft, l2.NProcHard}} {
 		if p.soft < 0 || p.hard < 0 {
-			ps.add(p.key, fmt.Sprintf("%d/%d", p.soft, p.hard), "limits are positive (0 means the default)")
+			ps.Add(p.key, fmt.Sprintf("%d/%d", p.soft, p.hard), "limits are positive (0 means the default)")
 		} else if p.soft > p.hard {
-			ps.add(p.key, fmt.Sprintf("soft %d > hard %d", p.soft, p.hard), "the soft limit cannot exceed the hard limit")
+			ps.Add(p.key, fmt.Sprintf("soft %d > hard %d", p.soft, p.hard), "the soft limit cannot exceed the hard limit")
 		}
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 // File renders the limits as a limits.d drop-in (root-owned, 0644). Limits apply to new login sessions.
@@ -93,7 +93,7 @@ func (l HostLimits) File() (File, error) {
 // ParseLimits reads limits.conf syntax: four whitespace-separated fields per line, '#' comments.
 func ParseLimits(data []byte) ([]LimitEntry, error) {
 	var out []LimitEntry
-	ps := &problems{what: "limits file"}
+	ps := invalid("limits file")
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for line := 1; sc.Scan(); line++ {
 		text, _, _ := strings.Cut(sc.Text(), "#")
@@ -102,12 +102,12 @@ func ParseLimits(data []byte) ([]LimitEntry, error) {
 			continue
 		}
 		if len(f) != 4 {
-			ps.add(fmt.Sprintf("line %d", line), strings.TrimSpace(text), "want <domain> <type> <item> <value>")
+			ps.Add(fmt.Sprintf("line %d", line), strings.TrimSpace(text), "want <domain> <type> <item> <value>")
 			continue
 		}
 		out = append(out, LimitEntry{f[0], f[1], f[2], f[3]})
 	}
-	return out, ps.err()
+	return out, ps.Err()
 }
 
 // HostRequirements says what [CheckHost] expects of a host. The zero value checks the [HostLimits] defaults'

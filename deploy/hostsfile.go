@@ -10,20 +10,20 @@ import (
 // RenderHostsFile renders a one-host-per-line file: Flink's masters ("host:webui-port") and workers, HBase's
 // regionservers and backup-masters. Every entry is checked (a host name or IP, optionally ":port").
 func RenderHostsFile(name string, hosts []string) (File, error) {
-	ps := &problems{what: name}
+	ps := invalid(name)
 	seen := map[string]bool{}
 	var b bytes.Buffer
 	for _, h := range hosts {
 		h = strings.TrimSpace(h)
 		checkHostPort(ps, name, h)
 		if seen[h] {
-			ps.add(name, h, "listed twice; list every host once")
+			ps.Add(name, h, "listed twice; list every host once")
 		}
 		seen[h] = true
 		b.WriteString(h)
 		b.WriteByte('\n')
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return File{}, err
 	}
 	return File{Path: name, Mode: ConfigFileMode, Data: b.Bytes()}, nil

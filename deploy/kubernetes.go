@@ -27,13 +27,13 @@ type KubernetesCluster struct {
 
 var dnsLabel = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
 
-func (k KubernetesCluster) check(ps *problems) {
+func (k KubernetesCluster) check(ps *ConfigError) {
 	checkFlinkHome(ps, k.FlinkHome)
 	if !dnsLabel.MatchString(k.ClusterID) || len(k.ClusterID) > 45 {
-		ps.add("kubernetes.cluster-id", k.ClusterID, "use a lowercase DNS label of at most 45 characters (letters, digits, '-'), e.g. my-flink")
+		ps.Add("kubernetes.cluster-id", k.ClusterID, "use a lowercase DNS label of at most 45 characters (letters, digits, '-'), e.g. my-flink")
 	}
 	if k.Namespace != "" && !dnsLabel.MatchString(k.Namespace) {
-		ps.add("kubernetes.namespace", k.Namespace, "use a lowercase DNS label")
+		ps.Add("kubernetes.namespace", k.Namespace, "use a lowercase DNS label")
 	}
 }
 
@@ -48,9 +48,9 @@ func (k KubernetesCluster) options(extra map[string]string) ([]string, error) {
 
 // SessionCommand returns the kubernetes-session.sh command line (detached).
 func (k KubernetesCluster) SessionCommand() (Command, error) {
-	ps := &problems{what: "Kubernetes session"}
+	ps := invalid("Kubernetes session")
 	k.check(ps)
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return Command{}, err
 	}
 	dyn, err := k.options(map[string]string{"execution.attached": "false"})
@@ -63,15 +63,15 @@ func (k KubernetesCluster) SessionCommand() (Command, error) {
 // ApplicationCommand returns flink run-application -t kubernetes-application for a jar inside the image
 // (jarURI "local:///opt/flink/usrlib/job.jar").
 func (k KubernetesCluster) ApplicationCommand(jarURI, entryClass string, args []string, restore Restore) (Command, error) {
-	ps := &problems{what: "Kubernetes application"}
+	ps := invalid("Kubernetes application")
 	k.check(ps)
 	if k.Image == "" {
-		ps.add("kubernetes.container.image.ref", "", "an application needs an image that contains the job jar")
+		ps.Add("kubernetes.container.image.ref", "", "an application needs an image that contains the job jar")
 	}
 	if !strings.HasPrefix(jarURI, "local://") && !strings.Contains(jarURI, "://") {
-		ps.add("jarURI", jarURI, "give a URI; a jar inside the image is local:///opt/flink/usrlib/job.jar")
+		ps.Add("jarURI", jarURI, "give a URI; a jar inside the image is local:///opt/flink/usrlib/job.jar")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return Command{}, err
 	}
 	dyn, err := k.options(restore.options(k.Config.Version))

@@ -19,7 +19,9 @@ func dynamicOptions(what string, cfg FlinkConfig, extra map[string]string) ([]st
 			continue
 		}
 		if _, set := c.Extra[k]; set {
-			return nil, &ConfigError{What: what, Problems: []Problem{{Key: k, Value: c.Extra[k], Fix: "set by the launcher's own field; remove it from Config.Extra"}}}
+			ps := invalid(what)
+			ps.Add(k, c.Extra[k], "set by the launcher's own field; remove it from Config.Extra")
+			return nil, ps
 		}
 		c.Extra[k] = v
 	}
@@ -63,9 +65,9 @@ func (r Restore) options(v FlinkVersion) map[string]string {
 	return m
 }
 
-func checkFlinkHome(ps *problems, home string) {
+func checkFlinkHome(ps *ConfigError, home string) {
 	if home == "" || !path.IsAbs(home) {
-		ps.add("FlinkHome", home, "give the absolute Flink installation directory, e.g. /opt/module/flink")
+		ps.Add("FlinkHome", home, "give the absolute Flink installation directory, e.g. /opt/module/flink")
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/rtdw/rtdw/internal/redact"
 )
 
 // Step is one action on one host: write a file or run a command (exactly one of File and Command is set).
@@ -84,22 +86,22 @@ func (p Plan) Hosts() []string {
 // Validate checks that every step names a host and does exactly one thing, with an absolute file path or a
 // non-empty command.
 func (p Plan) Validate() error {
-	ps := &problems{what: "plan"}
+	ps := invalid("plan")
 	for i, s := range p.Steps {
 		key := fmt.Sprintf("step %d", i+1)
 		if s.Host == "" {
-			ps.add(key, s.Describe(), "name the host the step runs on")
+			ps.Add(key, s.Describe(), "name the host the step runs on")
 		}
 		switch {
 		case (s.File == nil) == (s.Command == nil):
-			ps.add(key, s.Describe(), "set exactly one of File and Command")
+			ps.Add(key, s.Describe(), "set exactly one of File and Command")
 		case s.File != nil && !path.IsAbs(s.File.Path):
-			ps.add(key, s.File.Path, "file paths in a plan must be absolute")
+			ps.Add(key, s.File.Path, "file paths in a plan must be absolute")
 		case s.Command != nil && len(s.Command.Args) == 0:
-			ps.add(key, "", "the command has no program")
+			ps.Add(key, "", "the command has no program")
 		}
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 // DryRun returns the plan as deterministic text: every step numbered with its host, file contents indented
@@ -147,7 +149,7 @@ func redactContent(s string) string {
 			pendingXMLSecret = IsSensitiveKey(m[1])
 		}
 		if pendingXMLSecret && xmlValue.MatchString(line) {
-			lines[i] = xmlValue.ReplaceAllString(line, "${1}"+redacted+"${3}")
+			lines[i] = xmlValue.ReplaceAllString(line, "${1}"+redact.Placeholder+"${3}")
 			pendingXMLSecret = false
 			continue
 		}
@@ -168,7 +170,7 @@ func redactContent(s string) string {
 				full = stack[j].name + "." + full
 			}
 			if IsSensitiveKey(full) {
-				lines[i] = m[1] + m[2] + m[3] + redacted
+				lines[i] = m[1] + m[2] + m[3] + redact.Placeholder
 			}
 		}
 	}

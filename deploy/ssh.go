@@ -127,23 +127,23 @@ type SSHConnector struct {
 
 // NewSSHConnector validates cfg and returns a connector. It does no I/O: connections are made by Connect.
 func NewSSHConnector(cfg SSHConfig) (*SSHConnector, error) {
-	ps := &problems{what: "SSH configuration"}
+	ps := invalid("SSH configuration")
 	if cfg.HostKeyCallback == nil && !cfg.InsecureIgnoreHostKey {
-		ps.add("SSHConfig.HostKeyCallback", "", "choose a host key policy: set HostKeyCallback (e.g. deploy.KnownHosts(\"~/.ssh/known_hosts\")), or InsecureIgnoreHostKey for a throwaway test server")
+		ps.Add("SSHConfig.HostKeyCallback", "", "choose a host key policy: set HostKeyCallback (e.g. deploy.KnownHosts(\"~/.ssh/known_hosts\")), or InsecureIgnoreHostKey for a throwaway test server")
 	}
 	if cfg.HostKeyCallback != nil && cfg.InsecureIgnoreHostKey {
-		ps.add("SSHConfig.InsecureIgnoreHostKey", "true", "set either HostKeyCallback or InsecureIgnoreHostKey, not both")
+		ps.Add("SSHConfig.InsecureIgnoreHostKey", "true", "set either HostKeyCallback or InsecureIgnoreHostKey, not both")
 	}
 	if len(cfg.Signers) == 0 {
-		ps.add("SSHConfig.Signers", "", "give at least one private key (deploy.LoadPrivateKey)")
+		ps.Add("SSHConfig.Signers", "", "give at least one private key (deploy.LoadPrivateKey)")
 	}
 	if cfg.Port < 0 || cfg.Port > 65535 {
-		ps.add("SSHConfig.Port", strconv.Itoa(cfg.Port), "a port is between 1 and 65535 (0 means 22)")
+		ps.Add("SSHConfig.Port", strconv.Itoa(cfg.Port), "a port is between 1 and 65535 (0 means 22)")
 	}
 	if cfg.DialTimeout < 0 {
-		ps.add("SSHConfig.DialTimeout", cfg.DialTimeout.String(), "use a positive duration (0 means 10 s)")
+		ps.Add("SSHConfig.DialTimeout", cfg.DialTimeout.String(), "use a positive duration (0 means 10 s)")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	c := cfg

@@ -69,36 +69,36 @@ func (s StandaloneCluster) RESTURL() string {
 
 // Validate checks the layout and the configuration and returns one [ConfigError], or nil.
 func (s StandaloneCluster) Validate() error {
-	ps := &problems{what: "standalone Flink cluster"}
+	ps := invalid("standalone Flink cluster")
 	checkFlinkHome(ps, s.FlinkHome)
 	if len(s.JobManagers) == 0 {
-		ps.add("JobManagers", "", "name at least one JobManager host")
+		ps.Add("JobManagers", "", "name at least one JobManager host")
 	}
 	if len(s.TaskManagers) == 0 {
-		ps.add("TaskManagers", "", "name at least one TaskManager host")
+		ps.Add("TaskManagers", "", "name at least one TaskManager host")
 	}
 	c := s.config()
 	if len(s.JobManagers) > 1 && (c.HighAvailability.Type == "" || strings.EqualFold(c.HighAvailability.Type, "none")) {
-		ps.add("JobManagers", strings.Join(s.JobManagers, ","), "several JobManagers need high availability; set Config.HighAvailability (zookeeper, quorum, storage dir)")
+		ps.Add("JobManagers", strings.Join(s.JobManagers, ","), "several JobManagers need high availability; set Config.HighAvailability (zookeeper, quorum, storage dir)")
 	}
 	if _, set := c.Extra["taskmanager.host"]; set && len(s.TaskManagers) > 1 {
-		ps.add("taskmanager.host", c.Extra["taskmanager.host"], "each TaskManager needs its own; leave it out and the plan sets it per host")
+		ps.Add("taskmanager.host", c.Extra["taskmanager.host"], "each TaskManager needs its own; leave it out and the plan sets it per host")
 	}
 	if a := s.Application; a != nil && a.JobClassName == "" {
-		ps.add("Application.JobClassName", "", "name the job's main class (--job-classname)")
+		ps.Add("Application.JobClassName", "", "name the job's main class (--job-classname)")
 	}
 	for _, f := range []struct {
 		name  string
 		hosts []string
 	}{{"masters", s.JobManagers}, {"workers", s.TaskManagers}} {
 		if _, err := RenderHostsFile(f.name, f.hosts); err != nil {
-			ps.list = append(ps.list, err.(*ConfigError).Problems...)
+			ps.Problems = append(ps.Problems, err.(*ConfigError).Problems...)
 		}
 	}
 	if err := c.Validate(); err != nil {
-		ps.list = append(ps.list, err.(*ConfigError).Problems...)
+		ps.Problems = append(ps.Problems, err.(*ConfigError).Problems...)
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 // Files returns the files for one host: the Flink configuration (with taskmanager.host for TaskManagers),
@@ -241,20 +241,20 @@ func (h HBaseCluster) Hosts() []string {
 
 // Plan writes the conf directory to every host and runs start-hbase.sh on the master.
 func (h HBaseCluster) Plan() (Plan, error) {
-	ps := &problems{what: "HBase cluster"}
+	ps := invalid("HBase cluster")
 	if h.HBaseHome == "" || !path.IsAbs(h.HBaseHome) {
-		ps.add("HBaseHome", h.HBaseHome, "give the absolute HBase directory, e.g. /opt/module/hbase")
+		ps.Add("HBaseHome", h.HBaseHome, "give the absolute HBase directory, e.g. /opt/module/hbase")
 	}
 	if h.Master == "" {
-		ps.add("Master", "", "name the master host")
+		ps.Add("Master", "", "name the master host")
 	}
 	if h.PhoenixClientConfDir != "" && !path.IsAbs(h.PhoenixClientConfDir) {
-		ps.add("PhoenixClientConfDir", h.PhoenixClientConfDir, "give an absolute directory")
+		ps.Add("PhoenixClientConfDir", h.PhoenixClientConfDir, "give an absolute directory")
 	}
 	if err := h.Config.Validate(); err != nil {
-		ps.list = append(ps.list, err.(*ConfigError).Problems...)
+		ps.Problems = append(ps.Problems, err.(*ConfigError).Problems...)
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return Plan{}, err
 	}
 	files, err := h.Config.Files()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rtdw/rtdw/flinkclient"
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // RESTProbe reports whether a REST API answers at url: nil when it does, the reason when it does not.
@@ -56,29 +57,26 @@ func WaitForREST(ctx context.Context, url string, probe RESTProbe, opts WaitOpti
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	var last error
-	for attempt := 1; ; attempt++ {
-		select {
-		case <-ctx.Done():
-			if last == nil {
-				last = ctx.Err()
-			}
-			return &WaitError{URL: url, Attempts: attempt - 1, Elapsed: time.Since(start), Last: last, Cause: ctx.Err()}
-		case <-timer.C:
-		}
-		attemptCtx, cancelAttempt := context.WithTimeout(ctx, max(interval, 2*time.Second))
-		last = probe(attemptCtx, url)
-		cancelAttempt()
-		if last == nil {
-			return nil
-		}
-		if opts.Progress != nil {
-			opts.Progress(attempt, last)
-		}
-		timer.Reset(interval)
+	if err := ctx.Err(); err != nil {
+		return &WaitError{URL: url, Elapsed: time.Since(start), Last: err, Cause: err}
 	}
+	// Poll at a steady interval (a backoff that does not grow) until ctx's deadline.
+	made := 0
+	attempts, err := retry.Policy{Backoff: retry.Backoff{Initial: interval, Max: interval}}.Do(ctx, func() error {
+		made++
+		attemptCtx, cancelAttempt := context.WithTimeout(ctx, max(interval, 2*time.Second))
+		defer cancelAttempt()
+		err := probe(attemptCtx, url)
+		if err != nil && opts.Progress != nil {
+			opts.Progress(made, err)
+		}
+		return err
+	})
+	var stopped *retry.StoppedError
+	if errors.As(err, &stopped) {
+		return &WaitError{URL: url, Attempts: attempts, Elapsed: time.Since(start), Last: stopped.Last, Cause: stopped.Cause}
+	}
+	return err
 }
 
 // FlinkRESTProbe returns a probe that builds a [flinkclient.Client] for the URL (one attempt per call, no

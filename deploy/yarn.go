@@ -38,9 +38,9 @@ type YARNSessionCluster struct {
 
 // Command returns the yarn-session.sh command line.
 func (s YARNSessionCluster) Command() (Command, error) {
-	ps := &problems{what: "YARN session"}
+	ps := invalid("YARN session")
 	checkFlinkHome(ps, s.FlinkHome)
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return Command{}, err
 	}
 	dyn, err := dynamicOptions("YARN session", s.Config, nil)
@@ -88,7 +88,7 @@ type YARNJob struct {
 
 // Command returns the flink CLI command line.
 func (j YARNJob) Command() (Command, error) {
-	ps := &problems{what: "YARN job"}
+	ps := invalid("YARN job")
 	checkFlinkHome(ps, j.FlinkHome)
 	target := j.Target
 	if target == "" {
@@ -97,16 +97,16 @@ func (j YARNJob) Command() (Command, error) {
 	v := j.Config.Version.orDefault()
 	switch {
 	case target != YARNApplication && target != YARNPerJob:
-		ps.add("Target", string(target), "use yarn-application or yarn-per-job (a session is YARNSessionCluster)")
+		ps.Add("Target", string(target), "use yarn-application or yarn-per-job (a session is YARNSessionCluster)")
 	case target == YARNPerJob && v.Major >= 2:
-		ps.add("Target", string(target), "Flink 2.x removed per-job mode; use yarn-application")
+		ps.Add("Target", string(target), "Flink 2.x removed per-job mode; use yarn-application")
 	}
 	if j.Jar == "" {
-		ps.add("Jar", "", "give the job jar")
+		ps.Add("Jar", "", "give the job jar")
 	} else if target == YARNPerJob && strings.Contains(j.Jar, "://") && !strings.HasPrefix(j.Jar, "file://") {
-		ps.add("Jar", j.Jar, "per-job mode submits a local jar; remote jars need application mode")
+		ps.Add("Jar", j.Jar, "per-job mode submits a local jar; remote jars need application mode")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return Command{}, err
 	}
 	extra := mergeOptions(map[string]string{"yarn.application.name": j.Name, "yarn.application.queue": j.Queue}, j.Restore.options(v))
@@ -202,7 +202,9 @@ func YARNListCommand(yarnBin string, flinkOnly bool) Command {
 // YARNKillCommand returns `yarn application -kill ID`.
 func YARNKillCommand(yarnBin, applicationID string) (Command, error) {
 	if !appIDPattern.MatchString(applicationID) || appIDPattern.FindString(applicationID) != applicationID {
-		return Command{}, &ConfigError{What: "YARN kill", Problems: []Problem{{Key: "applicationID", Value: applicationID, Fix: "give an id like application_1700000000000_0001"}}}
+		ps := invalid("YARN kill")
+		ps.Add("applicationID", applicationID, "give an id like application_1700000000000_0001")
+		return Command{}, ps
 	}
 	if yarnBin == "" {
 		yarnBin = "yarn"

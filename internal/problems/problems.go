@@ -13,7 +13,7 @@ type Problem struct {
 	// Field names the setting: a Go field ("Port", "Retry.MaxAttempts"), an option call
 	// ("WithTimeout(-1s)"), a Flink key (taskmanager.numberOfTaskSlots) or a manifest path.
 	Field string
-	// Value is the offending value, or nil when the setting is missing or its value says
+	// Value is the offending value; nil or "" when the setting is missing or its value says
 	// nothing more than Field. A string prints quoted, anything else with %v. A secret
 	// reads as the redaction placeholder.
 	Value any
@@ -21,12 +21,15 @@ type Problem struct {
 	Fix string
 }
 
-// String reads "Field = value: fix", or "Field: fix" without a value.
+// String reads "Field = value: fix", or "Field: fix" without a value (nil or "").
 func (p Problem) String() string {
 	switch v := p.Value.(type) {
 	case nil:
 		return p.Field + ": " + p.Fix
 	case string:
+		if v == "" {
+			return p.Field + ": " + p.Fix
+		}
 		return p.Field + " = " + strconv.Quote(v) + ": " + p.Fix
 	default:
 		return fmt.Sprintf("%s = %v: %s", p.Field, v, p.Fix)

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"errors"
+	"maps"
 	"net/url"
 	"strings"
 )
@@ -90,6 +91,24 @@ func URLError(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
+}
+
+// Map returns m, or a copy of it whose values under secret-looking keys ([IsSecretKey]) read
+// [Placeholder] when it has any; m itself is never changed.
+func Map(m map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		if v != "" && IsSecretKey(k) {
+			if out == nil {
+				out = maps.Clone(m)
+			}
+			out[k] = Placeholder
+		}
+	}
+	if out == nil {
+		return m
+	}
+	return out
 }
 
 // secretKeyParts are the substrings that make Flink hide a configuration value in its logs

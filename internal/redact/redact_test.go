@@ -79,3 +79,16 @@ func TestIsSecretKey(t *testing.T) {
 		}
 	}
 }
+
+func TestMapCopiesOnlyWhenItRedacts(t *testing.T) {
+	t.Parallel()
+	plain := map[string]string{"rest.port": "8081"}
+	if got := Map(plain); fmt.Sprint(got) != fmt.Sprint(plain) {
+		t.Fatalf("Map(plain) = %v", got)
+	}
+	m := map[string]string{"rest.port": "8081", "metrics.reporter.x.password": "hunter2"}
+	got := Map(m)
+	if got["metrics.reporter.x.password"] != Placeholder || m["metrics.reporter.x.password"] != "hunter2" || got["rest.port"] != "8081" {
+		t.Fatalf("Map = %v (input now %v)", got, m)
+	}
+}
