@@ -10,6 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/redact"
 )
 
 // Client is a connection pool to a ClickHouse server (native protocol) that
@@ -42,23 +43,9 @@ type TableOptions struct {
 func Open(dsn string) (*Client, error) {
 	opts, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: parse DSN: %s", redact(err.Error(), dsn))
+		return nil, fmt.Errorf("clickhouse: parse DSN: %s", redact.String(err.Error(), redact.DSNPassword(dsn)))
 	}
 	return New(opts)
-}
-
-// redact removes the password of dsn, if any, from msg.
-func redact(msg, dsn string) string {
-	if at := strings.LastIndexByte(dsn, '@'); at > 0 {
-		userinfo := dsn[:at]
-		if i := strings.Index(userinfo, "://"); i >= 0 {
-			userinfo = userinfo[i+3:]
-		}
-		if _, pw, ok := strings.Cut(userinfo, ":"); ok && pw != "" {
-			msg = strings.ReplaceAll(msg, pw, "xxxxx")
-		}
-	}
-	return msg
 }
 
 // New returns a client with clickhouse-go options; the options are copied
@@ -69,7 +56,9 @@ func New(opts *clickhouse.Options) (*Client, error) {
 	}
 	o := *opts
 	if o.Protocol == clickhouse.HTTP {
-		return nil, &ConfigError{Problems: []string{"Protocol: HTTP is not supported by this package; use clickhouse.Native (the default)"}}
+		ps := newConfigError("options")
+		ps.Add("Protocol", nil, "HTTP is not supported by this package; use clickhouse.Native (the default)")
+		return nil, ps
 	}
 	conn, err := clickhouse.Open(&o)
 	if err != nil {

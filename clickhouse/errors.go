@@ -3,9 +3,8 @@ package clickhouse
 import (
 	"errors"
 	"fmt"
-	"strings"
-
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/problems"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -34,6 +33,8 @@ var (
 	ErrTableMismatch = errors.New("clickhouse: existing table does not fit the source table")
 	// ErrClosed is returned by a [Sink] or [Client] after Close.
 	ErrClosed = errors.New("clickhouse: closed")
+	// ErrInvalidConfig is matched by every *[ConfigError] of this package.
+	ErrInvalidConfig = errors.New("clickhouse: invalid configuration")
 )
 
 // MappingError says which column of which table could not be mapped to a
@@ -151,13 +152,12 @@ func (e *InsertError) Error() string {
 // Unwrap returns the last attempt's error.
 func (e *InsertError) Unwrap() error { return e.Err }
 
-// ConfigError lists every invalid field of a configuration.
-type ConfigError struct {
-	// Problems has one entry per bad field: the field, its value and the fix.
-	Problems []string
-}
+// ConfigError lists every invalid field of a [SinkConfig] (or of the
+// options given to [New]) at once: each problem's Field, Value and Fix.
+// Match it with errors.As, or with errors.Is(err, [ErrInvalidConfig]).
+type ConfigError = problems.Error
 
-// Error lists the problems.
-func (e *ConfigError) Error() string {
-	return "clickhouse: invalid configuration: " + strings.Join(e.Problems, "; ")
+// newConfigError starts the list of problems of a configuration.
+func newConfigError(what string) *ConfigError {
+	return problems.New("clickhouse", what, ErrInvalidConfig)
 }

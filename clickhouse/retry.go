@@ -11,6 +11,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
+
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // RetryPolicy says how often and how patiently the sink retries a failed
@@ -71,27 +73,17 @@ func IsTransient(err error) bool {
 }
 
 // retry runs op until it succeeds, fails with an error p does not retry,
-// or has been tried p.MaxAttempts times; it returns the attempts made.
+// or has been tried p.MaxAttempts times; it returns the attempts made. A
+// ctx that ends while it waits ends it with an error matching both the
+// last attempt's error and ctx's.
 //
 // onRetry, when set, is told of each failed attempt that will be retried,
 // with its error and the wait before the next.
 func (p RetryPolicy) retry(ctx context.Context, onRetry func(attempt int, err error, wait time.Duration), op func() error) (int, error) {
-	wait := p.MinBackoff
-	for attempt := 1; ; attempt++ {
-		err := op()
-		if err == nil || attempt >= p.MaxAttempts || !p.Retryable(err) {
-			return attempt, err
-		}
-		if onRetry != nil {
-			onRetry(attempt, err, wait)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return attempt, errors.Join(err, ctx.Err())
-		case <-t.C:
-		}
-		wait = min(2*wait, p.MaxBackoff)
-	}
+	return retry.Policy{
+		Backoff:     retry.Backoff{Initial: p.MinBackoff, Max: p.MaxBackoff},
+		MaxAttempts: p.MaxAttempts,
+		Retryable:   p.Retryable,
+		OnRetry:     onRetry,
+	}.Do(ctx, op)
 }

@@ -75,24 +75,27 @@ type Stats struct {
 }
 
 func (c SinkConfig) withDefaults() (SinkConfig, error) {
-	var problems []string
+	ps := newConfigError("sink configuration")
 	if c.MaxRows < 0 {
-		problems = append(problems, fmt.Sprintf("MaxRows: %d is negative; use 0 for the default 100000 or a positive count", c.MaxRows))
+		ps.Add("MaxRows", c.MaxRows, "must not be negative; use 0 for the default 100000 or a positive count")
 	}
 	if c.MaxBytes < 0 {
-		problems = append(problems, fmt.Sprintf("MaxBytes: %d is negative; use 0 for the default 64 MiB or a positive size", c.MaxBytes))
+		ps.Add("MaxBytes", c.MaxBytes, "must not be negative; use 0 for the default 64 MiB or a positive size")
 	}
 	if c.Retry.MaxAttempts < 0 {
-		problems = append(problems, fmt.Sprintf("Retry.MaxAttempts: %d is negative; use 0 for the default 5 or a positive count", c.Retry.MaxAttempts))
+		ps.Add("Retry.MaxAttempts", c.Retry.MaxAttempts, "must not be negative; use 0 for the default 5 or a positive count")
 	}
-	if c.Retry.MinBackoff < 0 || c.Retry.MaxBackoff < 0 {
-		problems = append(problems, fmt.Sprintf("Retry.MinBackoff/MaxBackoff: %v/%v must not be negative", c.Retry.MinBackoff, c.Retry.MaxBackoff))
+	if c.Retry.MinBackoff < 0 {
+		ps.Add("Retry.MinBackoff", c.Retry.MinBackoff, "must not be negative; use 0 for the default 100ms")
+	}
+	if c.Retry.MaxBackoff < 0 {
+		ps.Add("Retry.MaxBackoff", c.Retry.MaxBackoff, "must not be negative; use 0 for the default 5s")
 	}
 	if c.Retry.MinBackoff > 0 && c.Retry.MaxBackoff > 0 && c.Retry.MinBackoff > c.Retry.MaxBackoff {
-		problems = append(problems, fmt.Sprintf("Retry.MinBackoff: %v exceeds Retry.MaxBackoff %v; lower it or raise MaxBackoff", c.Retry.MinBackoff, c.Retry.MaxBackoff))
+		ps.Add("Retry.MinBackoff", c.Retry.MinBackoff, "exceeds Retry.MaxBackoff %v; lower it or raise MaxBackoff", c.Retry.MaxBackoff)
 	}
-	if len(problems) > 0 {
-		return c, &ConfigError{Problems: problems}
+	if err := ps.Err(); err != nil {
+		return c, err
 	}
 	if c.MaxRows == 0 {
 		c.MaxRows = 100_000
@@ -237,7 +240,9 @@ var _ cdc.Sink = (*Sink)(nil)
 // no I/O; the client stays the caller's to close.
 func NewSink(client *Client, cfg SinkConfig) (*Sink, error) {
 	if client == nil {
-		return nil, &ConfigError{Problems: []string{"client: nil; pass a *Client from Open or New"}}
+		ps := newConfigError("NewSink arguments")
+		ps.Add("client", nil, "is nil; pass a *Client from Open or New")
+		return nil, ps
 	}
 	c, err := cfg.withDefaults()
 	if err != nil {
