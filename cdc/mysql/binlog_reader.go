@@ -197,7 +197,7 @@ func (b *binlogReader) shutdown(ctx context.Context) error {
 
 // connect starts a syncer at off (file/pos, or GTID set without a file).
 func (b *binlogReader) connect(off Offset) error {
-	cfg := b.r.syncerConfig(b.r.cfg.serverIDs[0])
+	cfg := b.r.syncerConfig(b.r.cfg.serverIDs[0], "binlog")
 	// Rows of tables neither captured now nor matching the filters (which a
 	// CREATE TABLE may add) are not decoded.
 	captured, match := maps.Clone(b.captured), b.r.cfg.matchTable
@@ -256,10 +256,12 @@ func (b *binlogReader) retryConnect(ctx context.Context, from Offset, cause erro
 		return sourceErr("binlog", nil, cause, "raise MaxReconnectDuration to reconnect after a lost connection",
 			"binlog connection lost (MaxReconnectDuration is 0: no reconnecting)")
 	}
+	lostAt := time.Now()
+	b.binlogConnectFailed(cause, from, budget)
 	deadline := time.Now().Add(budget)
 	delay := 100 * time.Millisecond
 	last := cause
-	for {
+	for attempt := 1; ; attempt++ {
 		if err := sleepCtx(ctx, delay); err != nil {
 			return err
 		}
@@ -268,12 +270,14 @@ func (b *binlogReader) retryConnect(ctx context.Context, from Offset, cause erro
 			b.reconnects++
 			// Progress counts over the source's life, not this Run's.
 			b.r.src.progress.update(true, func(p *Progress) { p.Reconnects++ })
+			b.binlogReconnected(cause, from, attempt, lostAt)
 			return nil
 		}
 		if isPermanent(err) {
 			return err
 		}
 		last = err
+		b.binlogAttemptFailed(attempt, err, min(delay*2, 5*time.Second))
 		if time.Now().After(deadline) {
 			return sourceErr("binlog", nil, last, "check that the server is up; raise MaxReconnectDuration to wait longer",
 				"binlog connection lost and not re-established within %s", budget)
@@ -335,7 +339,7 @@ func (b *binlogReader) handle(ctx context.Context, ev *replication.BinlogEvent) 
 		if b.gtids == nil {
 			set := &gomysql.MariadbGTIDSet{Sets: map[uint32]*gomysql.MariadbGTID{}}
 			for i := range e.GTIDs {
-				_ = set.AddSet(&e.GTIDs[i])
+				addMariaDBGTID(set, &e.GTIDs[i])
 			}
 			b.gtids = set
 		}
@@ -681,8 +685,8 @@ func (b *binlogReader) endTxn(ctx context.Context, endPos uint64) error {
 				}
 			}
 		case b.txnMariaGTID != nil:
-			if set, ok := b.gtids.(*gomysql.MariadbGTIDSet); ok {
-				_ = set.AddSet(b.txnMariaGTID)
+			if set, ok := b.gtids.(*gomysql.MariadbGTIDSet); ok && addMariaDBGTID(set, b.txnMariaGTID) {
+				b.r.src.obs.log.Debug("mysql source: MariaDB GTID not after the position (a replay)", "gtid", b.txnMariaGTID.String(), "file", b.file)
 			}
 		}
 	}
@@ -833,7 +837,7 @@ func searchFirstFile(files []string, target uint32, firstTime func(file string) 
 // and closes the connection: the syncer holds at most a few events and
 // decodes no rows, so a large file costs no more than a small one.
 func (r *runner) firstEventTime(ctx context.Context, file string) (uint32, error) {
-	cfg := r.syncerConfig(r.cfg.serverIDs[0])
+	cfg := r.syncerConfig(r.cfg.serverIDs[0], "binlog-search")
 	cfg.EventCacheCount = 2
 	cfg.RowsEventDecodeFunc = func(*replication.RowsEvent, []byte) error { return nil }
 	syncer := replication.NewBinlogSyncer(cfg)

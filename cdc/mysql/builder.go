@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"crypto/tls"
+	"log/slog"
 	"maps"
 	"slices"
 	"time"
@@ -206,6 +207,20 @@ func (b *SourceBuilder) DistributionFactorLower(f float64) *SourceBuilder {
 // binlog progress.
 func (b *SourceBuilder) Progress(fn func(Progress)) *SourceBuilder {
 	b.cfg.Progress = fn
+	return b
+}
+
+// Logger sets [Config.Logger], the logger of the source and of the drivers
+// it uses (nil: logs are discarded).
+func (b *SourceBuilder) Logger(l *slog.Logger) *SourceBuilder {
+	b.cfg.Logger = l
+	return b
+}
+
+// Hooks sets [Config.Hooks], the hooks told of the source's events, such
+// as phase changes and stored checkpoints; a later call replaces them.
+func (b *SourceBuilder) Hooks(hooks ...Hook) *SourceBuilder {
+	b.cfg.Hooks = slices.Clone(hooks)
 	return b
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -155,9 +156,27 @@ type Config struct {
 	// means its default; lower 0 means no lower bound.
 	DistributionFactorUpper float64
 	DistributionFactorLower float64
-	// Progress, when set, is called as the snapshot and the binlog advance;
-	// it must return quickly.
+	// Progress, when set, is called as the snapshot and the binlog advance,
+	// with the whole [Progress]: at most every 200ms, and at each change of
+	// phase. It must return quickly. It suits a progress bar; to act on
+	// events (a phase change, the snapshot's end, a reconnect, a stored
+	// checkpoint) use Hooks, which are called once per event.
 	Progress func(Progress)
+	// Logger receives the source's logs: each phase change, the start and
+	// end of the snapshot with its counts, and a lost binlog connection
+	// (Warn, with its cause) and its re-establishing at Info; each snapshot
+	// chunk, sink flush and checkpoint stored at Debug; the error that ends
+	// Run at Error. The logs of the drivers the source uses are routed into
+	// it too, marked component=go-mysql (its binlog connections) and
+	// component=go-sql-driver (its SQL connections), go-mysql's one level
+	// lower than go-mysql gives them (see the package documentation). The
+	// password is never logged. nil discards every log; the source never
+	// writes to stderr on its own. To tell sources apart, give each a
+	// Logger.With("source", name).
+	Logger *slog.Logger
+	// Hooks are told of the source's events as they happen: see [Hook].
+	// They are called synchronously and must not block.
+	Hooks []Hook
 
 	// fromDefaults is set by DefaultConfig (and kept by every copy), so a
 	// struct literal, whose zero fields would silently mean "no retry, no
@@ -287,6 +306,7 @@ func (c Config) clone() Config {
 	c.DatabaseList = slices.Clone(c.DatabaseList)
 	c.TableList = slices.Clone(c.TableList)
 	c.ChunkKeyColumn = maps.Clone(c.ChunkKeyColumn)
+	c.Hooks = slices.Clone(c.Hooks)
 	return c
 }
 
@@ -404,6 +424,7 @@ func (c Config) resolve() (*resolvedConfig, error) {
 	if err := r.StartupOptions.validate(); err != nil {
 		bad("StartupOptions", r.StartupOptions.String(), err.Error())
 	}
+	validateHooks(r.Hooks, bad)
 	if v, ok := r.Deserializer.(cdc.ConfigValidator); ok {
 		if err := v.Validate(); err != nil {
 			bad("Deserializer", fmt.Sprintf("%T", r.Deserializer), err.Error())

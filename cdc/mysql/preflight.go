@@ -34,6 +34,7 @@ func (r *runner) detectServer(ctx context.Context) error {
 		s.statusQuery = "SHOW BINARY LOG STATUS"
 	}
 	r.server = s
+	r.serverDetected()
 	return nil
 }
 

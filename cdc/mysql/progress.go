@@ -45,10 +45,22 @@ type progressTracker struct {
 	p        Progress
 	fn       func(Progress)
 	lastCall time.Time
+	// phaseChanged, when set, is called after an update that changed the
+	// phase, before fn, with the phase before and the error Run returns
+	// (for PhaseStopped).
+	phaseChanged func(from Phase, p Progress, err error)
 }
 
-func (t *progressTracker) update(force bool, f func(p *Progress)) {
+func (t *progressTracker) update(force bool, f func(p *Progress)) { t.apply(force, f, nil) }
+
+// setPhase changes the phase; err is Run's result when it is PhaseStopped.
+func (t *progressTracker) setPhase(ph Phase, err error) {
+	t.apply(true, func(p *Progress) { p.Phase = ph }, err)
+}
+
+func (t *progressTracker) apply(force bool, f func(p *Progress), err error) {
 	t.mu.Lock()
+	from := t.p.Phase
 	f(&t.p)
 	p := t.p
 	call := t.fn != nil && (force || time.Since(t.lastCall) >= 200*time.Millisecond)
@@ -56,6 +68,9 @@ func (t *progressTracker) update(force bool, f func(p *Progress)) {
 		t.lastCall = time.Now()
 	}
 	t.mu.Unlock()
+	if p.Phase != from && t.phaseChanged != nil {
+		t.phaseChanged(from, p, err)
+	}
 	if call {
 		t.fn(p)
 	}

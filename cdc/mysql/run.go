@@ -57,6 +57,7 @@ func (r *runner) run(ctx context.Context) error {
 		cp = newCheckpointState()
 	}
 	r.cp = cp
+	r.checkpointLoaded(resumed)
 
 	// Which tables are captured: the checkpoint's, plus newly added ones
 	// when ScanNewlyAddedTables (they are snapshotted before streaming).
@@ -313,12 +314,13 @@ func (r *runner) commit(ctx context.Context, force bool) error {
 	if !force && time.Since(r.lastSave) < r.cfg.OffsetCommitInterval {
 		return nil
 	}
-	if err := r.sink.Flush(ctx); err != nil {
+	if err := r.flushSink(ctx); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		return &cdc.HandlerError{Err: err}
 	}
+	saveStart := time.Now()
 	if err := r.save(ctx, r.cp); err != nil {
 		return err
 	}
@@ -327,6 +329,7 @@ func (r *runner) commit(ctx context.Context, force bool) error {
 	r.dirty = false
 	off := r.cp.Offset
 	r.src.progress.update(false, func(p *Progress) { p.Offset = off })
+	r.checkpointStored(off, time.Since(saveStart))
 	return nil
 }
 

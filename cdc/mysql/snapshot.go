@@ -133,7 +133,9 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 		p.TablesTotal, p.TablesDone = len(states), tablesDone
 		p.ChunksTotal, p.ChunksDone = total, done
 	})
+	sr := r.snapshotStarted(len(states), len(tasks), done)
 	if len(tasks) == 0 {
+		r.snapshotFinished(sr)
 		return nil
 	}
 	// The chunks must be durable before any row is delivered: a sink may
@@ -222,7 +224,9 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 		if err := r.commit(ctx, last); err != nil {
 			return err
 		}
+		r.chunkDelivered(sr, res, total)
 	}
+	r.snapshotFinished(sr)
 	return nil
 }
 
@@ -533,7 +537,7 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 		rows = append(rows, row)
 	}
 
-	cfg := r.syncerConfig(serverID)
+	cfg := r.syncerConfig(serverID, "snapshot-backfill")
 	cfg.RowsEventDecodeFunc = rowsOnlyFor(func(id cdc.TableID) bool { return id == t.id })
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -29,6 +27,7 @@ import (
 type Source struct {
 	cfg      *resolvedConfig
 	progress progressTracker
+	obs      *observer // logs and hooks
 
 	mu      sync.Mutex
 	running bool
@@ -45,8 +44,9 @@ func NewSourceFromConfig(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{cfg: r}
+	s := &Source{cfg: r, obs: newObserver(r.Config)}
 	s.progress.fn = r.Progress
+	s.progress.phaseChanged = s.obs.phaseChanged
 	s.progress.p.Phase = PhaseStarting
 	return s, nil
 }
@@ -86,7 +86,7 @@ func (s *Source) Progress() Progress { return s.progress.get() }
 // Run resumes from the checkpoint in the OffsetStore, if any: changes of
 // transactions the previous run had checkpointed are not delivered again.
 // Only one Run may be in progress at a time.
-func (s *Source) Run(ctx context.Context, sink cdc.Sink) error {
+func (s *Source) Run(ctx context.Context, sink cdc.Sink) (err error) {
 	if sink == nil {
 		return errors.New("mysql: Run needs a sink (wrap a handler that buffers nothing with cdc.Unbuffered)")
 	}
@@ -103,18 +103,19 @@ func (s *Source) Run(ctx context.Context, sink cdc.Sink) error {
 	s.running, s.cancel, s.done = true, cancel, make(chan struct{})
 	done := s.done
 	s.mu.Unlock()
+	s.runStarting()
 	defer func() {
 		cancel()
 		s.mu.Lock()
 		s.running = false
 		s.mu.Unlock()
-		s.progress.update(true, func(p *Progress) { p.Phase = PhaseStopped })
+		s.progress.setPhase(PhaseStopped, err)
 		close(done)
 	}()
 	r := &runner{src: s, cfg: s.cfg, sink: sink}
 	// Every phase's result goes through stopped, so a ctx that ends in any
 	// of them is the same normal stop.
-	err := r.stopped(ctx, r.run(ctx))
+	err = r.stopped(ctx, r.run(ctx))
 	r.closeDB()
 	return redact(err, s.cfg.Password)
 }
@@ -181,6 +182,7 @@ func (r *runner) sqlConfig() *sqldriver.Config {
 	c.Net, c.Addr = "tcp", net.JoinHostPort(r.cfg.Hostname, strconv.Itoa(r.cfg.Port))
 	c.Timeout = r.cfg.ConnectTimeout // 0: none
 	c.TLS = r.cfg.TLS
+	c.Logger = r.src.obs.driver
 	// Placeholders are interpolated so that every query uses the text
 	// protocol (one round trip, and rows arrive as the text decodeText reads).
 	c.InterpolateParams = true
@@ -309,8 +311,9 @@ func (r *runner) binlogStatus(ctx context.Context, q interface {
 	return off, nil
 }
 
-// syncerConfig is the go-mysql replication configuration for one server id.
-func (r *runner) syncerConfig(serverID uint32) replication.BinlogSyncerConfig {
+// syncerConfig is the go-mysql replication configuration for one server id;
+// purpose names the syncer in its logs (syncer=purpose).
+func (r *runner) syncerConfig(serverID uint32, purpose string) replication.BinlogSyncerConfig {
 	c := replication.BinlogSyncerConfig{
 		ServerID:         serverID,
 		Flavor:           r.server.flavor,
@@ -321,7 +324,7 @@ func (r *runner) syncerConfig(serverID uint32) replication.BinlogSyncerConfig {
 		TLSConfig:        r.cfg.TLS,
 		DisableRetrySync: true,
 		DiscardGTIDSet:   true,
-		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:           r.src.obs.goMySQL.With("syncer", purpose, "server_id", serverID),
 		Dialer:           (&net.Dialer{Timeout: r.cfg.ConnectTimeout}).DialContext, // 0: none
 	}
 	if r.cfg.HeartbeatInterval > 0 {

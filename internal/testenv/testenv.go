@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/rtdw/rtdw/internal/redact"
 )
 
 // The environment variables that point tests at servers.
@@ -113,7 +115,7 @@ func SourceConfig(t testing.TB, f Flavor) *mysql.Config {
 	}
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		t.Fatalf("%s is not a go-sql-driver DSN: %v", env, err)
+		t.Fatalf("%s is not a go-sql-driver DSN: %v", env, redact.Error(err, redact.DSNPassword(dsn)))
 	}
 	return cfg
 }
@@ -137,7 +139,7 @@ func NewSource(t testing.TB, f Flavor) *Source {
 	defer cancel()
 	root, err := openPing(ctx, admin)
 	if err != nil {
-		unavailable(t, "%s at %s is not reachable: %v (start it with scripts/services.sh up)", f, cfg.Addr, err)
+		unavailable(t, "%s at %s is not reachable: %v (start it with scripts/services.sh up)", f, cfg.Addr, redact.Error(err, cfg.Passwd))
 	}
 	defer root.Close()
 
@@ -161,7 +163,7 @@ func NewSource(t testing.TB, f Flavor) *Source {
 	own.MultiStatements = true
 	db, err := openPing(ctx, own)
 	if err != nil {
-		t.Fatalf("%s: connect to %s: %v", f, name, err)
+		t.Fatalf("%s: connect to %s: %v", f, name, redact.Error(err, cfg.Passwd))
 	}
 	t.Cleanup(func() { db.Close() })
 	return &Source{Flavor: f, Host: host, Port: port, User: cfg.User, Password: cfg.Passwd, Database: name, DB: db}
