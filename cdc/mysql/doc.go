@@ -140,16 +140,53 @@
 // emit now, to compare a sink's contents with the source in tests and
 // consistency checks; [LoadTableSchemas] gives it the schema.
 //
-// # Progress and metrics
+// # Logs, hooks and metrics
+//
+// A source logs through the [*slog.Logger] of [Config.Logger]
+// ([SourceBuilder.Logger]); without one it logs nothing, and it never
+// writes to stderr on its own. At Info it logs each Run's start, the server
+// it reached, where it resumes, each change of [Phase], the snapshot's start
+// and end with its tables, chunks and rows, and a binlog connection
+// re-established; at Warn a lost binlog connection, with its cause; at Debug
+// each snapshot chunk delivered, each Flush of the sink and each checkpoint
+// stored; at Error the error that ends Run. Messages start with
+// "mysql source:"; add an attribute of your own (Logger.With("source",
+// name)) to tell several sources apart. The password is never logged.
+//
+// The logs of the drivers go to the same logger. go-mysql's, from every
+// binlog connection the source makes, carry component=go-mysql, syncer=
+// (binlog for the stream, snapshot-backfill for a chunk's binlog window,
+// binlog-search for Timestamp startup's search) and server_id=; they arrive
+// one level lower than go-mysql gives them, because go-mysql logs every
+// connection it opens and closes at Info (the snapshot opens one per chunk)
+// and every lost connection at Error, while the source re-establishes lost
+// connections and logs at Error only what ends Run: go-mysql's Error
+// arrives at Warn, its Warn at Info, its Info at Debug. go-sql-driver's
+// messages (connection errors of the SQL pool) arrive at Warn with
+// component=go-sql-driver.
+//
+// Hooks ([Config.Hooks], [SourceBuilder.Hooks]) tell a program of events as
+// they happen, so that it need not poll [Source.Progress]. As franz-go's
+// kgo hooks, a [Hook] is any value implementing one or more small
+// interfaces: [HookPhaseChange] (a [PhaseChange], carrying Run's error when
+// it stops), [HookSnapshotDone] (the snapshot's chunks, rows and duration),
+// [HookReconnect] (a binlog connection re-established: attempts, cause,
+// downtime), [HookCheckpointStored] (the offset stored) and [HookSinkFlush]
+// (how long the sink's Flush took). They are called synchronously on the
+// goroutine that called Run, in the order the events happen, and must not
+// block.
 //
 // [Source.Progress] returns the source's [Progress]: its [Phase], the
 // snapshot's tables, chunks and rows (with the server's estimate of the
 // rows, for a progress bar), the binlog events delivered, the lag behind the
 // clock and the reconnects. [SourceBuilder.Progress] sets a function called
-// as it advances (the example programs drive a progress bar with it), and
-// package cdc/mysql/mysqlprom exports the same figures as Prometheus metrics
-// (rtdw_cdc_source_*), labelled by the source's Name, so that importing this
-// package does not import the Prometheus client.
+// with it as it advances, at most every 200ms and at each phase change,
+// which suits a progress bar (the example programs drive theirs with it);
+// hooks suit logs, alerts and state machines, since each event reaches them
+// once, with its own figures. Package cdc/mysql/mysqlprom exports the
+// figures of Progress as Prometheus metrics (rtdw_cdc_source_*), labelled by
+// the source's Name, so that importing this package does not import the
+// Prometheus client.
 //
 // # Programs
 //
