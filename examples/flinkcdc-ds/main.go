@@ -10,6 +10,10 @@
 // SIGINT or SIGTERM, and, for scripts, after -max-events events or once the
 // binlog has been idle for -idle.
 //
+// What the source does goes to stderr through log/slog, at Info (-v adds
+// its Debug records: each snapshot chunk, flush and checkpoint, and the
+// connection logs of go-mysql); stdout holds only the JSON lines.
+//
 //	eval "$(scripts/services.sh env)"   # RTDW_TEST_MYSQL: host, port, user and password of the local MySQL
 //	go run ./examples/flinkcdc-ds -idle 2s
 package main
@@ -21,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -60,6 +65,7 @@ type config struct {
 	MaxEvents  int64
 	Idle       time.Duration
 	Progress   bool
+	Verbose    bool
 }
 
 // String describes the configuration without its password.
@@ -119,6 +125,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Int64Var(&cfg.MaxEvents, "max-events", 0, "stop after at least this many events (the batch that reaches it is printed whole); 0: no limit")
 	fs.DurationVar(&cfg.Idle, "idle", 0, "stop once the binlog has brought no event for this long; 0: run until SIGINT or SIGTERM")
 	fs.BoolVar(&cfg.Progress, "progress", term.IsTerminal(int(os.Stderr.Fd())), "show a snapshot progress bar on stderr (on when stderr is a terminal)")
+	fs.BoolVar(&cfg.Verbose, "v", false, "log the source's Debug records too: each snapshot chunk, flush and checkpoint, and go-mysql's connection logs")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: flinkcdc-ds [flags]
 
@@ -155,30 +162,22 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	cp, err := store.Load(ctx)
-	if err != nil {
-		return err
-	}
-	// A checkpoint this source cannot resume from is Run's to report.
-	var stored mysql.CheckpointInfo
-	if cp != nil {
-		stored, _ = mysql.InspectCheckpoint(cp)
-	}
-	if !stored.Offset.IsZero() {
-		fmt.Fprintf(stderr, "flinkcdc-ds: resuming from %s (offset file %s)\n", stored.Offset, cfg.OffsetFile)
-	} else {
-		fmt.Fprintf(stderr, "flinkcdc-ds: no stored offset in %s: snapshot of %s.%s first\n", cfg.OffsetFile, cfg.Database, cfg.Table)
-	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	mon := &monitor{idle: cfg.Idle, cancel: cancel}
-	mon.touch()
 	var bar *progressbar.ProgressBar
 	if cfg.Progress {
 		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("snapshot"),
 			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 	}
+	level := slog.LevelInfo
+	if cfg.Verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(&barClearingWriter{w: stderr, bar: bar}, &slog.HandlerOptions{Level: level}))
+	logger.Info("flinkcdc-ds: capturing", "database", cfg.Database, "table", cfg.Table, "offset_file", cfg.OffsetFile)
+	mon := &monitor{idle: cfg.Idle, cancel: cancel, bar: bar}
+	mon.touch()
 	src, err := mysql.NewSource().
 		Hostname(cfg.Host).Port(cfg.Port).
 		DatabaseList(regexp.QuoteMeta(cfg.Database)).
@@ -188,7 +187,9 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		StartupOptions(mysql.Initial()).
 		Deserializer(debezium.JSON()).
 		OffsetStore(store).
-		Progress(func(p mysql.Progress) { mon.progress(p, bar) }).
+		Logger(logger).
+		Progress(mon.progress). // the bar
+		Hooks(mon).             // the idle timer starts with the binlog phase
 		Build()
 	if err != nil {
 		return err
@@ -207,8 +208,8 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		err = ferr
 	}
 	p := src.Progress()
-	fmt.Fprintf(stderr, "flinkcdc-ds: stopped after %d events (%d snapshot rows, %d binlog changes); offset %s saved in %s\n",
-		out.printed.Load(), p.SnapshotRows, p.BinlogEvents, p.Offset, cfg.OffsetFile)
+	logger.Info("flinkcdc-ds: stopped", "events", out.printed.Load(), "snapshot_rows", p.SnapshotRows,
+		"binlog_changes", p.BinlogEvents, "offset", p.Offset.String(), "offset_file", cfg.OffsetFile)
 	return err
 }
 
@@ -254,30 +255,56 @@ func (p *printer) Flush(ctx context.Context) error {
 	return p.w.Flush()
 }
 
-// monitor follows the source's progress: the snapshot bar, and the idle
-// timer that only runs while the source streams the binlog.
+// monitor follows the source: its Progress callback drives the snapshot
+// bar, and, as a [mysql.HookPhaseChange], it starts the idle timer, which
+// only runs while the source streams the binlog.
 type monitor struct {
 	idle      time.Duration
 	cancel    context.CancelFunc
-	last      atomic.Int64 // unix nanoseconds of the last event or phase change
+	bar       *progressbar.ProgressBar // nil: no bar
+	last      atomic.Int64             // unix nanoseconds of the last event or phase change
 	streaming atomic.Bool
 }
 
 func (m *monitor) touch() { m.last.Store(time.Now().UnixNano()) }
 
-func (m *monitor) progress(p mysql.Progress, bar *progressbar.ProgressBar) {
-	if bar != nil && p.Phase == mysql.PhaseSnapshot {
-		if bar.GetMax64() != p.RowsEstimate && p.RowsEstimate > 0 {
-			bar.ChangeMax64(p.RowsEstimate)
+// progress moves the bar while the snapshot runs.
+func (m *monitor) progress(p mysql.Progress) {
+	if m.bar != nil && p.Phase == mysql.PhaseSnapshot {
+		if m.bar.GetMax64() != p.RowsEstimate && p.RowsEstimate > 0 {
+			m.bar.ChangeMax64(p.RowsEstimate)
 		}
-		_ = bar.Set64(p.SnapshotRows)
+		_ = m.bar.Set64(p.SnapshotRows)
 	}
-	if p.Phase == mysql.PhaseBinlog && !m.streaming.Swap(true) {
-		if bar != nil {
-			_ = bar.Finish()
+}
+
+// OnPhaseChange ends the bar and starts the idle timer when the binlog
+// phase begins.
+func (m *monitor) OnPhaseChange(c mysql.PhaseChange) {
+	if c.To == mysql.PhaseBinlog && !m.streaming.Swap(true) {
+		if m.bar != nil {
+			_ = m.bar.Finish()
 		}
 		m.touch()
 	}
+}
+
+// barClearingWriter writes log lines to w, clearing the progress bar's
+// line first so that a line never lands in the middle of the bar; the bar
+// draws itself again at its next update.
+type barClearingWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	bar *progressbar.ProgressBar // nil: no bar
+}
+
+func (b *barClearingWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bar != nil && !b.bar.IsFinished() {
+		_ = b.bar.Clear()
+	}
+	return b.w.Write(p)
 }
 
 // watch cancels the run once the binlog has been idle for m.idle.

@@ -4,6 +4,11 @@
 // clickhouse sink, changes rows in MySQL while the binlog streams, and checks
 // that ClickHouse's visible state equals MySQL's, row by row.
 //
+// The source and the sink log to stderr through log/slog, at Info; -v adds
+// their Debug records (each snapshot chunk, flush, checkpoint and batch
+// insert, and go-mysql's connection logs). The program learns that the
+// snapshot is done from a hook of the source, not by polling its progress.
+//
 //	make demo          # starts the local servers, then runs this program
 //	go run ./examples/mysql-to-clickhouse -mysql 'root:pw@tcp(127.0.0.1:3306)/' -clickhouse 127.0.0.1:9000
 package main
@@ -15,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -22,7 +28,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	chgo "github.com/ClickHouse/clickhouse-go/v2"
@@ -43,11 +48,17 @@ func main() {
 		changes    = flag.Int("changes", 5_000, "updates, deletes and inserts made while the binlog streams")
 		stateDir   = flag.String("state", "", "directory for the offset file (default: a new temporary directory)")
 		noProgress = flag.Bool("quiet", false, "no progress bars")
+		verbose    = flag.Bool("v", false, "log Debug records too: each snapshot chunk, flush, checkpoint and batch insert, and go-mysql's connection logs")
 	)
 	flag.Parse()
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *mysqlDSN, *chAddr, *database, *rows, *changes, *stateDir, !*noProgress); err != nil {
+	if err := run(ctx, logger, *mysqlDSN, *chAddr, *database, *rows, *changes, *stateDir, !*noProgress); err != nil {
 		log.Fatalf("mysql-to-clickhouse: %v", err)
 	}
 }
@@ -59,7 +70,7 @@ func envOr(name, def string) string {
 	return def
 }
 
-func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges int, stateDir string, bars bool) error {
+func run(ctx context.Context, logger *slog.Logger, mysqlDSN, chAddr, database string, nRows, nChanges int, stateDir string, bars bool) error {
 	cfg, err := sqldriver.ParseDSN(mysqlDSN)
 	if err != nil {
 		return fmt.Errorf("-mysql: %w", err)
@@ -96,6 +107,7 @@ func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges
 	sink, err := clickhouse.NewSink(ch, clickhouse.SinkConfig{
 		TableOptions: clickhouse.TableOptions{Database: database},
 		MaxRows:      50_000,
+		Logger:       logger,
 	})
 	if err != nil {
 		return err
@@ -108,14 +120,17 @@ func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges
 		}
 		defer os.RemoveAll(stateDir)
 	}
-	var progress atomic.Pointer[mysql.Progress]
+	bar := newBar(bars, int64(nRows), "snapshot → ClickHouse")
+	snapshot := newSnapshotWatch()
 	src, err := mysql.NewSource().
 		Hostname(host).Port(port).
 		Username(cfg.User).Password(cfg.Passwd).
 		DatabaseList(database).TableList(database + `\.t_user`).
 		StartupOptions(mysql.Initial()).
 		OffsetStore(cdc.NewFileOffsetStore(filepath.Join(stateDir, "offset.json"))).
-		Progress(func(p mysql.Progress) { progress.Store(&p) }).
+		Logger(logger).
+		Progress(func(p mysql.Progress) { _ = bar.Set64(p.SnapshotRows) }).
+		Hooks(snapshot).
 		Build()
 	if err != nil {
 		return err
@@ -125,30 +140,19 @@ func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
-	start := time.Now()
 	go func() { done <- src.Run(runCtx, sink) }()
 
-	bar := newBar(bars, int64(nRows), "snapshot → ClickHouse")
-	for {
-		p := progress.Load()
-		if p != nil {
-			_ = bar.Set64(p.SnapshotRows)
-			if p.Phase == mysql.PhaseBinlog {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			return fmt.Errorf("source stopped during the snapshot: %w", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	var snap mysql.SnapshotDone
+	select {
+	case snap = <-snapshot.done:
+	case err := <-done:
+		return fmt.Errorf("source stopped during the snapshot: %w", err)
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	_ = bar.Finish()
-	snapshotTook := time.Since(start)
-	fmt.Printf("snapshot: %d rows in %s (%.0f rows/s)\n", progress.Load().SnapshotRows, snapshotTook.Round(time.Millisecond),
-		float64(progress.Load().SnapshotRows)/snapshotTook.Seconds())
+	fmt.Printf("snapshot: %d rows in %d chunks in %s (%.0f rows/s)\n", snap.Rows, snap.Chunks, snap.Duration.Round(time.Millisecond),
+		float64(snap.Rows)/snap.Duration.Seconds())
 
 	// 4. Changes while the binlog streams: updates, deletes and inserts in small transactions.
 	if err := changeMySQL(ctx, db, table, nRows, nChanges); err != nil {
@@ -182,7 +186,7 @@ func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	p := progress.Load()
+	p := src.Progress()
 	st := sink.Stats()
 	fmt.Printf("binlog: %d change events applied; ClickHouse now holds the %d rows MySQL holds, every value equal\n", p.BinlogEvents, len(want))
 	fmt.Printf("sink: %d rows in %d batch inserts, %d retries; offset %s stored in %s\n", st.RowsWritten, st.Flushes, st.Retries, p.Offset, stateDir)
@@ -192,6 +196,25 @@ func run(ctx context.Context, mysqlDSN, chAddr, database string, nRows, nChanges
 		return err
 	}
 	return sink.Close(ctx)
+}
+
+// snapshotWatch is a hook of the source: it hands over the snapshot's
+// figures once the snapshot is delivered.
+type snapshotWatch struct {
+	done chan mysql.SnapshotDone
+}
+
+func newSnapshotWatch() *snapshotWatch {
+	return &snapshotWatch{done: make(chan mysql.SnapshotDone, 1)}
+}
+
+// OnSnapshotDone must not block: the channel has room for the one snapshot
+// of a run.
+func (w *snapshotWatch) OnSnapshotDone(e mysql.SnapshotDone) {
+	select {
+	case w.done <- e:
+	default:
+	}
 }
 
 func newBar(on bool, max int64, what string) *progressbar.ProgressBar {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -27,7 +28,9 @@ func TestMainJob(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
-			if err := run(ctx, os.Getenv(env), ch.Addr, src.Database, 20_000, 600, t.TempDir(), false); err != nil {
+			// The logs show in the test's output when it fails (or with -v).
+			logger := slog.New(slog.NewTextHandler(t.Output(), nil))
+			if err := run(ctx, logger, os.Getenv(env), ch.Addr, src.Database, 20_000, 600, t.TempDir(), false); err != nil {
 				t.Fatal(err)
 			}
 		})
