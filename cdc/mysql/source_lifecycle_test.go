@@ -309,7 +309,7 @@ func TestShutdownTimeoutBoundsTheFinalSave(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := &deadlineFlusher{}
-		r := &runner{src: &Source{cfg: rc}, cfg: rc, sink: f, cp: newCheckpointState(), dirty: true}
+		r := &runner{src: &Source{cfg: rc, obs: newObserver(rc.Config)}, cfg: rc, sink: f, cp: newCheckpointState(), dirty: true}
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		if err := r.stopped(ctx, ctx.Err()); err != nil {
