@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // binlogReader streams the binlog from an offset to the handler.
@@ -258,32 +259,32 @@ func (b *binlogReader) retryConnect(ctx context.Context, from Offset, cause erro
 	}
 	lostAt := time.Now()
 	b.binlogConnectFailed(cause, from, budget)
-	deadline := time.Now().Add(budget)
-	delay := 100 * time.Millisecond
-	last := cause
-	for attempt := 1; ; attempt++ {
-		if err := sleepCtx(ctx, delay); err != nil {
-			return err
-		}
-		err := b.connect(from)
-		if err == nil {
-			b.reconnects++
-			// Progress counts over the source's life, not this Run's.
-			b.r.src.progress.update(true, func(p *Progress) { p.Reconnects++ })
-			b.binlogReconnected(cause, from, attempt, lostAt)
-			return nil
-		}
-		if isPermanent(err) {
-			return err
-		}
-		last = err
-		b.binlogAttemptFailed(attempt, err, min(delay*2, 5*time.Second))
-		if time.Now().After(deadline) {
-			return sourceErr("binlog", nil, last, "check that the server is up; raise MaxReconnectDuration to wait longer",
-				"binlog connection lost and not re-established within %s", budget)
-		}
-		delay = min(delay*2, 5*time.Second)
+	// The cause counts as the first attempt: reconnect attempt n is attempt
+	// n+1 of the policy.
+	attempts, last := retry.Policy{
+		Backoff:   retry.Backoff{Initial: 100 * time.Millisecond, Max: 5 * time.Second},
+		Budget:    budget,
+		Retryable: func(err error) bool { return !isPermanent(err) },
+		OnRetry: func(attempt int, err error, wait time.Duration) {
+			if attempt > 1 {
+				b.binlogAttemptFailed(attempt-1, err, wait)
+			}
+		},
+	}.After(ctx, cause, func() error { return b.connect(from) })
+	switch {
+	case last == nil:
+		b.reconnects++
+		// Progress counts over the source's life, not this Run's.
+		b.r.src.progress.update(true, func(p *Progress) { p.Reconnects++ })
+		b.binlogReconnected(cause, from, attempts-1, lostAt)
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case isPermanent(last):
+		return last
 	}
+	return sourceErr("binlog", nil, last, "check that the server is up; raise MaxReconnectDuration to wait longer",
+		"binlog connection lost and not re-established within %s", budget)
 }
 
 // isPermanent reports whether a binlog error is not cured by reconnecting.

@@ -13,6 +13,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // How long the binlog reader waits for a table's definition to catch up with
@@ -82,19 +83,30 @@ func (b *binlogReader) schemaAfterDDL(ctx context.Context, id cdc.TableID, q str
 	b.awaitDDLCommit(ctx, id)
 	verb := ddlVerb(q)
 	expectChange := verb == "ALTER" || verb == "CREATE" || verb == "RENAME"
-	deadline := time.Now().Add(ddlSettleWait)
-	delay := 10 * time.Millisecond
-	for {
-		s, err := b.loadSchema(ctx, id)
-		if err != nil || !expectChange || !sameSchema(s, before) || time.Now().After(deadline) {
-			return s, err
+	var s *cdc.TableSchema
+	_, err := retry.Policy{
+		Backoff:   retry.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		Budget:    ddlSettleWait,
+		Retryable: func(err error) bool { return err == errSchemaUnchanged },
+	}.Do(ctx, func() (err error) {
+		s, err = b.loadSchema(ctx, id)
+		if err == nil && expectChange && sameSchema(s, before) {
+			return errSchemaUnchanged
 		}
-		if err := sleepCtx(ctx, delay); err != nil {
-			return s, err
-		}
-		delay = min(2*delay, 50*time.Millisecond)
+		return err
+	})
+	switch {
+	case ctx.Err() != nil:
+		return s, ctx.Err()
+	case err == errSchemaUnchanged: // for all of ddlSettleWait: the DDL changed no column
+		return s, nil
 	}
+	return s, err
 }
+
+// errSchemaUnchanged is schemaAfterDDL's retry signal: the table does not
+// show the DDL's change yet.
+var errSchemaUnchanged = errors.New("schema unchanged")
 
 // sameSchema reports whether two schemas (either may be nil) have the same
 // columns and primary key.
@@ -114,28 +126,33 @@ func (b *binlogReader) schemaForRows(ctx context.Context, id cdc.TableID, tm *re
 	if why == "" {
 		return cached, nil
 	}
-	deadline := time.Now().Add(rowsSchemaWait)
-	delay := 10 * time.Millisecond
-	var loadErr error
-	for {
+	var s *cdc.TableSchema
+	_, loadErr := retry.Policy{
+		Backoff: retry.Backoff{Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond},
+		Budget:  rowsSchemaWait,
+	}.Do(ctx, func() (err error) {
 		delete(b.schemas, id)
-		s, err := b.loadSchema(ctx, id)
-		loadErr = err
-		if err == nil {
-			if s == nil {
-				why = "the table no longer exists"
-			} else if why = tableMapMismatch(s, tm); why == "" {
-				b.schemas[id] = s
-				return s, nil
-			}
+		if s, err = b.loadSchema(ctx, id); err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			break
+		if s == nil {
+			why = "the table no longer exists"
+		} else {
+			why = tableMapMismatch(s, tm)
 		}
-		if err := sleepCtx(ctx, delay); err != nil {
-			return nil, err
+		if why != "" {
+			return errSchemaMismatchYet
 		}
-		delay = min(2*delay, 200*time.Millisecond)
+		return nil
+	})
+	switch {
+	case loadErr == nil:
+		b.schemas[id] = s
+		return s, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case loadErr == errSchemaMismatchYet:
+		loadErr = nil
 	}
 	if loadErr != nil {
 		return nil, sourceErr("binlog", nil, loadErr, "", "load the schema of %s", id)
@@ -144,6 +161,10 @@ func (b *binlogReader) schemaForRows(ctx context.Context, id cdc.TableID, tm *re
 		"restart the source from a snapshot (delete the checkpoint) if the table changed while the source was behind",
 		"a change of %s at %s does not fit the table's definition on the server: %s", id, at, why)
 }
+
+// errSchemaMismatchYet is schemaForRows's retry signal: the table's
+// definition does not fit the rows event yet.
+var errSchemaMismatchYet = errors.New("schema does not fit the rows event yet")
 
 // tableMapMismatch says how a rows event's table map differs from a schema
 // (the column count, or the first column whose binlog type cannot hold the

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/problems"
+	secrets "github.com/rtdw/rtdw/internal/redact"
 )
 
 // The defaults of [Config], as [DefaultConfig] sets them: Flink
@@ -106,8 +109,8 @@ type Config struct {
 	// its own (Run's context still ends an attempt).
 	ConnectTimeout time.Duration
 	// ConnectMaxRetries is how many times a failed first connection of the
-	// SQL pool is retried, waiting a second longer before each retry (1s,
-	// 2s, 3s...). Default 3; 0 means a single attempt.
+	// SQL pool is retried, waiting twice as long before each retry (1s, 2s,
+	// 4s... up to 30s). Default 3; 0 means a single attempt.
 	ConnectMaxRetries int
 	// ConnectionPoolSize bounds the SQL connections the snapshot uses.
 	// Default 20; 0 means the default.
@@ -212,7 +215,7 @@ func DefaultConfig() Config {
 func (c Config) String() string {
 	pw := ""
 	if c.Password != "" {
-		pw = "<redacted>"
+		pw = secrets.Placeholder
 	}
 	return fmt.Sprintf("mysql.Config{Name:%q Hostname:%q Port:%d Username:%q Password:%q DatabaseList:%q TableList:%q ServerID:%q StartupOptions:%v}",
 		c.Name, c.Hostname, c.Port, c.Username, pw, c.DatabaseList, c.TableList, c.ServerID, c.StartupOptions)
@@ -225,33 +228,15 @@ func (c Config) GoString() string { return c.String() }
 func (c Config) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
 
 // ConfigError is the error of [SourceBuilder.Build] and
-// [NewSourceFromConfig]: every invalid option at once.
-type ConfigError struct {
-	Problems []ConfigProblem
-}
+// [NewSourceFromConfig]: every invalid option at once, each a
+// [ConfigProblem], listed one a line as "Field = value: fix". It matches
+// [ErrInvalidConfig] with errors.Is.
+type ConfigError = problems.Error
 
-// ConfigProblem is one invalid option.
-type ConfigProblem struct {
-	// Field names the option, such as "Port".
-	Field string
-	// Value is the offending value as text (never a password).
-	Value string
-	// Fix says what to do.
-	Fix string
-}
-
-// Error lists every problem, one a line: field = value: fix.
-func (e *ConfigError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "mysql: invalid source configuration (%d problems):", len(e.Problems))
-	for _, p := range e.Problems {
-		fmt.Fprintf(&b, "\n  %s = %s: %s", p.Field, p.Value, p.Fix)
-	}
-	return b.String()
-}
-
-// Is makes errors.Is(err, ErrInvalidConfig) true.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+// ConfigProblem is one invalid option: Field names it (such as "Port"),
+// Value is the offending value (never a password; nil or "" when the
+// option is missing), Fix says what to do.
+type ConfigProblem = problems.Problem
 
 // resolvedConfig is a validated configuration with every default applied and
 // every text option parsed.
@@ -314,30 +299,29 @@ func (c Config) clone() Config {
 // listing every problem.
 func (c Config) resolve() (*resolvedConfig, error) {
 	r := &resolvedConfig{Config: c.withDefaults(), chunkKeys: map[cdc.TableID]string{}}
-	var probs []ConfigProblem
-	bad := func(field, value, fix string) { probs = append(probs, ConfigProblem{field, value, fix}) }
+	ps := problems.New("mysql", "source configuration", ErrInvalidConfig)
 
 	if !r.fromDefaults {
-		bad("Config", "a struct not made by DefaultConfig()",
-			"start from mysql.DefaultConfig() and set the fields you need: zero means zero for ConnectMaxRetries, ConnectTimeout, HeartbeatInterval, MaxReconnectDuration, ShutdownTimeout, OffsetCommitInterval and DistributionFactorLower, so a struct literal would turn off retries, heartbeats and reconnects")
+		ps.Add("Config", nil,
+			"a struct not made by DefaultConfig(); start from mysql.DefaultConfig() and set the fields you need: zero means zero for ConnectMaxRetries, ConnectTimeout, HeartbeatInterval, MaxReconnectDuration, ShutdownTimeout, OffsetCommitInterval and DistributionFactorLower, so a struct literal would turn off retries, heartbeats and reconnects")
 	}
 
 	if strings.TrimSpace(r.Hostname) == "" {
-		bad("Hostname", `""`, "set the server's host name or IP address, for example Hostname(\"127.0.0.1\")")
+		ps.Add("Hostname", r.Hostname, "set the server's host name or IP address, for example Hostname(\"127.0.0.1\")")
 	}
 	if r.Port < 1 || r.Port > 65535 {
-		bad("Port", strconv.Itoa(r.Port), "use a TCP port from 1 to 65535 (MySQL's default is 3306)")
+		ps.Add("Port", r.Port, "use a TCP port from 1 to 65535 (MySQL's default is 3306)")
 	}
 	if r.Username == "" {
-		bad("Username", `""`, "set the user the source logs in as; it needs SELECT, REPLICATION SLAVE and REPLICATION CLIENT")
+		ps.Add("Username", r.Username, "set the user the source logs in as; it needs SELECT, REPLICATION SLAVE and REPLICATION CLIENT")
 	}
 	if len(r.DatabaseList) == 0 {
-		bad("DatabaseList", "[]", "name at least one database (a regular expression), for example DatabaseList(\"gmall_config\")")
+		ps.Add("DatabaseList", r.DatabaseList, "name at least one database (a regular expression), for example DatabaseList(\"gmall_config\")")
 	}
 	for _, p := range r.DatabaseList {
 		re, err := compileFull(p)
 		if err != nil {
-			bad("DatabaseList", strconv.Quote(p), "not a valid regular expression: "+err.Error())
+			ps.Add("DatabaseList", p, "not a valid regular expression: "+err.Error())
 			continue
 		}
 		r.databases = append(r.databases, re)
@@ -345,11 +329,11 @@ func (c Config) resolve() (*resolvedConfig, error) {
 	for _, p := range r.TableList {
 		re, err := compileFull(p)
 		if err != nil {
-			bad("TableList", strconv.Quote(p), "not a valid regular expression: "+err.Error())
+			ps.Add("TableList", p, "not a valid regular expression: "+err.Error())
 			continue
 		}
 		if !strings.Contains(p, ".") && !strings.Contains(p, `\.`) {
-			bad("TableList", strconv.Quote(p), "patterns match \"database.table\": write it as db.table, for example gmall_config.t_user")
+			ps.Add("TableList", p, "patterns match \"database.table\": write it as db.table, for example gmall_config.t_user")
 			continue
 		}
 		r.tables = append(r.tables, re)
@@ -361,91 +345,91 @@ func (c Config) resolve() (*resolvedConfig, error) {
 	}
 	ids, err := ParseServerIDRange(r.ServerID)
 	if err != nil {
-		bad("ServerID", strconv.Quote(r.ServerID), "use one id such as \"5400\" or a range such as \"5400-5408\" of ids from 1 to 4294967295, unique among the server's replicas")
+		ps.Add("ServerID", r.ServerID, "use one id such as \"5400\" or a range such as \"5400-5408\" of ids from 1 to 4294967295, unique among the server's replicas")
 	}
 	r.serverIDs = ids
 	loc, err := time.LoadLocation(r.ServerTimeZone)
 	if err != nil {
-		bad("ServerTimeZone", strconv.Quote(r.ServerTimeZone), "use an IANA zone name such as \"UTC\" or \"Asia/Shanghai\"")
+		ps.Add("ServerTimeZone", r.ServerTimeZone, "use an IANA zone name such as \"UTC\" or \"Asia/Shanghai\"")
 	}
 	r.timeZone = loc
 	if r.SplitSize < 1 {
-		bad("SplitSize", strconv.Itoa(r.SplitSize), "use a positive number of rows per chunk, or 0 for the default (8096)")
+		ps.Add("SplitSize", r.SplitSize, "use a positive number of rows per chunk, or 0 for the default (8096)")
 	}
 	if r.FetchSize < 1 {
-		bad("FetchSize", strconv.Itoa(r.FetchSize), "use a positive number of events per batch, or 0 for the default (1024)")
+		ps.Add("FetchSize", r.FetchSize, "use a positive number of events per batch, or 0 for the default (1024)")
 	}
 	for k, col := range r.ChunkKeyColumn {
 		id, err := cdc.ParseTableID(k)
 		if err != nil {
-			bad("ChunkKeyColumn", strconv.Quote(k), "key the map by \"database.table\"")
+			ps.Add("ChunkKeyColumn", k, "key the map by \"database.table\"")
 			continue
 		}
 		if col == "" {
-			bad("ChunkKeyColumn", k+"=\"\"", "name a column of the table")
+			ps.Add("ChunkKeyColumn", nil, "the entry for %s is empty; name a column of the table", k)
 			continue
 		}
 		r.chunkKeys[id] = col
 	}
 	if r.ConnectTimeout < 0 {
-		bad("ConnectTimeout", r.ConnectTimeout.String(), "use a positive duration per connection attempt, or 0 for no timeout of its own (default 30s)")
+		ps.Add("ConnectTimeout", r.ConnectTimeout, "use a positive duration per connection attempt, or 0 for no timeout of its own (default 30s)")
 	}
 	if r.ConnectMaxRetries < 0 {
-		bad("ConnectMaxRetries", strconv.Itoa(r.ConnectMaxRetries), "use 0 for a single attempt with no retry, or the number of retries (default 3)")
+		ps.Add("ConnectMaxRetries", r.ConnectMaxRetries, "use 0 for a single attempt with no retry, or the number of retries (default 3)")
 	}
 	if r.ConnectionPoolSize < 0 {
-		bad("ConnectionPoolSize", strconv.Itoa(r.ConnectionPoolSize), "use a positive number of connections, or 0 for the default (20)")
+		ps.Add("ConnectionPoolSize", r.ConnectionPoolSize, "use a positive number of connections, or 0 for the default (20)")
 	}
 	switch {
 	case r.HeartbeatInterval < 0:
-		bad("HeartbeatInterval", r.HeartbeatInterval.String(), "use 0 to disable heartbeats, or a period of at least 1ms (default 30s)")
+		ps.Add("HeartbeatInterval", r.HeartbeatInterval, "use 0 to disable heartbeats, or a period of at least 1ms (default 30s)")
 	case r.HeartbeatInterval > 0 && r.HeartbeatInterval < time.Millisecond:
-		bad("HeartbeatInterval", r.HeartbeatInterval.String(), "use at least 1ms, or 0 to disable heartbeats")
+		ps.Add("HeartbeatInterval", r.HeartbeatInterval, "use at least 1ms, or 0 to disable heartbeats")
 	}
 	if r.MaxReconnectDuration < 0 {
-		bad("MaxReconnectDuration", r.MaxReconnectDuration.String(), "use 0 to end Run when the binlog connection is lost, or how long to keep reconnecting (default 30s)")
+		ps.Add("MaxReconnectDuration", r.MaxReconnectDuration, "use 0 to end Run when the binlog connection is lost, or how long to keep reconnecting (default 30s)")
 	}
 	if r.ShutdownTimeout < 0 {
-		bad("ShutdownTimeout", r.ShutdownTimeout.String(), "use 0 for no deadline on the final flush and save, or a positive duration (default 30s)")
+		ps.Add("ShutdownTimeout", r.ShutdownTimeout, "use 0 for no deadline on the final flush and save, or a positive duration (default 30s)")
 	}
 	if r.OffsetCommitInterval < 0 {
-		bad("OffsetCommitInterval", r.OffsetCommitInterval.String(), "use 0 to save at every transaction boundary, or a positive duration (default 1s)")
+		ps.Add("OffsetCommitInterval", r.OffsetCommitInterval, "use 0 to save at every transaction boundary, or a positive duration (default 1s)")
 	}
 	lower, upper := r.DistributionFactorLower, r.DistributionFactorUpper
 	if lower < 0 || math.IsNaN(lower) {
-		bad("DistributionFactorLower", strconv.FormatFloat(lower, 'g', -1, 64), "use 0 for no lower bound, or a positive ratio up to DistributionFactorUpper (default 0.05)")
+		ps.Add("DistributionFactorLower", lower, "use 0 for no lower bound, or a positive ratio up to DistributionFactorUpper (default 0.05)")
 	}
 	if upper < 0 || math.IsNaN(upper) {
-		bad("DistributionFactorUpper", strconv.FormatFloat(upper, 'g', -1, 64), "use a positive ratio, or 0 for the default (1000)")
+		ps.Add("DistributionFactorUpper", upper, "use a positive ratio, or 0 for the default (1000)")
 	}
 	if lower > upper && upper >= 0 {
-		bad("DistributionFactorLower", fmt.Sprintf("%g > DistributionFactorUpper %g", lower, upper), "use lower <= upper (defaults 0.05 and 1000)")
+		ps.Add("DistributionFactorLower", lower, "exceeds DistributionFactorUpper %g; use lower <= upper (defaults 0.05 and 1000)", upper)
 	}
 	if err := r.StartupOptions.validate(); err != nil {
-		bad("StartupOptions", r.StartupOptions.String(), err.Error())
+		ps.Add("StartupOptions", r.StartupOptions, err.Error())
 	}
-	validateHooks(r.Hooks, bad)
+	validateHooks(r.Hooks, func(field, value, fix string) { ps.Add(field, value, fix) })
 	if v, ok := r.Deserializer.(cdc.ConfigValidator); ok {
 		if err := v.Validate(); err != nil {
-			bad("Deserializer", fmt.Sprintf("%T", r.Deserializer), err.Error())
+			ps.Add("Deserializer", reflect.TypeOf(r.Deserializer), err.Error())
 		}
 	}
 	switch {
 	case r.SnapshotParallelism < 0:
-		bad("SnapshotParallelism", strconv.Itoa(r.SnapshotParallelism), "use a positive number of parallel chunk readers, or 0 for the default (the size of the ServerID range, at most 4)")
+		ps.Add("SnapshotParallelism", r.SnapshotParallelism, "use a positive number of parallel chunk readers, or 0 for the default (the size of the ServerID range, at most 4)")
 	case r.SnapshotParallelism == 0:
 		r.parallelism = min(max(len(ids), 1), 4)
 	default:
 		r.parallelism = r.SnapshotParallelism
 		if len(ids) > 0 && r.parallelism > 1 && len(ids) < r.parallelism {
-			bad("ServerID", strconv.Quote(r.ServerID), fmt.Sprintf("SnapshotParallelism %d needs a range of at least %d server ids, for example %q",
-				r.parallelism, r.parallelism, serverIDRange(ids[0], r.parallelism)))
+			ps.Add("ServerID", r.ServerID, "SnapshotParallelism %d needs a range of at least %d server ids, for example %q",
+				r.parallelism, r.parallelism, serverIDRange(ids[0], r.parallelism))
 		}
 	}
 	// The effective value, as Config reports it.
 	r.SnapshotParallelism = r.parallelism
-	if len(probs) > 0 {
-		return nil, &ConfigError{Problems: probs}
+	if err := ps.Err(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

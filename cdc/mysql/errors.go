@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/rtdw/rtdw/cdc"
+	// Imported as secrets: redact is this package's helper for its one secret.
+	secrets "github.com/rtdw/rtdw/internal/redact"
 )
 
 // Sentinel errors of the MySQL source, matched with errors.Is.
@@ -98,22 +100,6 @@ func sourceErr(op string, kind error, err error, fix string, format string, args
 	return &SourceError{Op: op, Kind: kind, Msg: fmt.Sprintf(format, args...), Fix: fix, Err: err}
 }
 
-// redactingError removes a secret from an error's text, for errors that come
-// from drivers and might quote a DSN.
-type redactingError struct {
-	err    error
-	secret string
-}
-
-func (e *redactingError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.secret, "<redacted>")
-}
-
-func (e *redactingError) Unwrap() error { return e.err }
-
-func redact(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
-		return err
-	}
-	return &redactingError{err: err, secret: secret}
-}
+// redact removes the source's password from an error's text, for errors
+// that come from drivers and might quote a DSN; the error's chain is kept.
+func redact(err error, password string) error { return secrets.Error(err, password) }

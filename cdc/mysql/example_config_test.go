@@ -74,12 +74,12 @@ func ExampleConfigError() {
 		fmt.Println()
 	}
 	// Output:
-	// mysql: invalid source configuration (5 problems):
-	//   DatabaseList = "gmall_(config": not a valid regular expression: error parsing regexp: missing closing ): `^(?:gmall_(config)$`
-	//   TableList = "t_user": patterns match "database.table": write it as db.table, for example gmall_config.t_user
-	//   ServerTimeZone = "Mars/Olympus": use an IANA zone name such as "UTC" or "Asia/Shanghai"
-	//   SplitSize = -1: use a positive number of rows per chunk, or 0 for the default (8096)
-	//   ServerID = "5400-5401": SnapshotParallelism 4 needs a range of at least 4 server ids, for example "5400-5403"
+	// mysql: invalid source configuration: 5 problems:
+	//   - DatabaseList = "gmall_(config": not a valid regular expression: error parsing regexp: missing closing ): `^(?:gmall_(config)$`
+	//   - TableList = "t_user": patterns match "database.table": write it as db.table, for example gmall_config.t_user
+	//   - ServerTimeZone = "Mars/Olympus": use an IANA zone name such as "UTC" or "Asia/Shanghai"
+	//   - SplitSize = -1: use a positive number of rows per chunk, or 0 for the default (8096)
+	//   - ServerID = "5400-5401": SnapshotParallelism 4 needs a range of at least 4 server ids, for example "5400-5403"
 	// true
 	// DatabaseList TableList ServerTimeZone SplitSize ServerID
 }

@@ -44,8 +44,8 @@ func ExampleSourceBuilder_Build() {
 	_, err := mysql.NewSource().Port(0x10000).DatabaseList("gmall_config").Build()
 	fmt.Println(err)
 	// Output:
-	// mysql: invalid source configuration (3 problems):
-	//   Hostname = "": set the server's host name or IP address, for example Hostname("127.0.0.1")
-	//   Port = 65536: use a TCP port from 1 to 65535 (MySQL's default is 3306)
-	//   Username = "": set the user the source logs in as; it needs SELECT, REPLICATION SLAVE and REPLICATION CLIENT
+	// mysql: invalid source configuration: 3 problems:
+	//   - Hostname: set the server's host name or IP address, for example Hostname("127.0.0.1")
+	//   - Port = 65536: use a TCP port from 1 to 65535 (MySQL's default is 3306)
+	//   - Username: set the user the source logs in as; it needs SELECT, REPLICATION SLAVE and REPLICATION CLIENT
 }

@@ -11,6 +11,8 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	sqldriver "github.com/go-sql-driver/mysql"
+
+	secrets "github.com/rtdw/rtdw/internal/redact"
 )
 
 // observer is where a source reports what it does: its logger, the loggers
@@ -100,12 +102,7 @@ func (h *lowerLevelHandler) WithGroup(name string) slog.Handler {
 	return &lowerLevelHandler{inner: h.inner.WithGroup(name), secret: h.secret}
 }
 
-func (h *lowerLevelHandler) redactString(s string) string {
-	if h.secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, h.secret, "<redacted>")
-}
+func (h *lowerLevelHandler) redactString(s string) string { return secrets.String(s, h.secret) }
 
 // redactAttr replaces a value whose text holds the secret by that text
 // redacted; other values are left as they are.
@@ -143,11 +140,7 @@ type driverLogger struct {
 
 // Print logs one message of go-sql-driver.
 func (d driverLogger) Print(v ...any) {
-	msg := strings.TrimSpace(fmt.Sprint(v...))
-	if d.secret != "" {
-		msg = strings.ReplaceAll(msg, d.secret, "<redacted>")
-	}
-	d.log.Warn(msg)
+	d.log.Warn(secrets.String(strings.TrimSpace(fmt.Sprint(v...)), d.secret))
 }
 
 // phaseChanged logs a change of phase and calls the hooks; err is Run's

@@ -16,6 +16,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // chunkTask is one chunk to read.
@@ -416,7 +417,7 @@ func (r *runner) awaitWatermarks(ctx context.Context) error {
 	if wait <= 0 {
 		return nil
 	}
-	return sleepCtx(ctx, wait)
+	return retry.Sleep(ctx, wait)
 }
 
 // lowWatermark returns the newest recorded position read at least

@@ -16,6 +16,7 @@ import (
 	sqldriver "github.com/go-sql-driver/mysql"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // Source captures changes from a MySQL or MariaDB server: a chunked,
@@ -200,26 +201,22 @@ func (r *runner) open(ctx context.Context) error {
 	r.db = sql.OpenDB(conn)
 	r.db.SetMaxOpenConns(r.cfg.ConnectionPoolSize)
 	r.db.SetMaxIdleConns(min(r.cfg.ConnectionPoolSize, r.cfg.parallelism+2))
-	var last error
 	attempts := r.cfg.ConnectMaxRetries + 1
-	for attempt := 0; attempt < attempts; attempt++ {
-		if attempt > 0 {
-			if err := sleepCtx(ctx, time.Duration(attempt)*time.Second); err != nil {
-				return err
-			}
-		}
+	_, last := retry.Policy{
+		Backoff:     retry.Backoff{Initial: time.Second, Max: 30 * time.Second},
+		MaxAttempts: attempts,
+		// A refused login stays refused; a ctx that ended is a stop.
+		Retryable: func(err error) bool { return ctx.Err() == nil && !isAccessDenied(err) },
+	}.Do(ctx, func() error {
 		pctx, cancel := withTimeout(ctx, r.cfg.ConnectTimeout)
-		last = r.db.PingContext(pctx)
-		cancel()
-		if last == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if isAccessDenied(last) {
-			break
-		}
+		defer cancel()
+		return r.db.PingContext(pctx)
+	})
+	switch {
+	case last == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
 	}
 	addr := net.JoinHostPort(r.cfg.Hostname, strconv.Itoa(r.cfg.Port))
 	if isAccessDenied(last) {
@@ -253,17 +250,6 @@ func isAccessDenied(err error) bool {
 		return ge.Code == 1045 || ge.Code == 1044 || ge.Code == 1227
 	}
 	return false
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // binlogPosition is a binlog status: file, position and executed GTID set.

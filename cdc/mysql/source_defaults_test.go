@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -154,7 +155,7 @@ func TestNegativeSettingsAreConfigErrors(t *testing.T) {
 			t.Errorf("no problem reported for %s = %s: %v", field, value, err)
 			continue
 		}
-		if p.Value != value || p.Fix == "" {
+		if fmt.Sprint(p.Value) != value || p.Fix == "" {
 			t.Errorf("%s: value %q, fix %q; want value %q and a fix", field, p.Value, p.Fix, value)
 		}
 	}

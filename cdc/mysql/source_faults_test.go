@@ -1,9 +1,11 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -138,13 +140,25 @@ func TestFaultPurgedOffset(t *testing.T) {
 	})
 }
 
-// The password never appears in errors, even from the driver.
+// The password never appears in errors (even from the driver), in log
+// lines (the source's, go-mysql's and go-sql-driver's) or in a printed
+// configuration or source.
 func TestPasswordNeverInErrors(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
+		var logs bytes.Buffer
 		cfg := testConfig(db, "nothing")
 		cfg.Password = "s3cret-Pa55-" + string(db.Flavor)
+		cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		err := runUntilError(t, cfg)
-		for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", cfg)} {
+		src, buildErr := NewSourceFromConfig(cfg)
+		if buildErr != nil {
+			t.Fatal(buildErr)
+		}
+		if logs.Len() == 0 {
+			t.Fatal("nothing logged")
+		}
+		for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg),
+			fmt.Sprintf("%v %+v %#v", src, src, src), logs.String()} {
 			if strings.Contains(s, cfg.Password) {
 				t.Fatalf("password printed: %s", s)
 			}
