@@ -220,11 +220,7 @@ func mapType(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions)
 	out := chType{nullable: col.Nullable}
 	switch {
 	case t.Kind.IsInteger():
-		bits := map[cdc.Kind]int{cdc.KindTinyInt: 8, cdc.KindSmallInt: 16, cdc.KindMediumInt: 32, cdc.KindInt: 32, cdc.KindBigInt: 64}[t.Kind]
-		out.base = fmt.Sprintf("Int%d", bits)
-		if t.Unsigned {
-			out.base = "U" + out.base
-		}
+		out.base = integerType(t)
 	case t.Kind == cdc.KindYear:
 		out.base = "UInt16"
 	case t.Kind == cdc.KindBit:
@@ -237,32 +233,14 @@ func mapType(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions)
 	case t.Kind == cdc.KindDouble:
 		out.base = "Float64"
 	case t.Kind == cdc.KindDecimal:
-		p, s := t.Precision, t.Scale
-		if p <= 0 || p > 65 || s < 0 || s > p {
-			return out, unsupported(table, col, fmt.Sprintf("DECIMAL(%d,%d) is not a valid MySQL decimal", p, s))
-		}
-		out.base = "String"
-		if p <= 38 || f.Decimal256 {
-			out.base, out.precision, out.scale = "Decimal", p, s
-		}
+		return decimalType(table, col, f, out)
 	case t.Kind == cdc.KindDate:
 		out.base = "Date"
 		if opts.DatesAsText {
 			out.base = "String"
 		}
 	case t.Kind == cdc.KindDateTime || t.Kind == cdc.KindTimestamp:
-		fsp := t.FSP
-		if fsp < 0 || fsp > 6 {
-			return out, unsupported(table, col, fmt.Sprintf("fractional seconds precision %d is outside 0-6", fsp))
-		}
-		switch {
-		case opts.DatesAsText || (fsp > 0 && !f.DateTime64):
-			out.base = "String"
-		case fsp == 0:
-			out.base, out.timeZone = "DateTime", "UTC"
-		default:
-			out.base, out.precision, out.timeZone = "DateTime64", fsp, "UTC"
-		}
+		return dateTimeType(table, col, f, opts, out)
 	case t.Kind == cdc.KindTime:
 		out.base = "Int64" // microseconds
 	case t.Kind.IsText() || t.Kind == cdc.KindSet || t.Kind == cdc.KindEnum || t.Kind == cdc.KindJSON:
@@ -277,6 +255,50 @@ func mapType(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions)
 		out.base = "Array(Float32)"
 	default:
 		return out, unsupported(table, col, "no ClickHouse mapping for this MySQL type")
+	}
+	return out, nil
+}
+
+// integerType is the ClickHouse integer type of a MySQL integer type: as
+// many bits, signed or not alike.
+func integerType(t cdc.ColumnType) string {
+	bits := map[cdc.Kind]int{cdc.KindTinyInt: 8, cdc.KindSmallInt: 16, cdc.KindMediumInt: 32, cdc.KindInt: 32, cdc.KindBigInt: 64}[t.Kind]
+	base := fmt.Sprintf("Int%d", bits)
+	if t.Unsigned {
+		base = "U" + base
+	}
+	return base
+}
+
+// decimalType completes out for a DECIMAL column: Decimal of the same
+// precision and scale where the server has it, else String.
+func decimalType(table cdc.TableID, col cdc.Column, f Features, out chType) (chType, error) {
+	p, s := col.Type.Precision, col.Type.Scale
+	if p <= 0 || p > 65 || s < 0 || s > p {
+		return out, unsupported(table, col, fmt.Sprintf("DECIMAL(%d,%d) is not a valid MySQL decimal", p, s))
+	}
+	out.base = "String"
+	if p <= 38 || f.Decimal256 {
+		out.base, out.precision, out.scale = "Decimal", p, s
+	}
+	return out, nil
+}
+
+// dateTimeType completes out for a DATETIME or TIMESTAMP column: DateTime,
+// DateTime64 with its fractional seconds, or String where the server lacks
+// DateTime64 or opts asks for text.
+func dateTimeType(table cdc.TableID, col cdc.Column, f Features, opts MappingOptions, out chType) (chType, error) {
+	fsp := col.Type.FSP
+	if fsp < 0 || fsp > 6 {
+		return out, unsupported(table, col, fmt.Sprintf("fractional seconds precision %d is outside 0-6", fsp))
+	}
+	switch {
+	case opts.DatesAsText || (fsp > 0 && !f.DateTime64):
+		out.base = "String"
+	case fsp == 0:
+		out.base, out.timeZone = "DateTime", "UTC"
+	default:
+		out.base, out.precision, out.timeZone = "DateTime64", fsp, "UTC"
 	}
 	return out, nil
 }
@@ -345,21 +367,27 @@ func codecFor(table cdc.TableID, col cdc.Column, t chType) (*codec, bool) {
 		if k != cdc.KindVector || t.nullable {
 			return nil, false
 		}
-		// clickhouse-go appends a slice of arrays through reflection:
-		// append them one by one.
-		setColumn(c, columnSpec[[]float32]{size: func(x []float32) int { return 4*len(x) + 2 }, zero: []float32{}, rowWise: true,
-			conv: func(v any) ([]float32, error) {
-				x, ok := v.([]float32)
-				if !ok {
-					return nil, wrongType(v, "[]float32")
-				}
-				return x, nil
-			}})
-		setScan(c, func(x []float32) any { return x })
+		setVector(c, wrongType)
 	default:
 		return nil, false
 	}
 	return c, true
+}
+
+// setVector sets the buffer of an Array(Float32) column holding VECTOR
+// values.
+func setVector(c *codec, wrongType wrongTypeFunc) {
+	// clickhouse-go appends a slice of arrays through reflection: append
+	// them one by one.
+	setColumn(c, columnSpec[[]float32]{size: func(x []float32) int { return 4*len(x) + 2 }, zero: []float32{}, rowWise: true,
+		conv: func(v any) ([]float32, error) {
+			x, ok := v.([]float32)
+			if !ok {
+				return nil, wrongType(v, "[]float32")
+			}
+			return x, nil
+		}})
+	setScan(c, func(x []float32) any { return x })
 }
 
 // integerSource says how a column kind's canonical values read as
@@ -599,36 +627,9 @@ func setString(c *codec, col cdc.Column, lowCardinality bool, bad badFunc, wrong
 		}})
 		setScan(c, func(x string) any { return cdc.JSON(x) })
 	case t.Kind.IsBinary() || t.Kind == cdc.KindGeometry:
-		bytesOf := func(v any) ([]byte, error) {
-			b, ok := v.([]byte)
-			if !ok {
-				return nil, wrongType(v, "[]byte")
-			}
-			return b, nil
-		}
-		if c.nullable || lowCardinality {
-			// clickhouse-go takes no slice of *[]byte: copy to strings.
-			setColumn(c, columnSpec[string]{size: stringSize, rowWise: lowCardinality, conv: func(v any) (string, error) {
-				b, err := bytesOf(v)
-				return string(b), err
-			}})
-		} else {
-			setColumn(c, columnSpec[[]byte]{size: func(b []byte) int { return len(b) + 2 }, zero: []byte{}, conv: bytesOf})
-		}
-		setScan(c, func(x string) any { return []byte(x) })
+		setBytesString(c, lowCardinality, wrongType)
 	case t.Kind == cdc.KindDecimal:
-		p, s := t.Precision, t.Scale
-		setColumn(c, columnSpec[string]{size: stringSize, zero: "0", rowWise: lowCardinality, conv: func(v any) (string, error) {
-			d, ok := v.(decimal.Decimal)
-			if !ok {
-				return "", wrongType(v, "decimal.Decimal")
-			}
-			if reason := decimalFits(d, p, s); reason != "" {
-				return "", bad(v, reason, ErrUnrepresentable)
-			}
-			return d.StringFixed(int32(s)), nil
-		}})
-		c.newDest, c.decode = scanFunc(c.nullable, func(x string) (any, error) { return decimal.NewFromString(x) })
+		setDecimalString(c, t.Precision, t.Scale, lowCardinality, bad, wrongType)
 	case t.Kind == cdc.KindDate:
 		setTextTime(c, "2006-01-02", lowCardinality, wrongType)
 	case t.Kind == cdc.KindDateTime || t.Kind == cdc.KindTimestamp:
@@ -637,24 +638,70 @@ func setString(c *codec, col cdc.Column, lowCardinality bool, bad badFunc, wrong
 			layout += "." + strings.Repeat("0", t.FSP)
 		}
 		setTextTime(c, layout, lowCardinality, wrongType)
-	case t.Kind.IsInteger() || t.Kind == cdc.KindYear || t.Kind == cdc.KindBit:
-		if t.Kind == cdc.KindBit || t.Unsigned {
-			setNumberText(c, lowCardinality, "uint64", func(x uint64) string { return strconv.FormatUint(x, 10) },
-				func(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }, wrongType)
-		} else {
-			setNumberText(c, lowCardinality, "int64", func(x int64) string { return strconv.FormatInt(x, 10) },
-				func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, wrongType)
+	case t.Kind.IsInteger() || t.Kind == cdc.KindYear || t.Kind == cdc.KindBit || t.Kind == cdc.KindFloat || t.Kind == cdc.KindDouble:
+		setNumberString(c, t, lowCardinality, wrongType)
+	default:
+		return false
+	}
+	return true
+}
+
+// setBytesString sets the buffer of a String column holding binary
+// values, as they are.
+func setBytesString(c *codec, lowCardinality bool, wrongType wrongTypeFunc) {
+	bytesOf := func(v any) ([]byte, error) {
+		b, ok := v.([]byte)
+		if !ok {
+			return nil, wrongType(v, "[]byte")
 		}
+		return b, nil
+	}
+	if c.nullable || lowCardinality {
+		// clickhouse-go takes no slice of *[]byte: copy to strings.
+		setColumn(c, columnSpec[string]{size: stringSize, rowWise: lowCardinality, conv: func(v any) (string, error) {
+			b, err := bytesOf(v)
+			return string(b), err
+		}})
+	} else {
+		setColumn(c, columnSpec[[]byte]{size: func(b []byte) int { return len(b) + 2 }, zero: []byte{}, conv: bytesOf})
+	}
+	setScan(c, func(x string) any { return []byte(x) })
+}
+
+// setDecimalString sets the buffer of a String column holding DECIMAL(p,s)
+// values, as text with s decimals.
+func setDecimalString(c *codec, p, s int, lowCardinality bool, bad badFunc, wrongType wrongTypeFunc) {
+	setColumn(c, columnSpec[string]{size: stringSize, zero: "0", rowWise: lowCardinality, conv: func(v any) (string, error) {
+		d, ok := v.(decimal.Decimal)
+		if !ok {
+			return "", wrongType(v, "decimal.Decimal")
+		}
+		if reason := decimalFits(d, p, s); reason != "" {
+			return "", bad(v, reason, ErrUnrepresentable)
+		}
+		return d.StringFixed(int32(s)), nil
+	}})
+	c.newDest, c.decode = scanFunc(c.nullable, func(x string) (any, error) { return decimal.NewFromString(x) })
+}
+
+// setNumberString sets the buffer of a String column holding integers,
+// YEAR, BIT, FLOAT or DOUBLE values, as text that reads back to the same
+// value.
+func setNumberString(c *codec, t cdc.ColumnType, lowCardinality bool, wrongType wrongTypeFunc) {
+	switch {
 	case t.Kind == cdc.KindFloat:
 		setNumberText(c, lowCardinality, "float32", func(x float32) string { return strconv.FormatFloat(float64(x), 'g', -1, 32) },
 			func(s string) (float32, error) { f, err := strconv.ParseFloat(s, 32); return float32(f), err }, wrongType)
 	case t.Kind == cdc.KindDouble:
 		setNumberText(c, lowCardinality, "float64", func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) },
 			func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }, wrongType)
+	case t.Kind == cdc.KindBit || t.Unsigned:
+		setNumberText(c, lowCardinality, "uint64", func(x uint64) string { return strconv.FormatUint(x, 10) },
+			func(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }, wrongType)
 	default:
-		return false
+		setNumberText(c, lowCardinality, "int64", func(x int64) string { return strconv.FormatInt(x, 10) },
+			func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, wrongType)
 	}
-	return true
 }
 
 // setNumberText sets the buffer of a String column holding numbers of Go
