@@ -396,7 +396,7 @@ func TestEncodeErrors(t *testing.T) {
 		ev   *cdc.Event
 		want string
 	}{
-		{"bad config", NewEncoder(Config{DecimalHandling: 7, Binary: -1}), binlogEvent(schema, cdc.OpCreate, nil, good), "DecimalHandling 7"},
+		{"bad config", NewEncoder(Config{DecimalHandling: 7, Binary: -1}), binlogEvent(schema, cdc.OpCreate, nil, good), "DecimalHandling = 7"},
 		{"no schema", JSON(), &cdc.Event{Op: cdc.OpCreate, Table: schema.Table}, "no schema"},
 		{"unknown op", JSON(), &cdc.Event{Op: "x", Table: schema.Table, Schema: schema}, "unknown op"},
 		{"short row", JSON(), binlogEvent(schema, cdc.OpCreate, nil, cdc.Row{int64(1)}), "row has 1 values"},
@@ -412,7 +412,7 @@ func TestEncodeErrors(t *testing.T) {
 	}
 	// A bad config names every bad field at once.
 	_, err := NewEncoder(Config{DecimalHandling: 7, Binary: -1}).AppendEvent(nil, binlogEvent(schema, cdc.OpCreate, nil, good))
-	if err == nil || !strings.Contains(err.Error(), "Binary -1") {
+	if err == nil || !strings.Contains(err.Error(), "Binary = -1") {
 		t.Errorf("err = %v, want both bad fields", err)
 	}
 }

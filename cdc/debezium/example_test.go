@@ -101,5 +101,5 @@ func ExampleVersion() {
 	fmt.Println(debezium.NewEncoder(debezium.Config{Version: "3.0.0.Final"}).Validate())
 	// Output:
 	// {"before":null,"after":{"id":1},"source":{"version":"2.7.3.Final","connector":"mysql","name":"mysql_binlog_source","ts_ms":1700000000000,"snapshot":"false","db":"gmall_config","sequence":null,"ts_us":1700000000000000,"ts_ns":1700000000000000000,"table":"t_user","server_id":1,"gtid":null,"file":"mysql-bin.000003","pos":4711,"row":0,"thread":null,"query":null},"transaction":null,"op":"c","ts_ms":1700000000123,"ts_us":1700000000123000,"ts_ns":1700000000123000000}
-	// debezium: invalid config: Version "3.0.0.Final" (use a Debezium version the encoder writes: 1.9.x (default "1.9.7.Final", Flink CDC 3's) or 2.0.x to 2.7.x, such as "2.7.3.Final")
+	// debezium: invalid config: Version = "3.0.0.Final": use a Debezium version the encoder writes: 1.9.x (default "1.9.7.Final", Flink CDC 3's) or 2.0.x to 2.7.x, such as "2.7.3.Final"
 }

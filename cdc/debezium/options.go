@@ -1,9 +1,7 @@
 package debezium
 
 import (
-	"errors"
-	"fmt"
-	"strings"
+	"github.com/rtdw/rtdw/internal/problems"
 )
 
 // DecimalHandling is Debezium's decimal.handling.mode: how DECIMAL columns
@@ -174,24 +172,21 @@ func (c Config) withDefaults() Config {
 // validate returns one error naming every bad setting, its value and the
 // choices.
 func (c Config) validate() error {
-	var bad []string
+	ps := problems.New("debezium", "config", nil)
 	if _, err := parseRelease(c.Version); err != nil {
-		bad = append(bad, fmt.Sprintf("Version %q (%v)", c.Version, err))
+		ps.Add("Version", c.Version, "%v", err)
 	}
 	if c.DecimalHandling < DecimalPrecise || c.DecimalHandling > DecimalString {
-		bad = append(bad, fmt.Sprintf("DecimalHandling %d (use DecimalPrecise, DecimalDouble or DecimalString)", c.DecimalHandling))
+		ps.Add("DecimalHandling", int(c.DecimalHandling), "use DecimalPrecise, DecimalDouble or DecimalString")
 	}
 	if c.TimePrecision < TimeAdaptiveMicroseconds || c.TimePrecision > TimeConnect {
-		bad = append(bad, fmt.Sprintf("TimePrecision %d (use TimeAdaptiveMicroseconds, TimeAdaptive or TimeConnect)", c.TimePrecision))
+		ps.Add("TimePrecision", int(c.TimePrecision), "use TimeAdaptiveMicroseconds, TimeAdaptive or TimeConnect")
 	}
 	if c.BigIntUnsigned < BigIntUnsignedLong || c.BigIntUnsigned > BigIntUnsignedPrecise {
-		bad = append(bad, fmt.Sprintf("BigIntUnsigned %d (use BigIntUnsignedLong or BigIntUnsignedPrecise)", c.BigIntUnsigned))
+		ps.Add("BigIntUnsigned", int(c.BigIntUnsigned), "use BigIntUnsignedLong or BigIntUnsignedPrecise")
 	}
 	if c.Binary < BinaryBytes || c.Binary > BinaryHex {
-		bad = append(bad, fmt.Sprintf("Binary %d (use BinaryBytes, BinaryBase64, BinaryBase64URLSafe or BinaryHex)", c.Binary))
+		ps.Add("Binary", int(c.Binary), "use BinaryBytes, BinaryBase64, BinaryBase64URLSafe or BinaryHex")
 	}
-	if len(bad) == 0 {
-		return nil
-	}
-	return errors.New("debezium: invalid config: " + strings.Join(bad, "; "))
+	return ps.Err()
 }

@@ -164,7 +164,7 @@ func TestBuildChecksEncoder(t *testing.T) {
 		t.Errorf("no Deserializer problem in %v", err)
 	}
 	_, err = builder(debezium.JSON(debezium.Version("3.0.0.Final"), debezium.WithBinaryHandling(9))).Build()
-	for _, want := range []string{"Deserializer", `"3.0.0.Final"`, "Binary 9"} {
+	for _, want := range []string{"Deserializer", `"3.0.0.Final"`, "Binary = 9"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Build: err = %v, want it to name %s", err, want)
 		}

@@ -287,7 +287,7 @@ func TestValidate(t *testing.T) {
 		t.Errorf("defaults: %v", err)
 	}
 	err := NewEncoder(Config{Version: "banana", Binary: 9}).Validate()
-	for _, want := range []string{`Version "banana"`, "1.9.x", "2.0.x to 2.7.x", "Binary 9", "BinaryHex"} {
+	for _, want := range []string{`Version = "banana"`, "1.9.x", "2.0.x to 2.7.x", "Binary = 9", "BinaryHex"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want it to mention %s", err, want)
 		}
