@@ -155,7 +155,7 @@ func TestNewListsEveryProblemAndHidesSecrets(t *testing.T) {
 	s.SetHTTPClient(nil)
 	_, problems := New("ftp://u:pw-SECRET@h", "http://host:1", s)
 	joined := fmt.Sprint(problems)
-	for _, want := range []string{"scheme \"ftp\"", "WithTimeout = -1s", "WithUserAgent = \"\"", "WithHeader = \"X-Key\"", "WithBearerToken", "WithHTTPClient: got nil"} {
+	for _, want := range []string{"scheme \"ftp\"", "WithTimeout = -1s", "WithUserAgent: give", "WithHeader = \"X-Key\"", "WithBearerToken", "WithHTTPClient: got nil"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("problems lack %q:\n%s", want, joined)
 		}
