@@ -102,6 +102,11 @@ const (
 // had the value the event holds. Snapshot rows therefore order before binlog
 // rows at the same coordinates, and after every change the snapshot already
 // includes. Sinks use this order to make replays idempotent.
+//
+// File and Pos belong to one server: a replica writes the same transactions
+// into files and positions of its own. When a source moves to another server
+// (a failover), (BinlogSeq, Pos, Row) still orders the changes it delivers,
+// across the move; File alone does not.
 type Source struct {
 	// Name is the name of the source that captured the change
 	// (the MySQL source's Config.Name), Debezium's source.name; the source
@@ -126,6 +131,14 @@ type Source struct {
 	File string
 	// Pos is the position of the row event in File.
 	Pos uint64
+	// BinlogSeq is File's sequence number in the capture's history, for
+	// ordering changes across servers. On the server a capture started on
+	// it is the number in File's name (12 for mysql-bin.000012); after the
+	// source moved to another server, whose files are numbered on their
+	// own, it continues from the last file read on the previous server
+	// (see the MySQL source's failover documentation). 0 when the source
+	// does not set it: a sink then orders by the number in File's name.
+	BinlogSeq uint64
 	// Row is the index of the row within its row event.
 	Row int
 	// Thread is the id of the session that made the change, when the server

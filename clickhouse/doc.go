@@ -107,7 +107,15 @@
 // event's binlog position: file sequence number, position, snapshot flag and
 // row index packed into 64 bits, so that later changes have larger versions
 // and a snapshot row (which carries its chunk's high watermark) orders before
-// the binlog changes at the same coordinates. ReplacingMergeTree keeps the
+// the binlog changes at the same coordinates. The file sequence number is
+// the event's [cdc.Source.BinlogSeq] when the source sets it, as the MySQL
+// source does, and otherwise the number in the file's name. The two are the
+// same until the source moves to another server (a failover to a replica):
+// the replica numbers its files, and places its positions, on its own, so
+// a later change there may sit in a lower-numbered file than an earlier one
+// on the old server, and a version packed from the file's name would lose
+// to the older row. BinlogSeq numbers the new server's files after the last
+// one read on the old server, so versions keep increasing across the move. ReplacingMergeTree keeps the
 // highest version of each key, so writing the same events twice, or batches
 // out of order, leaves the same visible state. [Client.ReadTable] reads that
 // state: SELECT ... FINAL with deleted rows filtered out (outside the FINAL

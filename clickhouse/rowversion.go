@@ -10,7 +10,8 @@ import (
 
 // The bit layout of a row version, from the most significant bit:
 //
-//	bits 63-45  19 bits  binlog file sequence number (the digits after the last dot of Source.File), < 524288
+//	bits 63-45  19 bits  binlog file sequence number, < 524288: Source.BinlogSeq, or when that is 0
+//	                     the digits after the last dot of Source.File
 //	bits 44-13  32 bits  Source.Pos, the row event's position in the file, < 4 GiB
 //	bit  12      1 bit   0 for a snapshot row, 1 for a binlog row
 //	bits 11-0   12 bits  Source.Row, the row's index within its row event, < 4096
@@ -23,6 +24,16 @@ import (
 // 4096 rows per row event covers MySQL's default binlog_row_event_max_size
 // (8 KiB) for any row; 4 GiB covers max_binlog_size (at most 1 GiB) with room
 // for one oversized transaction.
+//
+// The sequence number is Source.BinlogSeq when the source sets it, as the
+// MySQL source does: a file's own number belongs to one server, and a
+// replica the source moves to in a failover numbers its files, and places
+// its positions, on its own, so a later change read there could carry a
+// lower file number and position than an earlier one read on the old
+// server, and ReplacingMergeTree would keep the older row. BinlogSeq
+// continues the numbering of the capture's history across servers, and is
+// the file's own number until the first move, so versions written before
+// a move keep their order with those written after it.
 const (
 	versionFileBits = 19
 	versionPosBits  = 32
@@ -41,10 +52,14 @@ const (
 // RowVersion packs the position of a change into the UInt64 the sink writes
 // to the _version column: later changes get larger versions, so
 // ReplacingMergeTree keeps the latest image of every row however often and in
-// whatever order events are written. The layout and its limits are
-// documented on [MaxVersionFileSeq]; a position beyond them is an error
-// wrapping ErrVersionOverflow, never a silently wrapped version.
+// whatever order events are written, across a move of the source to
+// another server too (see [cdc.Source.BinlogSeq]). The layout and its
+// limits are documented on [MaxVersionFileSeq]; a position beyond them is
+// an error wrapping ErrVersionOverflow, never a silently wrapped version.
 func RowVersion(src cdc.Source) (uint64, error) {
+	if src.BinlogSeq != 0 {
+		return packVersion(src.BinlogSeq, &src)
+	}
 	seq, err := binlogFileSeq(src.File)
 	if err != nil {
 		return 0, err
@@ -53,7 +68,7 @@ func RowVersion(src cdc.Source) (uint64, error) {
 }
 
 // packVersion packs the version of a change at src, whose binlog file has
-// sequence number seq.
+// sequence number seq (src.BinlogSeq, or the number in src.File's name).
 func packVersion(seq uint64, src *cdc.Source) (uint64, error) {
 	switch {
 	case seq > MaxVersionFileSeq:

@@ -147,3 +147,32 @@ func TestRowVersionRefusesWhatDoesNotFit(t *testing.T) {
 		t.Errorf("largest position: %d, %v; want %d", v, err, ^uint64(0))
 	}
 }
+
+// After a move to another server, the version follows BinlogSeq, the
+// file's number in the capture's history, not the new server's own file
+// number: a later change on a replica whose files number lower still gets
+// a higher version. The sink's cached path agrees with RowVersion.
+func TestRowVersionFollowsBinlogSeq(t *testing.T) {
+	onPrimary := cdc.Source{File: "binlog.000009", Pos: 900_000, BinlogSeq: 9, Snapshot: cdc.SnapshotFalse}
+	onReplica := cdc.Source{File: "binlog.000002", Pos: 400, BinlogSeq: 10, Snapshot: cdc.SnapshotFalse}
+	before, err1 := RowVersion(onPrimary)
+	after, err2 := RowVersion(onReplica)
+	if err1 != nil || err2 != nil || after <= before {
+		t.Fatalf("version after the move %d (%v), before it %d (%v): want it higher", after, err2, before, err1)
+	}
+	byName := onReplica
+	byName.BinlogSeq = 0
+	if v, _ := RowVersion(byName); v >= before {
+		t.Fatalf("the replica's own file number gives %d, not below %d: the case BinlogSeq exists for", v, before)
+	}
+	s := &Sink{}
+	for _, src := range []cdc.Source{onPrimary, onReplica, byName, onReplica} {
+		want, _ := RowVersion(src)
+		if got, err := s.rowVersion(&src); err != nil || got != want {
+			t.Errorf("sink version of %+v: %d, %v; RowVersion gives %d", src, got, err, want)
+		}
+	}
+	if _, err := RowVersion(cdc.Source{File: "binlog.000001", BinlogSeq: MaxVersionFileSeq + 1}); !errors.Is(err, ErrVersionOverflow) {
+		t.Errorf("BinlogSeq beyond %d: %v, want ErrVersionOverflow", MaxVersionFileSeq, err)
+	}
+}

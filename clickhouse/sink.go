@@ -412,6 +412,9 @@ func (s *Sink) add(buf *tableBuffer, e *cdc.Event) error {
 // rowVersion is [RowVersion] with the binlog file's sequence number parsed
 // once per file rather than once per row.
 func (s *Sink) rowVersion(src *cdc.Source) (uint64, error) {
+	if src.BinlogSeq != 0 {
+		return packVersion(src.BinlogSeq, src)
+	}
 	if src.File != s.versionFile || s.versionFile == "" {
 		seq, err := binlogFileSeq(src.File)
 		if err != nil {

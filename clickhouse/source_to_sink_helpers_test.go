@@ -65,6 +65,8 @@ type pipelineOptions struct {
 	startup   mysql.StartupOptions
 	store     cdc.OffsetStore
 	splitSize int
+	// wrap, when set, wraps the sink the source runs into.
+	wrap func(cdc.Sink) cdc.Sink
 }
 
 // startPipeline runs a source capturing tables of db into sink until the
@@ -98,7 +100,11 @@ func startPipeline(t testing.TB, db *testenv.Source, sink *clickhouse.Sink, o pi
 	p.src = src
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	go func() { p.done <- src.Run(ctx, sink) }()
+	var into cdc.Sink = sink
+	if o.wrap != nil {
+		into = o.wrap(sink)
+	}
+	go func() { p.done <- src.Run(ctx, into) }()
 	t.Cleanup(func() { p.stop() })
 	return p
 }

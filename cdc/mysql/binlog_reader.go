@@ -290,7 +290,7 @@ func (b *binlogReader) retryConnect(ctx context.Context, from Offset, cause erro
 // isPermanent reports whether a binlog error is not cured by reconnecting.
 func isPermanent(err error) bool {
 	return errors.Is(err, ErrBinlogPurged) || errors.Is(err, ErrMissingPrivilege) || errors.Is(err, ErrServerConfig) ||
-		errors.Is(err, ErrInvalidConfig) || errors.Is(err, ErrSchemaMismatch)
+		errors.Is(err, ErrInvalidConfig) || errors.Is(err, ErrSchemaMismatch) || errors.Is(err, ErrServerChanged)
 }
 
 // binlogErr classifies an error of the replication protocol.
@@ -321,6 +321,14 @@ func (b *binlogReader) handle(ctx context.Context, ev *replication.BinlogEvent) 
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
 		b.file = string(e.NextLogName)
+		if h.Timestamp == 0 && b.boundary.File == "" {
+			// A stream started from a GTID set begins with a made-up rotate
+			// naming the file the server reads from, whose start is not
+			// where the set ends: the transactions the set holds are
+			// skipped by the server. The boundary stays the GTID set until
+			// the first transaction read ends.
+			return nil
+		}
 		if !b.inTxn {
 			b.boundary = Offset{File: b.file, Pos: e.Position}
 			return b.atBoundary(ctx)

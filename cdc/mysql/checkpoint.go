@@ -15,8 +15,14 @@ import (
 const CheckpointKind = "mysql"
 
 // stateVersion is the format of checkpointState, the State of the
-// checkpoints this package writes, and the only one it resumes from.
-const stateVersion = 1
+// checkpoints this package writes. Version 2 added Server; Run resumes from
+// version 1 too (as written against the server it resumes on), while a
+// version of rtdw that knows only version 1 refuses version 2, since it
+// would resume from another server's positions after a move.
+const stateVersion = 2
+
+// oldestStateVersion is the oldest state format Run resumes from.
+const oldestStateVersion = 1
 
 // checkpointState is what a source stores to resume, as the State of a
 // [cdc.Checkpoint]: its binlog offset and, while a snapshot is in progress
@@ -35,6 +41,9 @@ type checkpointState struct {
 	// Snapshot is the snapshot's progress; nil when no snapshot was taken or
 	// the binlog has passed every chunk's high watermark.
 	Snapshot *snapshotState `json:"snapshot,omitempty"`
+	// Server is the server the positions belong to, and how its binlog
+	// files are numbered in the capture's history; nil in version 1.
+	Server *binlogServer `json:"server,omitempty"`
 }
 
 // snapshotState is the progress of a chunked snapshot.
@@ -180,11 +189,12 @@ func decodeState(cp *cdc.Checkpoint, where string) (*checkpointState, error) {
 		return nil, sourceErr("checkpoint", ErrInvalidCheckpoint, err,
 			restartFix+", or restore a good copy", "the MySQL source state in %s does not decode", where)
 	}
-	if st.Version != stateVersion {
+	if st.Version < oldestStateVersion || st.Version > stateVersion {
 		return nil, sourceErr("checkpoint", ErrInvalidCheckpoint, nil,
 			"resume with the rtdw version that wrote it, or "+restartFix,
-			"the MySQL source state in %s is in format version %d; this source reads version %d", where, st.Version, stateVersion)
+			"the MySQL source state in %s is in format version %d; this source reads version %d and the older ones from version %d", where, st.Version, stateVersion, oldestStateVersion)
 	}
+	st.Version = stateVersion // the next save writes the current format
 	return &st, nil
 }
 
@@ -225,6 +235,13 @@ type CheckpointInfo struct {
 	// holds no snapshot: none was taken, or the binlog has passed every
 	// chunk's high watermark.
 	ChunksDone, ChunksTotal int
+	// Server identifies the server the checkpoint's positions belong to:
+	// "server_uuid <uuid>" on MySQL, "server_id <n>, gtid_domain_id <d>" on
+	// MariaDB; "" in a checkpoint written before rtdw recorded it.
+	// PreviousServers are the servers the capture read before, oldest
+	// first (see the package documentation on failover).
+	Server          string
+	PreviousServers []string
 }
 
 // InspectCheckpoint reads a checkpoint a [Source] stored, for tools and
@@ -241,6 +258,9 @@ func InspectCheckpoint(cp *cdc.Checkpoint) (CheckpointInfo, error) {
 		return CheckpointInfo{}, err
 	}
 	info := CheckpointInfo{Source: cp.Source, Offset: st.Offset, Tables: st.Tables}
+	if st.Server != nil {
+		info.Server, info.PreviousServers = st.Server.ID, st.Server.Previous
+	}
 	if s := st.Snapshot; s != nil {
 		info.SnapshotInProgress = !s.Done
 		for _, t := range s.Tables {

@@ -109,8 +109,42 @@
 // another source's (another Name or another kind), in a format it does not
 // know or from a server of the other flavour, and leaves it in place: give
 // each source its own store, or delete the checkpoint to start over.
-// [InspectCheckpoint] reads the offset and the snapshot's progress out of a
-// checkpoint, for tools and tests.
+// [InspectCheckpoint] reads the offset, the snapshot's progress and the
+// server out of a checkpoint, for tools and tests.
+//
+// # Another server: failover
+//
+// Binlog file names and positions belong to one server: a replica writes
+// the same transactions into files and at positions of its own, with other
+// numbers. Only the GTID set means the same on every server of a
+// replication topology. So the checkpoint names the server its positions
+// belong to (@@server_uuid on MySQL; @@server_id and @@gtid_domain_id on
+// MariaDB, which has no server UUID), and when Run finds itself connected
+// to another server, as after a failover to a replica or when the source is
+// pointed at a replica, it resumes from the GTID set, never from the old
+// server's file and position: it keeps only the GTID set of every stored
+// position (the offset, and the high watermarks of a snapshot in
+// progress), and the server sends every transaction the set lacks. A
+// checkpoint without a GTID set (a MySQL server with gtid_mode OFF) cannot
+// move: Run stops with [ErrServerChanged], naming both servers; enable
+// GTIDs, or point the source back at the old server. Run detects a move
+// when it starts: after a failover behind a virtual address, start Run
+// again. A snapshot in progress at the move resumes on the new server;
+// changes the old server's chunks already held are delivered again, in
+// order, so each row ends in its latest state.
+//
+// A sink that orders changes by position, such as package clickhouse's
+// row versions, must not compare the new server's files with the old
+// one's: a later change on the replica may well sit in a file with a lower
+// number, or at a lower position. Every event carries
+// [cdc.Source.BinlogSeq], its binlog file's number in the capture's
+// history: on the server the capture started on, the number in the file's
+// name; after a move, the new server's files are numbered on after the
+// last file the source read on the old server (the checkpoint keeps the
+// mapping, and stores the newest file before delivering events of a newer
+// one, so no change a sink already holds can outnumber the new server's).
+// (BinlogSeq, Pos, Row) therefore keeps increasing across moves; snapshot
+// rows carry their high watermark's number the same way.
 //
 // # Schema changes
 //
@@ -149,7 +183,8 @@
 // and end with its tables, chunks and rows, and a binlog connection
 // re-established; at Warn a lost binlog connection, with its cause; at Debug
 // each snapshot chunk delivered, each Flush of the sink and each checkpoint
-// stored; at Error the error that ends Run. Messages start with
+// stored; at Error the error that ends Run. It warns, too, when it moves to
+// another server. Messages start with
 // "mysql source:"; add an attribute of your own (Logger.With("source",
 // name)) to tell several sources apart. The password is never logged.
 //

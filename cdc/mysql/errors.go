@@ -44,6 +44,15 @@ var (
 	// [cdc.ErrInvalidCheckpoint], the error an [cdc.OffsetStore] wraps when
 	// what it holds is not a checkpoint, so either matches.
 	ErrInvalidCheckpoint = cdc.ErrInvalidCheckpoint
+	// ErrServerChanged: the checkpoint was written against another server
+	// (its @@server_uuid on MySQL; its server_id and gtid_domain_id on
+	// MariaDB), as after a failover to a replica, and the source cannot
+	// resume there: the checkpoint holds only a binlog file and position,
+	// which belong to the old server, and no GTID set, the one position
+	// every server of a replication topology shares. Enable GTIDs on both
+	// servers, or point the source back at the old one. See the package
+	// documentation's section on failover.
+	ErrServerChanged = errors.New("mysql: the checkpoint belongs to another server")
 	// ErrSourceClosed: Run was called on a closed source.
 	ErrSourceClosed = errors.New("mysql: source closed")
 	// ErrAlreadyRunning: Run was called while another Run is in progress.

@@ -18,6 +18,9 @@ func (r *runner) run(ctx context.Context) error {
 	if err := r.detectServer(ctx); err != nil {
 		return r.stopped(ctx, err)
 	}
+	if err := r.detectServerIdentity(ctx); err != nil {
+		return r.stopped(ctx, err)
+	}
 	if err := r.checkBinlogSettings(ctx); err != nil {
 		return err
 	}
@@ -55,6 +58,10 @@ func (r *runner) run(ctx context.Context) error {
 	resumed := cp != nil
 	if cp == nil {
 		cp = newCheckpointState()
+	}
+	// Positions of another server are moved to this one by their GTID set.
+	if err := r.followServer(ctx, cp); err != nil {
+		return err
 	}
 	r.cp = cp
 	r.checkpointLoaded(resumed)
@@ -285,6 +292,9 @@ func (r *runner) deliver(ctx context.Context, events []cdc.Event) error {
 		if events[i].Source.Name == "" {
 			events[i].Source.Name = r.cfg.Name
 		}
+	}
+	if err := r.numberEvents(ctx, events); err != nil {
+		return err
 	}
 	if d := r.cfg.Deserializer; d != nil {
 		for i := range events {

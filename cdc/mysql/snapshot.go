@@ -542,7 +542,19 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 	cfg.RowsEventDecodeFunc = rowsOnlyFor(func(id cdc.TableID) bool { return id == t.id })
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
-	stream, err := syncer.StartSync(gomysql.Position{Name: low.File, Pos: uint32(low.Pos)})
+	var stream *replication.BinlogStreamer
+	var err error
+	if low.File == "" {
+		// A DeliveredFrom stored on another server (see followServer):
+		// only its GTID set means something here.
+		set, done, perr := r.gtidWindow(low, high)
+		if perr != nil || done {
+			return rows, nil, perr
+		}
+		stream, err = syncer.StartSyncGTID(set)
+	} else {
+		stream, err = syncer.StartSync(gomysql.Position{Name: low.File, Pos: uint32(low.Pos)})
+	}
 	if err != nil {
 		return nil, nil, r.binlogErr(err, low)
 	}

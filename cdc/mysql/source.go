@@ -168,6 +168,13 @@ type runner struct {
 	// stopHandled is set once stopped has made the final save of a run
 	// whose ctx ended.
 	stopHandled bool
+
+	// serverID identifies the server (see [binlogServer.ID]).
+	serverID string
+	// seqFile, seqFileNum and seqValue cache the number and the sequence
+	// number (cdc.Source.BinlogSeq) of the binlog file of the last event.
+	seqFile              string
+	seqFileNum, seqValue uint64
 }
 
 func (r *runner) closeDB() {
