@@ -290,11 +290,22 @@ func (b *binlogReader) retryConnect(ctx context.Context, from Offset, cause erro
 // isPermanent reports whether a binlog error is not cured by reconnecting.
 func isPermanent(err error) bool {
 	return errors.Is(err, ErrBinlogPurged) || errors.Is(err, ErrMissingPrivilege) || errors.Is(err, ErrServerConfig) ||
-		errors.Is(err, ErrInvalidConfig) || errors.Is(err, ErrSchemaMismatch) || errors.Is(err, ErrServerChanged)
+		errors.Is(err, ErrInvalidConfig) || errors.Is(err, ErrSchemaMismatch) || errors.Is(err, ErrServerIDConflict) ||
+		errors.Is(err, ErrServerChanged)
 }
 
-// binlogErr classifies an error of the replication protocol.
+// binlogErr classifies an error of the replication protocol on the
+// source's binlog connection, which uses the first id of the ServerID range.
 func (r *runner) binlogErr(err error, at Offset) error {
+	return r.binlogErrAs(err, at, r.cfg.serverIDs[0])
+}
+
+// binlogErrAs classifies an error of the replication protocol on a binlog
+// connection made with serverID.
+func (r *runner) binlogErrAs(err error, at Offset, serverID uint32) error {
+	if isServerIDConflict(err) {
+		return r.serverIDConflictErr(err, serverID)
+	}
 	var me *gomysql.MyError
 	if errors.As(err, &me) {
 		switch me.Code {

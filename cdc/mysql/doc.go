@@ -63,6 +63,16 @@
 // to MaxReconnectDuration. The server's flavour (Oracle MySQL or MariaDB,
 // whose GTIDs differ) is detected when Run starts.
 //
+// The server tells its replicas apart by server id, and the source's
+// binlog connections are replicas with the ids of its ServerID range: give
+// each source a range no replica and no other source uses. MariaDB drops
+// the older of two connections with one id (error 4052); reconnecting
+// would drop the other in turn, so Run stops at once with
+// [ErrServerIDConflict], naming the id. (MySQL tells go-mysql's
+// connections apart by the random replica UUID each sends, so there two
+// sources with one id both run; the error appears for replicas that share
+// the UUID too.)
+//
 // # Where capture starts
 //
 // [StartupOptions] mirror Flink CDC's: [Initial] (the default) snapshots the

@@ -53,6 +53,14 @@ var (
 	// servers, or point the source back at the old one. See the package
 	// documentation's section on failover.
 	ErrServerChanged = errors.New("mysql: the checkpoint belongs to another server")
+	// ErrServerIDConflict: another replica connected to the server with the
+	// same server_id as the source's binlog connection, and the server
+	// dropped the source's (MariaDB error 4052; MySQL error 1236 when the
+	// replicas also share a replica UUID). Two replicas with one id would
+	// keep dropping each other, so Run ends at once instead of
+	// reconnecting: give the source a ServerID range no replica or other
+	// source uses.
+	ErrServerIDConflict = errors.New("mysql: another replica uses the source's server id")
 	// ErrSourceClosed: Run was called on a closed source.
 	ErrSourceClosed = errors.New("mysql: source closed")
 	// ErrAlreadyRunning: Run was called while another Run is in progress.

@@ -556,7 +556,7 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 		stream, err = syncer.StartSync(gomysql.Position{Name: low.File, Pos: uint32(low.Pos)})
 	}
 	if err != nil {
-		return nil, nil, r.binlogErr(err, low)
+		return nil, nil, r.binlogErrAs(err, low, serverID)
 	}
 	file := low.File
 	// The window ends at a position the server had already written, so a
@@ -577,7 +577,7 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 				return nil, nil, sourceErr("snapshot", nil, err, "check the server and the network",
 					"no binlog event for %s while reading %s's changes from %s to %s", backfillReadTimeout, t.id, low, high)
 			}
-			return nil, nil, r.binlogErr(err, low)
+			return nil, nil, r.binlogErrAs(err, low, serverID)
 		}
 		if rot, ok := ev.Event.(*replication.RotateEvent); ok {
 			file = string(rot.NextLogName)
