@@ -150,6 +150,14 @@ func (b *SourceBuilder) ScanNewlyAddedTables(on bool) *SourceBuilder {
 	return b
 }
 
+// SnapshotWhenNeeded sets [Config.SnapshotWhenNeeded]: a new snapshot,
+// instead of [ErrBinlogPurged], when the binlog the checkpoint needs is
+// gone.
+func (b *SourceBuilder) SnapshotWhenNeeded(on bool) *SourceBuilder {
+	b.cfg.SnapshotWhenNeeded = on
+	return b
+}
+
 // TLS sets [Config.TLS]: encrypt the connections with cfg.
 func (b *SourceBuilder) TLS(cfg *tls.Config) *SourceBuilder { b.cfg.TLS = cfg; return b }
 

@@ -133,6 +133,15 @@ type Config struct {
 	// ScanNewlyAddedTables snapshots tables that match the filters on restart
 	// but were not captured when the stored checkpoint was written.
 	ScanNewlyAddedTables bool
+	// SnapshotWhenNeeded takes a new snapshot of every captured table,
+	// with a warning in the Logger, when the binlog the stored checkpoint
+	// needs is gone from the server (purged by binlog_expire_logs_seconds
+	// or PURGE BINARY LOGS), as Debezium's snapshot.mode=when_needed does,
+	// instead of stopping Run with [ErrBinlogPurged]. Rows deleted on the
+	// server while their binlog went unread are in no snapshot, so a sink
+	// that keeps rows keeps them: see the package documentation for what
+	// to do. Off by default.
+	SnapshotWhenNeeded bool
 	// TLS, when set, encrypts every connection to the server.
 	TLS *tls.Config
 	// StartupOptions chooses where capture starts. Default [Initial]; the

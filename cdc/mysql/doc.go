@@ -156,6 +156,35 @@
 // (BinlogSeq, Pos, Row) therefore keeps increasing across moves; snapshot
 // rows carry their high watermark's number the same way.
 //
+// # When the binlog is gone
+//
+// A server purges binlog files older than its retention
+// (binlog_expire_logs_seconds on MySQL and MariaDB, expire_logs_days on
+// older MariaDB), and a source stopped or behind for longer loses its
+// place: Run stops with [ErrBinlogPurged]. While it streams, the source
+// measures how long the server keeps the file its last checkpoint needs
+// (the retention less the time since the server closed the file:
+// [Progress.BinlogRetentionLeft], and the gauge
+// rtdw_cdc_source_binlog_retention_left_seconds of package
+// cdc/mysql/mysqlprom) and logs a warning once less than a quarter of the
+// retention is left, so that a slow sink is noticed before the purge.
+//
+// With SnapshotWhenNeeded ([SourceBuilder.SnapshotWhenNeeded]), as with
+// Debezium's snapshot.mode=when_needed, Run instead logs a warning and
+// takes a new snapshot of every captured table, then streams from it;
+// it finds the purge when it starts, or when the server refuses to send
+// the binlog after a stored GTID set. The caveat is for sinks that keep
+// rows: a row deleted on the server while its binlog went unread is in no
+// snapshot, and no delete is delivered for it, so the sink keeps it.
+// Remove from the sink the rows the new snapshot did not deliver. With
+// package clickhouse: when the warning is logged (before the snapshot
+// starts), note each table's highest _version; every row the snapshot
+// delivers, and every change after it, gets a higher one, so once the
+// snapshot is done ([HookSnapshotDone]) the rows at or below the noted
+// version are the stale ones (ALTER TABLE ... DELETE WHERE _version <= v).
+// Or drop the sink's tables before the new snapshot fills them again. A
+// sink that only appends changes needs nothing.
+//
 // # Schema changes
 //
 // Each event carries its table's [cdc.TableSchema], loaded from
@@ -194,7 +223,9 @@
 // re-established; at Warn a lost binlog connection, with its cause; at Debug
 // each snapshot chunk delivered, each Flush of the sink and each checkpoint
 // stored; at Error the error that ends Run. It warns, too, when it moves to
-// another server. Messages start with
+// another server, when it takes a new snapshot because the binlog it
+// needed is gone, and when the binlog file its checkpoint needs nears the
+// server's retention. Messages start with
 // "mysql source:"; add an attribute of your own (Logger.With("source",
 // name)) to tell several sources apart. The password is never logged.
 //
@@ -224,7 +255,8 @@
 // [Source.Progress] returns the source's [Progress]: its [Phase], the
 // snapshot's tables, chunks and rows (with the server's estimate of the
 // rows, for a progress bar), the binlog events delivered, the lag behind the
-// clock and the reconnects. [SourceBuilder.Progress] sets a function called
+// clock, the reconnects and how long the server keeps the checkpoint's
+// binlog file. [SourceBuilder.Progress] sets a function called
 // with it as it advances, at most every 200ms and at each phase change,
 // which suits a progress bar (the example programs drive theirs with it);
 // hooks suit logs, alerts and state machines, since each event reaches them

@@ -37,6 +37,17 @@ type Progress struct {
 	LagMs int64
 	// Reconnects counts binlog connections re-established after a loss.
 	Reconnects int
+	// BinlogRetentionLeft is how long, while the source streams, the
+	// server keeps the binlog file of the last checkpoint before its
+	// retention (binlog_expire_logs_seconds, or expire_logs_days on older
+	// MariaDB) lets it purge the file: the retention less the time since
+	// the server closed the file. It is negative once that time has
+	// passed (the server purges the file at its next log rotation), and 0
+	// when not measured (outside the binlog phase) or when the server purges
+	// no binlog by age. A source
+	// further behind than that loses its place ([ErrBinlogPurged]); below a
+	// quarter of the retention the source logs a warning.
+	BinlogRetentionLeft time.Duration
 }
 
 // progressTracker holds the current Progress and calls the callback.

@@ -63,6 +63,14 @@ func (r *runner) run(ctx context.Context) error {
 	if err := r.followServer(ctx, cp); err != nil {
 		return err
 	}
+	if resumed {
+		// With SnapshotWhenNeeded, positions whose binlog is gone give way
+		// to a new snapshot.
+		if cp, err = r.discardIfPurged(ctx, cp); err != nil {
+			return r.stopped(ctx, err)
+		}
+		resumed = !r.resnapshot
+	}
 	r.cp = cp
 	r.checkpointLoaded(resumed)
 
@@ -72,7 +80,7 @@ func (r *runner) run(ctx context.Context) error {
 	switch {
 	case !resumed:
 		cp.Tables = tables
-		if r.cfg.StartupOptions.needsSnapshot() {
+		if r.cfg.StartupOptions.needsSnapshot() || r.resnapshot {
 			snapTables = tables
 		}
 	default:
@@ -139,6 +147,9 @@ func (r *runner) run(ctx context.Context) error {
 	// The binlog position streaming starts from.
 	var start Offset
 	mode := r.cfg.StartupOptions
+	if r.resnapshot && mode.mode != startupSnapshotOnly {
+		mode = Initial() // stream from where the new snapshot is consistent
+	}
 	switch {
 	case resumed && !cp.Offset.IsZero():
 		start = cp.Offset
@@ -230,6 +241,7 @@ func (r *runner) run(ctx context.Context) error {
 		return nil
 	}
 
+	defer r.watchRetention(ctx)()
 	br := newBinlogReader(r, schemas, filterTables)
 	if mode.mode == startupTimestamp && !resumed {
 		br.waitUntilSec = uint32(mode.tsMs / 1000)

@@ -118,6 +118,11 @@ func (s *Source) Run(ctx context.Context, sink cdc.Sink) (err error) {
 	// of them is the same normal stop.
 	err = r.stopped(ctx, r.run(ctx))
 	r.closeDB()
+	if r.snapshotNeeded(ctx, err) {
+		r = &runner{src: s, cfg: s.cfg, sink: sink, resnapshot: true}
+		err = r.stopped(ctx, r.run(ctx))
+		r.closeDB()
+	}
 	return redact(err, s.cfg.Password)
 }
 
@@ -175,6 +180,10 @@ type runner struct {
 	// number (cdc.Source.BinlogSeq) of the binlog file of the last event.
 	seqFile              string
 	seqFileNum, seqValue uint64
+	// resnapshot discards the checkpoint's positions and takes a new
+	// snapshot: the binlog they need was purged and SnapshotWhenNeeded is
+	// set.
+	resnapshot bool
 }
 
 func (r *runner) closeDB() {

@@ -19,6 +19,7 @@ import (
 //	rtdw_cdc_source_binlog_events_total          counter  change events delivered from the binlog
 //	rtdw_cdc_source_binlog_lag_seconds           gauge    how far the last binlog event delivered was behind the clock
 //	rtdw_cdc_source_binlog_reconnects_total      counter  binlog connections re-established after a loss
+//	rtdw_cdc_source_binlog_retention_left_seconds gauge   how long the server keeps the checkpoint's binlog file (0: not measured, or no expiry)
 //
 // A scrape reads the progress once, under the lock the source updates it
 // with, so the values of one scrape are consistent with each other; it never
@@ -30,7 +31,7 @@ type SourceCollector struct {
 	progress func() mysql.Progress
 
 	phase, tables, tablesDone, chunks, chunksDone, rows, rowsEstimate *prometheus.Desc
-	binlogEvents, lag, reconnects                                     *prometheus.Desc
+	binlogEvents, lag, reconnects, retentionLeft                      *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*SourceCollector)(nil)
@@ -63,13 +64,15 @@ func newSourceCollector(name string, progress func() mysql.Progress) *SourceColl
 		binlogEvents: desc("binlog_events_total", "Change events the CDC source delivered from the binlog."),
 		lag:          desc("binlog_lag_seconds", "How far the last binlog event the CDC source delivered was behind the clock."),
 		reconnects:   desc("binlog_reconnects_total", "Binlog connections the CDC source re-established after a loss."),
+		retentionLeft: desc("binlog_retention_left_seconds",
+			"How long the server keeps the binlog file the CDC source's checkpoint needs before it may purge it (0: not measured, or the server purges no binlog by age)."),
 	}
 }
 
 // Describe sends the descriptions of the metrics.
 func (c *SourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.phase, c.tables, c.tablesDone, c.chunks, c.chunksDone, c.rows,
-		c.rowsEstimate, c.binlogEvents, c.lag, c.reconnects} {
+		c.rowsEstimate, c.binlogEvents, c.lag, c.reconnects, c.retentionLeft} {
 		ch <- d
 	}
 }
@@ -99,4 +102,5 @@ func (c *SourceCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.binlogEvents, float64(p.BinlogEvents))
 	gauge(c.lag, float64(p.LagMs)/1000)
 	counter(c.reconnects, float64(p.Reconnects))
+	gauge(c.retentionLeft, p.BinlogRetentionLeft.Seconds())
 }

@@ -50,6 +50,7 @@ rtdw_cdc_source_phase{phase="stopped",source="gmall_users"} 0
 	// rtdw_cdc_source_binlog_events_total COUNTER
 	// rtdw_cdc_source_binlog_lag_seconds GAUGE
 	// rtdw_cdc_source_binlog_reconnects_total COUNTER
+	// rtdw_cdc_source_binlog_retention_left_seconds GAUGE
 	// rtdw_cdc_source_phase GAUGE
 	// rtdw_cdc_source_snapshot_chunks GAUGE
 	// rtdw_cdc_source_snapshot_chunks_done GAUGE
