@@ -853,25 +853,33 @@ func searchFirstFile(files []string, target uint32, firstTime func(file string) 
 }
 
 // firstEventTime returns the timestamp of a binlog file's format
-// description event, written when the file was opened. It reads that event
-// and closes the connection: the syncer holds at most a few events and
-// decodes no rows, so a large file costs no more than a small one.
+// description event, written when the file was opened, for Timestamp
+// startup's search (see [runner.firstEventTimeAs]).
 func (r *runner) firstEventTime(ctx context.Context, file string) (uint32, error) {
-	cfg := r.syncerConfig(r.cfg.serverIDs[0], "binlog-search")
+	return r.firstEventTimeAs(ctx, file, r.cfg.serverIDs[0], "binlog-search")
+}
+
+// firstEventTimeAs returns the timestamp of a binlog file's format
+// description event on a connection with serverID, named purpose in its
+// logs. It reads that event and closes the connection: the syncer holds at
+// most a few events and decodes no rows, so a large file costs no more
+// than a small one.
+func (r *runner) firstEventTimeAs(ctx context.Context, file string, serverID uint32, purpose string) (uint32, error) {
+	cfg := r.syncerConfig(serverID, purpose)
 	cfg.EventCacheCount = 2
 	cfg.RowsEventDecodeFunc = func(*replication.RowsEvent, []byte) error { return nil }
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
 	stream, err := syncer.StartSync(gomysql.Position{Name: file, Pos: 4})
 	if err != nil {
-		return 0, r.binlogErr(err, Offset{File: file, Pos: 4})
+		return 0, r.binlogErrAs(err, Offset{File: file, Pos: 4}, serverID)
 	}
 	ctx, cancel := withTimeout(ctx, r.cfg.ConnectTimeout)
 	defer cancel()
 	for {
 		ev, err := stream.GetEvent(ctx)
 		if err != nil {
-			return 0, r.binlogErr(err, Offset{File: file, Pos: 4})
+			return 0, r.binlogErrAs(err, Offset{File: file, Pos: 4}, serverID)
 		}
 		if _, ok := ev.Event.(*replication.FormatDescriptionEvent); ok && ev.Header.Timestamp > 0 {
 			return ev.Header.Timestamp, nil

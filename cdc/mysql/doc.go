@@ -232,7 +232,8 @@
 // The logs of the drivers go to the same logger. go-mysql's, from every
 // binlog connection the source makes, carry component=go-mysql, syncer=
 // (binlog for the stream, snapshot-backfill for a chunk's binlog window,
-// binlog-search for Timestamp startup's search) and server_id=; they arrive
+// binlog-search for Timestamp startup's search, binlog-retention for the
+// retention measure) and server_id=; they arrive
 // one level lower than go-mysql gives them, because go-mysql logs every
 // connection it opens and closes at Info (the snapshot opens one per chunk)
 // and every lost connection at Error, while the source re-establishes lost

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
-	"github.com/go-mysql-org/go-mysql/replication"
 )
 
 // While the source streams, it measures how long the server will keep the
@@ -157,7 +156,7 @@ func (m *retentionMonitor) check(ctx context.Context) {
 	case off.File != m.file || m.closed.IsZero():
 		m.file, m.closed = off.File, time.Now()
 		if m.probeID != 0 {
-			if ts, err := r.firstEventTimeAs(ctx, files[i+1], m.probeID); err == nil {
+			if ts, err := r.firstEventTimeAs(ctx, files[i+1], m.probeID, "binlog-retention"); err == nil {
 				m.closed = time.Unix(int64(ts), 0)
 			}
 		}
@@ -179,28 +178,4 @@ func (m *retentionMonitor) warn(file string, left time.Duration, msg string) {
 	}
 	m.warned, m.lastWarn = file, time.Now()
 	m.r.src.obs.log.Warn("mysql source: "+msg, "binlog_file", file, "retention_left", left.Round(time.Second), "retention", m.expire)
-}
-
-// firstEventTimeAs is firstEventTime on a connection with serverID.
-func (r *runner) firstEventTimeAs(ctx context.Context, file string, serverID uint32) (uint32, error) {
-	cfg := r.syncerConfig(serverID, "binlog-retention")
-	cfg.EventCacheCount = 2
-	cfg.RowsEventDecodeFunc = func(*replication.RowsEvent, []byte) error { return nil }
-	syncer := replication.NewBinlogSyncer(cfg)
-	defer syncer.Close()
-	stream, err := syncer.StartSync(gomysql.Position{Name: file, Pos: 4})
-	if err != nil {
-		return 0, r.binlogErrAs(err, Offset{File: file, Pos: 4}, serverID)
-	}
-	ctx, cancel := withTimeout(ctx, r.cfg.ConnectTimeout)
-	defer cancel()
-	for {
-		ev, err := stream.GetEvent(ctx)
-		if err != nil {
-			return 0, r.binlogErrAs(err, Offset{File: file, Pos: 4}, serverID)
-		}
-		if _, ok := ev.Event.(*replication.FormatDescriptionEvent); ok && ev.Header.Timestamp > 0 {
-			return ev.Header.Timestamp, nil
-		}
-	}
 }
