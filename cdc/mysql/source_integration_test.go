@@ -108,7 +108,7 @@ func TestSourceResumeLosesAndRepeatsNothing(t *testing.T) {
 func TestSourceStartupModes(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
 		db.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY, v INT)", "INSERT INTO t VALUES (1, 1)")
-		probe := &runner{cfg: &resolvedConfig{}}
+		probe := &runner{cfg: &resolvedConfig{}, src: &Source{obs: newObserver(Config{})}}
 		probe.db = db.DB
 		ctx := context.Background()
 		if err := probe.detectServer(ctx); err != nil {
