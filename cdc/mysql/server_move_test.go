@@ -16,24 +16,15 @@ import (
 func TestCheckpointNamesItsServer(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
 		db.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
-		cfg := testConfig(db, "t")
-		cfg.OffsetStore = cdc.NewMemoryOffsetStore()
-		h := &collector{}
-		r := start(t, cfg, h)
-		h.waitFor(t, "snapshot", func(ev []cdc.Event) bool { return len(ev) == 1 })
-		waitPhase(t, r.src, PhaseBinlog)
-		if err := r.stop(t); err != nil {
-			t.Fatal(err)
-		}
-		st, err := loadState(t, cfg.OffsetStore)
-		if err != nil || st == nil || st.Server == nil {
-			t.Fatalf("stored state %+v, %v: names no server", st, err)
+		_, st, events := stoppedAtCheckpoint(t, db)
+		if st.Server == nil {
+			t.Fatalf("stored state %+v names no server", st)
 		}
 		if want := serverIdentity(t, db); st.Server.ID != want {
 			t.Errorf("checkpoint names %q, want %q", st.Server.ID, want)
 		}
 		// Until a move, a file's sequence number is its own number.
-		if ev := h.snapshot()[0]; ev.Source.BinlogSeq == 0 || fmt.Sprintf(".%06d", ev.Source.BinlogSeq) != ev.Source.File[strings.LastIndexByte(ev.Source.File, '.'):] {
+		if ev := events[0]; ev.Source.BinlogSeq == 0 || fmt.Sprintf(".%06d", ev.Source.BinlogSeq) != ev.Source.File[strings.LastIndexByte(ev.Source.File, '.'):] {
 			t.Errorf("snapshot row of %s has BinlogSeq %d, want the file's own number", ev.Source.File, ev.Source.BinlogSeq)
 		}
 	})
@@ -58,8 +49,9 @@ func serverIdentity(t *testing.T, db *testenv.Source) string {
 }
 
 // stoppedAtCheckpoint runs a source on table t of db until it streams and
-// stops it, returning its configuration and stored state.
-func stoppedAtCheckpoint(t *testing.T, db *testenv.Source) (Config, *checkpointState) {
+// stops it, returning its configuration, stored state and the events it
+// delivered.
+func stoppedAtCheckpoint(t *testing.T, db *testenv.Source) (Config, *checkpointState, []cdc.Event) {
 	t.Helper()
 	cfg := testConfig(db, "t")
 	cfg.OffsetStore = cdc.NewMemoryOffsetStore()
@@ -74,7 +66,7 @@ func stoppedAtCheckpoint(t *testing.T, db *testenv.Source) (Config, *checkpointS
 	if err != nil || st == nil || st.Offset.File == "" {
 		t.Fatalf("stored state %+v, %v", st, err)
 	}
-	return cfg, st
+	return cfg, st, h.snapshot()
 }
 
 // otherServer names a server that is not db's, as a checkpoint written
@@ -93,7 +85,7 @@ func otherServer(db *testenv.Source) string {
 func TestServerMoveWithoutGTIDSetIsRefused(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
 		db.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
-		cfg, st := stoppedAtCheckpoint(t, db)
+		cfg, st, _ := stoppedAtCheckpoint(t, db)
 		old := otherServer(db)
 		st.Server = &binlogServer{ID: old, LastFile: 3}
 		st.Offset.GTIDSet = ""
@@ -122,7 +114,7 @@ func TestServerMoveWithoutGTIDSetIsRefused(t *testing.T) {
 func TestServerMoveResumesFromGTIDSet(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
 		db.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
-		cfg, st := stoppedAtCheckpoint(t, db)
+		cfg, st, _ := stoppedAtCheckpoint(t, db)
 		old := otherServer(db)
 		const oldLastFile = 40
 		st.Server = &binlogServer{ID: old, LastFile: oldLastFile}
@@ -170,24 +162,5 @@ func TestServerMoveResumesFromGTIDSet(t *testing.T) {
 // binaryLogs lists db's server's binlog files, oldest first.
 func binaryLogs(t *testing.T, db *testenv.Source) []string {
 	t.Helper()
-	rows, err := db.DB.Query("SHOW BINARY LOGS")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var files []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		var name string
-		vals[0] = &name
-		for i := 1; i < len(vals); i++ {
-			vals[i] = new([]byte)
-		}
-		if err := rows.Scan(vals...); err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, name)
-	}
-	return files
+	return listBinlogs(t, db.DB)
 }

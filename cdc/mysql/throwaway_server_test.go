@@ -179,9 +179,15 @@ func (m *throwawayServer) exec(stmts ...string) {
 // binlogs returns the binlog files the server lists, oldest first.
 func (m *throwawayServer) binlogs() []string {
 	m.t.Helper()
-	rows, err := m.DB.Query("SHOW BINARY LOGS")
+	return listBinlogs(m.t, m.DB)
+}
+
+// listBinlogs lists the binlog files of db's server, oldest first.
+func listBinlogs(t testing.TB, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.Query("SHOW BINARY LOGS")
 	if err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
@@ -194,12 +200,12 @@ func (m *throwawayServer) binlogs() []string {
 			vals[i] = new(sql.RawBytes)
 		}
 		if err := rows.Scan(vals...); err != nil {
-			m.t.Fatal(err)
+			t.Fatal(err)
 		}
 		files = append(files, name)
 	}
 	if err := rows.Err(); err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return files
 }
