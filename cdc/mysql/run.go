@@ -10,39 +10,130 @@ import (
 	"github.com/rtdw/rtdw/cdc"
 )
 
-// run is one Run: connect, check, plan, snapshot, stream.
+// run is one Run, a list of steps: connect, preflight, loadCheckpoint,
+// chooseTables, recordWatermarks, loadSchemas, startPosition, snapshot,
+// saveStart and stream.
 func (r *runner) run(ctx context.Context) error {
+	if err := r.runSteps(ctx); err != errRunEnded {
+		return err
+	}
+	return nil
+}
+
+// errRunEnded is how a step ends the run with a nil result: [runner.stop]
+// found that ctx had ended and made the final save.
+var errRunEnded = errors.New("run ended")
+
+// stop is [runner.stopped] for a step that ends the run with err: its
+// result, or errRunEnded for a normal stop.
+func (r *runner) stop(ctx context.Context, err error) error {
+	if err = r.stopped(ctx, err); err == nil {
+		return errRunEnded
+	}
+	return err
+}
+
+// runSteps runs the steps of run in order; a step that ends the run
+// returns its result (errRunEnded for nil).
+func (r *runner) runSteps(ctx context.Context) error {
+	if err := r.connect(ctx); err != nil {
+		return err
+	}
+	p, err := r.preflight(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.loadCheckpoint(ctx, p); err != nil {
+		return err
+	}
+	r.chooseTables(p)
+	stopWatermarks, err := r.recordWatermarks(ctx, p)
+	defer stopWatermarks()
+	if err != nil {
+		return err
+	}
+	if err := r.loadSchemas(ctx, p); err != nil {
+		return err
+	}
+	if err := r.startPosition(ctx, p); err != nil {
+		return err
+	}
+	if err := r.snapshot(ctx, p, stopWatermarks); err != nil {
+		return err
+	}
+	if done, err := r.saveStart(ctx, p); done {
+		return err
+	}
+	return r.stream(ctx, p)
+}
+
+// runPlan is what the steps of one Run find out and hand on.
+type runPlan struct {
+	// tables are the tables the filters match on the server now.
+	tables []cdc.TableID
+	// startStatus is the server's binlog position when the run began.
+	startStatus Offset
+	// resumed is set when a stored checkpoint is used.
+	resumed bool
+	// snapTables are the tables to snapshot: all of them on a first run,
+	// those of an unfinished snapshot and newly added ones on a resumed one.
+	snapTables []cdc.TableID
+	// schemas are the captured tables' schemas.
+	schemas map[cdc.TableID]*cdc.TableSchema
+	// mode is the startup mode in effect.
+	mode StartupOptions
+	// start is the binlog position streaming starts from, zero until known.
+	start Offset
+	// filterTables are the snapshot's tables, whose chunks filter the
+	// binlog events streamed after it.
+	filterTables []*tableState
+}
+
+// connect opens the SQL pool and learns which server it reached.
+func (r *runner) connect(ctx context.Context) error {
 	if err := r.open(ctx); err != nil {
-		return r.stopped(ctx, err)
+		return r.stop(ctx, err)
 	}
 	if err := r.detectServer(ctx); err != nil {
-		return r.stopped(ctx, err)
+		return r.stop(ctx, err)
 	}
 	if err := r.detectServerIdentity(ctx); err != nil {
-		return r.stopped(ctx, err)
+		return r.stop(ctx, err)
 	}
+	return nil
+}
+
+// preflight checks the server's binlog settings and the user's grants,
+// finds the tables to capture and reads the binlog position.
+func (r *runner) preflight(ctx context.Context) (*runPlan, error) {
 	if err := r.checkBinlogSettings(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	// A user without SELECT cannot see the databases: say so rather than
 	// "unknown database".
 	if err := r.checkGrants(ctx, literalNames(r.cfg.DatabaseList)); err != nil {
-		return err
+		return nil, err
 	}
 	tables, dbs, err := r.discoverTables(ctx)
 	if err != nil {
-		return r.stopped(ctx, err)
+		return nil, r.stop(ctx, err)
 	}
 	if err := r.checkGrants(ctx, dbs); err != nil {
-		return err
+		return nil, err
 	}
 	// SHOW MASTER STATUS / SHOW BINARY LOGS need REPLICATION CLIENT even when
 	// SHOW GRANTS could not be read: find out now, not mid-snapshot.
 	startStatus, err := r.binlogStatus(ctx, r.db)
 	if err != nil {
-		return r.stopped(ctx, err)
+		return nil, r.stop(ctx, err)
 	}
+	return &runPlan{tables: tables, startStatus: startStatus}, nil
+}
 
+// loadCheckpoint loads the stored checkpoint, if any, and makes it the
+// run's (r.cp): a new one when none is stored or the stored positions give
+// way to a new snapshot.
+func (r *runner) loadCheckpoint(ctx context.Context, p *runPlan) error {
 	stored, err := r.cfg.OffsetStore.Load(ctx)
 	if err != nil {
 		return checkpointLoadError(r.cfg.OffsetStore, err)
@@ -67,96 +158,116 @@ func (r *runner) run(ctx context.Context) error {
 		// With SnapshotWhenNeeded, positions whose binlog is gone give way
 		// to a new snapshot.
 		if cp, err = r.discardIfPurged(ctx, cp); err != nil {
-			return r.stopped(ctx, err)
+			return r.stop(ctx, err)
 		}
 		resumed = !r.resnapshot
 	}
 	r.cp = cp
 	r.checkpointLoaded(resumed)
+	p.resumed = resumed
+	return nil
+}
 
-	// Which tables are captured: the checkpoint's, plus newly added ones
-	// when ScanNewlyAddedTables (they are snapshotted before streaming).
-	var snapTables []cdc.TableID
+// chooseTables decides which tables are captured: the checkpoint's, plus
+// newly added ones when ScanNewlyAddedTables (they are snapshotted before
+// streaming).
+func (r *runner) chooseTables(p *runPlan) {
+	cp := r.cp
 	switch {
-	case !resumed:
-		cp.Tables = tables
+	case !p.resumed:
+		cp.Tables = p.tables
 		if r.cfg.StartupOptions.needsSnapshot() || r.resnapshot {
-			snapTables = tables
+			p.snapTables = p.tables
 		}
 	default:
 		var added []cdc.TableID
-		for _, t := range tables {
+		for _, t := range p.tables {
 			if !slices.Contains(cp.Tables, t) {
 				added = append(added, t)
 			}
 		}
 		if cp.Snapshot != nil && !cp.Snapshot.Done {
 			for _, ts := range cp.Snapshot.Tables {
-				snapTables = append(snapTables, ts.Table)
+				p.snapTables = append(p.snapTables, ts.Table)
 			}
 		}
 		if len(added) > 0 && r.cfg.ScanNewlyAddedTables {
 			cp.Tables = append(cp.Tables, added...)
-			snapTables = append(snapTables, added...)
+			p.snapTables = append(p.snapTables, added...)
 			if cp.Snapshot == nil {
 				cp.Snapshot = &snapshotState{}
 			}
 			cp.Snapshot.Done = false
 		}
 	}
-	captured := cp.Tables
+}
 
-	// Record binlog positions from now on when a snapshot will run: its first
-	// low watermark must be commitVisibilityMargin old, and loading schemas
-	// and splitting tables take up most of that wait.
-	stopWatermarks := func() {}
-	if len(snapTables) > 0 || (cp.Snapshot != nil && len(cp.Snapshot.Tables) > 0) {
-		wctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		stopWatermarks = cancel
-		if err := r.startWatermarks(wctx); err != nil {
-			return r.stopped(ctx, err)
-		}
+// snapshotPending reports whether a snapshot runs: of new tables, or the
+// rest of one the checkpoint holds.
+func (r *runner) snapshotPending(p *runPlan) bool {
+	return len(p.snapTables) > 0 || (r.cp.Snapshot != nil && len(r.cp.Snapshot.Tables) > 0)
+}
+
+// recordWatermarks records binlog positions from now on when a snapshot
+// will run: its first low watermark must be commitVisibilityMargin old, and
+// loading schemas and splitting tables take up most of that wait. It
+// returns the function that stops recording, to call once and defer.
+func (r *runner) recordWatermarks(ctx context.Context, p *runPlan) (stop func(), err error) {
+	if !r.snapshotPending(p) {
+		return func() {}, nil
 	}
+	wctx, cancel := context.WithCancel(ctx)
+	if err := r.startWatermarks(wctx); err != nil {
+		return cancel, r.stop(ctx, err)
+	}
+	return cancel, nil
+}
 
-	// Every table to snapshot needs a chunk key.
-	var schemas map[cdc.TableID]*cdc.TableSchema
+// loadSchemas loads the captured tables' schemas, and checks that every
+// table to snapshot has a chunk key.
+func (r *runner) loadSchemas(ctx context.Context, p *runPlan) error {
+	captured := r.cp.Tables
 	if len(captured) > 0 {
-		schemas, err = LoadTableSchemas(ctx, r.db, captured)
+		schemas, err := LoadTableSchemas(ctx, r.db, captured)
 		if err != nil {
 			var nf *TableNotFoundError
-			if errors.As(err, &nf) && resumed {
+			if errors.As(err, &nf) && p.resumed {
 				// A captured table was dropped while stopped: capture the rest.
-				schemas, err = LoadTableSchemas(ctx, r.db, tables)
+				schemas, err = LoadTableSchemas(ctx, r.db, p.tables)
 			}
 			if err != nil {
-				return r.stopped(ctx, sourceErr("preflight", nil, err, "", "load table schemas"))
+				return r.stop(ctx, sourceErr("preflight", nil, err, "", "load table schemas"))
+			}
+		}
+		p.schemas = schemas
+	}
+	for _, id := range p.snapTables {
+		if s := p.schemas[id]; s != nil && !r.snapshotHasTable(id) {
+			if _, err := r.chooseKey(s); err != nil {
+				return err
 			}
 		}
 	}
-	if len(snapTables) > 0 {
-		for _, id := range snapTables {
-			if s := schemas[id]; s != nil && !r.snapshotHasTable(id) {
-				if _, err := r.chooseKey(s); err != nil {
-					return err
-				}
-			}
-		}
-	}
+	return nil
+}
 
-	// The binlog position streaming starts from.
-	var start Offset
-	mode := r.cfg.StartupOptions
-	if r.resnapshot && mode.mode != startupSnapshotOnly {
-		mode = Initial() // stream from where the new snapshot is consistent
+// startPosition finds the binlog position streaming starts from, by the
+// checkpoint or the startup mode; it stays zero when the snapshot decides
+// it.
+func (r *runner) startPosition(ctx context.Context, p *runPlan) error {
+	cp := r.cp
+	p.mode = r.cfg.StartupOptions
+	if r.resnapshot && p.mode.mode != startupSnapshotOnly {
+		p.mode = Initial() // stream from where the new snapshot is consistent
 	}
+	mode := p.mode
 	switch {
-	case resumed && !cp.Offset.IsZero():
-		start = cp.Offset
-		if err := r.checkNotPurged(ctx, start, "the stored checkpoint"); err != nil {
+	case p.resumed && !cp.Offset.IsZero():
+		p.start = cp.Offset
+		if err := r.checkNotPurged(ctx, p.start, "the stored checkpoint"); err != nil {
 			return err
 		}
-	case resumed:
+	case p.resumed:
 		// The snapshot had not finished; the binlog starts after it.
 	case mode.mode == startupEarliest:
 		files, err := r.binaryLogs(ctx)
@@ -166,87 +277,100 @@ func (r *runner) run(ctx context.Context) error {
 		if len(files) == 0 {
 			return sourceErr("start", ErrServerConfig, nil, "start the server with --log-bin", "the server has no binlog files")
 		}
-		start = Offset{File: files[0], Pos: 4}
+		p.start = Offset{File: files[0], Pos: 4}
 	case mode.mode == startupLatest:
-		start = startStatus
+		p.start = p.startStatus
 	case mode.mode == startupSpecificOffset:
-		start = Offset{File: mode.file, Pos: mode.pos}
-		if err := r.checkNotPurged(ctx, start, "SpecificOffset"); err != nil {
+		p.start = Offset{File: mode.file, Pos: mode.pos}
+		if err := r.checkNotPurged(ctx, p.start, "SpecificOffset"); err != nil {
 			return err
 		}
 	case mode.mode == startupSpecificGTID:
-		start = Offset{GTIDSet: mode.gtid}
+		p.start = Offset{GTIDSet: mode.gtid}
 		if flavor, _ := detectGTIDFlavor(mode.gtid); flavor != r.server.flavor {
 			return sourceErr("start", ErrInvalidConfig, nil, "give a GTID set in the server's flavour: uuid:1-5 on MySQL, 0-1-5 on MariaDB",
 				"SpecificGTID %q is a %s GTID set but the server is %s", mode.gtid, flavor, r.server.flavor)
 		}
 	case mode.mode == startupTimestamp:
-		start, err = r.findTimestampStart(ctx, mode.tsMs)
+		start, err := r.findTimestampStart(ctx, mode.tsMs)
 		if err != nil {
 			return err
 		}
+		p.start = start
 	}
+	return nil
+}
 
-	// Snapshot.
-	var filterTables []*tableState
-	if len(snapTables) > 0 || (cp.Snapshot != nil && len(cp.Snapshot.Tables) > 0) {
-		all := snapTables
-		if cp.Snapshot != nil {
-			for _, ts := range cp.Snapshot.Tables {
-				if !slices.Contains(all, ts.Table) {
-					all = append(all, ts.Table)
-				}
+// snapshot runs the snapshot, when one is pending, and stops recording
+// watermarks after it. Without a start position yet, streaming starts from
+// the lowest high watermark: every change after it is either in a chunk
+// already or must be streamed.
+func (r *runner) snapshot(ctx context.Context, p *runPlan, stopWatermarks func()) error {
+	cp := r.cp
+	if !r.snapshotPending(p) {
+		return nil
+	}
+	all := p.snapTables
+	if cp.Snapshot != nil {
+		for _, ts := range cp.Snapshot.Tables {
+			if !slices.Contains(all, ts.Table) {
+				all = append(all, ts.Table)
 			}
 		}
-		states, err := r.prepareSnapshot(ctx, all, schemas)
-		if err != nil {
-			return r.stopped(ctx, err)
-		}
-		err = r.runSnapshot(ctx, states)
-		stopWatermarks()
-		if err != nil {
-			return r.stopped(ctx, err)
-		}
-		cp.Snapshot.Done = true
-		filterTables = states
-		if start.IsZero() {
-			// Stream from the lowest high watermark: every change after it
-			// is either in a chunk already or must be streamed.
-			for _, t := range states {
-				for _, c := range t.snap.Chunks {
-					if start.IsZero() || c.HighWatermark.Compare(start) < 0 {
-						start = c.HighWatermark
-					}
+	}
+	states, err := r.prepareSnapshot(ctx, all, p.schemas)
+	if err != nil {
+		return r.stop(ctx, err)
+	}
+	err = r.runSnapshot(ctx, states)
+	stopWatermarks()
+	if err != nil {
+		return r.stop(ctx, err)
+	}
+	cp.Snapshot.Done = true
+	p.filterTables = states
+	if p.start.IsZero() {
+		for _, t := range states {
+			for _, c := range t.snap.Chunks {
+				if p.start.IsZero() || c.HighWatermark.Compare(p.start) < 0 {
+					p.start = c.HighWatermark
 				}
 			}
 		}
 	}
-	if start.IsZero() {
-		start = startStatus
+	return nil
+}
+
+// saveStart records where streaming starts in the checkpoint and saves it.
+// It reports done, with Run's result, when the run ends here (SnapshotOnly,
+// or a failed save).
+func (r *runner) saveStart(ctx context.Context, p *runPlan) (done bool, err error) {
+	cp := r.cp
+	if p.start.IsZero() {
+		p.start = p.startStatus
 	}
-	if cp.Offset.IsZero() || start.Compare(cp.Offset) < 0 {
-		cp.Offset = start
+	if cp.Offset.IsZero() || p.start.Compare(cp.Offset) < 0 {
+		cp.Offset = p.start
 	}
 	r.dirty = true
-	if mode.mode == startupSnapshotOnly && !resumed {
-		if err := r.commit(ctx, true); err != nil {
-			return err
-		}
-		return nil
+	if p.mode.mode == startupSnapshotOnly && !p.resumed {
+		return true, r.commit(ctx, true)
 	}
 	if err := r.commit(ctx, true); err != nil {
-		return r.stopped(ctx, err)
+		return true, r.stopped(ctx, err)
 	}
-	if mode.mode == startupSnapshotOnly {
-		return nil
-	}
+	return p.mode.mode == startupSnapshotOnly, nil
+}
 
+// stream reads the binlog from the checkpoint's position until ctx ends or
+// an error stops it, watching the binlog's retention meanwhile.
+func (r *runner) stream(ctx context.Context, p *runPlan) error {
 	defer r.watchRetention(ctx)()
-	br := newBinlogReader(r, schemas, filterTables)
-	if mode.mode == startupTimestamp && !resumed {
-		br.waitUntilSec = uint32(mode.tsMs / 1000)
+	br := newBinlogReader(r, p.schemas, p.filterTables)
+	if p.mode.mode == startupTimestamp && !p.resumed {
+		br.waitUntilSec = uint32(p.mode.tsMs / 1000)
 	}
-	return r.stopped(ctx, br.run(ctx, cp.Offset))
+	return r.stopped(ctx, br.run(ctx, r.cp.Offset))
 }
 
 // literalNames returns the patterns that are plain names, not expressions.
