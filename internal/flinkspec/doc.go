@@ -35,7 +35,17 @@
 //   - Request body schemas leave additionalProperties unstated, which JSON Schema reads as
 //     "allowed"; Flink decodes bodies strictly (Jackson's FAIL_ON_UNKNOWN_PROPERTIES) and answers
 //     400 to an unknown field. [Spec.ValidateRequest] rejects unknown top-level properties, which
-//     catches a field sent to a version that lacks it (claimMode to 1.18, formatType to 1.15).
+//     catches a field sent to a version that lacks it (claimMode to 1.18, flinkConfiguration to 1.15).
+//   - The operation of AsynchronousOperationResult is not nullable, but while a savepoint (or any
+//     asynchronous operation) runs Flink answers {"status":{"id":"IN_PROGRESS"},"operation":null}.
+//     It is made nullable in every spec.
+//   - ResourceID is typed as 32 hex digits, but a standalone TaskManager's id is
+//     "<rpc-address>:<rpc-port>-<6 hex>" ("10.0.0.5:36789-2f5c1b"). ResourceID accepts both forms,
+//     so "GET /taskmanagers/10.0.0.5:36789-2f5c1b" and such ids in answers pass. Other forms (a
+//     TaskManager on YARN or Kubernetes, or one given taskmanager.resource-id) are still rejected.
+//   - The 1.15 spec is an early 1.15 snapshot, generated before Flink 1.15.0 added formatType
+//     (CANONICAL or NATIVE; FLINK-25744) to the savepoint trigger and stop-with-savepoint bodies.
+//     It is added there, the two bodies that declare it in later specs.
 //   - Error answers are not described at all. Flink answers every 4xx/5xx with
 //     {"errors": ["..."]}; [Spec.ValidateResponse] checks 4xx/5xx bodies against that shape.
 //   - Statuses declared without content (for example 202 of cancelJob) are answered by Flink with

@@ -8,7 +8,14 @@ import (
 
 // adjust rewrites the parts of Flink's generated specs that, read literally, do not describe
 // what a Flink server accepts or sends. Each rewrite is listed in the package documentation.
-func adjust(doc *openapi3.T) {
+func adjust(doc *openapi3.T, kind Kind, flinkVersion string) {
+	if doc.Components != nil {
+		allowNullOperation(doc.Components.Schemas)
+		allowStandaloneResourceID(doc.Components.Schemas)
+		if kind == KindJobManager && flinkVersion == "1.15" {
+			addSavepointFormatType(doc.Components.Schemas)
+		}
+	}
 	seen := map[*openapi3.Schema]bool{}
 	var walk func(ref *openapi3.SchemaRef)
 	walk = func(ref *openapi3.SchemaRef) {
@@ -69,6 +76,61 @@ func adjust(doc *openapi3.T) {
 				}
 			}
 		}
+	}
+}
+
+// allowNullOperation makes "operation" of AsynchronousOperationResult (and any variant named
+// AsynchronousOperationResult…) nullable: while the operation runs, Flink answers
+// {"status":{"id":"IN_PROGRESS"},"operation":null}, its @Nullable result serialized as null.
+func allowNullOperation(schemas openapi3.Schemas) {
+	for name, ref := range schemas {
+		if !strings.HasPrefix(name, "AsynchronousOperationResult") || ref.Value == nil {
+			continue
+		}
+		if op := ref.Value.Properties["operation"]; op != nil && op.Value != nil {
+			op.Value.Nullable = true
+		}
+	}
+}
+
+// resourceIDPattern accepts both forms of a TaskManager's ResourceID: 32 hex digits, and a
+// standalone TaskManager's "<rpc-address>:<rpc-port>-<6 hex>" (TaskManagerRunner
+// #getTaskManagerResourceID, for example "10.0.0.5:36789-2f5c1b").
+const resourceIDPattern = `^(?:[0-9a-f]{32}|[^/]+:[0-9]{1,5}-[0-9a-f]{6})$`
+
+// allowStandaloneResourceID widens the ResourceID schema, which the specs type as 32 hex
+// digits only; path parameters and response fields refer to it, so all of them follow.
+func allowStandaloneResourceID(schemas openapi3.Schemas) {
+	if ref := schemas["ResourceID"]; ref != nil && ref.Value != nil && ref.Value.Pattern != "" {
+		ref.Value.Pattern = resourceIDPattern
+	}
+}
+
+// addSavepointFormatType adds formatType (CANONICAL or NATIVE) to the savepoint trigger and
+// stop-with-savepoint request bodies of the 1.15 spec, an early 1.15 snapshot generated before
+// Flink 1.15.0 added the field (FLINK-25744, native savepoints). Later specs declare it in
+// exactly these two bodies.
+func addSavepointFormatType(schemas openapi3.Schemas) {
+	format := schemas["SavepointFormatType"]
+	if format == nil {
+		format = openapi3.NewSchemaRef("", &openapi3.Schema{
+			Type: &openapi3.Types{openapi3.TypeString},
+			Enum: []any{"CANONICAL", "NATIVE"},
+		})
+		schemas["SavepointFormatType"] = format
+	}
+	for _, name := range []string{"SavepointTriggerRequestBody", "StopWithSavepointRequestBody"} {
+		body := schemas[name]
+		if body == nil || body.Value == nil {
+			continue
+		}
+		if _, ok := body.Value.Properties["formatType"]; ok {
+			continue
+		}
+		if body.Value.Properties == nil {
+			body.Value.Properties = openapi3.Schemas{}
+		}
+		body.Value.Properties["formatType"] = openapi3.NewSchemaRef("#/components/schemas/SavepointFormatType", format.Value)
 	}
 }
 

@@ -214,7 +214,7 @@ func parse(kind Kind, flinkVersion string, apiVersion int, name string) (*Spec, 
 	if err != nil {
 		return nil, fmt.Errorf("flinkspec: load %s: %w", name, err)
 	}
-	adjust(doc)
+	adjust(doc, kind, flinkVersion)
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("flinkspec: %s is not a valid OpenAPI document: %w", name, err)
 	}

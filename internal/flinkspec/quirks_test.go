@@ -1,0 +1,122 @@
+package flinkspec
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestInProgressOperationIsNull checks that every JobManager spec accepts the answer Flink
+// gives while an asynchronous operation runs: AsynchronousOperationResult serializes its
+// missing result as "operation":null.
+func TestInProgressOperationIsNull(t *testing.T) {
+	for _, v := range JobManagerVersions() {
+		s, _ := JobManager(v)
+		status, err := s.FindRoute("GET", "/jobs/"+jobID+"/savepoints/"+jobID)
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		for body, ok := range map[string]bool{
+			`{"status":{"id":"IN_PROGRESS"},"operation":null}`:                      true,
+			`{"status":{"id":"COMPLETED"},"operation":{"location":"file:/tmp/sp"}}`: true,
+			`{"status":{"id":"IN_PROGRESS"},"operation":"pending"}`:                 false,
+			`{"status":null,"operation":null}`:                                      false,
+		} {
+			err := s.ValidateResponse(status, 200, jsonHeader, []byte(body))
+			if (err == nil) != ok {
+				t.Errorf("%s: %s accepted = %v, want %v (err %v)", v, body, err == nil, ok, err)
+			}
+		}
+	}
+}
+
+// TestStandaloneTaskManagerID checks that a ResourceID may be a standalone TaskManager's
+// "<rpc-address>:<rpc-port>-<6 hex>" as well as 32 hex digits, in paths and in answers.
+func TestStandaloneTaskManagerID(t *testing.T) {
+	ids := map[string]bool{
+		"10.0.0.5:36789-2f5c1b":            true,
+		"tm-host.example.com:6122-0a1b2c":  true,
+		"0123456789abcdef0123456789abcdef": true,
+		"10.0.0.5:36789":                   false,
+		"10.0.0.5:36789-2f5c1":             false,
+		"10.0.0.5:port-2f5c1b":             false,
+		"0123456789abcdef":                 false,
+	}
+	for _, v := range JobManagerVersions() {
+		s, _ := JobManager(v)
+		for id, ok := range ids {
+			r := httptest.NewRequest("GET", "/taskmanagers/"+id, nil)
+			route, err := s.ValidateRequest(r)
+			if (err == nil) != ok {
+				t.Errorf("%s: GET /taskmanagers/%s accepted = %v, want %v (err %v)", v, id, err == nil, ok, err)
+			}
+			list, _ := s.FindRoute("GET", "/taskmanagers")
+			err = s.ValidateResponse(list, 200, jsonHeader, []byte(`{"taskmanagers":[{"id":"`+id+`","path":"akka.tcp://flink@10.0.0.5:36789/user/rpc/taskmanager_0"}]}`))
+			if (err == nil) != ok {
+				t.Errorf("%s: GET /taskmanagers answering id %s accepted = %v, want %v (err %v)", v, id, err == nil, ok, err)
+			}
+			if ok && route != nil {
+				if err := s.ValidateResponse(route, 200, jsonHeader, []byte(`{"id":"`+id+`"}`)); err != nil {
+					t.Errorf("%s: GET /taskmanagers/%s answering its id: %v", v, id, err)
+				}
+			}
+		}
+	}
+}
+
+// TestSavepointFormatType checks that formatType (FLINK-25744, Flink 1.15.0) is accepted by
+// every version in the savepoint trigger and stop-with-savepoint bodies, and nowhere the later
+// specs lack it.
+func TestSavepointFormatType(t *testing.T) {
+	for _, v := range JobManagerVersions() {
+		s, _ := JobManager(v)
+		cases := []struct {
+			target, body string
+			ok           bool
+		}{
+			{"/jobs/" + jobID + "/savepoints", `{"target-directory":"/sp","cancel-job":false,"formatType":"NATIVE"}`, true},
+			{"/jobs/" + jobID + "/savepoints", `{"target-directory":"/sp","formatType":"CANONICAL"}`, true},
+			{"/jobs/" + jobID + "/savepoints", `{"target-directory":"/sp","formatType":"BINARY"}`, false},
+			{"/jobs/" + jobID + "/stop", `{"targetDirectory":"/sp","drain":false,"formatType":"NATIVE"}`, true},
+			{"/jobs/" + jobID + "/stop", `{"targetDirectory":"/sp","formatType":"native"}`, false},
+			{"/jars/x.jar/run", `{"entryClass":"a.B","formatType":"NATIVE"}`, false},
+		}
+		for _, c := range cases {
+			r := httptest.NewRequest("POST", c.target, strings.NewReader(c.body))
+			r.Header.Set("Content-Type", "application/json")
+			_, err := s.ValidateRequest(r)
+			if (err == nil) != c.ok {
+				t.Errorf("%s: POST %s %s accepted = %v, want %v (err %v)", v, c.target, c.body, err == nil, c.ok, err)
+			}
+		}
+	}
+}
+
+// TestFormatTypeWhereLaterSpecsHaveIt checks that the schemas declaring formatType in 1.15,
+// after adjustment, are exactly those that declare it in 1.18.
+func TestFormatTypeWhereLaterSpecsHaveIt(t *testing.T) {
+	withFormatType := func(v string) map[string]bool {
+		s, _ := JobManager(v)
+		out := map[string]bool{}
+		for name, ref := range s.Document().Components.Schemas {
+			if _, ok := ref.Value.Properties["formatType"]; ok {
+				out[name] = true
+			}
+		}
+		return out
+	}
+	old, later := withFormatType("1.15"), withFormatType("1.18")
+	if len(later) == 0 {
+		t.Fatal("1.18 declares formatType nowhere")
+	}
+	for name := range later {
+		if !old[name] {
+			t.Errorf("1.18's %s has formatType, 1.15's does not", name)
+		}
+	}
+	for name := range old {
+		if !later[name] {
+			t.Errorf("1.15's %s has formatType, 1.18's does not", name)
+		}
+	}
+}
