@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -20,10 +19,6 @@ import (
 	"github.com/rtdw/rtdw/clickhouse"
 	"github.com/rtdw/rtdw/internal/testenv"
 )
-
-// envMySQLReplica names the GTID replica of RTDW_TEST_MYSQL that
-// scripts/services.sh runs.
-const envMySQLReplica = "RTDW_TEST_MYSQL_REPLICA"
 
 // TestSourceToSinkFailoverToReplica captures a table from the MySQL primary
 // into ClickHouse, stops the source, points it at the primary's GTID
@@ -241,18 +236,7 @@ type replicaSource = testenv.Source
 // when it is unset.
 func openReplica(t *testing.T, primary *testenv.Source) *replicaSource {
 	t.Helper()
-	dsn := os.Getenv(envMySQLReplica)
-	if dsn == "" {
-		if testenv.Required() {
-			t.Fatalf("%s is not set (%s=1)", envMySQLReplica, testenv.EnvRequireServices)
-		}
-		t.Skipf("failover test: set %s to the DSN of a GTID replica of %s (make test does)", envMySQLReplica, testenv.EnvMySQL)
-	}
-	cfg, err := sqldriver.ParseDSN(dsn)
-	if err != nil {
-		t.Fatalf("%s: %v", envMySQLReplica, err)
-	}
-	cfg.AllowNativePasswords = true
+	cfg := testenv.ReplicaConfig(t)
 	conn, err := sqldriver.NewConnector(cfg)
 	if err != nil {
 		t.Fatal(err)

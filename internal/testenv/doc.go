@@ -7,6 +7,7 @@
 //
 //	RTDW_TEST_MYSQL        DSN of Oracle MySQL, go-sql-driver form: user:password@tcp(host:port)/
 //	RTDW_TEST_MARIADB      DSN of MariaDB, same form
+//	RTDW_TEST_MYSQL_REPLICA DSN of a GTID replica of the MySQL server (ReplicaConfig)
 //	RTDW_TEST_CLICKHOUSE   host:port of ClickHouse's native protocol
 //	RTDW_REQUIRE_SERVICES  when "1", a missing variable or an unreachable server fails the test instead of skipping it
 //

@@ -119,22 +119,10 @@ func TestServicesUpStartsAndReuses(t *testing.T) {
 // (RTDW_TEST_MYSQL) arrives on its GTID replica (RTDW_TEST_MYSQL_REPLICA),
 // both started by scripts/services.sh.
 func TestMySQLReplicaFollowsPrimary(t *testing.T) {
-	const envReplica = "RTDW_TEST_MYSQL_REPLICA"
-	dsn := os.Getenv(envReplica)
-	if dsn == "" {
-		if testenv.Required() {
-			t.Fatalf("%s is not set (%s=1, so this fails instead of skipping)", envReplica, testenv.EnvRequireServices)
-		}
-		t.Skipf("replica integration test: set %s to a DSN such as root:pw@tcp(127.0.0.1:13308)/ (make test does)", envReplica)
-	}
+	cfg := testenv.ReplicaConfig(t)
 	src := testenv.NewSource(t, testenv.MySQL)
 	src.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))", "INSERT INTO t VALUES (1, 'from the primary')")
 
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatalf("%s is not a go-sql-driver DSN: %v", envReplica, err)
-	}
-	cfg.AllowNativePasswords = true
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 const (
 	EnvMySQL           = "RTDW_TEST_MYSQL"
 	EnvMariaDB         = "RTDW_TEST_MARIADB"
+	EnvMySQLReplica    = "RTDW_TEST_MYSQL_REPLICA"
 	EnvClickHouse      = "RTDW_TEST_CLICKHOUSE"
 	EnvRequireServices = "RTDW_REQUIRE_SERVICES"
 )
@@ -117,6 +118,25 @@ func SourceConfig(t testing.TB, f Flavor) *mysql.Config {
 	if err != nil {
 		t.Fatalf("%s is not a go-sql-driver DSN: %v", env, redact.Error(err, redact.DSNPassword(dsn)))
 	}
+	return cfg
+}
+
+// ReplicaConfig returns the connection settings of the GTID replica of the
+// MySQL server that RTDW_TEST_MYSQL_REPLICA names, or skips (fails under
+// RTDW_REQUIRE_SERVICES=1) when it is unset. The replica follows the
+// server of RTDW_TEST_MYSQL, so a database a test creates there appears on
+// it.
+func ReplicaConfig(t testing.TB) *mysql.Config {
+	t.Helper()
+	dsn := os.Getenv(EnvMySQLReplica)
+	if dsn == "" {
+		unavailable(t, "replica integration test: set %s to the DSN of a GTID replica of %s, such as root:pw@tcp(127.0.0.1:13308)/ (make test does)", EnvMySQLReplica, EnvMySQL)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatalf("%s is not a go-sql-driver DSN: %v", EnvMySQLReplica, redact.Error(err, redact.DSNPassword(dsn)))
+	}
+	cfg.AllowNativePasswords = true
 	return cfg
 }
 
