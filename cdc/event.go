@@ -15,8 +15,9 @@ const (
 	// OpDelete is a deleted row; the event carries only the before image.
 	OpDelete Op = "d"
 	// OpSchemaChange is a DDL statement read from the binlog. It is not a row
-	// change: Before and After are nil, DDL holds the statement, and Schema holds
-	// the table's schema after the change when the statement changed one table.
+	// change: Before and After are nil, DDL holds the statement, Changes holds
+	// what it did to each captured table, and Schema holds the table's schema
+	// after the statement when it changed one table.
 	OpSchemaChange Op = "ddl"
 )
 
@@ -55,6 +56,10 @@ type Event struct {
 	TsMs int64
 	// DDL is the statement of an OpSchemaChange event.
 	DDL string
+	// Changes are the structured changes of an OpSchemaChange event, in the
+	// order the statement made them; empty for row changes. Table is the
+	// table of the first change.
+	Changes []SchemaChange
 	// Encoded is the event as the source's [Deserializer] encoded it, such as
 	// Debezium JSON; nil when the source has no Deserializer.
 	Encoded []byte

@@ -32,6 +32,9 @@ type Column struct {
 	Type ColumnType
 	// Nullable is set when the column accepts NULL.
 	Nullable bool
+	// Default is the column's DEFAULT clause; nil when the column has none or
+	// the source does not report defaults.
+	Default *ColumnDefault
 }
 
 // TableSchema describes a captured table. Values of it are shared by many
