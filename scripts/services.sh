@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local servers for rtdw's integration tests and examples: Oracle MySQL 9.7 (plus a second one replicating from it),
-# MariaDB 10.11 and ClickHouse, bound to 127.0.0.1 on non-default ports, with their data under .services/ of this
+# MariaDB 10.11, ClickHouse and ZooKeeper 3.8, bound to 127.0.0.1 on non-default ports, with their data under .services/ of this
 # checkout.
 #
 #   scripts/services.sh up       install what is missing, then start what is not running and wait until each answers
@@ -22,10 +22,11 @@
 # Settings (environment):
 #   RTDW_MYSQL_PORT (13306)  RTDW_MYSQL_REPLICA_PORT (13308)  RTDW_MARIADB_PORT (13307)  RTDW_SSHD_PORT (2222)
 #   RTDW_CLICKHOUSE_PORT (19000, native)  RTDW_CLICKHOUSE_HTTP_PORT (18123)  RTDW_CLICKHOUSE_INTERSERVER_PORT (http + 1)
+#   RTDW_ZOOKEEPER_PORT (12181, client)
 #   RTDW_MYSQL_BINLOG / RTDW_MARIADB_BINLOG   "off" starts that server without a binlog (to see the smoke test fail;
 #                                             mysql-replica needs mysql's binlog: leave it out of RTDW_SERVICES then)
-#   RTDW_SERVICES                             which servers: "mysql mysql-replica mariadb clickhouse sshd" (default
-#                                             all five; mysql-replica is a second MySQL 9.7, a GTID replica of mysql
+#   RTDW_SERVICES                             which servers: "mysql mysql-replica mariadb clickhouse zookeeper sshd"
+#                                             (default all six; mysql-replica is a second MySQL 9.7, a GTID replica of mysql
 #                                             for failover tests; sshd is scripts/sshd.sh, the OpenSSH server of
 #                                             deploy's SSH tests)
 #   RTDW_SERVICES_DIR                         where data, logs and pid files go (default .services of the checkout;
@@ -42,7 +43,9 @@ ch_port=${RTDW_CLICKHOUSE_PORT:-19000}
 ch_http_port=${RTDW_CLICKHOUSE_HTTP_PORT:-18123}
 ch_interserver_port=${RTDW_CLICKHOUSE_INTERSERVER_PORT:-$((ch_http_port + 1))}
 sshd_port=${RTDW_SSHD_PORT:-2222}
-all_services="mysql mysql-replica mariadb clickhouse sshd"
+zk_port=${RTDW_ZOOKEEPER_PORT:-12181}
+zk_jar=/usr/share/java/zookeeper.jar
+all_services="mysql mysql-replica mariadb clickhouse zookeeper sshd"
 services=${RTDW_SERVICES:-$all_services}
 
 log() { printf '%s\n' "$*" >&2; }
@@ -116,6 +119,7 @@ service_ports() { # service
     echo "$ch_http_port RTDW_CLICKHOUSE_HTTP_PORT"
     echo "$ch_interserver_port RTDW_CLICKHOUSE_INTERSERVER_PORT"
     ;;
+  zookeeper) echo "$zk_port RTDW_ZOOKEEPER_PORT" ;;
   sshd) echo "$sshd_port RTDW_SSHD_PORT" ;;
   esac
 }
@@ -221,6 +225,7 @@ install_all() { # services...
     mysql | mysql-replica) command -v mariadb-admin >/dev/null || want+=(mariadb-client) ;; # the ping client; mysqld is unpacked below
     mariadb) command -v mariadbd >/dev/null || want+=(mariadb-server); command -v mariadb-admin >/dev/null || want+=(mariadb-client) ;;
     clickhouse) command -v clickhouse-server >/dev/null || want+=(clickhouse-server); command -v clickhouse-client >/dev/null || want+=(clickhouse-client) ;;
+    zookeeper) [[ -f $zk_jar ]] && command -v java >/dev/null || want+=(zookeeper) ;; # its dependencies bring a JRE
     esac
   done
   if ((${#want[@]} > 0)); then
@@ -444,6 +449,56 @@ clickhouse_up() {
   log "services: clickhouse is ready (pid $pid, 127.0.0.1:$ch_port)"
 }
 
+# ---------------------------------------------------------------------------- ZooKeeper 3.8
+# Debian's zookeeper package, run as a standalone server from its jar (not its init script): client port on
+# 127.0.0.1 only, no AdminServer (it would take 8080), and the four-letter words srvr (readiness: `ruok` answers
+# before the server serves) and conf (which data dir the answering server has).
+zk_word() { # word -> the server's answer on the client port
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf %s "$2" >&3 && cat <&3' _ "$zk_port" "$1"
+}
+
+zk_ping() { [[ $(zk_word srvr 2>/dev/null) == *"Mode: standalone"* ]]; }
+
+# zookeeper_is_ours dir pid: the server answering on the client port is pid, on the data of dir.
+zookeeper_is_ours() {
+  local got want
+  want="dataDir=$(realpath "$1/data")/version-2" # the server reports its snapshot dir
+  got=$(zk_word conf 2>&1) || { log "services: zookeeper: 127.0.0.1:$zk_port does not answer conf: $got"; return 1; }
+  grep -qxF "$want" <<<"$got" ||
+    { log "services: zookeeper: 127.0.0.1:$zk_port answers from another server: its conf lacks \"$want\""; return 1; }
+  alive "$2" || { log "services: zookeeper (pid $2) exited"; return 1; }
+  listens "$zk_port" "$2" || { log "services: zookeeper: port $zk_port is held by $(who_listens "$zk_port"), not by pid $2"; return 1; }
+}
+
+zookeeper_up() {
+  local dir="$state/zookeeper" pid
+  if have_pid "$dir/pid"; then
+    pid=$(cat "$dir/pid")
+    running_here zookeeper "$pid" "$zk_port"
+    { await zookeeper "$pid" 60 zk_ping && zookeeper_is_ours "$dir" "$pid"; } ||
+      die "zookeeper: the one running from $dir (pid $pid) is not the server on 127.0.0.1:$zk_port; stop it with scripts/services.sh down"
+    return
+  fi
+  mkdir -p "$dir/data"
+  cat >"$dir/zoo.cfg" <<EOC
+tickTime=2000
+dataDir=$(realpath "$dir/data")
+clientPort=$zk_port
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=srvr,conf
+EOC
+  java -Dzookeeper.log.dir="$dir" -cp "$zk_jar" org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" \
+    </dev/null >>"$dir/stdout.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$dir/pid"
+  { await zookeeper "$pid" 60 zk_ping && zookeeper_is_ours "$dir" "$pid"; } || {
+    rm -f "$dir/pid"
+    start_failed zookeeper "$pid" "$dir/stdout.log" "it did not come up as the server on 127.0.0.1:$zk_port"
+  }
+  log "services: zookeeper is ready (pid $pid, 127.0.0.1:$zk_port)"
+}
+
 # ---------------------------------------------------------------------------- OpenSSH (deploy's tests)
 sshd_up() { "$top/scripts/sshd.sh" up >/dev/null; }
 
@@ -464,6 +519,7 @@ env_lines() {
   echo "export RTDW_TEST_MYSQL_REPLICA='root:$password@tcp(127.0.0.1:$mysql_replica_port)/'"
   echo "export RTDW_TEST_MARIADB='root:$password@tcp(127.0.0.1:$mariadb_port)/'"
   echo "export RTDW_TEST_CLICKHOUSE='127.0.0.1:$ch_port'"
+  echo "export RTDW_TEST_ZOOKEEPER='127.0.0.1:$zk_port'"
   if [[ " $services " == *" sshd "* ]]; then
     "$top/scripts/sshd.sh" status 2>/dev/null | sed -n "s/^\(RTDW_[A-Z_]*\)=\(.*\)$/export \1='\2'/p"
   fi
@@ -471,7 +527,7 @@ env_lines() {
 
 status() {
   local rc=0
-  for s in mysql mysql-replica mariadb clickhouse; do
+  for s in mysql mysql-replica mariadb clickhouse zookeeper; do
     if have_pid "$state/$s/pid"; then echo "$s: running (pid $(cat "$state/$s/pid"))"; else echo "$s: stopped"; rc=1; fi
   done
   if "$top/scripts/sshd.sh" status >/dev/null 2>&1; then echo "sshd: running"; else echo "sshd: stopped"; rc=1; fi
@@ -499,7 +555,7 @@ up)
   env_lines
   ;;
 down)
-  for s in clickhouse mariadb mysql-replica mysql; do stop_pid "$s" "$state/$s/pid"; done
+  for s in zookeeper clickhouse mariadb mysql-replica mysql; do stop_pid "$s" "$state/$s/pid"; done
   if [[ " $services " == *" sshd "* ]]; then "$top/scripts/sshd.sh" down; fi
   ;;
 status) status ;;

@@ -9,6 +9,7 @@
 //	RTDW_TEST_MARIADB      DSN of MariaDB, same form
 //	RTDW_TEST_MYSQL_REPLICA DSN of a GTID replica of the MySQL server (ReplicaConfig)
 //	RTDW_TEST_CLICKHOUSE   host:port of ClickHouse's native protocol
+//	RTDW_TEST_ZOOKEEPER    host:port of ZooKeeper's client port ([ZooKeeper])
 //	RTDW_REQUIRE_SERVICES  when "1", a missing variable or an unreachable server fails the test instead of skipping it
 //
 // Source tests call [ForEachSource] to run once against MySQL and once against

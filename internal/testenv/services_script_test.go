@@ -67,6 +67,7 @@ func TestServicesUpRefusesEachBusyPort(t *testing.T) {
 		{"clickhouse", "RTDW_CLICKHOUSE_HTTP_PORT", []string{"clickhouse-server"}},
 		{"clickhouse", "RTDW_CLICKHOUSE_INTERSERVER_PORT", []string{"clickhouse-server"}},
 		{"sshd", "RTDW_SSHD_PORT", []string{"/usr/sbin/sshd"}},
+		{"zookeeper", "RTDW_ZOOKEEPER_PORT", []string{"java", "/usr/share/java/zookeeper.jar"}},
 	} {
 		t.Run(c.variable, func(t *testing.T) {
 			t.Parallel()
@@ -79,7 +80,7 @@ func TestServicesUpRefusesEachBusyPort(t *testing.T) {
 			port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 			// The service's other ports, free ones, so only the one under test is taken.
 			env := []string{"RTDW_SERVICES=" + c.service, c.variable + "=" + port}
-			for _, v := range []string{"RTDW_MYSQL_PORT", "RTDW_MYSQL_REPLICA_PORT", "RTDW_CLICKHOUSE_PORT", "RTDW_CLICKHOUSE_HTTP_PORT", "RTDW_CLICKHOUSE_INTERSERVER_PORT", "RTDW_SSHD_PORT"} {
+			for _, v := range []string{"RTDW_MYSQL_PORT", "RTDW_MYSQL_REPLICA_PORT", "RTDW_CLICKHOUSE_PORT", "RTDW_CLICKHOUSE_HTTP_PORT", "RTDW_CLICKHOUSE_INTERSERVER_PORT", "RTDW_SSHD_PORT", "RTDW_ZOOKEEPER_PORT"} {
 				if v != c.variable {
 					env = append(env, v+"="+strconv.Itoa(freePort(t)))
 				}
@@ -112,6 +113,35 @@ func TestServicesUpStartsAndReuses(t *testing.T) {
 	}
 	if out, err := runServices(t, dir, env, "down"); err != nil || !strings.Contains(out, "mariadb stopped") {
 		t.Fatalf("services.sh down: %v\n%s", err, out)
+	}
+}
+
+// TestServicesUpStartsZooKeeper: on a free port `up` starts ZooKeeper, takes
+// it for its own (its conf names the state dir's data), reuses it on a second
+// `up`, prints its address in `env`, and `down` stops it.
+func TestServicesUpStartsZooKeeper(t *testing.T) {
+	t.Parallel()
+	needInstalled(t, "java", "/usr/share/java/zookeeper.jar")
+	dir := servicesDir(t, "zookeeper")
+	port := strconv.Itoa(freePort(t))
+	env := []string{"RTDW_SERVICES=zookeeper", "RTDW_ZOOKEEPER_PORT=" + port}
+	if out, err := runServices(t, dir, env, "up"); err != nil || !strings.Contains(out, "zookeeper is ready") {
+		t.Fatalf("services.sh up on a free port: %v\n%s", err, out)
+	}
+	if mode, err := testenv.ZooKeeperMode("127.0.0.1:"+port, 5*time.Second); err != nil || mode != "standalone" {
+		t.Fatalf("the started ZooKeeper: mode %q, %v; want standalone", mode, err)
+	}
+	if out, err := runServices(t, dir, env, "up"); err != nil || !strings.Contains(out, "zookeeper already runs") {
+		t.Fatalf("a second services.sh up did not reuse the running server: %v\n%s", err, out)
+	}
+	if out, err := runServices(t, dir, env, "env"); err != nil || !strings.Contains(out, "RTDW_TEST_ZOOKEEPER='127.0.0.1:"+port+"'") {
+		t.Fatalf("services.sh env does not name the ZooKeeper on port %s: %v\n%s", port, err, out)
+	}
+	if out, err := runServices(t, dir, env, "down"); err != nil || !strings.Contains(out, "zookeeper stopped") {
+		t.Fatalf("services.sh down: %v\n%s", err, out)
+	}
+	if _, err := testenv.ZooKeeperMode("127.0.0.1:"+port, 2*time.Second); err == nil {
+		t.Fatalf("ZooKeeper still serves on port %s after down", port)
 	}
 }
 
@@ -151,8 +181,8 @@ func TestMySQLReplicaFollowsPrimary(t *testing.T) {
 	}
 }
 
-// needInstalled skips the test when a program it needs is missing (a bare
-// name is looked up in PATH), unless RTDW_REQUIRE_SERVICES=1, under which the
+// needInstalled skips the test when a program or file it needs is missing (a
+// bare name is looked up in PATH), unless RTDW_REQUIRE_SERVICES=1, under which the
 // script installs what is missing.
 func needInstalled(t *testing.T, programs ...string) {
 	t.Helper()
@@ -160,7 +190,13 @@ func needInstalled(t *testing.T, programs ...string) {
 		return
 	}
 	for _, p := range programs {
-		if _, err := exec.LookPath(p); err != nil {
+		var err error
+		if filepath.IsAbs(p) {
+			_, err = os.Stat(p) // a file such as a jar, not necessarily executable
+		} else {
+			_, err = exec.LookPath(p)
+		}
+		if err != nil {
 			t.Skipf("%s is not installed (scripts/services.sh up installs it; with %s=1, as make test sets, this test runs and the script installs it)",
 				p, testenv.EnvRequireServices)
 		}

@@ -3,6 +3,7 @@ package testenv_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +120,31 @@ func TestClickHouseSmoke(t *testing.T) {
 	}
 	if count != n || sum != n*(n-1)/2 {
 		t.Fatalf("count %d sum %d, want %d and %d", count, sum, n, n*(n-1)/2)
+	}
+}
+
+// TestZooKeeperSmoke proves the ZooKeeper of scripts/services.sh serves as a
+// standalone server on loopback, and that a port where no ZooKeeper serves
+// reads as not serving.
+func TestZooKeeperSmoke(t *testing.T) {
+	t.Parallel()
+	addr := testenv.ZooKeeper(t)
+	mode, err := testenv.ZooKeeperMode(addr, 5*time.Second)
+	if err != nil || mode != "standalone" {
+		t.Fatalf("ZooKeeper at %s: mode %q, %v; want standalone", addr, mode, err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // a listener that answers srvr with silence, as a server without srvr whitelisted does
+		c, err := ln.Accept()
+		if err == nil {
+			c.Close()
+		}
+	}()
+	if mode, err := testenv.ZooKeeperMode(ln.Addr().String(), 2*time.Second); err == nil {
+		t.Fatalf("a silent listener read as a ZooKeeper in mode %q", mode)
 	}
 }

@@ -24,6 +24,7 @@ const (
 	EnvMariaDB         = "RTDW_TEST_MARIADB"
 	EnvMySQLReplica    = "RTDW_TEST_MYSQL_REPLICA"
 	EnvClickHouse      = "RTDW_TEST_CLICKHOUSE"
+	EnvZooKeeper       = "RTDW_TEST_ZOOKEEPER"
 	EnvRequireServices = "RTDW_REQUIRE_SERVICES"
 )
 
