@@ -62,14 +62,25 @@ type TaskManager struct {
 	} `json:"hardware"`
 }
 
-// Overview returns the cluster overview (task managers, slots, job counts, version).
+// Overview returns the cluster overview (task managers, slots, job counts, version) and, like
+// [Client.Config], remembers the Flink version it reports.
 func (c *Client) Overview(ctx context.Context) (*ClusterOverview, error) {
 	var out ClusterOverview
 	err := c.do(ctx, call{method: http.MethodGet, route: "/overview", path: "/overview", idempotent: true, out: &out})
 	if err != nil {
 		return nil, err
 	}
+	c.remember(out.FlinkVersion)
 	return &out, nil
+}
+
+// remember records the version a cluster reported, when it parses.
+func (c *Client) remember(reported string) {
+	if v, err := ParseVersion(reported); err == nil {
+		c.versionMu.Lock()
+		c.detected = v
+		c.versionMu.Unlock()
+	}
 }
 
 // Config returns the dashboard configuration and remembers the Flink version it reports, so
@@ -80,16 +91,14 @@ func (c *Client) Config(ctx context.Context) (*DashboardConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v, err := ParseVersion(out.FlinkVersion); err == nil {
-		c.versionMu.Lock()
-		c.detected = v
-		c.versionMu.Unlock()
-	}
+	c.remember(out.FlinkVersion)
 	return &out, nil
 }
 
 // FlinkVersion returns the cluster's Flink version: the one pinned with [WithFlinkVersion], else
-// the one reported by GET /config (asked once, then cached).
+// the one reported by GET /config, or by GET /overview when /config fails or carries no version
+// (a proxy may block the web UI's routes); asked once, then cached. Both routes carry
+// flink-version in every Flink the client speaks to.
 func (c *Client) FlinkVersion(ctx context.Context) (Version, error) {
 	if !c.pinned.IsZero() {
 		return c.pinned, nil
@@ -100,15 +109,38 @@ func (c *Client) FlinkVersion(ctx context.Context) (Version, error) {
 	if !v.IsZero() {
 		return v, nil
 	}
-	cfg, err := c.Config(ctx)
+	reported, err := c.reportedVersion(ctx)
 	if err != nil {
 		return Version{}, fmt.Errorf("flinkclient: detect Flink version: %w", err)
 	}
-	v, err = ParseVersion(cfg.FlinkVersion)
+	v, err = ParseVersion(reported)
 	if err != nil {
-		return Version{}, fmt.Errorf("flinkclient: detect Flink version from /config: %w", err)
+		return Version{}, fmt.Errorf("flinkclient: detect Flink version from /config and /overview: %w", err)
 	}
 	return v, nil
+}
+
+// reportedVersion asks /config for flink-version, then /overview when that fails or is empty.
+// A context error ends the search at once; otherwise /config's error is the one returned.
+func (c *Client) reportedVersion(ctx context.Context) (string, error) {
+	cfg, cfgErr := c.Config(ctx)
+	if cfgErr == nil && cfg.FlinkVersion != "" {
+		return cfg.FlinkVersion, nil
+	}
+	if ctx.Err() != nil {
+		return "", cfgErr
+	}
+	ov, err := c.Overview(ctx)
+	if err == nil && ov.FlinkVersion != "" {
+		return ov.FlinkVersion, nil
+	}
+	if cfgErr != nil {
+		return "", cfgErr
+	}
+	if err != nil {
+		return "", err
+	}
+	return "", fmt.Errorf("neither /config nor /overview reports flink-version")
 }
 
 // shapes returns the REST shapes to use: the detected version, reduced to a supported one.

@@ -32,18 +32,24 @@
 // Savepoints, stop-with-savepoint, triggered checkpoints and disposals are values
 // ([SavepointOperation], [CheckpointOperation], [DisposalOperation]) whose Wait polls with
 // exponential backoff. A failure inside Flink is an [*OperationError] carrying Flink's failure
-// cause. Triggers send a client-chosen trigger ID, so retrying a trigger whose answer was lost
-// never starts a second savepoint.
+// cause. From Flink 1.15 on, triggers send a client-chosen trigger ID, so retrying a trigger
+// whose answer was lost never starts a second savepoint. [Client.Savepoint] and [Client.Stop]
+// trigger and wait in one call, as bin/flink savepoint and bin/flink stop do.
 //
 // # Versions
 //
-// The client speaks the REST shapes of Flink 1.15, 1.18, 1.20, 2.0 and 2.3 ([SupportedVersions]),
-// read from Flink's own OpenAPI specs. It learns the cluster's version from GET /config once (or
-// from [WithFlinkVersion]) and adapts: restoreMode before 1.20 and claimMode after, job status
-// from the details on 1.15, checkpoint triggering only from 1.18 ([ErrUnsupported] before), the
-// savepoint format only from 1.18, the 1.x and 2.x exception shapes merged into one
-// [JobExceptions]. Request fields a version lacks are reported by a [*ValidationError] before any
-// I/O, together with every other bad field.
+// The client speaks the REST shapes of Flink 1.12, 1.13, 1.15, 1.18, 1.20, 2.0 and 2.3
+// ([SupportedVersions]), read from Flink's own OpenAPI specs (1.15 on) and from the REST
+// reference 1.12 and 1.13 generated into their documentation. It learns the cluster's version
+// once, from GET /config or else GET /overview (or from [WithFlinkVersion]), and adapts: no
+// trigger ID before 1.15 (so savepoint triggers there are sent once, never retried), restoreMode
+// from 1.15 and claimMode from 1.20, the savepoint format from 1.15, job configuration in a run
+// from 1.18, job status from the details before 1.18, checkpoint triggering from 1.18, and the
+// exception shapes of 1.12 (all-exceptions), 1.13-1.20 and 2.x merged into one [JobExceptions].
+// Flink decodes request bodies strictly and answers 400 to a field it does not know, so a field
+// the cluster's version lacks is refused before any I/O: a [*ValidationError] naming the field,
+// the version it needs and the fix, together with every other bad field. A call whose route the
+// version lacks gives an [*UnsupportedError] ([ErrUnsupported]) naming the version it needs.
 //
 // # Errors and retries
 //

@@ -216,6 +216,21 @@ func TestRetriedTriggerTakesOneSavepoint(t *testing.T) {
 		// The first trigger is handled but its answer is lost; the client retries it.
 		jm.InjectFault("POST /jobs/{jobid}/savepoints", flinktest.Fault{DropAnswer: true, Times: 1})
 		op, err := c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp"})
+		if !atLeast(jm, "1.15") {
+			// Before 1.15 Flink knows no trigger ID: a retry could take a second savepoint, so
+			// the client sends the trigger once and reports the lost answer.
+			if err == nil || jm.Requests("POST /jobs/{jobid}/savepoints") != 1 {
+				t.Fatalf("lost trigger answer on %s: err %v after %d requests, want an error after 1",
+					jm.FlinkVersion(), err, jm.Requests("POST /jobs/{jobid}/savepoints"))
+			}
+			// Asking for an idempotent trigger is refused before sending.
+			_, err = c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp", TriggerID: strings.Repeat("ab", 16)})
+			var ve *flinkclient.ValidationError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), "needs Flink 1.15") || jm.Requests("POST /jobs/{jobid}/savepoints") != 1 {
+				t.Fatalf("TriggerID on %s = %v, want a ValidationError naming 1.15 and no request", jm.FlinkVersion(), err)
+			}
+			return
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,9 +285,9 @@ func TestCheckpoints(t *testing.T) {
 			t.Fatalf("CheckpointConfig = %+v, %v", cfg, err)
 		}
 		op, err := c.TriggerCheckpoint(ctx, job, flinkclient.CheckpointFull)
-		if jm.FlinkVersion() == "1.15" {
-			if !errors.Is(err, flinkclient.ErrUnsupported) || jm.Requests("POST /jobs/{jobid}/checkpoints") != 0 {
-				t.Fatalf("TriggerCheckpoint on 1.15 = %v, want ErrUnsupported without a request", err)
+		if !atLeast(jm, "1.18") {
+			if !errors.Is(err, flinkclient.ErrUnsupported) || !strings.Contains(err.Error(), "needs Flink 1.18") {
+				t.Fatalf("TriggerCheckpoint on %s = %v, want ErrUnsupported naming 1.18", jm.FlinkVersion(), err)
 			}
 			return
 		}
@@ -302,19 +317,46 @@ func TestVersionAdaptation(t *testing.T) {
 		ctx := context.Background()
 		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
 		job, _ := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})
-		old := jm.FlinkVersion() == "1.15"
 		// Version-specific fields: the fake rejects a field its version lacks, so success here
-		// proves the client sent the right spelling.
+		// proves the client sent the right spelling; a field the version lacks is a
+		// ValidationError before any request.
+		var ve *flinkclient.ValidationError
+		runs := jm.Requests("POST /jars/{jarid}/run")
 		_, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{FlinkConfiguration: map[string]string{"pipeline.name": "wc"}})
-		if old != (err != nil) {
+		if old := !atLeast(jm, "1.18"); old != errors.As(err, &ve) || (err != nil && !old) {
 			t.Fatalf("FlinkConfiguration on %s: %v", jm.FlinkVersion(), err)
 		}
-		_, err = c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp", Format: flinkclient.SavepointNative})
-		var ve *flinkclient.ValidationError
-		if old != errors.As(err, &ve) {
-			t.Fatalf("savepoint Format on %s: %v", jm.FlinkVersion(), err)
+		sp, _ := c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp"})
+		loc, err := sp.WaitWith(ctx, fastWait)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{SavepointPath: loc, ClaimMode: flinkclient.ClaimModeClaim})
+		if old := !atLeast(jm, "1.15"); old != errors.As(err, &ve) || (err != nil && !old) {
+			t.Fatalf("ClaimMode on %s: %v", jm.FlinkVersion(), err)
+		}
+		if want := runs + 1 + btoi(atLeast(jm, "1.15")) - btoi(!atLeast(jm, "1.18")); jm.Requests("POST /jars/{jarid}/run") != want {
+			t.Fatalf("run requests = %d, want %d (refused requests are never sent)", jm.Requests("POST /jars/{jarid}/run"), want)
+		}
+		for _, format := range []flinkclient.SavepointFormat{flinkclient.SavepointNative, flinkclient.SavepointCanonical} {
+			op, err := c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp", Format: format})
+			if old := !atLeast(jm, "1.15"); old != errors.As(err, &ve) {
+				t.Fatalf("savepoint Format %s on %s: %v", format, jm.FlinkVersion(), err)
+			}
+			if err == nil {
+				if _, err := op.WaitWith(ctx, fastWait); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func TestRunJarValidationListsEveryField(t *testing.T) {

@@ -66,3 +66,13 @@ func eachVersionWith(t *testing.T, cfg flinktest.JobManagerConfig, f func(t *tes
 		})
 	}
 }
+
+// atLeast reports whether the fake plays Flink min or later.
+func atLeast(jm *flinktest.JobManager, min string) bool {
+	v, err := flinkclient.ParseVersion(jm.FlinkVersion())
+	m, err2 := flinkclient.ParseVersion(min)
+	if err != nil || err2 != nil {
+		panic("bad version in test: " + jm.FlinkVersion() + ", " + min)
+	}
+	return v.AtLeast(m)
+}

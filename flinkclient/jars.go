@@ -225,7 +225,8 @@ type RunJarRequest struct {
 	SavepointPath string
 	// AllowNonRestoredState skips savepoint state that maps to no operator.
 	AllowNonRestoredState bool
-	// ClaimMode is sent as restoreMode (Flink 1.15, 1.18) or claimMode (1.20 on).
+	// ClaimMode is sent as restoreMode (Flink 1.15, 1.18) or claimMode (1.20 on); Flink before
+	// 1.15 has neither and restores the way LEGACY names.
 	ClaimMode RecoveryClaimMode
 	// FlinkConfiguration sets job configuration keys (Flink 1.18 on).
 	FlinkConfiguration map[string]string
@@ -292,6 +293,9 @@ func validateRun(name string, v Version, entry string, parallelism int, jobID st
 	case "", ClaimModeClaim, ClaimModeNoClaim, ClaimModeLegacy:
 	default:
 		ps.Add("ClaimMode", string(mode), "want CLAIM, NO_CLAIM or LEGACY")
+	}
+	if mode != "" && !v.AtLeast(Flink115) {
+		ps.Add("ClaimMode", string(mode), "not supported by Flink %s (needs 1.15, which added restoreMode); leave it empty: the job restores the pre-1.15 way (LEGACY)", v)
 	}
 	if mode != "" && savepoint == "" && name == "RunJarRequest" {
 		ps.Add("ClaimMode", string(mode), "only meaningful with SavepointPath; set it or leave ClaimMode empty")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rtdw/rtdw/internal/retry"
@@ -108,7 +109,7 @@ func (c *Client) JobDetails(ctx context.Context, jobID string) (*JobDetails, err
 }
 
 // JobStatus returns a job's state: GET /jobs/{jobid}/status from Flink 1.18 on, the state field
-// of the job details on 1.15 (which lacks that route).
+// of the job details before (1.12 to 1.15 lack that route).
 func (c *Client) JobStatus(ctx context.Context, jobID string) (JobState, error) {
 	if err := checkJobID(jobID); err != nil {
 		return "", err
@@ -235,7 +236,8 @@ type RootException struct {
 
 // JobExceptions is GET /jobs/{jobid}/exceptions, in one shape for every version.
 type JobExceptions struct {
-	// History lists root causes, newest first (all versions).
+	// History lists root causes, newest first. Flink 1.12 has no history: there it holds the
+	// entries of its all-exceptions list (task failures since the last restart).
 	History []RootException
 	// HistoryTruncated reports that Flink left older entries out.
 	HistoryTruncated bool
@@ -249,7 +251,15 @@ type JobExceptions struct {
 type exceptionsBody struct {
 	RootException *string `json:"root-exception"`
 	Timestamp     int64   `json:"timestamp"`
-	History       struct {
+	// AllExceptions is Flink 1.12's only list (deprecated from 1.13, removed in 2.0).
+	AllExceptions []struct {
+		Exception string `json:"exception"`
+		Task      string `json:"task"`
+		Location  string `json:"location"`
+		Timestamp int64  `json:"timestamp"`
+	} `json:"all-exceptions"`
+	Truncated bool `json:"truncated"`
+	History   struct {
 		Entries   []RootException `json:"entries"`
 		Truncated bool            `json:"truncated"`
 	} `json:"exceptionHistory"`
@@ -270,6 +280,16 @@ func (c *Client) JobExceptions(ctx context.Context, jobID string, maxExceptions 
 		return nil, err
 	}
 	out := &JobExceptions{History: b.History.Entries, HistoryTruncated: b.History.Truncated}
+	if v, err := c.shapes(ctx); err == nil && !v.AtLeast(Flink113) {
+		// Flink 1.12 has no exception history: its all-exceptions list holds the task
+		// failures since the last restart.
+		for _, e := range b.AllExceptions {
+			out.History = append(out.History, RootException{ExceptionInfo: ExceptionInfo{
+				ExceptionName: exceptionClass(e.Exception), Stacktrace: e.Exception, Timestamp: e.Timestamp,
+				TaskName: e.Task, Location: e.Location}})
+		}
+		out.HistoryTruncated = b.Truncated
+	}
 	switch {
 	case b.RootException != nil:
 		out.RootCause, out.RootCauseTimestamp = *b.RootException, b.Timestamp
@@ -277,4 +297,12 @@ func (c *Client) JobExceptions(ctx context.Context, jobID string, maxExceptions 
 		out.RootCause, out.RootCauseTimestamp = b.History.Entries[0].Stacktrace, b.History.Entries[0].Timestamp
 	}
 	return out, nil
+}
+
+// exceptionClass is the class name a Java stack trace starts with ("java.io.IOException: disk
+// full\n\tat ..." gives "java.io.IOException"), what later versions send as exceptionName.
+func exceptionClass(trace string) string {
+	first, _, _ := strings.Cut(trace, "\n")
+	class, _, _ := strings.Cut(first, ":")
+	return strings.TrimSpace(class)
 }

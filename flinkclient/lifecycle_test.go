@@ -79,9 +79,13 @@ func TestLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		claim := flinkclient.ClaimModeNoClaim
+		if !atLeast(jm, "1.15") {
+			claim = "" // 1.12 and 1.13 know no restoreMode
+		}
 		restored, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{
 			EntryClass: "com.atguigu.wc.StreamWordCount", Parallelism: 2, SavepointPath: loc,
-			AllowNonRestoredState: true, ClaimMode: flinkclient.ClaimModeNoClaim,
+			AllowNonRestoredState: true, ClaimMode: claim,
 		})
 		if err != nil {
 			t.Fatal(err)

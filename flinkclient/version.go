@@ -15,6 +15,8 @@ type Version struct {
 
 // Versions the client knows the REST shapes of, oldest first.
 var (
+	Flink112 = Version{Major: 1, Minor: 12}
+	Flink113 = Version{Major: 1, Minor: 13}
 	Flink115 = Version{Major: 1, Minor: 15}
 	Flink118 = Version{Major: 1, Minor: 18}
 	Flink120 = Version{Major: 1, Minor: 20}
@@ -24,7 +26,9 @@ var (
 
 // SupportedVersions returns the Flink versions whose REST API shapes the client implements and
 // is tested against. Newer clusters are spoken to as the newest of these.
-func SupportedVersions() []Version { return []Version{Flink115, Flink118, Flink120, Flink20, Flink23} }
+func SupportedVersions() []Version {
+	return []Version{Flink112, Flink113, Flink115, Flink118, Flink120, Flink20, Flink23}
+}
 
 // ParseVersion parses "1.20", "1.20.1", "v2.0.0", "2.3-SNAPSHOT" or "1.18.1-rc2".
 func ParseVersion(s string) (Version, error) {
@@ -81,8 +85,9 @@ func (v Version) AtLeast(o Version) bool {
 func (v Version) IsZero() bool { return v == Version{} }
 
 // shapes returns the newest supported version at or below v: the REST shapes the client uses.
+// A version older than the oldest supported one is spoken to as that one.
 func (v Version) shapes() Version {
-	out := Flink115
+	out := Flink112
 	for _, s := range SupportedVersions() {
 		if v.AtLeast(s) {
 			out = s

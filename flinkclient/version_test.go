@@ -1,9 +1,13 @@
 package flinkclient_test
 
 import (
+	"context"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rtdw/rtdw/flinkclient"
+	"github.com/rtdw/rtdw/flinkclient/flinktest"
 )
 
 func TestParseVersion(t *testing.T) {
@@ -49,6 +53,32 @@ func FuzzParseVersion(f *testing.F) {
 		again, err := flinkclient.ParseVersion(v.String())
 		if err != nil || again.Major != v.Major || again.Minor != v.Minor || again.Patch != v.Patch {
 			t.Fatalf("round trip of %q: %+v -> %q -> %+v, %v", s, v, v.String(), again, err)
+		}
+	})
+}
+
+// TestVersionDetection checks that the client learns every version from GET /config, and from
+// GET /overview when /config is refused (a proxy that blocks the web UI's routes).
+func TestVersionDetection(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		ctx := context.Background()
+		v, err := c.FlinkVersion(ctx)
+		if err != nil || v.String() != jm.FlinkVersion() && v.String() != jm.FlinkVersion()+"-SNAPSHOT" {
+			t.Fatalf("FlinkVersion = %v, %v; want %s", v, err, jm.FlinkVersion())
+		}
+		jm.InjectFault("GET /config", flinktest.Fault{Status: 404})
+		fresh, _ := flinkclient.New(jm.URL(), fastRetry)
+		v, err = fresh.FlinkVersion(ctx)
+		if err != nil || jm.Requests("GET /overview") != 1 {
+			t.Fatalf("FlinkVersion with /config refused = %v, %v after %d /overview requests", v, err, jm.Requests("GET /overview"))
+		}
+		if mm := strconv.Itoa(v.Major) + "." + strconv.Itoa(v.Minor); mm != jm.FlinkVersion() {
+			t.Fatalf("FlinkVersion from /overview = %v, want %s", v, jm.FlinkVersion())
+		}
+		jm.InjectFault("GET /overview", flinktest.Fault{Status: 404})
+		blind, _ := flinkclient.New(jm.URL(), fastRetry)
+		if _, err := blind.FlinkVersion(ctx); err == nil || !strings.Contains(err.Error(), "/config") {
+			t.Fatalf("FlinkVersion with both refused = %v, want /config's error", err)
 		}
 	})
 }

@@ -1,9 +1,12 @@
-// Command flink-jobs runs the seed's Flink workflow through flinkclient: upload
-// FlinkTutorial-1.0-SNAPSHOT.jar, run com.atguigu.wc.StreamWordCount with a parallelism, list the
-// jobs, take a savepoint, cancel, and run again from the savepoint.
+// Command flink-jobs runs the seed's Flink workflow through flinkclient, each bin/flink command
+// of the tutorial as one call: upload FlinkTutorial-1.0-SNAPSHOT.jar and run
+// com.atguigu.wc.StreamWordCount (flink run -p 2 -c …), list the jobs (flink list), take a
+// savepoint (flink savepoint), cancel (flink cancel), run again from the savepoint (flink run -s),
+// and stop with a final savepoint (flink stop).
 //
-// With -url it talks to a real JobManager; without, to an in-process fake (flinktest), using a
-// small generated jar when -jar does not exist.
+// With -url it talks to a real JobManager; without, to an in-process fake (flinktest) of the
+// Flink version -version names (1.12, 1.13, 1.15, 1.18, 1.20, 2.0, 2.3), using a small generated
+// jar when -jar does not exist.
 package main
 
 import (
@@ -31,7 +34,7 @@ func main() {
 	entry := flag.String("entry-class", "com.atguigu.wc.StreamWordCount", "entry class")
 	parallelism := flag.Int("parallelism", 2, "job parallelism")
 	savepointDir := flag.String("savepoint-dir", "hdfs://hadoop102:8020/flink/savepoints", "savepoint target directory")
-	fakeVersion := flag.String("fake-version", "1.20", "Flink version the fake plays when -url is empty")
+	fakeVersion := flag.String("version", "1.20", "Flink version the fake plays when -url is empty (1.12, 1.13, 1.15, 1.18, 1.20, 2.0, 2.3)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -90,6 +93,7 @@ func run(ctx context.Context, url, jar, entry string, parallelism int, savepoint
 	}
 	fmt.Printf("uploaded as %s\n", up.ID)
 
+	// flink run -p 2 -c com.atguigu.wc.StreamWordCount FlinkTutorial-1.0-SNAPSHOT.jar
 	jobID, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{EntryClass: entry, Parallelism: parallelism})
 	if err != nil {
 		return err
@@ -99,20 +103,19 @@ func run(ctx context.Context, url, jar, entry string, parallelism int, savepoint
 	}
 	fmt.Printf("started job %s (parallelism %d)\n", jobID, parallelism)
 
+	// flink list
 	if err := listJobs(ctx, c); err != nil {
 		return err
 	}
 
-	op, err := c.TriggerSavepoint(ctx, jobID, flinkclient.SavepointRequest{TargetDirectory: savepointDir})
-	if err != nil {
-		return err
-	}
-	location, err := op.Wait(ctx)
+	// flink savepoint <jobID> <dir>
+	location, err := c.Savepoint(ctx, jobID, flinkclient.SavepointRequest{TargetDirectory: savepointDir})
 	if err != nil {
 		return err
 	}
 	fmt.Printf("savepoint: %s\n", location)
 
+	// flink cancel <jobID>
 	if err := c.CancelJob(ctx, jobID); err != nil {
 		return err
 	}
@@ -121,9 +124,12 @@ func run(ctx context.Context, url, jar, entry string, parallelism int, savepoint
 	}
 	fmt.Printf("cancelled job %s\n", jobID)
 
-	restored, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{
-		EntryClass: entry, Parallelism: parallelism, SavepointPath: location, ClaimMode: flinkclient.ClaimModeNoClaim,
-	})
+	// flink run -s <savepoint> -p 2 -c … FlinkTutorial-1.0-SNAPSHOT.jar
+	restore := flinkclient.RunJarRequest{EntryClass: entry, Parallelism: parallelism, SavepointPath: location}
+	if v.AtLeast(flinkclient.Flink115) {
+		restore.ClaimMode = flinkclient.ClaimModeNoClaim // -restoreMode no_claim; Flink before 1.15 has no such option
+	}
+	restored, err := c.RunJar(ctx, up.ID, restore)
 	if err != nil {
 		return err
 	}
@@ -131,7 +137,20 @@ func run(ctx context.Context, url, jar, entry string, parallelism int, savepoint
 		return err
 	}
 	fmt.Printf("restarted from the savepoint as job %s\n", restored)
-	return listJobs(ctx, c)
+	if err := listJobs(ctx, c); err != nil {
+		return err
+	}
+
+	// flink stop -p <dir> <jobID>
+	final, err := c.Stop(ctx, restored, flinkclient.StopRequest{TargetDirectory: savepointDir})
+	if err != nil {
+		return err
+	}
+	if _, err := c.WaitForJobState(ctx, restored, flinkclient.JobFinished); err != nil {
+		return err
+	}
+	fmt.Printf("stopped job %s with a final savepoint: %s\n", restored, final)
+	return nil
 }
 
 func listJobs(ctx context.Context, c *flinkclient.Client) error {

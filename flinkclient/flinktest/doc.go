@@ -7,8 +7,9 @@
 // Both fakes are built on one spec-checking core. Each request is validated with kin-openapi
 // against the OpenAPI spec that Flink generates for the imitated version (embedded in
 // internal/flinkspec, with its documented corrections): the JobManager against the dispatcher
-// spec of [JobManagerConfig.FlinkVersion] (1.15, 1.18, 1.20, 2.0 or 2.3, see
-// [JobManagerVersions]), the SQL Gateway against the spec of the REST API version named in the
+// spec of [JobManagerConfig.FlinkVersion] (1.12, 1.13, 1.15, 1.18, 1.20, 2.0 or 2.3, see
+// [JobManagerVersions]; for 1.12 and 1.13, which published no OpenAPI spec, a conversion of the
+// REST reference those releases generated), the SQL Gateway against the spec of the REST API version named in the
 // path (v1..v4, as many as [SQLGatewayConfig.FlinkVersion] serves: 1.18 and 1.20 serve v1 and
 // v2, 2.0 up to v3, 2.3 up to v4). Every answer the fake is about to give is validated against
 // the same spec before it is sent.

@@ -51,7 +51,10 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 	}
 	switch key {
 	case "GET /config":
-		features := map[string]bool{"web-submit": true, "web-cancel": true}
+		features := map[string]bool{"web-submit": true}
+		if jm.atLeast("1.15") {
+			features["web-cancel"] = true
+		}
 		if jm.atLeast("1.18") {
 			features["web-history"] = false
 			features["web-rescale"] = false
@@ -80,7 +83,7 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 		for _, id := range s.tmIDs {
 			free := max(jm.cfg.SlotsPerTaskManager-used, 0)
 			used -= jm.cfg.SlotsPerTaskManager - free
-			tm := map[string]any{"id": id, "path": "pekko.tcp://flink@127.0.0.1:6122/user/rpc/taskmanager_0", "dataPort": 6121, "jmxPort": -1,
+			tm := map[string]any{"id": id, "path": jm.rpcPath(id), "dataPort": 6121, "jmxPort": -1,
 				"timeSinceLastHeartbeat": now.UnixMilli(), "slotsNumber": jm.cfg.SlotsPerTaskManager, "freeSlots": free,
 				"hardware": map[string]any{"cpuCores": 4, "physicalMemory": int64(8) << 30, "freeMemory": int64(1) << 30, "managedMemory": int64(512) << 20}}
 			if jm.atLeast("1.18") {
@@ -175,10 +178,7 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 	case "GET /jobs/{jobid}/checkpoints":
 		return answer{200, jm.checkpointStats(job)}
 	case "GET /jobs/{jobid}/checkpoints/config":
-		return answer{200, map[string]any{"mode": "EXACTLY_ONCE", "interval": 5000, "timeout": 600000, "min_pause": 0, "max_concurrent": 1,
-			"externalization": map[string]bool{"enabled": true, "delete_on_cancellation": false}, "state_backend": "HashMapStateBackend",
-			"checkpoint_storage": "FileSystemCheckpointStorage", "unaligned_checkpoints": false, "tolerable_failed_checkpoints": 0,
-			"aligned_checkpoint_timeout": 0, "checkpoints_after_tasks_finish": true}}
+		return answer{200, jm.checkpointConfig()}
 	case "GET /jobs/{jobid}/checkpoints/details/{checkpointid}":
 		id, _ := strconv.ParseInt(route.PathParams["checkpointid"], 10, 64)
 		for _, cp := range job.checkpoints {
@@ -258,6 +258,38 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 	return errorAnswer(http.StatusNotImplemented, "flinktest: the fake JobManager does not implement "+key)
 }
 
+// rpcPath is a TaskManager's RPC address: akka before Flink 1.18, pekko from 1.18 (FLINK-32468).
+func (jm *JobManager) rpcPath(tmID string) string {
+	scheme := "akka"
+	if jm.atLeast("1.18") {
+		scheme = "pekko"
+	}
+	addr, _, _ := strings.Cut(tmID, "-")
+	return scheme + ".tcp://flink@" + addr + "/user/rpc/taskmanager_0"
+}
+
+// jmVertexName is the name of every fake job's one vertex: the seed's word count, chained.
+const jmVertexName = "Source: socket -> Flat Map -> Sum -> Sink: Print"
+
+// checkpointConfig is GET /jobs/{jobid}/checkpoints/config with the fields of the version.
+func (jm *JobManager) checkpointConfig() map[string]any {
+	cfg := map[string]any{"mode": "EXACTLY_ONCE", "interval": 5000, "timeout": 600000, "min_pause": 0, "max_concurrent": 1,
+		"externalization":       map[string]bool{"enabled": true, "delete_on_cancellation": false},
+		"unaligned_checkpoints": false, "tolerable_failed_checkpoints": 0}
+	if jm.atLeast("1.13") {
+		// 1.13 split the state backend from the checkpoint storage (FLIP-142).
+		cfg["state_backend"] = "HashMapStateBackend"
+		cfg["checkpoint_storage"] = "FileSystemCheckpointStorage"
+	} else {
+		cfg["state_backend"] = "FsStateBackend"
+	}
+	if jm.atLeast("1.15") {
+		cfg["aligned_checkpoint_timeout"] = 0
+		cfg["checkpoints_after_tasks_finish"] = true
+	}
+	return cfg
+}
+
 func jmEndMillis(j *jmJob) int64 {
 	if j.end.IsZero() {
 		return -1
@@ -316,12 +348,18 @@ func (jm *JobManager) jobDetails(j *jmJob, now time.Time) map[string]any {
 	for k, v := range jm.taskCounts(j) {
 		counts[strings.ToUpper(k)] = v
 	}
+	vertex := map[string]any{"id": j.vertexID, "name": jmVertexName, "parallelism": j.parallelism,
+		"status": jmExecutionState(j.state), "start-time": j.start.UnixMilli(), "end-time": jmEndMillis(j),
+		"duration": jmDuration(j, now), "tasks": counts}
 	d := map[string]any{"jid": j.id, "name": j.name, "isStoppable": false, "state": j.state,
-		"start-time": j.start.UnixMilli(), "end-time": jmEndMillis(j), "duration": jmDuration(j, now), "maxParallelism": -1, "now": now.UnixMilli(),
+		"start-time": j.start.UnixMilli(), "end-time": jmEndMillis(j), "duration": jmDuration(j, now), "now": now.UnixMilli(),
 		"timestamps": map[string]int64{j.state: now.UnixMilli(), "INITIALIZING": j.start.UnixMilli()}, "status-counts": counts,
-		"vertices": []map[string]any{{"id": j.vertexID, "name": "Source: socket -> Flat Map -> Sum -> Sink: Print", "parallelism": j.parallelism,
-			"maxParallelism": 128, "status": jmExecutionState(j.state), "start-time": j.start.UnixMilli(), "end-time": jmEndMillis(j),
-			"duration": jmDuration(j, now), "tasks": counts}},
+		"vertices": []map[string]any{vertex},
+	}
+	if jm.atLeast("1.13") {
+		// maxParallelism came with 1.13, for the job and for its vertices.
+		d["maxParallelism"] = -1
+		vertex["maxParallelism"] = 128
 	}
 	if jm.atLeast("1.18") {
 		// 1.15's spec types the plan as a string although Flink sends an object; leave it out there.
@@ -356,10 +394,23 @@ func (jm *JobManager) exceptions(j *jmJob, r *http.Request) map[string]any {
 		entries = append(entries, entry)
 	}
 	out := map[string]any{"exceptionHistory": map[string]any{"entries": entries, "truncated": limit < len(j.exceptions)}}
+	if !jm.atLeast("1.13") {
+		// Flink 1.12 has no exception history (FLINK-20826 came with 1.13): its all-exceptions
+		// lists the task failures since the last restart.
+		all := []map[string]any{}
+		for i := len(j.exceptions) - 1; i >= 0 && len(all) < limit; i-- {
+			e := j.exceptions[i]
+			all = append(all, map[string]any{"exception": e.trace, "task": "Source: socket (1/1)",
+				"location": "127.0.0.1:6121", "timestamp": e.at.UnixMilli()})
+		}
+		out = map[string]any{"all-exceptions": all, "truncated": limit < len(j.exceptions)}
+	}
 	if !jm.atLeast("2.0") {
 		// Flink 1.x also sends the deprecated root-exception / all-exceptions fields.
-		out["all-exceptions"] = []any{}
-		out["truncated"] = false
+		if _, ok := out["all-exceptions"]; !ok {
+			out["all-exceptions"] = []any{}
+			out["truncated"] = false
+		}
 		if len(j.exceptions) > 0 {
 			last := j.exceptions[len(j.exceptions)-1]
 			out["root-exception"] = last.trace
@@ -428,7 +479,8 @@ func (jm *JobManager) checkpointStats(j *jmJob) map[string]any {
 
 func jmOpStatus(op *jmOp, causeKey string, success map[string]any) map[string]any {
 	if !op.finalized {
-		return map[string]any{"status": map[string]string{"id": "IN_PROGRESS"}}
+		// AsynchronousOperationResult serializes its missing result as null; it is never left out.
+		return map[string]any{"status": map[string]string{"id": "IN_PROGRESS"}, "operation": nil}
 	}
 	if op.failure != "" {
 		class, _, _ := strings.Cut(op.failure, ":")

@@ -73,7 +73,8 @@ type jmOp struct {
 func newJMCluster(cfg JobManagerConfig) *jmCluster {
 	s := &jmCluster{cfg: cfg, jars: map[string]*jmJar{}, jobs: map[string]*jmJob{}, ops: map[string]*jmOp{}, savepoints: map[string]bool{}}
 	for i := 0; i < cfg.TaskManagers; i++ {
-		s.tmIDs = append(s.tmIDs, randomHex(32))
+		// A standalone TaskManager's ResourceID: <rpc-address>:<rpc-port>-<6 hex>.
+		s.tmIDs = append(s.tmIDs, fmt.Sprintf("127.0.0.1:%d-%s", 36000+i, randomHex(6)))
 	}
 	return s
 }

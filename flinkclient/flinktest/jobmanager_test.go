@@ -45,11 +45,72 @@ func TestRequestViolationsAreReported(t *testing.T) {
 }
 
 func TestVersionSpecificBodyFields(t *testing.T) {
-	for v, accepted := range map[string]bool{"1.15": false, "1.18": false, "1.20": true, "2.0": true, "2.3": true} {
-		jm, rec := jmStart(t, v)
-		status, _ := send(t, "POST", jm.URL()+"/jars/x.jar/run", "application/json", `{"claimMode":"CLAIM"}`)
-		if accepted != (len(rec.all()) == 0) {
-			t.Errorf("%s: claimMode answered %d, violations %q", v, status, rec.all())
+	job := strings.Repeat("0a", 16)
+	cases := []struct {
+		path, body string
+		since      string // first version that accepts the field
+	}{
+		{"/jars/x.jar/run", `{"claimMode":"CLAIM"}`, "1.20"},
+		{"/jars/x.jar/run", `{"restoreMode":"CLAIM"}`, "1.15"},
+		{"/jars/x.jar/run", `{"flinkConfiguration":{"a":"b"}}`, "1.18"},
+		{"/jars/x.jar/run", `{"savepointPath":"/sp","allowNonRestoredState":true}`, "1.12"},
+		{"/jobs/" + job + "/savepoints", `{"target-directory":"/sp","triggerId":"` + job + `"}`, "1.15"},
+		{"/jobs/" + job + "/savepoints", `{"target-directory":"/sp","formatType":"NATIVE"}`, "1.15"},
+		{"/jobs/" + job + "/savepoints", `{"target-directory":"/sp","cancel-job":true}`, "1.12"},
+		{"/jobs/" + job + "/stop", `{"targetDirectory":"/sp","triggerId":"` + job + `"}`, "1.15"},
+		{"/jobs/" + job + "/stop", `{"targetDirectory":"/sp","drain":true}`, "1.12"},
+	}
+	for _, v := range flinktest.JobManagerVersions() {
+		for _, c := range cases {
+			jm, rec := jmStart(t, v)
+			status, _ := send(t, "POST", jm.URL()+c.path, "application/json", c.body)
+			accepted := versionAtLeast(v, c.since)
+			if accepted != (len(rec.all()) == 0) || (!accepted && status != 400) {
+				t.Errorf("%s: POST %s %s answered %d, violations %q; want accepted = %v", v, c.path, c.body, status, rec.all(), accepted)
+			}
+		}
+	}
+}
+
+// versionAtLeast compares two major.minor versions.
+func versionAtLeast(v, min string) bool {
+	a, _ := flinkclient.ParseVersion(v)
+	b, _ := flinkclient.ParseVersion(min)
+	return a.AtLeast(b)
+}
+
+// TestInProgressAnswerCarriesNullOperation checks the fake answers an unfinished savepoint as
+// Flink does, {"status":{"id":"IN_PROGRESS"},"operation":null}, with the null written out.
+func TestInProgressAnswerCarriesNullOperation(t *testing.T) {
+	for _, v := range flinktest.JobManagerVersions() {
+		jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: v, SavepointDelay: time.Hour, Reporter: t})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := flinkclient.New(jm.URL())
+		ctx := context.Background()
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		_, _ = zw.Create("x")
+		_ = zw.Close()
+		up, err := c.UploadJar(ctx, "x.jar", &buf, flinkclient.UploadJarOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job, err := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{EntryClass: "a.B"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, err := c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, body := do(t, "GET", jm.URL()+"/jobs/"+job+"/savepoints/"+op.TriggerID(), "")
+		if want := `{"operation":null,"status":{"id":"IN_PROGRESS"}}`; status != 200 || body != want {
+			t.Errorf("%s: in progress answered %d %s, want 200 %s", v, status, body, want)
+		}
+		if err := jm.Close(); err != nil {
+			t.Error(err)
 		}
 	}
 }

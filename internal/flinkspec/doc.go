@@ -2,6 +2,14 @@
 // (Flink 1.15, 1.18, 1.20, 2.0, 2.3) and the SQL Gateway REST API (v1..v4, Flink 1.18 on), and
 // checks HTTP requests and responses against them with kin-openapi.
 //
+// Flink published no OpenAPI spec before 1.15. For Flink 1.12 and 1.13 the package embeds an
+// OpenAPI conversion of the REST reference those releases generated into their documentation
+// (rest_v1_dispatcher.html of 1.12.1 and 1.13.3; specs/PROVENANCE.md names the sources and the
+// conversion). [IsDerived] tells the two kinds apart. The conversion keeps what the reference
+// says: ResourceID is a plain string there (1.13's TaskManagerIdPathParameter takes any string),
+// and the routes Flink leaves out of its reference (log and stdout files, yarn-cancel) are
+// absent from it as from the later specs.
+//
 // It exists so that tests and the in-process fakes of flinkclient/flinktest can prove that what
 // the clients send, and what the fakes answer, is what a real Flink of a given version accepts and
 // sends.

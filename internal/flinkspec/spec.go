@@ -17,7 +17,12 @@ import (
 var specFiles embed.FS
 
 // jobManagerVersions lists, oldest first, the Flink versions whose JobManager spec is embedded.
-var jobManagerVersions = []string{"1.15", "1.18", "1.20", "2.0", "2.3"}
+var jobManagerVersions = []string{"1.12", "1.13", "1.15", "1.18", "1.20", "2.0", "2.3"}
+
+// derivedJobManagerSpecs are the versions whose JobManager spec is not Flink's own OpenAPI
+// output (Flink published none before 1.15) but a conversion of the REST reference Flink
+// generated into its documentation (specs/PROVENANCE.md).
+var derivedJobManagerSpecs = map[string]bool{"1.12": true, "1.13": true}
 
 // Sentinel errors. Match them with errors.Is.
 var (
@@ -92,6 +97,14 @@ func (s *Spec) String() string {
 	return fmt.Sprintf("Flink %s %s REST API v%d", s.flinkVersion, s.kind, s.apiVersion)
 }
 
+// IsDerived reports whether the JobManager spec of a Flink version (major.minor or longer) is a
+// conversion of the REST reference Flink generated into its documentation (1.12, 1.13) rather
+// than Flink's own OpenAPI output (1.15 on).
+func IsDerived(flinkVersion string) bool {
+	mm, _ := MajorMinor(flinkVersion)
+	return derivedJobManagerSpecs[mm]
+}
+
 // JobManagerVersions returns the Flink versions with an embedded JobManager spec, oldest first.
 func JobManagerVersions() []string { return append([]string(nil), jobManagerVersions...) }
 
@@ -115,7 +128,15 @@ func JobManager(flinkVersion string) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return load(KindJobManager, v, 1, "specs/rest_v1_dispatcher."+v+"-SNAPSHOT.yml")
+	return load(KindJobManager, v, 1, jobManagerFile(v))
+}
+
+// jobManagerFile names the embedded JobManager spec of a major.minor version.
+func jobManagerFile(v string) string {
+	if derivedJobManagerSpecs[v] {
+		return "specs/rest_v1_dispatcher." + v + ".yml"
+	}
+	return "specs/rest_v1_dispatcher." + v + "-SNAPSHOT.yml"
 }
 
 // SQLGateway returns the SQL Gateway REST spec of a Flink version and API version (1..4).
