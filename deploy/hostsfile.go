@@ -3,8 +3,9 @@ package deploy
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"strings"
+
+	"github.com/rtdw/rtdw/deploy/internal/check"
 )
 
 // RenderHostsFile renders a one-host-per-line file: Flink's masters ("host:webui-port") and workers, HBase's
@@ -15,7 +16,7 @@ func RenderHostsFile(name string, hosts []string) (File, error) {
 	var b bytes.Buffer
 	for _, h := range hosts {
 		h = strings.TrimSpace(h)
-		checkHostPort(ps, name, h)
+		check.HostPort(ps, name, h)
 		if seen[h] {
 			ps.Add(name, h, "listed twice; list every host once")
 		}
@@ -42,13 +43,3 @@ func ParseHostsFile(data []byte) []string {
 	}
 	return hosts
 }
-
-// hostOnly strips a ":port" suffix.
-func hostOnly(hp string) string {
-	if i := strings.LastIndexByte(hp, ':'); i >= 0 && !strings.Contains(hp[:i], ":") {
-		return hp[:i]
-	}
-	return hp
-}
-
-func withPort(host string, port int) string { return fmt.Sprintf("%s:%d", host, port) }

@@ -7,18 +7,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rtdw/rtdw/deploy"
+	"github.com/rtdw/rtdw/deploy/flinkconf"
+	"github.com/rtdw/rtdw/deploy/hbaseconf"
 )
 
 // A secret set in a configuration appears in no error, no %v or %+v of the
 // configuration (nor of one that holds it) and no log line that prints them.
 func TestSecretsNeverPrinted(t *testing.T) {
 	const secret = "hunter2-S3CRET"
-	flink := deploy.FlinkConfig{
-		Version: deploy.FlinkVersion{Major: 1, Minor: 20}, TaskManagerMemory: "1.5g",
+	flink := flinkconf.Config{
+		Version: flinkconf.Version{Major: 1, Minor: 20}, TaskManagerMemory: "1.5g",
 		Extra: map[string]string{"metrics.reporter.influx.password": secret, "security.ssl.rest.keystore-password": secret},
 	}
-	hbase := deploy.HBaseConfig{Extra: map[string]string{"hbase.rest.ssl.keystore.password": secret}, Env: map[string]string{"AWS_SECRET_ACCESS_KEY": secret}}
+	hbase := hbaseconf.Config{Extra: map[string]string{"hbase.rest.ssl.keystore.password": secret}, Env: map[string]string{"AWS_SECRET_ACCESS_KEY": secret}}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	log.Info("deploying", "flink", flink, "hbase", hbase)

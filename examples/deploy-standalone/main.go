@@ -18,29 +18,33 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/rtdw/rtdw/deploy"
+	"github.com/rtdw/rtdw/deploy/flinkconf"
+	"github.com/rtdw/rtdw/deploy/hbaseconf"
+	"github.com/rtdw/rtdw/deploy/hostprep"
+	"github.com/rtdw/rtdw/deploy/launch"
+	"github.com/rtdw/rtdw/deploy/remote"
 )
 
 var hosts = []string{"hadoop102", "hadoop103", "hadoop104"}
 
 // clusterPlan builds the whole plan: OS limits on every host, then Flink, then HBase.
-func clusterPlan() (deploy.Plan, error) {
-	var plan deploy.Plan
-	prep, err := deploy.PrepareHostsPlan(hosts, deploy.HostLimits{})
+func clusterPlan() (remote.Plan, error) {
+	var plan remote.Plan
+	prep, err := hostprep.PreparePlan(hosts, hostprep.Limits{})
 	if err != nil {
 		return plan, err
 	}
 	plan.Append(prep)
 
-	flink := deploy.StandaloneCluster{
+	flink := launch.StandaloneCluster{
 		FlinkHome: "/opt/module/flink",
-		Config: deploy.FlinkConfig{
-			Version:           deploy.FlinkVersion{Major: 1, Minor: 18},
+		Config: flinkconf.Config{
+			Version:           flinkconf.Version{Major: 1, Minor: 18},
 			JobManagerMemory:  "1600m",
 			TaskManagerMemory: "1728m",
 			TaskSlots:         2,
 			Parallelism:       1,
-			HighAvailability: deploy.HighAvailability{
+			HighAvailability: flinkconf.HighAvailability{
 				Type:            "zookeeper",
 				ZooKeeperQuorum: []string{"hadoop102:2181", "hadoop103:2181", "hadoop104:2181"},
 				StorageDir:      "hdfs://hadoop102:8020/flink/ha",
@@ -64,10 +68,10 @@ func clusterPlan() (deploy.Plan, error) {
 	}
 	plan.Append(fp)
 
-	hbase := deploy.HBaseCluster{
+	hbase := launch.HBaseCluster{
 		HBaseHome: "/opt/module/hbase",
 		Master:    "hadoop102",
-		Config: deploy.HBaseConfig{
+		Config: hbaseconf.Config{
 			RootDir:                 "hdfs://hadoop102:8020/hbase",
 			ZooKeeperQuorum:         hosts,
 			MaxClockSkew:            180 * time.Second,
@@ -101,21 +105,21 @@ func run(ctx context.Context, stdout io.Writer, args []string) error {
 	if !*execute {
 		return plan.WriteDryRun(stdout)
 	}
-	signer, err := deploy.LoadPrivateKey(*keyFile)
+	signer, err := remote.LoadPrivateKey(*keyFile)
 	if err != nil {
 		return err
 	}
-	hostKeys, err := deploy.KnownHosts(*knownHosts)
+	hostKeys, err := remote.KnownHosts(*knownHosts)
 	if err != nil {
 		return err
 	}
-	conn, err := deploy.NewSSHConnector(deploy.SSHConfig{User: *user, Signers: []ssh.Signer{signer}, HostKeyCallback: hostKeys})
+	conn, err := remote.NewSSHConnector(remote.SSHConfig{User: *user, Signers: []ssh.Signer{signer}, HostKeyCallback: hostKeys})
 	if err != nil {
 		return err
 	}
 	bar := progressbar.NewOptions(len(plan.Steps), progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(),
 		progressbar.OptionSetDescription("deploying"))
-	err = plan.Execute(ctx, conn, deploy.ExecuteOptions{Progress: func(e deploy.StepEvent) {
+	err = plan.Execute(ctx, conn, remote.ExecuteOptions{Progress: func(e remote.StepEvent) {
 		if e.Done {
 			bar.Describe(e.Step.Host)
 			bar.Add(1)
@@ -127,7 +131,7 @@ func run(ctx context.Context, stdout io.Writer, args []string) error {
 		return err
 	}
 	fmt.Fprintln(stdout, "cluster started; the JobManager answers at http://hadoop102:8081 once it is up")
-	return deploy.WaitForJobManager(ctx, "http://hadoop102:8081", deploy.WaitOptions{})
+	return launch.WaitForJobManager(ctx, "http://hadoop102:8081", launch.WaitOptions{})
 }
 
 func main() {

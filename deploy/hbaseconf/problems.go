@@ -1,0 +1,11 @@
+package hbaseconf
+
+import (
+	"github.com/rtdw/rtdw/deploy"
+	"github.com/rtdw/rtdw/internal/problems"
+)
+
+// invalid starts the list of problems of what; the error it returns matches [deploy.ErrInvalidConfig].
+func invalid(what string) *deploy.ConfigError {
+	return problems.New("hbaseconf", what, deploy.ErrInvalidConfig)
+}
