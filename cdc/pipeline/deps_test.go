@@ -1,0 +1,32 @@
+package pipeline_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The builder's package depends on the model and on no connector, driver or
+// metrics client (the design's dependency direction, checked with go list).
+func TestImportsNoConnector(t *testing.T) {
+	t.Parallel()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command in PATH to list dependencies with")
+	}
+	out, err := exec.Command(goBin, "list", "-deps", "github.com/rtdw/rtdw/cdc/pipeline").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for dep := range strings.FieldsSeq(string(out)) {
+		for _, bad := range []string{
+			"github.com/rtdw/rtdw/cdc/mysql", "github.com/rtdw/rtdw/clickhouse", "github.com/rtdw/rtdw/phoenix",
+			"github.com/rtdw/rtdw/flinkclient", "github.com/go-mysql-org/", "github.com/go-sql-driver/",
+			"github.com/ClickHouse/", "github.com/prometheus/",
+		} {
+			if strings.HasPrefix(dep, bad) {
+				t.Errorf("cdc/pipeline depends on %s", dep)
+			}
+		}
+	}
+}

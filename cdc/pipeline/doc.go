@@ -1,0 +1,69 @@
+// Package pipeline is rtdw's embedded job DSL: a pipeline names its
+// sources, transforms, routes and sinks once, and [Pipeline.Run] runs it in
+// the calling process. The same pipeline can be loaded from a Flink CDC 3.x
+// pipeline definition file (package cdc/pipeline/yaml).
+//
+//	p, err := pipeline.New("gmall-to-ch").
+//		From(src).                                            // a cdc/mysql source
+//		Transform(`gmall\.orders_\d+`, pipeline.Func(dropTest)). // Go transforms
+//		Route(`gmall\.orders_\d+`, "ods.orders").             // merge sharded tables
+//		To(chSink).                                           // a clickhouse sink
+//		Build()
+//	err = p.Run(ctx)
+//
+// The package depends on the change model (package cdc) and on no
+// connector: a [Source] is anything with Run(ctx, cdc.Sink), such as
+// *mysql.Source, and a sink is any cdc.Sink, such as *clickhouse.Sink,
+// phoenix's sink or the [PrintSink] here.
+//
+// # Building
+//
+// [Builder] is a thin layer over [Config]; [Builder.Build] and
+// [NewFromConfig] validate everything at once, before any I/O, and return a
+// *[ConfigError] naming each problem with its fix: a missing source or
+// sink, a pattern that does not compile, a route with no sink (or naming an
+// unknown one), overlapping routes, a replace symbol absent from its sink
+// table, a transform naming a column its table lacks (for the schemas given
+// in [Config.Schemas]; a table Run meets first is checked before its first
+// row reaches a sink).
+//
+// # Routes
+//
+// A [Route] follows Flink CDC's route rules: a regular expression over
+// "database.table" (the whole name), a sink table, and a replace symbol
+// that the matched table's name replaces in the sink table. Sharded tables
+// routed into one sink table share one schema object, so a sink sees one
+// table, not a schema change per shard. A table matching no route keeps
+// its name and goes to every sink not marked [OnlyRouted]. [RouteMode]
+// chooses between Flink CDC's every-match semantics (the default, where
+// partly overlapping patterns are refused as a likely mistake) and
+// first-match.
+//
+// # Transforms
+//
+// A [Transform] matches tables by pattern, as a route does, and applies, in
+// order, a filter, a projection, primary-key and partition-key overrides
+// and Go functions ([Func]). Transforms run before routes, on the source
+// table's events. A row whose transform fails stops the pipeline with a
+// *[RowError] naming the row's key, or, with [SkipOnError], is dropped and
+// counted.
+//
+// # Running
+//
+// Run reads every source on its own goroutine. Delivery is synchronous: a
+// source waits while the sinks take a batch, so a slow sink holds the
+// sources back (back-pressure) and memory is bounded by the batch sizes and
+// the sinks' own buffers. A source stores its checkpoint only after every
+// sink it handed events to flushed them; when ctx ends, each source
+// delivers what it read, flushes, stores its checkpoint, and Run returns
+// nil.
+//
+// # Progress, logs and metrics
+//
+// [Pipeline.Progress] counts each source table's snapshot rows, inserts,
+// updates, deletes, filtered and skipped rows, and the lag; [Hook]s are
+// told of each flush ([HookSinkFlush], with the commit-to-durable lag),
+// each delivered batch ([HookDelivered]) and each skipped row
+// ([HookRowSkipped]); the pipeline logs through [Config.Logger]. Package
+// cdc/pipeline/pipelineprom exposes the progress to Prometheus.
+package pipeline
