@@ -183,7 +183,10 @@ func (b *Builder) OnTransformError(p ErrorPolicy) *Builder { b.cfg.OnTransformEr
 func (b *Builder) Logger(l *slog.Logger) *Builder { b.cfg.Logger = l; return b }
 
 // Hooks sets [Config.Hooks]; a later call replaces them.
-func (b *Builder) Hooks(hooks ...Hook) *Builder { b.cfg.Hooks = append([]Hook(nil), hooks...); return b }
+func (b *Builder) Hooks(hooks ...Hook) *Builder {
+	b.cfg.Hooks = append([]Hook(nil), hooks...)
+	return b
+}
 
 // Config returns a copy of the configuration built so far.
 func (b *Builder) Config() Config { return b.cfg.clone() }

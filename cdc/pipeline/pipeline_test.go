@@ -210,7 +210,7 @@ func TestBuildNamesEveryProblem(t *testing.T) {
 		To(a, pipeline.SinkName("a")).To(b, pipeline.SinkName("a")).
 		Route(`gmall\.orders_\d+`, "ods.orders", pipeline.RouteTo("a")).
 		Route(`gmall\.orders_(1|2)`, "ods.other", pipeline.RouteTo("a")). // overlaps the first
-		Route(`gmall\.users`, "ods.users").                              // no sink named, two sinks
+		Route(`gmall\.users`, "ods.users").                               // no sink named, two sinks
 		Route(`gmall\.x(`, "ods.x", pipeline.RouteTo("nope")).
 		Route(`gmall\..*`, "ods.t", pipeline.ReplaceSymbol("<>"), pipeline.RouteTo("a")).
 		Transform("", pipeline.PrimaryKeys("id", "id")).
