@@ -42,7 +42,8 @@ type Config struct {
 	// HighAvailability holds the high-availability.* settings.
 	HighAvailability HighAvailability
 
-	// StateBackend is state.backend.type: "hashmap" or "rocksdb" ("forst" too from 2.0), or a factory class.
+	// StateBackend is state.backend.type (state.backend before 1.18): "hashmap" (from 1.13) or "rocksdb"
+	// ("forst" too from 2.0; "filesystem" and "jobmanager" up to 1.x), or a factory class.
 	StateBackend string
 	// CheckpointDir is the checkpoint directory URI (state.checkpoints.dir up to 1.19,
 	// execution.checkpointing.dir from 1.20).
@@ -58,7 +59,7 @@ type Config struct {
 	// RESTBindAddress is rest.bind-address, e.g. "0.0.0.0" to serve the web UI on every interface.
 	RESTBindAddress string
 
-	// JavaOptions is env.java.opts.all: JVM options for every Flink process.
+	// JavaOptions is env.java.opts.all (env.java.opts before 1.18): JVM options for every Flink process.
 	JavaOptions string
 
 	// Extra holds any other key: value pairs, checked against the release's documented keys.
@@ -75,7 +76,8 @@ func (c Config) Format(f fmt.State, verb rune) {
 
 // HighAvailability is the high-availability.* part of a [Config].
 type HighAvailability struct {
-	// Type is high-availability.type: "" or "NONE" (off), "zookeeper", "kubernetes", or a factory class name.
+	// Type is high-availability.type (high-availability before 1.18, which is all 1.12 and 1.13 read): "" or
+	// "NONE" (off), "zookeeper", "kubernetes", or a factory class name.
 	Type string
 	// ZooKeeperQuorum is high-availability.zookeeper.quorum as host or host:port entries.
 	ZooKeeperQuorum []string
@@ -157,7 +159,7 @@ var flinkFields = []flinkField{
 	{"Parallelism", fixedKey("parallelism.default"), nil, TypeInteger,
 		func(c *Config) string { return intText(c.Parallelism) },
 		func(c *Config, s string) error { return setInt(&c.Parallelism)(s) }},
-	{"HighAvailability.Type", fixedKey("high-availability.type"), []string{"high-availability", "recovery.mode"}, TypeString,
+	{"HighAvailability.Type", byVersion(flink118, "high-availability", "high-availability.type"), []string{"high-availability", "recovery.mode"}, TypeString,
 		func(c *Config) string { return c.HighAvailability.Type },
 		func(c *Config, s string) error { c.HighAvailability.Type = s; return nil }},
 	{"HighAvailability.ZooKeeperQuorum", fixedKey("high-availability.zookeeper.quorum"), []string{"recovery.zookeeper.quorum"}, TypeString,
@@ -175,7 +177,7 @@ var flinkFields = []flinkField{
 	{"HighAvailability.ZooKeeperRoot", fixedKey("high-availability.zookeeper.path.root"), []string{"recovery.zookeeper.path.root"}, TypeString,
 		func(c *Config) string { return c.HighAvailability.ZooKeeperRoot },
 		func(c *Config, s string) error { c.HighAvailability.ZooKeeperRoot = s; return nil }},
-	{"StateBackend", fixedKey("state.backend.type"), []string{"state.backend"}, TypeString,
+	{"StateBackend", byVersion(flink118, "state.backend", "state.backend.type"), []string{"state.backend"}, TypeString,
 		func(c *Config) string { return c.StateBackend },
 		func(c *Config, s string) error { c.StateBackend = s; return nil }},
 	{"CheckpointDir", byVersion(flink120, "state.checkpoints.dir", "execution.checkpointing.dir"), []string{"state.checkpoints.dir", "state.backend.fs.checkpointdir"}, TypeString,
@@ -193,7 +195,7 @@ var flinkFields = []flinkField{
 	{"RESTBindAddress", fixedKey("rest.bind-address"), nil, TypeString,
 		func(c *Config) string { return c.RESTBindAddress },
 		func(c *Config, s string) error { c.RESTBindAddress = s; return nil }},
-	{"JavaOptions", fixedKey("env.java.opts.all"), []string{"env.java.opts"}, TypeString,
+	{"JavaOptions", byVersion(flink118, "env.java.opts", "env.java.opts.all"), []string{"env.java.opts"}, TypeString,
 		func(c *Config) string { return c.JavaOptions },
 		func(c *Config, s string) error { c.JavaOptions = s; return nil }},
 }
@@ -292,7 +294,7 @@ func (c Config) Validate() error {
 	ps := invalid("Flink " + c.Version.String() + " configuration")
 	catalog, err := c.Version.Keys()
 	if err != nil {
-		ps.Add("Version", c.Version.String(), "use a Flink release from %s to 2.x", oldestFlinkVersion)
+		ps.Add("Version", c.Version.String(), "use a Flink release from %s to 2.x: %v", oldestFlinkVersion, err)
 		return ps.Err()
 	}
 	v := c.Version
@@ -332,8 +334,8 @@ func (c Config) Validate() error {
 			checkTaskManagerProcessMemory(ps, c.TaskManagerMemory, size)
 		}
 	}
-	checkHighAvailability(ps, c.HighAvailability)
-	checkStateBackend(ps, v, c.StateBackend)
+	checkHighAvailability(ps, flinkFields[fieldIndex("HighAvailability.Type")].key(v), c.HighAvailability)
+	checkStateBackend(ps, v, flinkFields[fieldIndex("StateBackend")].key(v), c.StateBackend)
 	for _, d := range []struct{ key, value string }{
 		{flinkFields[fieldIndex("CheckpointDir")].key(v), c.CheckpointDir},
 		{flinkFields[fieldIndex("SavepointDir")].key(v), c.SavepointDir},
@@ -365,9 +367,21 @@ func (c Config) Validate() error {
 			if current, ok := deprecatedKeys[k]; ok {
 				if v.Major >= 2 {
 					ps.Add(k, value, "Flink 2.x no longer reads this pre-2.0 name; use %s", current)
-				} else if !v.StandardYAML() {
-					checkLegacyValue(ps, k, value)
+					continue
 				}
+				if _, hasCurrent := catalog.Lookup(current); hasCurrent {
+					if !v.StandardYAML() {
+						checkLegacyValue(ps, k, value)
+					}
+					continue
+				}
+			}
+			if old, ok := olderSpelling(catalog, k); ok {
+				hint := ""
+				if f, typed := owned[old]; typed {
+					hint = fmt.Sprintf(" (the typed field Config.%s writes it)", f.field)
+				}
+				ps.Add(k, value, "Flink %s has no %s and silently ignores it; its name in %s is %s%s", v, k, v, old, hint)
 				continue
 			}
 			if s, ok := catalog.Suggest(k); ok {
@@ -504,12 +518,26 @@ func checkTaskManagerProcessMemory(ps *deploy.ConfigError, text string, process 
 	}
 }
 
-func checkHighAvailability(ps *deploy.ConfigError, ha HighAvailability) {
+// olderSpelling returns the name a release reads for key when key is a newer spelling it does not know
+// (high-availability.type is high-availability in 1.13).
+func olderSpelling(catalog *KeyCatalog, key string) (string, bool) {
+	for _, old := range slices.Sorted(maps.Keys(deprecatedKeys)) {
+		if deprecatedKeys[old] != key {
+			continue
+		}
+		if _, ok := catalog.Lookup(old); ok {
+			return old, true
+		}
+	}
+	return "", false
+}
+
+func checkHighAvailability(ps *deploy.ConfigError, typeKey string, ha HighAvailability) {
 	typ := strings.ToLower(strings.TrimSpace(ha.Type))
 	switch typ {
 	case "", "none":
 		if len(ha.ZooKeeperQuorum) > 0 || ha.StorageDir != "" {
-			ps.Add("high-availability.type", ha.Type, "a ZooKeeper quorum or storage dir is set but high availability is off; set HighAvailability.Type to \"zookeeper\" (or drop the quorum and storage dir)")
+			ps.Add(typeKey, ha.Type, "a ZooKeeper quorum or storage dir is set but high availability is off; set HighAvailability.Type to \"zookeeper\" (or drop the quorum and storage dir)")
 		}
 		return
 	case "zookeeper":
@@ -522,7 +550,7 @@ func checkHighAvailability(ps *deploy.ConfigError, ha HighAvailability) {
 	case "kubernetes":
 	default:
 		if !strings.Contains(typ, ".") {
-			ps.Add("high-availability.type", ha.Type, "use \"zookeeper\", \"kubernetes\", \"NONE\" or the fully qualified class name of a HighAvailabilityServicesFactory")
+			ps.Add(typeKey, ha.Type, "use \"zookeeper\", \"kubernetes\", \"NONE\" or the fully qualified class name of a HighAvailabilityServicesFactory")
 			return
 		}
 	}
@@ -531,16 +559,22 @@ func checkHighAvailability(ps *deploy.ConfigError, ha HighAvailability) {
 	}
 }
 
-func checkStateBackend(ps *deploy.ConfigError, v Version, backend string) {
+func checkStateBackend(ps *deploy.ConfigError, v Version, key, backend string) {
 	b := strings.ToLower(strings.TrimSpace(backend))
+	flink113 := Version{Major: 1, Minor: 13}
 	switch {
-	case b == "" || b == "hashmap" || b == "rocksdb" || strings.Contains(b, "."):
+	case b == "" || b == "rocksdb" || strings.Contains(b, "."):
+	case b == "hashmap" && v.AtLeast(flink113):
+	case b == "hashmap":
+		ps.Add(key, backend, "Flink %s has no hashmap backend (it came with 1.13); use \"filesystem\" (state on the heap, checkpoints in the checkpoint dir) or \"rocksdb\"", v)
 	case b == "forst" && v.Major >= 2:
 	case (b == "filesystem" || b == "jobmanager") && v.Major < 2:
 	case b == "filesystem" || b == "jobmanager":
-		ps.Add("state.backend.type", backend, "Flink 2.x removed this backend; use \"hashmap\" (with a checkpoint dir) or \"rocksdb\"")
+		ps.Add(key, backend, "Flink 2.x removed this backend; use \"hashmap\" (with a checkpoint dir) or \"rocksdb\"")
+	case !v.AtLeast(flink113):
+		ps.Add(key, backend, "use \"filesystem\", \"jobmanager\" or \"rocksdb\" (or a StateBackendFactory class name)")
 	default:
-		ps.Add("state.backend.type", backend, "use \"hashmap\" or \"rocksdb\" (or a StateBackendFactory class name)")
+		ps.Add(key, backend, "use \"hashmap\" or \"rocksdb\" (or a StateBackendFactory class name)")
 	}
 }
 

@@ -1,6 +1,7 @@
 package flinkconf_test
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ func TestFlinkConfigRenderGoldenAndRoundTrip(t *testing.T) {
 		version flinkconf.Version
 		file    string
 	}{
+		{flinkconf.Version{Major: 1, Minor: 13}, "flink-1.13-flink-conf.yaml.golden"},
 		{flinkconf.Version{Major: 1, Minor: 18}, "flink-1.18-flink-conf.yaml.golden"},
 		{flinkconf.Version{Major: 1, Minor: 20}, "flink-1.20-config.yaml.golden"},
 		{flinkconf.Version{Major: 2, Minor: 0}, "flink-2.0-config.yaml.golden"},
@@ -292,5 +294,110 @@ func TestConfigYAMLKeyThatIsAlsoAPrefix(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back.Extra, cfg.Extra) {
 		t.Errorf("round trip of %s:\n%s\ngot %v", f.Path, f.Data, back.Extra)
+	}
+}
+
+// The tutorials' Flink 1.12 and 1.13 flink-conf.yaml reads into typed fields under the names those releases
+// use (high-availability, state.backend, env.java.opts), validates, and renders back under the same names.
+func TestSeedFlinkConfOf112And113(t *testing.T) {
+	data, err := os.ReadFile("testdata/seed-1.13-flink-conf.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []flinkconf.Version{{Major: 1, Minor: 12}, {Major: 1, Minor: 13}} {
+		t.Run(v.String(), func(t *testing.T) {
+			if got := v.ConfigFileName(); got != flinkconf.FlinkConfYAMLFile {
+				t.Fatalf("ConfigFileName = %s, want flink-conf.yaml", got)
+			}
+			cfg, err := flinkconf.Parse(v, "conf/flink-conf.yaml", data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.HighAvailability.Type != "zookeeper" || cfg.StateBackend != "filesystem" || cfg.JavaOptions != "-XX:+UseG1GC" ||
+				len(cfg.HighAvailability.ZooKeeperQuorum) != 3 || cfg.CheckpointDir != "hdfs://hadoop102:8020/flink/checkpoints" {
+				t.Errorf("typed fields not filled: %+v", cfg)
+			}
+			if _, inExtra := cfg.Extra["high-availability"]; inExtra {
+				t.Error("high-availability landed in Extra")
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			f, err := cfg.Render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := string(f.Data)
+			for _, want := range []string{"\nhigh-availability: zookeeper\n", "\nstate.backend: filesystem\n", "\nenv.java.opts: -XX:+UseG1GC\n", "\nstate.checkpoints.dir: "} {
+				if !strings.Contains(text, want) {
+					t.Errorf("rendered file lacks %q:\n%s", want, text)
+				}
+			}
+			for _, never := range []string{"high-availability.type", "state.backend.type", "env.java.opts.all", "execution.checkpointing.dir"} {
+				if strings.Contains(text, never) {
+					t.Errorf("rendered file for %s holds %s, which that release ignores:\n%s", v, never, text)
+				}
+			}
+			back, err := flinkconf.Parse(v, f.Path, f.Data)
+			if err != nil || !reflect.DeepEqual(back, cfg) {
+				t.Errorf("round trip: %v\n got %+v\nwant %+v", err, back, cfg)
+			}
+		})
+	}
+}
+
+// A newer spelling in a 1.12 or 1.13 configuration is silently ignored by those releases, so it is an error
+// that names the spelling they read; misspelt keys get suggestions from those releases' own key lists.
+func TestFlinkConf112And113Keys(t *testing.T) {
+	for _, v := range []flinkconf.Version{{Major: 1, Minor: 12}, {Major: 1, Minor: 13}} {
+		cfg := flinkconf.Config{Version: v, Extra: map[string]string{
+			"high-availability.type":         "zookeeper",
+			"state.backend.type":             "rocksdb",
+			"taskmanager.numberOfTaskSlot":   "2",
+			"high-availability.storagedir":   "hdfs:///ha",
+			"kubernetes.container.image.ref": "flink:1.13",
+		}}
+		ps := testkit.Problems(t, cfg.Validate())
+		for key, want := range map[string]string{
+			"high-availability.type":         "has no high-availability.type and silently ignores it; its name in " + v.String() + " is high-availability (the typed field Config.HighAvailability.Type writes it)",
+			"state.backend.type":             "its name in " + v.String() + " is state.backend (the typed field Config.StateBackend writes it)",
+			"taskmanager.numberOfTaskSlot":   "did you mean taskmanager.numberOfTaskSlots?",
+			"high-availability.storagedir":   "did you mean high-availability.storageDir?",
+			"kubernetes.container.image.ref": "did you mean kubernetes.container.image?",
+		} {
+			p, ok := testkit.FindProblem(ps, key)
+			if !ok || !strings.Contains(p.Fix, want) {
+				t.Errorf("%s: %s: got %q, want it to contain %q", v, key, p.Fix, want)
+			}
+		}
+	}
+	// Keys 1.13 added are unknown to 1.12; hashmap came with 1.13.
+	old := flinkconf.Config{Version: flinkconf.Version{Major: 1, Minor: 12}, StateBackend: "hashmap",
+		Extra: map[string]string{"state.checkpoint-storage": "filesystem"}}
+	ps := testkit.Problems(t, old.Validate())
+	if p, ok := testkit.FindProblem(ps, "state.backend"); !ok || !strings.Contains(p.Fix, "came with 1.13") {
+		t.Errorf("1.12 hashmap: %+v in %v", p, ps)
+	}
+	if _, ok := testkit.FindProblem(ps, "state.checkpoint-storage"); !ok {
+		t.Errorf("1.12 accepted state.checkpoint-storage: %v", ps)
+	}
+	ok13 := flinkconf.Config{Version: flinkconf.Version{Major: 1, Minor: 13}, StateBackend: "hashmap",
+		Extra: map[string]string{"state.checkpoint-storage": "filesystem", "metrics.reporter.prom.class": "org.apache.flink.metrics.prometheus.PrometheusReporter"}}
+	if err := ok13.Validate(); err != nil {
+		t.Errorf("valid 1.13 configuration rejected: %v", err)
+	}
+	// 1.14 to 1.17 have no list of their own: a key of 1.13's or 1.18's list is accepted, others are not.
+	mid := flinkconf.Config{Version: flinkconf.Version{Major: 1, Minor: 15}, Extra: map[string]string{
+		"high-availability.type": "zookeeper", "high-availability.zookeeper.quorum": "zk:2181", "high-availability.storageDir": "hdfs:///ha",
+	}}
+	if err := mid.Validate(); err == nil || !strings.Contains(err.Error(), "Config.HighAvailability") {
+		// high-availability.zookeeper.quorum belongs to a typed field
+		t.Errorf("1.15: %v", err)
+	}
+	if err := (flinkconf.Config{Version: flinkconf.Version{Major: 1, Minor: 15}, Extra: map[string]string{"state.backend.incremental": "true", "execution.checkpointing.interval": "1 min"}}).Validate(); err != nil {
+		t.Errorf("1.15: %v", err)
+	}
+	if _, err := (flinkconf.Version{Major: 1, Minor: 11}).Keys(); err == nil {
+		t.Error("1.11 has a key list")
 	}
 }

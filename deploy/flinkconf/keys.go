@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,13 +62,13 @@ type keyPattern struct {
 
 var (
 	catalogOnce sync.Once
-	catalogs    map[string]*KeyCatalog // by list version, "1.18", "1.20", "2.3"
+	catalogs    map[string]*KeyCatalog // by list version, "1.12", "1.13", "1.18", "1.20", "2.3", and "1.13+1.18"
 	catalogErr  error
 )
 
 func loadCatalogs() {
 	catalogs = map[string]*KeyCatalog{}
-	for _, v := range []string{"1.18", "1.20", "2.3"} {
+	for _, v := range []string{"1.12", "1.13", "1.18", "1.20", "2.3"} {
 		name := "configkeys/config-keys-" + v + ".tsv"
 		data, err := configKeyFiles.ReadFile(name)
 		if err != nil {
@@ -80,6 +82,19 @@ func loadCatalogs() {
 		}
 		catalogs[v] = c
 	}
+	catalogs["1.13+1.18"] = unionCatalog(catalogs["1.13"], catalogs["1.18"])
+}
+
+// unionCatalog holds every key of a and b, for the releases between two lists; a's entry wins for a key both
+// hold.
+func unionCatalog(a, b *KeyCatalog) *KeyCatalog {
+	c := &KeyCatalog{source: a.source + " and " + b.source, listedAs: a.listedAs + "+" + b.listedAs, exact: map[string]KeyInfo{}}
+	for _, from := range []*KeyCatalog{b, a} {
+		maps.Copy(c.exact, from.exact)
+		c.patterns = append(c.patterns, from.patterns...)
+	}
+	c.names = slices.Sorted(maps.Keys(c.exact))
+	return c
 }
 
 // placeholder matches the <name>, <parameter>, <key>, ... segments of templated option names.
@@ -131,7 +146,8 @@ func parseKeyCatalog(source, version string, data []byte) (*KeyCatalog, error) {
 	return c, nil
 }
 
-// Version is the Flink release the list was generated from ("1.18", "1.20" or "2.3").
+// Version is the Flink release the list was generated from ("1.12", "1.13", "1.18", "1.20" or "2.3"; "1.13+1.18"
+// for the union used for 1.14 to 1.17).
 func (c *KeyCatalog) Version() string { return c.listedAs }
 
 // Lookup returns the documented option for key, matching templated options (metrics.reporter.<name>.*) too.

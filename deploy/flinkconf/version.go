@@ -14,8 +14,11 @@ type Version struct {
 // DefaultVersion is the release a zero [Version] stands for: 1.20, the long-term-support line of 1.x.
 var DefaultVersion = Version{Major: 1, Minor: 20}
 
-// oldestFlinkVersion is the oldest release whose option names deploy knows (its key list is 1.18's).
-var oldestFlinkVersion = Version{Major: 1, Minor: 18}
+// oldestFlinkVersion is the oldest release whose option names flinkconf knows (its key list is 1.12.1's).
+var oldestFlinkVersion = Version{Major: 1, Minor: 12}
+
+// flink118 is the first release whose key list flinkconf holds after 1.13's; 1.14 to 1.17 fall between.
+var flink118 = Version{Major: 1, Minor: 18}
 
 // ParseVersion reads "1.18", "1.18.1", "2.0" or the operator's spelling "v1_18".
 func ParseVersion(s string) (Version, error) {
@@ -89,8 +92,11 @@ const (
 	ConfigYAMLFile    = "config.yaml"
 )
 
-// Keys returns the documented configuration keys of the release: the list of 1.18 for 1.18, of 1.20 for 1.19
-// and 1.20, of 2.3 for every 2.x. Releases older than 1.18 are not covered.
+// Keys returns the documented configuration keys of the release, from Flink's own generated option tables:
+// 1.12.1's for 1.12, 1.13.3's for 1.13, 1.18's for 1.18, 1.20's for 1.19 and 1.20, 2.3's for every 2.x. No
+// table of 1.14 to 1.17 is held, so for those a key documented by 1.13 or by 1.18 is accepted (the releases
+// in between renamed few keys and kept the old names as deprecated fallbacks). Releases older than 1.12 are not
+// covered.
 func (v Version) Keys() (*KeyCatalog, error) {
 	v = v.OrDefault()
 	catalogOnce.Do(loadCatalogs)
@@ -99,7 +105,11 @@ func (v Version) Keys() (*KeyCatalog, error) {
 	}
 	switch {
 	case v.Less(oldestFlinkVersion):
-		return nil, fmt.Errorf("flinkconf: Flink %s is older than %s, the oldest release whose keys deploy knows", v, oldestFlinkVersion)
+		return nil, fmt.Errorf("flinkconf: Flink %s is older than %s, the oldest release whose keys flinkconf knows", v, oldestFlinkVersion)
+	case v.Major == 1 && v.Minor <= 13:
+		return catalogs[v.String()], nil
+	case v.Less(flink118):
+		return catalogs["1.13+1.18"], nil
 	case v.Major == 1 && v.Minor == 18:
 		return catalogs["1.18"], nil
 	case v.Major == 1:
@@ -107,6 +117,6 @@ func (v Version) Keys() (*KeyCatalog, error) {
 	case v.Major == 2:
 		return catalogs["2.3"], nil
 	default:
-		return nil, fmt.Errorf("flinkconf: Flink %s is newer than any release whose keys deploy knows (2.x)", v)
+		return nil, fmt.Errorf("flinkconf: Flink %s is newer than any release whose keys flinkconf knows (2.x)", v)
 	}
 }

@@ -22,7 +22,8 @@ type KubernetesCluster struct {
 	ClusterID string
 	// Namespace is kubernetes.namespace; "" means "default".
 	Namespace string
-	// Image is kubernetes.container.image.ref; required for applications (the jar is inside it).
+	// Image is kubernetes.container.image.ref (kubernetes.container.image before 1.18, the name 1.12 and 1.13
+	// read); required for applications (the jar is inside it).
 	Image string
 	// ServiceAccount is kubernetes.service-account; it needs rights to create pods.
 	ServiceAccount string
@@ -42,11 +43,20 @@ func (k KubernetesCluster) check(ps *deploy.ConfigError) {
 
 func (k KubernetesCluster) options(extra map[string]string) ([]string, error) {
 	return dynamicOptions("Kubernetes deployment", k.Config, mergeOptions(map[string]string{
-		"kubernetes.cluster-id":          k.ClusterID,
-		"kubernetes.namespace":           k.Namespace,
-		"kubernetes.container.image.ref": k.Image,
-		"kubernetes.service-account":     k.ServiceAccount,
+		"kubernetes.cluster-id":      k.ClusterID,
+		"kubernetes.namespace":       k.Namespace,
+		imageKey(k.Config.Version):   k.Image,
+		"kubernetes.service-account": k.ServiceAccount,
 	}, extra))
+}
+
+// imageKey is the option naming the image: kubernetes.container.image.ref from 1.18 (the releases between 1.13
+// and 1.18 read the older name too, as a deprecated key), kubernetes.container.image before.
+func imageKey(v flinkconf.Version) string {
+	if v.AtLeast(flinkconf.Version{Major: 1, Minor: 18}) {
+		return "kubernetes.container.image.ref"
+	}
+	return "kubernetes.container.image"
 }
 
 // SessionCommand returns the kubernetes-session.sh command line (detached).
@@ -69,7 +79,7 @@ func (k KubernetesCluster) ApplicationCommand(jarURI, entryClass string, args []
 	ps := invalid("Kubernetes application")
 	k.check(ps)
 	if k.Image == "" {
-		ps.Add("kubernetes.container.image.ref", "", "an application needs an image that contains the job jar")
+		ps.Add(imageKey(k.Config.Version), "", "an application needs an image that contains the job jar")
 	}
 	if !strings.HasPrefix(jarURI, "local://") && !strings.Contains(jarURI, "://") {
 		ps.Add("jarURI", jarURI, "give a URI; a jar inside the image is local:///opt/flink/usrlib/job.jar")

@@ -67,6 +67,20 @@ func TestLaunchCommandLinesGolden(t *testing.T) {
 	k8s.ClusterID, k8s.Image = "cdc-to-clickhouse", "registry.example.com/rtdw/jobs:1.4.0"
 	ka, err := k8s.ApplicationCommand("local:///opt/flink/usrlib/rtdw-jobs.jar", "com.example.CdcToClickHouse", []string{"--mode", "upsert"}, launch.Restore{})
 	add("Kubernetes application (Flink 1.20)", ka, err)
+	// The tutorials' releases: 1.13 names the image kubernetes.container.image and restores with
+	// execution.savepoint.path.
+	v113 := flinkconf.Version{Major: 1, Minor: 13}
+	perJob113, err := launch.YARNJob{
+		FlinkHome: "/opt/module/flink-1.13.0", Target: launch.YARNPerJob, Name: "cdc-to-clickhouse",
+		Config: flinkconf.Config{Version: v113, Parallelism: 2, StateBackend: "rocksdb"},
+		Jar:    "/opt/module/jobs/rtdw-jobs.jar", EntryClass: "com.example.CdcToClickHouse",
+		Restore: launch.Restore{Path: "hdfs://hadoop102:8020/flink/savepoints/savepoint-0a1b2c-1234"},
+	}.Command()
+	add("YARN per-job (Flink 1.13)", perJob113, err)
+	k113 := launch.KubernetesCluster{FlinkHome: "/opt/module/flink-1.13.0", ClusterID: "cdc-to-clickhouse", Namespace: "flink",
+		Image: "flink:1.13.6-scala_2.12", Config: flinkconf.Config{Version: v113, TaskSlots: 2}}
+	ka113, err := k113.ApplicationCommand("local:///opt/flink/usrlib/rtdw-jobs.jar", "", nil, launch.Restore{})
+	add("Kubernetes application (Flink 1.13)", ka113, err)
 	text := strings.Join(lines, "\n")
 	testkit.Golden(t, "commands.golden", []byte(text))
 	if strings.Contains(text, "not-for-your-eyes") {
