@@ -1,13 +1,17 @@
-// Command mysql-to-clickhouse is rtdw's main job end to end: it fills a MySQL
-// table, captures it with the MySQL source of package cdc/mysql (a chunked
+// Command mysql-to-clickhouse is rtdw's main job end to end, written as a
+// pipeline of package cdc/pipeline: it creates a small gmall-like shop in
+// MySQL (users, skus, and orders sharded over several order_info_<n>
+// tables), captures it with the MySQL source of package cdc/mysql (a chunked
 // snapshot, then the binlog) into ClickHouse through the idempotent
-// clickhouse sink, changes rows in MySQL while the binlog streams, and checks
-// that ClickHouse's visible state equals MySQL's, row by row.
+// clickhouse sink, routing the order shards into one order_info table, and
+// keeps changing rows in MySQL while the binlog streams, with progress bars
+// and the live lag.
 //
-// The source and the sink log to stderr through log/slog, at Info; -v adds
-// their Debug records (each snapshot chunk, flush, checkpoint and batch
-// insert, and go-mysql's connection logs). The program learns that the
-// snapshot is done from a hook of the source, not by polling its progress.
+// By default it stops after -changes rows were changed, waits until
+// ClickHouse's visible state equals MySQL's (every table, every column) and
+// says so; with -changes 0 it changes rows until Ctrl-C. Ctrl-C stops it
+// cleanly at any moment: the pipeline flushes and stores its checkpoint,
+// and a rerun with the same -state and -keep resumes from it.
 //
 //	make demo          # starts the local servers, then runs this program
 //	go run ./examples/mysql-to-clickhouse -mysql 'root:pw@tcp(127.0.0.1:3306)/' -clickhouse 127.0.0.1:9000
@@ -21,36 +25,46 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	chgo "github.com/ClickHouse/clickhouse-go/v2"
 	sqldriver "github.com/go-sql-driver/mysql"
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/cdc/mysql"
+	"github.com/rtdw/rtdw/cdc/pipeline"
 	"github.com/rtdw/rtdw/clickhouse"
 )
 
+// options are the program's flags.
+type options struct {
+	mysqlDSN, chAddr, database string
+	orders, shards, changes    int
+	stateDir                   string
+	bars                       bool
+}
+
 func main() {
-	var (
-		mysqlDSN   = flag.String("mysql", envOr("RTDW_TEST_MYSQL", "root:rtdw-test-pw@tcp(127.0.0.1:13306)/"), "MySQL or MariaDB DSN (go-sql-driver form) of a server with a ROW binlog")
-		chAddr     = flag.String("clickhouse", envOr("RTDW_TEST_CLICKHOUSE", "127.0.0.1:19000"), "ClickHouse native protocol host:port")
-		database   = flag.String("database", "rtdw_demo", "database created (dropped first) in MySQL and in ClickHouse")
-		rows       = flag.Int("rows", 200_000, "rows to load into MySQL before capture starts")
-		changes    = flag.Int("changes", 5_000, "updates, deletes and inserts made while the binlog streams")
-		stateDir   = flag.String("state", "", "directory for the offset file (default: a new temporary directory)")
-		noProgress = flag.Bool("quiet", false, "no progress bars")
-		verbose    = flag.Bool("v", false, "log Debug records too: each snapshot chunk, flush, checkpoint and batch insert, and go-mysql's connection logs")
-	)
+	var o options
+	flag.StringVar(&o.mysqlDSN, "mysql", envOr("RTDW_TEST_MYSQL", "root:rtdw-test-pw@tcp(127.0.0.1:13306)/"), "MySQL or MariaDB DSN (go-sql-driver form) of a server with a ROW binlog")
+	flag.StringVar(&o.chAddr, "clickhouse", envOr("RTDW_TEST_CLICKHOUSE", "127.0.0.1:19000"), "ClickHouse native protocol host:port")
+	flag.StringVar(&o.database, "database", "rtdw_gmall", "database created (dropped first) in MySQL and in ClickHouse")
+	flag.IntVar(&o.orders, "orders", 200_000, "orders loaded into MySQL before capture starts (users are a tenth, skus a hundredth)")
+	flag.IntVar(&o.shards, "shards", 4, "order_info_<n> tables the orders are sharded over")
+	flag.IntVar(&o.changes, "changes", 20_000, "rows changed while the binlog streams before the program checks ClickHouse and ends; 0 changes rows until Ctrl-C")
+	flag.StringVar(&o.stateDir, "state", "", "directory for the checkpoint file (default: a new temporary directory)")
+	quiet := flag.Bool("quiet", false, "no progress bars")
+	verbose := flag.Bool("v", false, "log Debug records too: each snapshot chunk, flush, checkpoint and batch insert")
 	flag.Parse()
+	o.bars = !*quiet
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -58,7 +72,7 @@ func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, logger, *mysqlDSN, *chAddr, *database, *rows, *changes, *stateDir, !*noProgress); err != nil {
+	if err := run(ctx, logger, o); err != nil {
 		log.Fatalf("mysql-to-clickhouse: %v", err)
 	}
 }
@@ -70,281 +84,185 @@ func envOr(name, def string) string {
 	return def
 }
 
-func run(ctx context.Context, logger *slog.Logger, mysqlDSN, chAddr, database string, nRows, nChanges int, stateDir string, bars bool) error {
-	cfg, err := sqldriver.ParseDSN(mysqlDSN)
-	if err != nil {
-		return fmt.Errorf("-mysql: %w", err)
-	}
-	host, portText, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("-mysql address %q: %w", cfg.Addr, err)
-	}
-	port, _ := strconv.Atoi(portText)
-	cfg.DBName = ""
-	cfg.MultiStatements = true
-	conn, err := sqldriver.NewConnector(cfg)
+func run(ctx context.Context, logger *slog.Logger, o options) error {
+	db, cfg, err := openMySQL(o.mysqlDSN)
 	if err != nil {
 		return err
 	}
-	db := sql.OpenDB(conn)
 	defer db.Close()
+	host, portText, _ := net.SplitHostPort(cfg.Addr)
+	port, _ := strconv.Atoi(portText)
 
-	// 1. A source table with a spread of types, filled in batches.
-	table := cdc.TableID{Database: database, Table: "t_user"}
-	if err := loadMySQL(ctx, db, table, nRows, bars); err != nil {
+	// 1. The shop in MySQL.
+	g := newGmall(o.database, o.orders, o.shards)
+	if err := g.create(ctx, db); err != nil {
+		return err
+	}
+	loadBar := newBar(o.bars, int64(g.users+g.skus+g.orders), "loading MySQL")
+	if err := g.load(ctx, db, loadBar); err != nil {
+		return err
+	}
+	_ = loadBar.Finish()
+	schemas, err := mysql.LoadTableSchemas(ctx, db, g.tables())
+	if err != nil {
 		return err
 	}
 
-	// 2. The ClickHouse side: a fresh database; the sink creates the table from the captured schema.
-	ch, err := clickhouse.New(&chgo.Options{Addr: []string{chAddr}})
+	// 2. ClickHouse: a fresh database; the sink creates the tables from the captured schemas.
+	ch, err := clickhouse.New(&chgo.Options{Addr: []string{o.chAddr}})
 	if err != nil {
 		return err
 	}
 	defer ch.Close()
-	if err := ch.Conn().Exec(ctx, "DROP DATABASE IF EXISTS "+clickhouse.QuoteIdent(database)); err != nil {
-		return fmt.Errorf("clickhouse at %s: %w", chAddr, err)
+	if err := ch.Conn().Exec(ctx, "DROP DATABASE IF EXISTS "+clickhouse.QuoteIdent(o.database)); err != nil {
+		return fmt.Errorf("clickhouse at %s: %w", o.chAddr, err)
 	}
 	sink, err := clickhouse.NewSink(ch, clickhouse.SinkConfig{
-		TableOptions: clickhouse.TableOptions{Database: database},
+		TableOptions: clickhouse.TableOptions{Database: o.database},
 		MaxRows:      50_000,
 		Logger:       logger,
 	})
 	if err != nil {
 		return err
 	}
+	defer sink.Close(context.Background())
 
-	// 3. The MySQL source: snapshot then binlog, offsets in a file so a rerun would resume.
+	// 3. The pipeline: the MySQL source, the order shards routed into one table, the ClickHouse sink.
+	stateDir := o.stateDir
 	if stateDir == "" {
 		if stateDir, err = os.MkdirTemp("", "rtdw-demo-"); err != nil {
 			return err
 		}
 		defer os.RemoveAll(stateDir)
 	}
-	bar := newBar(bars, int64(nRows), "snapshot → ClickHouse")
 	snapshot := newSnapshotWatch()
+	db0 := regexp.QuoteMeta(o.database)
 	src, err := mysql.NewSource().
+		Name("gmall").
 		Hostname(host).Port(port).
 		Username(cfg.User).Password(cfg.Passwd).
-		DatabaseList(database).TableList(database + `\.t_user`).
-		StartupOptions(mysql.Initial()).
-		OffsetStore(cdc.NewFileOffsetStore(filepath.Join(stateDir, "offset.json"))).
+		DatabaseList(db0).TableList(db0 + `\.(users|skus|order_info_\d+)`).
+		OffsetStore(cdc.NewFileOffsetStore(filepath.Join(stateDir, "gmall.offset.json"))).
 		Logger(logger).
-		Progress(func(p mysql.Progress) { _ = bar.Set64(p.SnapshotRows) }).
 		Hooks(snapshot).
 		Build()
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- src.Run(runCtx, sink) }()
-
-	var snap mysql.SnapshotDone
-	select {
-	case snap = <-snapshot.done:
-	case err := <-done:
-		return fmt.Errorf("source stopped during the snapshot: %w", err)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	_ = bar.Finish()
-	fmt.Printf("snapshot: %d rows in %d chunks in %s (%.0f rows/s)\n", snap.Rows, snap.Chunks, snap.Duration.Round(time.Millisecond),
-		float64(snap.Rows)/snap.Duration.Seconds())
-
-	// 4. Changes while the binlog streams: updates, deletes and inserts in small transactions.
-	if err := changeMySQL(ctx, db, table, nRows, nChanges); err != nil {
-		return err
-	}
-
-	// 5. Wait until ClickHouse shows exactly what MySQL holds.
-	want, schema, err := readMySQL(ctx, db, table)
+	lags := &lagRecorder{}
+	p, err := pipeline.New("gmall-to-clickhouse").
+		From(src).
+		Schemas(slices.Collect(mapValues(schemas))...).
+		Route(db0+`\.order_info_\d+`, o.database+".order_info", pipeline.Description("merge the order shards")).
+		To(sink, pipeline.SinkName("clickhouse")).
+		Logger(logger).
+		Hooks(lags).
+		Build()
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		got, err := sink.ReadTable(ctx, schema)
-		if err == nil {
-			diff := compareRows(want, got)
-			if diff == "" {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("ClickHouse did not converge to MySQL's state in 2 minutes: %s", diff)
-			}
-		} else if time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case err := <-done:
-			return fmt.Errorf("source stopped: %w", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	p := src.Progress()
-	st := sink.Stats()
-	fmt.Printf("binlog: %d change events applied; ClickHouse now holds the %d rows MySQL holds, every value equal\n", p.BinlogEvents, len(want))
-	fmt.Printf("sink: %d rows in %d batch inserts, %d retries; offset %s stored in %s\n", st.RowsWritten, st.Flushes, st.Retries, p.Offset, stateDir)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- p.Run(runCtx) }()
 
-	cancel()
-	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+	// 4. The snapshot, with a bar of rows delivered.
+	snap, err := watchSnapshot(ctx, o.bars, p, snapshot, done, int64(g.users+g.skus+g.orders))
+	if err != nil {
 		return err
 	}
-	return sink.Close(ctx)
-}
+	fmt.Printf("snapshot: %d rows of %d tables in %d chunks in %s (%.0f rows/s)\n", snap.Rows, snap.Tables, snap.Chunks,
+		snap.Duration.Round(time.Millisecond), float64(snap.Rows)/snap.Duration.Seconds())
 
-// snapshotWatch is a hook of the source: it hands over the snapshot's
-// figures once the snapshot is delivered.
-type snapshotWatch struct {
-	done chan mysql.SnapshotDone
-}
-
-func newSnapshotWatch() *snapshotWatch {
-	return &snapshotWatch{done: make(chan mysql.SnapshotDone, 1)}
-}
-
-// OnSnapshotDone must not block: the channel has room for the one snapshot
-// of a run.
-func (w *snapshotWatch) OnSnapshotDone(e mysql.SnapshotDone) {
-	select {
-	case w.done <- e:
-	default:
-	}
-}
-
-func newBar(on bool, max int64, what string) *progressbar.ProgressBar {
-	if !on {
-		return progressbar.DefaultSilent(max)
-	}
-	return progressbar.Default(max, what)
-}
-
-func loadMySQL(ctx context.Context, db *sql.DB, t cdc.TableID, n int, bars bool) error {
-	q := clickhouse.QuoteIdent // backquote quoting is the same in MySQL
-	stmts := []string{
-		"DROP DATABASE IF EXISTS " + q(t.Database),
-		"CREATE DATABASE " + q(t.Database) + " CHARACTER SET utf8mb4",
-		"CREATE TABLE " + q(t.Database) + "." + q(t.Table) + ` (
-			id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
-			name VARCHAR(64) NOT NULL,
-			email VARCHAR(128) NULL,
-			balance DECIMAL(20,4) NOT NULL,
-			level ENUM('bronze','silver','gold') NOT NULL,
-			born DATE NULL,
-			updated_at DATETIME NOT NULL,
-			profile JSON NULL
-		)`,
-	}
-	for _, s := range stmts {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("mysql: %s: %w", strings.Fields(s)[0]+" "+strings.Fields(s)[1], err)
-		}
-	}
-	bar := newBar(bars, int64(n), "loading MySQL")
-	const batch = 1000
-	insert := "INSERT INTO " + q(t.Database) + "." + q(t.Table) + " VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?),", batch), ",")
-	args := make([]any, 0, batch*8)
-	for lo := 0; lo < n; lo += batch {
-		hi := min(lo+batch, n)
-		args = args[:0]
-		for i := lo; i < hi; i++ {
-			args = append(args, userRow(i, 0)...)
-		}
-		stmt := insert
-		if hi-lo < batch {
-			stmt = "INSERT INTO " + q(t.Database) + "." + q(t.Table) + " VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?),", hi-lo), ",")
-		}
-		if _, err := db.ExecContext(ctx, stmt, args...); err != nil {
-			return fmt.Errorf("mysql: loading rows %d-%d: %w", lo, hi, err)
-		}
-		_ = bar.Add(hi - lo)
-	}
-	return bar.Finish()
-}
-
-// userRow is row i of the demo table after `version` updates.
-func userRow(i, version int) []any {
-	var email, born, profile any
-	if i%7 != 0 {
-		email = fmt.Sprintf("user%d@example.com", i)
-	}
-	if i%5 != 0 {
-		born = time.Date(1970+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-	}
-	if i%3 == 0 {
-		profile = fmt.Sprintf(`{"tags": ["t%d"], "score": %d, "v": %d}`, i%10, i%1000, version)
-	}
-	return []any{
-		uint64(i) + 1,
-		fmt.Sprintf("用户 %d", i),
-		email,
-		fmt.Sprintf("%d.%04d", i*3+version, i%10000),
-		[]string{"bronze", "silver", "gold"}[(i+version)%3],
-		born,
-		time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i+version*1000) * time.Second).Format(time.DateTime),
-		profile,
-	}
-}
-
-func changeMySQL(ctx context.Context, db *sql.DB, t cdc.TableID, nRows, nChanges int) error {
-	name := clickhouse.QuoteIdent(t.Database) + "." + clickhouse.QuoteIdent(t.Table)
-	rng := rand.New(rand.NewPCG(1, 2))
-	next := nRows
-	for c := 0; c < nChanges; c += 10 {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
+	// 5. Changes while the binlog streams, with the live lag.
+	changed, err := applyChanges(ctx, db, g, o, p, done)
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		// Ctrl-C: the pipeline flushes and stores its checkpoint, then Run returns.
+		if err := <-done; err != nil {
 			return err
 		}
-		for k := 0; k < 10; k++ {
-			var err error
-			switch i := rng.IntN(nRows); rng.IntN(3) {
-			case 0:
-				r := userRow(i, c+k+1)
-				_, err = tx.ExecContext(ctx, "UPDATE "+name+" SET balance = ?, level = ?, updated_at = ?, profile = ? WHERE id = ?", r[3], r[4], r[6], r[7], r[0])
-			case 1:
-				_, err = tx.ExecContext(ctx, "DELETE FROM "+name+" WHERE id = ?", uint64(i)+1)
-			default:
-				_, err = tx.ExecContext(ctx, "INSERT INTO "+name+" VALUES (?,?,?,?,?,?,?,?)", userRow(next, 0)...)
-				next++
-			}
-			if err != nil {
-				_ = tx.Rollback()
-				return fmt.Errorf("mysql: change: %w", err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			return err
-		}
+		fmt.Printf("stopped after %d changed rows; ClickHouse holds everything up to the checkpoint in %s\n", changed, stateDir)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+
+	// 6. Wait until ClickHouse shows exactly what MySQL holds, every table, every column.
+	began := time.Now()
+	if err := waitEqual(ctx, db, sink, g, schemas, done); err != nil {
+		return err
+	}
+	pr := p.Progress()
+	fmt.Printf("binlog: %d rows changed in MySQL, %d change events delivered; ClickHouse converged %s after the last change\n",
+		changed, pr.EventsIn-snap.Rows, time.Since(began).Round(time.Millisecond))
+	for _, t := range pr.Tables {
+		fmt.Printf("  %-24s snapshot %7d  +I %6d  U %6d  -D %6d\n", t.Table.Table, t.SnapshotRows, t.Inserts, t.Updates, t.Deletes)
+	}
+	p50, p99, worst := lags.percentiles()
+	fmt.Printf("lag from commit in MySQL to flushed in ClickHouse: p50 %s, p99 %s, max %s\n", p50, p99, worst)
+	st := sink.Stats()
+	fmt.Printf("ClickHouse now holds the rows MySQL holds, every column equal (users, skus, and %d order shards merged into order_info); sink: %d rows in %d batch inserts, %d retries\n",
+		o.shards, st.RowsWritten, st.Flushes, st.Retries)
+
+	cancel()
+	if err := <-done; err != nil {
+		return err
 	}
 	return nil
 }
 
-// readMySQL reads the table's schema and rows as cdc's canonical values, in primary key order.
-func readMySQL(ctx context.Context, db *sql.DB, t cdc.TableID) ([]cdc.Row, *cdc.TableSchema, error) {
-	schemas, err := mysql.LoadTableSchemas(ctx, db, []cdc.TableID{t})
+func openMySQL(dsn string) (*sql.DB, *sqldriver.Config, error) {
+	cfg, err := sqldriver.ParseDSN(dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-mysql: %w", err)
+	}
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return nil, nil, fmt.Errorf("-mysql address %q: %w", cfg.Addr, err)
+	}
+	cfg.DBName = ""
+	cfg.MultiStatements = true
+	conn, err := sqldriver.NewConnector(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := mysql.ReadTable(ctx, db, schemas[t])
-	return rows, schemas[t], err
+	return sql.OpenDB(conn), cfg, nil
 }
 
-// compareRows returns "" when both hold the same rows, or the first difference.
-func compareRows(want, got []cdc.Row) string {
-	if len(want) != len(got) {
-		return fmt.Sprintf("MySQL has %d rows, ClickHouse %d", len(want), len(got))
-	}
-	for i := range want {
-		for j := range want[i] {
-			if a, b := fmt.Sprint(want[i][j]), fmt.Sprint(got[i][j]); a != b {
-				return fmt.Sprintf("row %d column %d: MySQL %s, ClickHouse %s", i, j, a, b)
+func mapValues[K comparable, V any](m map[K]V) func(func(V) bool) {
+	return func(yield func(V) bool) {
+		for _, v := range m {
+			if !yield(v) {
+				return
 			}
 		}
 	}
-	return ""
+}
+
+// lagRecorder is a pipeline hook keeping the lag of every flush that made
+// binlog changes durable.
+type lagRecorder struct {
+	mu   sync.Mutex
+	lags []time.Duration
+}
+
+func (l *lagRecorder) OnSinkFlush(f pipeline.SinkFlush) {
+	if f.Err == nil && f.Lag > 0 {
+		l.mu.Lock()
+		l.lags = append(l.lags, f.Lag)
+		l.mu.Unlock()
+	}
+}
+
+func (l *lagRecorder) percentiles() (p50, p99, worst time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lags) == 0 {
+		return 0, 0, 0
+	}
+	s := slices.Clone(l.lags)
+	slices.Sort(s)
+	at := func(q float64) time.Duration { return s[min(len(s)-1, int(q*float64(len(s))))].Round(time.Millisecond) }
+	return at(0.5), at(0.99), s[len(s)-1].Round(time.Millisecond)
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // TestMainJob runs the demo end to end, small, from MySQL and from MariaDB:
-// run fails unless ClickHouse converges to exactly the source's rows.
+// run fails unless ClickHouse converges to exactly the source's rows, every
+// table and column, the order shards merged into one table.
 func TestMainJob(t *testing.T) {
 	for _, f := range []testenv.Flavor{testenv.MySQL, testenv.MariaDB} {
 		t.Run(string(f), func(t *testing.T) {
@@ -30,7 +31,9 @@ func TestMainJob(t *testing.T) {
 			defer cancel()
 			// The logs show in the test's output when it fails (or with -v).
 			logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-			if err := run(ctx, logger, os.Getenv(env), ch.Addr, src.Database, 20_000, 600, t.TempDir(), false); err != nil {
+			o := options{mysqlDSN: os.Getenv(env), chAddr: ch.Addr, database: src.Database, orders: 20_000, shards: 3,
+				changes: 1_000, stateDir: t.TempDir()}
+			if err := run(ctx, logger, o); err != nil {
 				t.Fatal(err)
 			}
 		})
