@@ -135,6 +135,8 @@ type call struct {
 	noTimeout  bool      // do not apply the default timeout
 	out        any       // JSON target, may be nil
 	rawOut     *[]byte   // raw JSON target
+	// text reads a text answer (a log file) as it arrives, instead of JSON.
+	text func(r io.Reader) error
 }
 
 // do runs a call with retries; every failure is an [*Error].
@@ -144,6 +146,8 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		Stream: cl.raw, StreamType: cl.rawType, StreamLen: cl.rawLen, NoTimeout: cl.noTimeout,
 	}
 	switch {
+	case cl.text != nil:
+		req.Text, req.Decode = true, cl.text
 	case cl.rawOut != nil:
 		req.Decode = func(r io.Reader) error {
 			data, err := io.ReadAll(r)

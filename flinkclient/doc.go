@@ -16,16 +16,31 @@
 //
 // # Areas
 //
-//   - Cluster: [Client.Overview], [Client.Config], [Client.FlinkVersion], [Client.JobManagerConfig],
-//     [Client.TaskManagers], [Client.ShutdownCluster].
+//   - Cluster: [Client.Overview], [Client.Config], [Client.FlinkVersion], [Client.ShutdownCluster].
 //   - Jars: [Client.UploadJar] / [Client.UploadJarFile] (streamed multipart, never held in memory,
 //     refused before sending unless the content is a zip), [Client.ListJars], [Client.DeleteJar],
 //     [Client.PlanJar], [Client.RunJar] with every field of Flink's request ([RunJarRequest]).
-//   - Jobs: [Client.ListJobs], [Client.JobsOverview], [Client.JobDetails], [Client.JobStatus],
-//     [Client.CancelJob], [Client.JobExceptions], [Client.WaitForJobState].
+//   - Jobs, as bin/flink does them, one call each: run and run -s ([Client.RunJar]), list
+//     ([Client.JobsOverview], [Client.ListJobs]), cancel ([Client.CancelJob]), savepoint
+//     ([Client.Savepoint]) and stop ([Client.Stop]); and [Client.JobDetails],
+//     [Client.JobStatus], [Client.JobExceptions], [Client.WaitForJobState].
+//   - Watching a running job: [Client.JobMetrics], [Client.VertexMetrics], [Client.Watermarks],
+//     back pressure ([Client.VertexBackPressure], waitable with [Client.WaitBackPressure]), the
+//     plan ([Client.JobPlan]) and configuration ([Client.JobConfig]).
 //   - Checkpoints and savepoints: [Client.CheckpointStats], [Client.CheckpointConfig],
 //     [Client.CheckpointDetails], [Client.TriggerCheckpoint], [Client.TriggerSavepoint],
 //     [Client.StopWithSavepoint], [Client.DisposeSavepoint].
+//   - TaskManagers: [Client.TaskManagers], [Client.TaskManagerDetails],
+//     [Client.TaskManagerMetrics], [Client.TaskManagerLogs], [Client.TaskManagerLog],
+//     [Client.TaskManagerStdout].
+//   - The JobManager: [Client.JobManagerConfig], [Client.JobManagerEnvironment] (1.18 on),
+//     [Client.JobManagerMetrics], [Client.JobManagerLogs], [Client.JobManagerLog],
+//     [Client.JobManagerStdout]. Log files stream to an io.Writer.
+//   - Rescaling in place with the adaptive scheduler: [Client.ResourceRequirements] and
+//     [Client.SetResourceRequirements] (1.18 on). Flink's PATCH /jobs/{jobid}/rescaling is
+//     disabled in every version (FLINK-12312); elsewhere rescale with Stop and RunJar.
+//   - Applications (2.3 on): [Client.Applications], [Client.Application],
+//     [Client.CancelApplication], [Client.ApplicationJobManagerConfig].
 //
 // # Asynchronous operations
 //

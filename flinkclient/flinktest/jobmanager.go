@@ -141,6 +141,7 @@ func NewJobManager(cfg JobManagerConfig) (*JobManager, error) {
 		handle: func(r *http.Request, _ *flinkspec.Spec, route *flinkspec.Route) answer {
 			return jm.handle(route.Method+" "+route.Path, route, r)
 		},
+		unspecified: jm.logFileRequest,
 	}
 	jm.core.start()
 	return jm, nil

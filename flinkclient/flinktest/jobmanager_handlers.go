@@ -64,34 +64,9 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 	case "GET /overview":
 		return answer{200, jm.overview()}
 	case "GET /jobmanager/config":
-		entries := []map[string]string{
-			{"key": "jobmanager.rpc.address", "value": "localhost"},
-			{"key": "rest.port", "value": "8081"},
-			{"key": "taskmanager.numberOfTaskSlots", "value": strconv.Itoa(jm.cfg.SlotsPerTaskManager)},
-		}
-		if jm.cfg.DefaultSavepointDir != "" {
-			key := "state.savepoints.dir"
-			if jm.atLeast("2.0") {
-				key = "execution.checkpointing.savepoint-dir"
-			}
-			entries = append(entries, map[string]string{"key": key, "value": jm.cfg.DefaultSavepointDir})
-		}
-		return answer{200, entries}
+		return answer{200, jm.jobManagerConfig()}
 	case "GET /taskmanagers":
-		used := s.usedSlots()
-		var tms []map[string]any
-		for _, id := range s.tmIDs {
-			free := max(jm.cfg.SlotsPerTaskManager-used, 0)
-			used -= jm.cfg.SlotsPerTaskManager - free
-			tm := map[string]any{"id": id, "path": jm.rpcPath(id), "dataPort": 6121, "jmxPort": -1,
-				"timeSinceLastHeartbeat": now.UnixMilli(), "slotsNumber": jm.cfg.SlotsPerTaskManager, "freeSlots": free,
-				"hardware": map[string]any{"cpuCores": 4, "physicalMemory": int64(8) << 30, "freeMemory": int64(1) << 30, "managedMemory": int64(512) << 20}}
-			if jm.atLeast("1.18") {
-				tm["blocked"] = false
-			}
-			tms = append(tms, tm)
-		}
-		return answer{200, map[string]any{"taskmanagers": tms}}
+		return answer{200, map[string]any{"taskmanagers": jm.taskManagerList(now)}}
 	case "DELETE /cluster":
 		for _, j := range s.jobs {
 			if j.state != "FINISHED" && j.state != "CANCELED" && j.state != "FAILED" {
@@ -255,7 +230,50 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 		}
 		return answer{200, jmOpStatus(op, "failure-cause", map[string]any{})}
 	}
+	if a, ok := jm.handleObserve(key, route, r, job, now); ok {
+		return a
+	}
+	if a, ok := jm.handleApplications(key, route, now); ok {
+		return a
+	}
 	return errorAnswer(http.StatusNotImplemented, "flinktest: the fake JobManager does not implement "+key)
+}
+
+// jobManagerConfig is GET /jobmanager/config.
+func (jm *JobManager) jobManagerConfig() []map[string]string {
+	entries := []map[string]string{
+		{"key": "jobmanager.rpc.address", "value": "localhost"},
+		{"key": "rest.port", "value": "8081"},
+		{"key": "taskmanager.numberOfTaskSlots", "value": strconv.Itoa(jm.cfg.SlotsPerTaskManager)},
+	}
+	if jm.cfg.DefaultSavepointDir != "" {
+		key := "state.savepoints.dir"
+		if jm.atLeast("2.0") {
+			key = "execution.checkpointing.savepoint-dir"
+		}
+		entries = append(entries, map[string]string{"key": key, "value": jm.cfg.DefaultSavepointDir})
+	}
+	return entries
+}
+
+// taskManagerList is GET /taskmanagers: every TaskManager, slots used by running jobs filled
+// from the first one on.
+func (jm *JobManager) taskManagerList(now time.Time) []map[string]any {
+	s := jm.state
+	used := s.usedSlots()
+	var tms []map[string]any
+	for _, id := range s.tmIDs {
+		free := max(jm.cfg.SlotsPerTaskManager-used, 0)
+		used -= jm.cfg.SlotsPerTaskManager - free
+		tm := map[string]any{"id": id, "path": jm.rpcPath(id), "dataPort": 6121, "jmxPort": -1,
+			"timeSinceLastHeartbeat": now.UnixMilli(), "slotsNumber": jm.cfg.SlotsPerTaskManager, "freeSlots": free,
+			"hardware": map[string]any{"cpuCores": 4, "physicalMemory": int64(8) << 30, "freeMemory": int64(1) << 30, "managedMemory": int64(512) << 20}}
+		if jm.atLeast("1.18") {
+			tm["blocked"] = false
+		}
+		tms = append(tms, tm)
+	}
+	return tms
 }
 
 // rpcPath is a TaskManager's RPC address: akka before Flink 1.18, pekko from 1.18 (FLINK-32468).
@@ -575,6 +593,7 @@ func (jm *JobManager) runJob(jar *jmJar, req jmRunBody, now time.Time) answer {
 	if req.SavepointPath != "" {
 		j.restoredFrom, j.restoredAt = req.SavepointPath, now
 	}
+	j.applicationID = randomHex(32)
 	s.jobs[id] = j
 	s.jobOrder = append(s.jobOrder, id)
 	return answer{200, map[string]string{"jobid": id}}

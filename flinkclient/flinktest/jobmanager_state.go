@@ -43,6 +43,9 @@ type jmJob struct {
 	exceptions                  []jmException
 	checkpoints                 []jmCheckpoint
 	nextCheckpointID            int64
+	backPressureAsked           bool // the first back-pressure request answers "deprecated"
+	lowerBound, upperBound      int  // resource requirements set through PUT (0: none)
+	applicationID               string
 }
 
 type jmException struct {

@@ -72,6 +72,10 @@ type specServer struct {
 	unknownPathsAllowed bool
 	// handle answers a request that conforms to spec.
 	handle func(r *http.Request, spec *flinkspec.Spec, route *flinkspec.Route) answer
+	// unspecified, when set, claims requests to routes Flink serves but leaves out of its specs
+	// (log files): it returns the route key to count and fault them by, and the handler that
+	// writes the answer. Such requests and answers are not spec-checked.
+	unspecified func(r *http.Request) (key string, serve http.HandlerFunc, ok bool)
 
 	srv *httptest.Server
 
@@ -153,6 +157,20 @@ func (s *specServer) takeFault(key string) *Fault {
 }
 
 func (s *specServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.unspecified != nil {
+		if key, serve, ok := s.unspecified(r); ok {
+			f := s.takeFault(key)
+			if f != nil && s.playFault(w, r, f) {
+				return
+			}
+			if f != nil && f.DropAnswer {
+				dropConnection(w)
+				return
+			}
+			serve(w, r)
+			return
+		}
+	}
 	spec := s.specFor(r)
 	var route *flinkspec.Route
 	var err error

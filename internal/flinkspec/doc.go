@@ -54,6 +54,17 @@
 //   - The 1.15 spec is an early 1.15 snapshot, generated before Flink 1.15.0 added formatType
 //     (CANONICAL or NATIVE; FLINK-25744) to the savepoint trigger and stop-with-savepoint bodies.
 //     It is added there, the two bodies that declare it in later specs.
+//   - MetricCollectionResponseBody (every metrics and watermarks route) is described as the Java
+//     class, {"metrics": [...]}, but its serializer writes the list itself:
+//     [{"id": "numRestarts", "value": "0"}]. It is retyped as that array.
+//   - ApplicationID (Flink 2.3's application routes) is described as the Java object
+//     {"bytes", "lowerPart", "upperPart"}, but paths and answers carry its 32 hex digits, as for a
+//     JobID (ApplicationIDSerializer). It is retyped as that string.
+//   - Some response schemas name a field by its Java getter rather than what Flink sends; they are
+//     left alone, since no field is required and other fields are allowed, but a client must not
+//     believe them: JobVertexBackPressureInfo's level is "backpressure-level" on the wire (1.18 on
+//     the spec says backpressureLevel), and JobConfigInfo is {"jid", "name", "execution-config"}
+//     (the spec says jobId, jobName, executionConfigInfo).
 //   - Error answers are not described at all. Flink answers every 4xx/5xx with
 //     {"errors": ["..."]}; [Spec.ValidateResponse] checks 4xx/5xx bodies against that shape.
 //   - Statuses declared without content (for example 202 of cancelJob) are answered by Flink with

@@ -12,6 +12,8 @@ func adjust(doc *openapi3.T, kind Kind, flinkVersion string) {
 	if doc.Components != nil {
 		allowNullOperation(doc.Components.Schemas)
 		allowStandaloneResourceID(doc.Components.Schemas)
+		metricsAsArray(doc.Components.Schemas)
+		applicationIDAsHex(doc.Components.Schemas)
 		if kind == KindJobManager && flinkVersion == "1.15" {
 			addSavepointFormatType(doc.Components.Schemas)
 		}
@@ -132,6 +134,31 @@ func addSavepointFormatType(schemas openapi3.Schemas) {
 		}
 		body.Value.Properties["formatType"] = openapi3.NewSchemaRef("#/components/schemas/SavepointFormatType", format.Value)
 	}
+}
+
+// metricsAsArray retypes MetricCollectionResponseBody, which the specs describe as the Java
+// class ({"metrics": [...]}), as what Flink sends: its custom serializer writes the collection
+// itself, [{"id": "numRestarts", "value": "0"}, ...] (every metrics and watermarks route).
+func metricsAsArray(schemas openapi3.Schemas) {
+	body, metric := schemas["MetricCollectionResponseBody"], schemas["Metric"]
+	if body == nil || body.Value == nil || metric == nil {
+		return
+	}
+	*body.Value = openapi3.Schema{
+		Type:  &openapi3.Types{openapi3.TypeArray},
+		Items: openapi3.NewSchemaRef("#/components/schemas/Metric", metric.Value),
+	}
+}
+
+// applicationIDAsHex retypes ApplicationID (Flink 2.3's applications), which the spec describes
+// as the Java object ({"bytes", "lowerPart", "upperPart"}), as what travels in paths and answers:
+// ApplicationIDSerializer writes the 32 hex digits of AbstractID.toString, as for a JobID.
+func applicationIDAsHex(schemas openapi3.Schemas) {
+	id := schemas["ApplicationID"]
+	if id == nil || id.Value == nil || !id.Value.Type.Is(openapi3.TypeObject) {
+		return
+	}
+	*id.Value = openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, Pattern: "[0-9a-f]{32}"}
 }
 
 // anchorPattern anchors a regular expression such as "[0-9a-f]{32}": Flink's IDs are exactly

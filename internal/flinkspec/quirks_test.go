@@ -124,3 +124,48 @@ func TestFormatTypeWhereLaterSpecsHaveIt(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsAreAnArray checks that metric answers validate in the form Flink sends, a JSON
+// array of {"id", "value"}, and not in the form the specs describe.
+func TestMetricsAreAnArray(t *testing.T) {
+	for _, v := range JobManagerVersions() {
+		s, _ := JobManager(v)
+		for _, path := range []string{"/jobs/" + jobID + "/metrics", "/jobs/" + jobID + "/vertices/" + jobID + "/watermarks", "/jobmanager/metrics"} {
+			route, err := s.FindRoute("GET", path)
+			if err != nil {
+				t.Fatalf("%s: %v", v, err)
+			}
+			for body, ok := range map[string]bool{
+				`[{"id":"numRestarts","value":"0"},{"id":"uptime"}]`: true,
+				`[]`:              true,
+				`[{"value":"0"}]`: IsDerived(v), // 1.12 and 1.13 document the answer as "any"
+				`{"metrics":[{"id":"numRestarts","value":"0"}]}`: IsDerived(v),
+			} {
+				err := s.ValidateResponse(route, 200, jsonHeader, []byte(body))
+				if (err == nil) != ok {
+					t.Errorf("%s: GET %s answering %s accepted = %v, want %v (err %v)", v, path, body, err == nil, ok, err)
+				}
+			}
+		}
+	}
+}
+
+// TestApplicationIDIsHex checks Flink 2.3's application routes take and answer 32 hex digits.
+func TestApplicationIDIsHex(t *testing.T) {
+	s, _ := JobManager("2.3")
+	for id, ok := range map[string]bool{jobID: true, "not-an-id": false, jobID + "0": false} {
+		_, err := s.ValidateRequest(httptest.NewRequest("GET", "/applications/"+id, nil))
+		if (err == nil) != ok {
+			t.Errorf("GET /applications/%s accepted = %v, want %v (err %v)", id, err == nil, ok, err)
+		}
+	}
+	route, _ := s.FindRoute("GET", "/applications/overview")
+	for body, ok := range map[string]bool{
+		`{"applications":[{"id":"` + jobID + `","name":"wc","status":"RUNNING"}]}`: true,
+		`{"applications":[{"id":{"lowerPart":1,"upperPart":2}}]}`:                  false,
+	} {
+		if err := s.ValidateResponse(route, 200, jsonHeader, []byte(body)); (err == nil) != ok {
+			t.Errorf("overview %s accepted = %v, want %v (err %v)", body, err == nil, ok, err)
+		}
+	}
+}

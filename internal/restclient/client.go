@@ -115,6 +115,10 @@ type Request struct {
 	// Decode reads a successful JSON answer. nil discards the answer (which must still be JSON
 	// or empty).
 	Decode func(r io.Reader) error
+	// Text asks for a text answer (a log file): Accept is text/plain, a text/* or absent
+	// Content-Type is accepted, and Decode reads the body as it arrives, without the client's
+	// bound on answers (Decode bounds what it reads). A JSON or HTML answer is still refused.
+	Text bool
 }
 
 // Failure describes a failed call, before a package turns it into its own error type: a
@@ -221,7 +225,11 @@ func (c *Client) once(ctx context.Context, req Request, target string, payload [
 		hr.Header[k] = append([]string(nil), vs...)
 	}
 	hr.Header.Set("User-Agent", c.userAgent)
-	hr.Header.Set("Accept", "application/json")
+	if req.Text {
+		hr.Header.Set("Accept", "text/plain")
+	} else {
+		hr.Header.Set("Accept", "application/json")
+	}
 	if ctype != "" {
 		hr.Header.Set("Content-Type", ctype)
 	}
@@ -273,6 +281,9 @@ func (c *Client) read(ctx context.Context, req Request, resp *http.Response) *Fa
 		f.NotJSON = f.Body != "" && !isJSON(ct, raw)
 		return f
 	}
+	if req.Text {
+		return c.readText(ctx, req, resp, f)
+	}
 	var r io.Reader = resp.Body
 	if c.maxAnswer > 0 {
 		r = io.LimitReader(r, c.maxAnswer)
@@ -306,6 +317,30 @@ func (c *Client) read(ctx context.Context, req Request, resp *http.Response) *Fa
 			err = ctxErr
 		} else {
 			err = fmt.Errorf("decode answer: %w", err)
+		}
+		f.Err = err
+		return f
+	}
+	return nil
+}
+
+// readText hands a successful text answer to req.Decode.
+func (c *Client) readText(ctx context.Context, req Request, resp *http.Response, f *Failure) *Failure {
+	if mt := mediaType(f.ContentType); mt != "" && (!strings.HasPrefix(mt, "text/") || mt == "text/html") {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, MaxBodySnippet))
+		f.Body, f.NotJSON = snippet(raw), !jsonMediaType(mt)
+		f.Err = fmt.Errorf("answer is %s, not text", mt)
+		return f
+	}
+	if req.Decode == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := req.Decode(resp.Body); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		} else {
+			err = transportCause(ctx, err)
 		}
 		f.Err = err
 		return f

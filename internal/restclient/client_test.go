@@ -188,3 +188,32 @@ func TestBackoffGrowsWithinBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestTextAnswers checks a Text request: a text/plain (or untyped) answer streams to Decode past
+// the client's answer bound, with Accept text/plain, while JSON or HTML is refused.
+func TestTextAnswers(t *testing.T) {
+	big := strings.Repeat("2026-01-01 INFO line\n", 100)
+	for ctype, ok := range map[string]bool{"text/plain": true, "": true, "text/plain; charset=UTF-8": true, "text/html": false, "application/json": false} {
+		var accept string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			accept = r.Header.Get("Accept")
+			if ctype != "" {
+				w.Header().Set("Content-Type", ctype)
+			} else {
+				w.Header()["Content-Type"] = nil
+			}
+			_, _ = w.Write([]byte(big))
+		}))
+		c := newClient(t, srv.URL, func(s *Settings) { s.SetMaxAnswer(64) })
+		var got []byte
+		f := failureOf(t, c, Request{Method: "GET", Path: "/log", Text: true, Decode: func(r io.Reader) error {
+			var err error
+			got, err = io.ReadAll(r)
+			return err
+		}})
+		srv.Close()
+		if ok != (f == nil) || (ok && string(got) != big) || accept != "text/plain" {
+			t.Errorf("Content-Type %q: failure %+v, read %d bytes, Accept %q; want ok = %v", ctype, f, len(got), accept, ok)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package flinkclient
+
+import (
+	"context"
+	"net/http"
+	"sort"
+)
+
+// ParallelismBounds is the parallelism range the adaptive scheduler may run a vertex with.
+type ParallelismBounds struct {
+	// Lower is the least parallelism the job may run with (at least 1).
+	Lower int
+	// Upper is the most; the scheduler uses as much as the slots allow, up to it.
+	Upper int
+}
+
+type vertexRequirements struct {
+	Parallelism struct {
+		Lower int `json:"lowerBound"`
+		Upper int `json:"upperBound"`
+	} `json:"parallelism"`
+}
+
+// ResourceRequirements returns each vertex's parallelism bounds, keyed by vertex ID (Flink 1.18
+// on; before, an [*UnsupportedError]).
+func (c *Client) ResourceRequirements(ctx context.Context, jobID string) (map[string]ParallelismBounds, error) {
+	if err := checkJobID(jobID); err != nil {
+		return nil, err
+	}
+	if err := c.require(ctx, "ResourceRequirements", Flink118); err != nil {
+		return nil, err
+	}
+	var body map[string]vertexRequirements
+	if err := c.do(ctx, call{method: http.MethodGet, route: "/jobs/{jobid}/resource-requirements", path: "/jobs/" + jobID + "/resource-requirements", idempotent: true, out: &body}); err != nil {
+		return nil, err
+	}
+	out := make(map[string]ParallelismBounds, len(body))
+	for id, r := range body {
+		out[id] = ParallelismBounds{Lower: r.Parallelism.Lower, Upper: r.Parallelism.Upper}
+	}
+	return out, nil
+}
+
+// SetResourceRequirements rescales a running job in place: the adaptive scheduler
+// (jobmanager.scheduler: adaptive) restarts it from its latest checkpoint with a parallelism
+// within the new bounds, for every vertex of the job (Flink 1.18 on; before, an
+// [*UnsupportedError]). Flink's older rescaling route, PATCH /jobs/{jobid}/rescaling, is
+// disabled in every version this client speaks to (FLINK-12312); on a cluster without the
+// adaptive scheduler rescale by [Client.Stop] and [Client.RunJar] with SavepointPath and a new
+// Parallelism. The call is retried like a read: setting the same bounds twice is harmless.
+func (c *Client) SetResourceRequirements(ctx context.Context, jobID string, bounds map[string]ParallelismBounds) error {
+	ps := invalid("SetResourceRequirements")
+	if !hex32.MatchString(jobID) {
+		ps.Add("job ID", jobID, "want 32 lower-case hex digits")
+	}
+	if len(bounds) == 0 {
+		ps.Add("bounds", nil, "empty; give the bounds of every vertex of the job (ResourceRequirements lists them)")
+	}
+	ids := make([]string, 0, len(bounds))
+	for id := range bounds {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	body := make(map[string]vertexRequirements, len(bounds))
+	for _, id := range ids {
+		b := bounds[id]
+		if !hex32.MatchString(id) {
+			ps.Add("vertex ID", id, "want 32 lower-case hex digits, a JobVertex.ID from JobDetails")
+		}
+		if b.Lower < 1 || b.Upper < b.Lower {
+			ps.Add("bounds["+id+"]", b, "want 1 <= Lower <= Upper")
+		}
+		var r vertexRequirements
+		r.Parallelism.Lower, r.Parallelism.Upper = b.Lower, b.Upper
+		body[id] = r
+	}
+	if err := ps.Err(); err != nil {
+		return err
+	}
+	if err := c.require(ctx, "SetResourceRequirements", Flink118); err != nil {
+		return err
+	}
+	return c.do(ctx, call{method: http.MethodPut, route: "/jobs/{jobid}/resource-requirements", path: "/jobs/" + jobID + "/resource-requirements", body: body, idempotent: true})
+}
