@@ -60,6 +60,12 @@
 //   - ApplicationID (Flink 2.3's application routes) is described as the Java object
 //     {"bytes", "lowerPart", "upperPart"}, but paths and answers carry its 32 hex digits, as for a
 //     JobID (ApplicationIDSerializer). It is retyped as that string.
+//   - The SQL Gateway's fetched results are described as Flink's Java classes: ResultInfo with
+//     columnInfos, fieldGetters and resultSchema, RowData with arity and rowKind, LogicalType with
+//     typeRoot, and queryResult. Flink's serializers write {"columns": [{"name", "logicalType":
+//     {"type", "nullable", …}, "comment"}], "rowFormat", "data": [{"kind", "fields": [...]}]} and
+//     isQueryResult. The results are retyped as written, closed to other fields, so an answer in
+//     the specs' shape fails; nextResultUri may be null after the last page.
 //   - Some response schemas name a field by its Java getter rather than what Flink sends; they are
 //     left alone, since no field is required and other fields are allowed, but a client must not
 //     believe them: JobVertexBackPressureInfo's level is "backpressure-level" on the wire (1.18 on

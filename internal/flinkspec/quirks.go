@@ -14,6 +14,9 @@ func adjust(doc *openapi3.T, kind Kind, flinkVersion string) {
 		allowStandaloneResourceID(doc.Components.Schemas)
 		metricsAsArray(doc.Components.Schemas)
 		applicationIDAsHex(doc.Components.Schemas)
+		if kind == KindSQLGateway {
+			resultsAsSent(doc.Components.Schemas)
+		}
 		if kind == KindJobManager && flinkVersion == "1.15" {
 			addSavepointFormatType(doc.Components.Schemas)
 		}
@@ -159,6 +162,75 @@ func applicationIDAsHex(schemas openapi3.Schemas) {
 		return
 	}
 	*id.Value = openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, Pattern: "[0-9a-f]{32}"}
+}
+
+// resultsAsSent retypes the SQL Gateway's fetched results, which the specs describe as Flink's
+// Java classes, as Flink's serializers write them (ResultInfoJsonSerializer,
+// ColumnInfo, RowDataJsonSerializer, FetchResultResponseBodySerializer):
+//
+//	{"resultType": "PAYLOAD", "isQueryResult": true, "jobID": "…", "resultKind": "SUCCESS_WITH_CONTENT",
+//	 "results": {"columns": [{"name": "id", "logicalType": {"type": "INTEGER", "nullable": false}, "comment": null}],
+//	             "rowFormat": "JSON", "data": [{"kind": "INSERT", "fields": [1]}]},
+//	 "nextResultUri": "/v2/sessions/…/result/1"}
+//
+// where the specs say columnInfos, fieldGetters, resultSchema, RowData's arity and rowKind,
+// LogicalType's typeRoot and children, and queryResult. Results and rows admit no other fields,
+// so an answer in the specs' shape is rejected. nextResultUri may be null after the last page.
+func resultsAsSent(schemas openapi3.Schemas) {
+	info, body := schemas["ResultInfo"], schemas["FetchResultsResponseBody"]
+	if info == nil || info.Value == nil || body == nil || body.Value == nil {
+		return
+	}
+	str := func() *openapi3.SchemaRef { return openapi3.NewSchemaRef("", openapi3.NewStringSchema()) }
+	closed := openapi3.AdditionalProperties{Has: new(bool)}
+	logicalType := &openapi3.Schema{
+		Type:       &openapi3.Types{openapi3.TypeObject},
+		Required:   []string{"type"},
+		Properties: openapi3.Schemas{"type": str(), "nullable": openapi3.NewSchemaRef("", openapi3.NewBoolSchema())},
+	}
+	comment := openapi3.NewStringSchema()
+	comment.Nullable = true
+	column := &openapi3.Schema{
+		Type:     &openapi3.Types{openapi3.TypeObject},
+		Required: []string{"name", "logicalType"},
+		Properties: openapi3.Schemas{"name": str(), "logicalType": openapi3.NewSchemaRef("", logicalType),
+			"comment": openapi3.NewSchemaRef("", comment)},
+		AdditionalProperties: closed,
+	}
+	rowKind := schemas["RowKind"]
+	if rowKind == nil {
+		rowKind = str()
+	}
+	row := &openapi3.Schema{
+		Type:     &openapi3.Types{openapi3.TypeObject},
+		Required: []string{"kind", "fields"},
+		Properties: openapi3.Schemas{"kind": openapi3.NewSchemaRef("#/components/schemas/RowKind", rowKind.Value),
+			"fields": openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray},
+				Items: openapi3.NewSchemaRef("", &openapi3.Schema{Nullable: true})})}, // any value per field, NULL as null
+		AdditionalProperties: closed,
+	}
+	props := openapi3.Schemas{
+		"columns": openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: openapi3.NewSchemaRef("", column)}),
+		"data":    openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: openapi3.NewSchemaRef("", row)}),
+	}
+	if f, ok := info.Value.Properties["rowFormat"]; ok {
+		props["rowFormat"] = f
+	}
+	*info.Value = openapi3.Schema{
+		Type:                 &openapi3.Types{openapi3.TypeObject},
+		Required:             []string{"columns", "data"},
+		Properties:           props,
+		AdditionalProperties: closed,
+	}
+	if q, ok := body.Value.Properties["queryResult"]; ok {
+		delete(body.Value.Properties, "queryResult")
+		body.Value.Properties["isQueryResult"] = q
+	}
+	if next, ok := body.Value.Properties["nextResultUri"]; ok && next.Value != nil {
+		cp := *next.Value
+		cp.Nullable = true
+		body.Value.Properties["nextResultUri"] = openapi3.NewSchemaRef("", &cp)
+	}
 }
 
 // anchorPattern anchors a regular expression such as "[0-9a-f]{32}": Flink's IDs are exactly

@@ -169,3 +169,39 @@ func TestApplicationIDIsHex(t *testing.T) {
 		}
 	}
 }
+
+// TestGatewayResultsAsSent checks that a fetched result page validates in the shape Flink's
+// serializers write (columns, data[].kind and fields, isQueryResult) and not in the shape the
+// specs describe (columnInfos, data[].rowKind and arity), for every gateway spec.
+func TestGatewayResultsAsSent(t *testing.T) {
+	const real = `{"resultType":"PAYLOAD","isQueryResult":true,"jobID":"` + jobID + `","resultKind":"SUCCESS_WITH_CONTENT",
+		"results":{"columns":[{"name":"id","logicalType":{"type":"INTEGER","nullable":false},"comment":null}],
+		"rowFormat":"JSON","data":[{"kind":"INSERT","fields":[1]},{"kind":"DELETE","fields":[null]}]},"nextResultUri":"/v1/x"}`
+	pages := map[string]bool{
+		real: true,
+		`{"resultType":"EOS","results":{"columns":[],"data":[]},"nextResultUri":null}`:                                                         true,
+		`{"resultType":"NOT_READY","nextResultUri":"/v1/x"}`:                                                                                   true,
+		`{"resultType":"PAYLOAD","results":{"columnInfos":[{"name":"id"}],"data":[{"rowKind":"INSERT","arity":1}]}}`:                           false,
+		`{"resultType":"PAYLOAD","results":{"columns":[{"name":"id","logicalType":{"type":"INTEGER"}}],"data":[{"kind":"INSERT","arity":1}]}}`: false,
+		`{"resultType":"PAYLOAD","results":{"columns":[{"name":"id"}],"data":[]}}`:                                                             false,
+		`{"resultType":"PAYLOAD","results":{"columns":[],"data":[{"kind":"UPSERT","fields":[]}]}}`:                                             false,
+	}
+	for _, flink := range []string{"1.18", "1.20", "2.0", "2.3"} {
+		for _, api := range SQLGatewayAPIVersions(flink) {
+			s, err := SQLGateway(flink, api)
+			if err != nil {
+				t.Fatal(err)
+			}
+			route, err := s.FindRoute("GET", "/sessions/0b8c2c1e-3a2b-4c5d-8e9f-0123456789ab/operations/0b8c2c1e-3a2b-4c5d-8e9f-0123456789ab/result/0")
+			if err != nil {
+				t.Fatalf("%s v%d: %v", flink, api, err)
+			}
+			for page, ok := range pages {
+				err := s.ValidateResponse(route, 200, jsonHeader, []byte(page))
+				if (err == nil) != ok {
+					t.Errorf("%s v%d: %s accepted = %v, want %v (err %v)", flink, api, page, err == nil, ok, err)
+				}
+			}
+		}
+	}
+}
