@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/internal/problems"
@@ -54,6 +55,10 @@ type Config struct {
 	// unknown column fails before any I/O. A table first seen by Run is
 	// checked the same way before its first row reaches a sink.
 	Schemas []*cdc.TableSchema
+	// TimeZone is the session time zone of the transforms' expressions
+	// (Flink CDC's pipeline.local-time-zone): the zone of CURRENT_TIMESTAMP,
+	// FROM_UNIXTIME and the like. nil means UTC.
+	TimeZone *time.Location
 	// OnTransformError says what a row whose transform fails does (default
 	// [StopOnError]).
 	OnTransformError ErrorPolicy
@@ -169,6 +174,9 @@ func (b *Builder) Transform(sourceTable string, steps ...TransformStep) *Builder
 	b.cfg.Transforms = append(b.cfg.Transforms, t)
 	return b
 }
+
+// TimeZone sets [Config.TimeZone].
+func (b *Builder) TimeZone(loc *time.Location) *Builder { b.cfg.TimeZone = loc; return b }
 
 // Schemas adds to [Config.Schemas].
 func (b *Builder) Schemas(schemas ...*cdc.TableSchema) *Builder {

@@ -8,108 +8,89 @@ import (
 // rowMeta is what Flink CDC's metadata columns read for one row image.
 type rowMeta struct {
 	event *cdc.Event
+	// before is set for the row before an update or a delete.
+	before bool
 	// kind is Flink's row kind of the image: "+I", "-U", "+U" or "-D".
 	kind string
 }
 
-// declarative is a transform's compiled Projection and Filter.
-type declarative struct {
-	projection string
-	filter     string
-	compiled   compiledExprs
-}
-
-// compiledExprs binds the parsed expressions to an input schema.
+// compiledExprs binds a transform's parsed projection and filter to an
+// input schema.
 type compiledExprs interface {
-	bind(in *cdc.TableSchema) (project projectFunc, filter filterFunc, out *cdc.TableSchema, bad []problems.Problem)
+	bind(in *cdc.TableSchema) (projectFunc, *cdc.TableSchema, []problems.Problem)
 }
 
-type (
-	projectFunc func(row cdc.Row, m rowMeta) (cdc.Row, error)
-	filterFunc  func(row cdc.Row, m rowMeta) (bool, error)
-)
+// projectFunc filters and projects one row image: keep is false when the
+// filter rejects it.
+type projectFunc func(row cdc.Row, m rowMeta) (out cdc.Row, keep bool, err error)
+
+// declarative is a transform's parsed Projection and Filter.
+type declarative struct {
+	compiled compiledExprs
+}
 
 // compileDeclarative parses a projection and a filter; the problems name
 // the field (Projection or Filter), the text and the fix.
-func compileDeclarative(projection, filter string) (*declarative, []problems.Problem) {
-	c, bad := compileExprs(projection, filter)
+func compileDeclarative(projection, filter string, o exprOptions) (*declarative, []problems.Problem) {
+	c, bad := compileExprs(projection, filter, o)
 	if len(bad) > 0 {
 		return nil, bad
 	}
-	return &declarative{projection: projection, filter: filter, compiled: c}, nil
+	return &declarative{compiled: c}, nil
 }
 
 // bind binds the expressions to in.
 func (d *declarative) bind(in *cdc.TableSchema) (*boundDeclarative, *cdc.TableSchema, []problems.Problem) {
-	project, filter, out, bad := d.compiled.bind(in)
+	project, out, bad := d.compiled.bind(in)
 	if len(bad) > 0 {
 		return nil, nil, bad
 	}
-	return &boundDeclarative{project: project, filter: filter}, out, nil
+	return &boundDeclarative{project: project}, out, nil
 }
 
 // boundDeclarative evaluates a projection and a filter for one input schema.
 type boundDeclarative struct {
-	project projectFunc // nil: rows unchanged
-	filter  filterFunc  // nil: every row passes
+	project projectFunc
 }
 
-// apply filters and projects e's images in place. A filter is evaluated on
-// each image the event carries: an update whose before image passes and
+// apply filters and projects e's images in place. The filter is evaluated
+// on each image the event carries: an update whose before image passes and
 // after image does not becomes a delete of the before image, and the other
 // way round an insert, so that a sink holds exactly the rows that pass.
 func (b *boundDeclarative) apply(e *cdc.Event) (bool, error) {
 	switch e.Op {
 	case cdc.OpRead, cdc.OpCreate:
-		return b.image(e, &e.After, "+I")
+		return b.image(e, &e.After, false, "+I")
 	case cdc.OpDelete:
-		return b.image(e, &e.Before, "-D")
+		return b.image(e, &e.Before, true, "-D")
 	case cdc.OpUpdate:
-		if b.filter != nil {
-			before, err := b.filter(e.Before, rowMeta{e, "-U"})
-			if err != nil {
-				return false, err
-			}
-			after, err := b.filter(e.After, rowMeta{e, "+U"})
-			if err != nil {
-				return false, err
-			}
-			switch {
-			case !before && !after:
-				return false, nil
-			case before && !after:
-				e.Op, e.After = cdc.OpDelete, nil
-				return b.project1(e, &e.Before, "-D")
-			case !before && after:
-				e.Op, e.Before = cdc.OpCreate, nil
-				return b.project1(e, &e.After, "+I")
-			}
+		before, keepBefore, err := b.project(e.Before, rowMeta{e, true, "-U"})
+		if err != nil {
+			return false, err
 		}
-		if ok, err := b.project1(e, &e.Before, "-U"); !ok || err != nil {
-			return ok, err
+		after, keepAfter, err := b.project(e.After, rowMeta{e, false, "+U"})
+		if err != nil {
+			return false, err
 		}
-		return b.project1(e, &e.After, "+U")
+		switch {
+		case keepBefore && keepAfter:
+			e.Before, e.After = before, after
+		case keepBefore:
+			e.Op, e.Before, e.After = cdc.OpDelete, before, nil
+		case keepAfter:
+			e.Op, e.Before, e.After = cdc.OpCreate, nil, after
+		default:
+			return false, nil
+		}
+		return true, nil
 	}
 	return true, nil // schema changes carry no rows
 }
 
 // image filters and projects the one image of an insert, read or delete.
-func (b *boundDeclarative) image(e *cdc.Event, row *cdc.Row, kind string) (bool, error) {
-	if b.filter != nil {
-		ok, err := b.filter(*row, rowMeta{e, kind})
-		if err != nil || !ok {
-			return false, err
-		}
-	}
-	return b.project1(e, row, kind)
-}
-
-func (b *boundDeclarative) project1(e *cdc.Event, row *cdc.Row, kind string) (bool, error) {
-	if b.project == nil || *row == nil {
-		return true, nil
-	}
-	out, err := b.project(*row, rowMeta{e, kind})
-	if err != nil {
+func (b *boundDeclarative) image(e *cdc.Event, row *cdc.Row, before bool, kind string) (bool, error) {
+	out, keep, err := b.project(*row, rowMeta{e, before, kind})
+	if err != nil || !keep {
 		return false, err
 	}
 	*row = out

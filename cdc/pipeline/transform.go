@@ -99,6 +99,7 @@ type compiledTransform struct {
 // validateTransforms compiles transforms and reports each problem; schemas
 // known ahead are checked against the transforms that match them.
 func validateTransforms(cfg *Config, ps *problems.Error) []*compiledTransform {
+	opts := exprOptions{timeZone: cfg.TimeZone}
 	var out []*compiledTransform
 	for i, t := range cfg.Transforms {
 		field := fmt.Sprintf("Transforms[%d]", i)
@@ -136,7 +137,7 @@ func validateTransforms(cfg *Config, ps *problems.Error) []*compiledTransform {
 		}
 		var decl *declarative
 		if t.Projection != "" || t.Filter != "" {
-			d, problemsFound := compileDeclarative(t.Projection, t.Filter)
+			d, problemsFound := compileDeclarative(t.Projection, t.Filter, opts)
 			for _, p := range problemsFound {
 				ps.Add(field+"."+p.Field, p.Value, "%s", p.Fix)
 				ok = false
