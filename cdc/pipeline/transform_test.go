@@ -26,10 +26,12 @@ func ordersSchema(table string) *cdc.TableSchema {
 func TestDeclarativeTransform(t *testing.T) {
 	t.Parallel()
 	o1 := ordersSchema("orders_1")
-	row := func(id int64, sku string, amount int64, status string) cdc.Row { return cdc.Row{id, sku, amount, status} }
+	row := func(id int64, sku string, amount int64, status string) cdc.Row {
+		return cdc.Row{id, sku, amount, status}
+	}
 	src := &sliceSource{stopAtEnd: true, batches: [][]cdc.Event{{
 		insert(o1, row(1, "a-1", 10, "paid")...),
-		insert(o1, row(2, "b-2", 20, "cancelled")...),                        // filtered out
+		insert(o1, row(2, "b-2", 20, "cancelled")...),                         // filtered out
 		update(o1, row(2, "b-2", 20, "cancelled"), row(2, "b-2", 25, "paid")), // enters: an insert
 		update(o1, row(1, "a-1", 10, "paid"), row(1, "a-1", 10, "cancelled")), // leaves: a delete
 		update(o1, row(2, "b-2", 25, "paid"), row(2, "b-2", 30, "paid")),      // stays: an update
