@@ -76,6 +76,9 @@ type specServer struct {
 	// (log files): it returns the route key to count and fault them by, and the handler that
 	// writes the answer. Such requests and answers are not spec-checked.
 	unspecified func(r *http.Request) (key string, serve http.HandlerFunc, ok bool)
+	// strict, when set, says for which specs an answer may carry no field the response schema
+	// leaves undeclared ([flinkspec.Spec.UndeclaredFields]).
+	strict func(spec *flinkspec.Spec) bool
 
 	srv *httptest.Server
 
@@ -246,6 +249,10 @@ func (s *specServer) playFault(w http.ResponseWriter, r *http.Request, f *Fault)
 	return false
 }
 
+func (s *specServer) strictFields(spec *flinkspec.Spec) bool {
+	return s.strict != nil && s.strict(spec)
+}
+
 // dropConnection closes the connection without an answer.
 func dropConnection(w http.ResponseWriter) {
 	if hj, ok := w.(http.Hijacker); ok {
@@ -270,7 +277,13 @@ func (s *specServer) write(w http.ResponseWriter, spec *flinkspec.Spec, route *f
 		body, _ = encodeAnswer(a)
 	}
 	if spec != nil && route != nil {
-		if err := spec.ValidateResponse(route, a.status, jsonHeader, body); err != nil {
+		err := spec.ValidateResponse(route, a.status, jsonHeader, body)
+		if err == nil && s.strictFields(spec) {
+			if extra := spec.UndeclaredFields(route, a.status, body); len(extra) > 0 {
+				err = fmt.Errorf("flinkspec: %s: response %d %s %s: fields the version does not send: %q", spec, a.status, route.Method, route.Path, extra)
+			}
+		}
+		if err != nil {
 			s.violation(err)
 			a = errorAnswer(http.StatusInternalServerError, "flinktest: the fake's own answer violates the spec: "+err.Error())
 			body, _ = encodeAnswer(a)

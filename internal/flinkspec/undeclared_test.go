@@ -1,0 +1,39 @@
+package flinkspec
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestUndeclaredFields checks that fields a response schema does not declare are found, nested
+// in objects and arrays and through allOf/anyOf, while free-form objects are not looked into.
+func TestUndeclaredFields(t *testing.T) {
+	s12, _ := JobManager("1.12")
+	s13, _ := JobManager("1.13")
+	cases := []struct {
+		spec       *Spec
+		path, body string
+		want       []string
+	}{
+		// maxParallelism came with 1.13, for the job and its vertices.
+		{s12, "/jobs/" + jobID, `{"jid":"` + jobID + `","maxParallelism":3,"vertices":[{"id":"a","maxParallelism":2}]}`,
+			[]string{"maxParallelism", "vertices[0].maxParallelism"}},
+		{s13, "/jobs/" + jobID, `{"jid":"` + jobID + `","maxParallelism":3,"vertices":[{"id":"a","maxParallelism":2}]}`, nil},
+		// checkpoint_storage came with 1.13 (FLIP-142).
+		{s12, "/jobs/" + jobID + "/checkpoints/config", `{"mode":"EXACTLY_ONCE","checkpoint_storage":"x"}`, []string{"checkpoint_storage"}},
+		// Metrics are "any" in the 1.12 document: nothing to check.
+		{s12, "/jobs/" + jobID + "/metrics", `[{"id":"a","value":"1","extra":true}]`, nil},
+		// An unfinished savepoint: operation null is declared.
+		{s13, "/jobs/" + jobID + "/savepoints/" + jobID, `{"status":{"id":"IN_PROGRESS"},"operation":null}`, nil},
+		{s13, "/jobs/" + jobID + "/savepoints/" + jobID, `{"status":{"id":"COMPLETED","since":1},"operation":{"location":"/sp"}}`, []string{"status.since"}},
+	}
+	for _, c := range cases {
+		route, err := c.spec.FindRoute("GET", c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.spec.UndeclaredFields(route, 200, []byte(c.body)); !slices.Equal(got, c.want) {
+			t.Errorf("%s GET %s %s: undeclared %q, want %q", c.spec, c.path, c.body, got, c.want)
+		}
+	}
+}
