@@ -157,7 +157,7 @@ func (g *gmall) order(id, version int) []any {
 	}
 	return []any{int64(id) + 1, uint64(id%g.users) + 1, id%g.skus + 1, 1 + id%5,
 		fmt.Sprintf("%d.%02d", 10+(id*13+version)%5000, id%100),
-		[]string{"created", "paid", "shipped", "cancelled"}[(id+version)%4],
+		[]string{"created", "paid", "shipped", "cancelled"}[(id/7+version)%4],
 		time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(id)*time.Second + time.Duration(id%1000)*time.Millisecond).Format("2006-01-02 15:04:05.000"),
 		note}
 }

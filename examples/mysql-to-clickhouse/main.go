@@ -44,6 +44,13 @@ import (
 	"github.com/rtdw/rtdw/clickhouse"
 )
 
+// The orders' transform, in Flink CDC's syntax: every column plus the shard
+// each order came from, and no cancelled order.
+const (
+	orderProjection = "*, __table_name__ AS shard"
+	orderFilter     = "status <> 'cancelled'"
+)
+
 // options are the program's flags.
 type options struct {
 	mysqlDSN, chAddr, database string
@@ -154,6 +161,7 @@ func run(ctx context.Context, logger *slog.Logger, o options) error {
 	p, err := pipeline.New("gmall-to-clickhouse").
 		From(src).
 		Schemas(slices.Collect(mapValues(schemas))...).
+		Transform(db0+`\.order_info_\d+`, pipeline.Projection(orderProjection), pipeline.Filter(orderFilter)).
 		Route(db0+`\.order_info_\d+`, o.database+".order_info", pipeline.Description("merge the order shards")).
 		To(sink, pipeline.SinkName("clickhouse")).
 		Logger(logger).
@@ -198,12 +206,12 @@ func run(ctx context.Context, logger *slog.Logger, o options) error {
 	fmt.Printf("binlog: %d rows changed in MySQL, %d change events delivered; ClickHouse converged %s after the last change\n",
 		changed, pr.EventsIn-snap.Rows, time.Since(began).Round(time.Millisecond))
 	for _, t := range pr.Tables {
-		fmt.Printf("  %-24s snapshot %7d  +I %6d  U %6d  -D %6d\n", t.Table.Table, t.SnapshotRows, t.Inserts, t.Updates, t.Deletes)
+		fmt.Printf("  %-14s snapshot %7d  +I %6d  U %6d  -D %6d  filtered %6d\n", t.Table.Table, t.SnapshotRows, t.Inserts, t.Updates, t.Deletes, t.Filtered)
 	}
 	p50, p99, worst := lags.percentiles()
 	fmt.Printf("lag from commit in MySQL to flushed in ClickHouse: p50 %s, p99 %s, max %s\n", p50, p99, worst)
 	st := sink.Stats()
-	fmt.Printf("ClickHouse now holds the rows MySQL holds, every column equal (users, skus, and %d order shards merged into order_info); sink: %d rows in %d batch inserts, %d retries\n",
+	fmt.Printf("ClickHouse now holds the rows MySQL holds, every column equal (users, skus, and the orders of %d shards merged into order_info, cancelled ones filtered out); sink: %d rows in %d batch inserts, %d retries\n",
 		o.shards, st.RowsWritten, st.Flushes, st.Retries)
 
 	cancel()

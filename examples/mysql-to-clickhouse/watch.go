@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/cdc/mysql"
 	"github.com/rtdw/rtdw/cdc/pipeline"
+	"github.com/rtdw/rtdw/cdc/pipeline/expr"
 	"github.com/rtdw/rtdw/clickhouse"
 )
 
@@ -150,6 +152,7 @@ func compareAll(ctx context.Context, db *sql.DB, sink *clickhouse.Sink, g *gmall
 			return name + ": " + d, nil
 		}
 	}
+	// The orders: every shard's rows that pass the filter, with their shard, in one table.
 	var want []cdc.Row
 	var merged *cdc.TableSchema
 	for i := range g.shards {
@@ -158,14 +161,21 @@ func compareAll(ctx context.Context, db *sql.DB, sink *clickhouse.Sink, g *gmall
 		if err != nil {
 			return "", err
 		}
-		want = append(want, rows...)
+		for _, r := range rows {
+			if r[s.ColumnIndex("status")] != "cancelled" {
+				want = append(want, append(r, g.shardName(i)))
+			}
+		}
 		if merged == nil {
-			m := *s
+			if merged, err = orderOutputSchema(s); err != nil {
+				return "", err
+			}
+			m := *merged
 			m.Table = cdc.TableID{Database: g.db, Table: "order_info"}
 			merged = &m
 		}
 	}
-	slices.SortFunc(want, func(a, b cdc.Row) int { return int(a[0].(int64) - b[0].(int64)) })
+	slices.SortFunc(want, func(a, b cdc.Row) int { return cmp.Compare(a[0].(int64), b[0].(int64)) })
 	got, err := sink.ReadTable(ctx, merged)
 	if err != nil {
 		return "", err
@@ -174,6 +184,24 @@ func compareAll(ctx context.Context, db *sql.DB, sink *clickhouse.Sink, g *gmall
 		return "order_info: " + d, nil
 	}
 	return "", nil
+}
+
+// orderOutputSchema is the schema of the orders after their transform, as
+// the pipeline computes it: the sink created order_info with it.
+func orderOutputSchema(shard *cdc.TableSchema) (*cdc.TableSchema, error) {
+	proj, err := expr.ParseProjection(orderProjection)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := expr.ParseFilter(orderFilter)
+	if err != nil {
+		return nil, err
+	}
+	t, err := expr.CompileTransform(shard, &proj, filter, expr.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return t.Schema(), nil
 }
 
 // compareRows returns "" when both hold the same rows, or the first difference.
