@@ -38,6 +38,30 @@
 // ahead of its buffered rows. A source returns what its sink failed with as
 // a [*HandlerError].
 //
+// # Schema changes
+//
+// A DDL statement a source parsed reaches sinks as an [OpSchemaChange]
+// event whose [Event.Changes] lists what it did, in order: one
+// [SchemaChange] per table and column, with the table's schema before and
+// after. What a sink does with each is its [SchemaChangePolicy]: one
+// [SchemaChangeBehavior] for every kind, overridable per kind, with the
+// names and meanings of Flink CDC's schema.change.behavior:
+//
+//	kind               EVOLVE / TRY_EVOLVE     LENIENT (default)                       IGNORE        EXCEPTION
+//	create.table       create                  create                                  nothing       stop
+//	add.column         add                     add, nullable                           nothing       stop
+//	drop.column        drop                    keep, nullable (new rows write NULL)    nothing       stop
+//	alter.column.type  change                  change when it widens, else keep        nothing       stop
+//	rename.column      rename                  keep, nullable; add the new, nullable   nothing       stop
+//	rename.table       rename                  rename                                  nothing       stop
+//	drop.table         drop                    nothing                                 nothing       stop
+//	truncate.table     truncate                nothing                                 nothing       stop
+//
+// A change the sink cannot make stops EVOLVE with a [*SchemaChangeError];
+// TRY_EVOLVE then keeps the sink's table as it was and goes on. Whatever a
+// sink's table kept, rows are written into the columns it has. Package
+// clickhouse's documentation lists the statements its sink runs for each.
+//
 // # Checkpoints and stores
 //
 // A [Checkpoint] is what a source stores to resume: an envelope holding the

@@ -37,8 +37,69 @@ type tableLayout struct {
 	database string
 	table    string
 	codecs   []*codec
+	// src, when set, says which source column each codec writes: a
+	// schema change the sink did not apply can leave a source column
+	// unwritten or written into a ClickHouse column of another name (see
+	// [tableState]). Nil means codec i writes source column i.
+	src []int
+	// pk holds the indexes of the primary key's source columns.
 	pk       []int
 	features Features
+}
+
+// source returns the index of the source column that codec i writes.
+func (l *tableLayout) source(i int) int {
+	if l.src == nil {
+		return i
+	}
+	return l.src[i]
+}
+
+// keyCodec returns the codec of the source column with index k, which the
+// layout always writes when it is a key column.
+func (l *tableLayout) keyCodec(k int) *codec {
+	if l.src == nil {
+		return l.codecs[k]
+	}
+	for i, j := range l.src {
+		if j == k {
+			return l.codecs[i]
+		}
+	}
+	panic("clickhouse: layout does not write a key column")
+}
+
+// project returns the layout that writes l's rows into the ClickHouse table
+// st says: the target table's name, and each source column into the
+// ClickHouse column st.Columns maps it to, or not at all. Key columns are
+// always written.
+func (l *tableLayout) project(st *tableState) *tableLayout {
+	if st == nil || (st.Table == "" && len(st.Columns) == 0) {
+		return l
+	}
+	p := *l
+	if st.Table != "" {
+		p.database, p.table = st.Database, st.Table
+	}
+	if len(st.Columns) == 0 {
+		return &p
+	}
+	p.codecs, p.src = nil, nil
+	for i, c := range l.codecs {
+		target, mapped := st.Columns[c.name]
+		switch {
+		case !mapped || target == c.name:
+			p.codecs = append(p.codecs, c)
+		case target == "":
+			continue
+		default:
+			renamed := *c
+			renamed.name = target
+			p.codecs = append(p.codecs, &renamed)
+		}
+		p.src = append(p.src, i)
+	}
+	return &p
 }
 
 func (l *tableLayout) qualified() string { return QuoteIdent(l.database) + "." + QuoteIdent(l.table) }
@@ -116,7 +177,7 @@ func (l *tableLayout) createSQL() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(QuoteIdent(l.codecs[k].name))
+		b.WriteString(QuoteIdent(l.keyCodec(k).name))
 	}
 	b.WriteString(")")
 	return b.String()
@@ -191,7 +252,7 @@ func (l *tableLayout) selectSQL() string {
 	list := strings.Join(cols, ", ")
 	order := make([]string, len(l.pk))
 	for i, k := range l.pk {
-		order[i] = QuoteIdent(l.codecs[k].name)
+		order[i] = QuoteIdent(l.keyCodec(k).name)
 	}
 	return fmt.Sprintf("SELECT %s FROM (SELECT %s, %s FROM %s FINAL) WHERE %s = 0 ORDER BY %s",
 		list, list, QuoteIdent(DeletedColumn), l.qualified(), QuoteIdent(DeletedColumn), strings.Join(order, ", "))
@@ -267,7 +328,7 @@ func (l *tableLayout) typeMismatch(i int, typ string) error {
 // retypeFix says how to give the i-th column the mapping's type.
 func (l *tableLayout) retypeFix(i int) string {
 	for _, k := range l.pk {
-		if k == i {
+		if k == l.source(i) {
 			return "ClickHouse cannot change the type of a column of the ORDER BY key: drop the table for the sink to create it, and snapshot the source again"
 		}
 	}

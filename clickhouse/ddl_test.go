@@ -98,11 +98,14 @@ func TestFeaturesByVersion(t *testing.T) {
 		{"18.16.1", Features{}},
 		{"19.3.4", Features{LowCardinality: true}},
 		{"20.1.2.4", Features{LowCardinality: true, DateTime64: true}},
-		{"21.6.1", Features{LowCardinality: true, DateTime64: true, Decimal256: true}},
-		{"21.12.2.17", Features{LowCardinality: true, DateTime64: true, Decimal256: true, Bool: true}},
-		{"23.1.9", Features{LowCardinality: true, DateTime64: true, Decimal256: true, Bool: true}},
-		{"23.2.1", Features{LowCardinality: true, DateTime64: true, Decimal256: true, Bool: true, IsDeleted: true}},
-		{"25.3.1.2703", Features{LowCardinality: true, DateTime64: true, Decimal256: true, Bool: true, IsDeleted: true}},
+		{"20.3.9", Features{LowCardinality: true, DateTime64: true}},
+		{"20.4.2", Features{LowCardinality: true, DateTime64: true, RenameColumn: true}},
+		{"20.7.1", Features{LowCardinality: true, DateTime64: true, RenameColumn: true, AddColumnFirst: true}},
+		{"21.6.1", Features{LowCardinality: true, DateTime64: true, Decimal256: true, RenameColumn: true, AddColumnFirst: true}},
+		{"21.12.2.17", Features{LowCardinality: true, DateTime64: true, Decimal256: true, Bool: true, RenameColumn: true, AddColumnFirst: true}},
+		{"23.1.9", Features{LowCardinality: true, DateTime64: true, Decimal256: true, Bool: true, RenameColumn: true, AddColumnFirst: true}},
+		{"23.2.1", Features{LowCardinality: true, DateTime64: true, Decimal256: true, Bool: true, IsDeleted: true, RenameColumn: true, AddColumnFirst: true}},
+		{"25.3.1.2703", Features{LowCardinality: true, DateTime64: true, Decimal256: true, Bool: true, IsDeleted: true, RenameColumn: true, AddColumnFirst: true}},
 	} {
 		v, err := ParseServerVersion(tc.v)
 		if err != nil {

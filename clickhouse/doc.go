@@ -158,6 +158,67 @@
 // them, so no delete marker hides them) until the replay reaches their
 // delete; the end state is the same.
 //
+// # Schema changes
+//
+// A source that parses DDL, as package cdc/mysql does, delivers each
+// statement as a [cdc.OpSchemaChange] event carrying its structured changes
+// ([cdc.SchemaChange], each with the table's schema before and after). The
+// sink first writes every buffered row, then handles the changes one by one
+// under the behavior [SinkConfig.SchemaChanges] chooses for their kind:
+// Flink CDC's schema.change.behavior, LENIENT unless set, per kind if need
+// be ([cdc.SchemaChangePolicy]). What it runs, on 18.16 and on newer
+// servers (T is the mapped type, V the change's row version):
+//
+//	change             EVOLVE and TRY_EVOLVE                          LENIENT                               IGNORE
+//	create.table       CREATE TABLE IF NOT EXISTS                     as EVOLVE                             nothing (a row creates it)
+//	add.column         ADD COLUMN c T [DEFAULT v] AFTER p;            ADD COLUMN c Nullable(T) ...          none; c is not written
+//	                   FIRST from 20.7, added last before
+//	drop.column        DROP COLUMN c                                  MODIFY COLUMN c Nullable(T): kept     none; c keeps its default
+//	alter.column.type  MODIFY COLUMN c T2 if T2 holds every old       MODIFY if T2 widens T, else keeps T   none; keeps T
+//	                   value; else EVOLVE stops, TRY_EVOLVE keeps T
+//	rename.column      20.4+: RENAME COLUMN a TO b; 18.16: ADD        MODIFY a Nullable, ADD COLUMN b       none; b is written to a
+//	                   COLUMN b AFTER a, UPDATE b = a, DROP COLUMN a  Nullable(T) AFTER a
+//	rename.table       RENAME TABLE a TO b                            as EVOLVE                             none; b is written to a
+//	drop.table         DROP TABLE IF EXISTS                           nothing                               nothing
+//	truncate.table     TRUNCATE TABLE, or DELETE WHERE _version < V   nothing                               nothing
+//
+// EXCEPTION stops at the first change of its kind with a
+// *[cdc.SchemaChangeError] naming the change and the statement; so does
+// EVOLVE at a change the table cannot take (a narrower type, a column of
+// the ORDER BY key, which ClickHouse neither drops, renames nor retypes, a
+// type with no mapping, a statement the server refuses). TRY_EVOLVE keeps
+// the table as it is instead and goes on, as IGNORE would for that change.
+// A literal default of an added column becomes the ClickHouse DEFAULT, so
+// that the rows from before the change read MySQL's default, as they do in
+// MySQL; an expression default (CURRENT_TIMESTAMP) cannot be known and
+// leaves the type's zero value. A position change alone (MODIFY ... FIRST)
+// runs nothing: no server here reorders columns, and reads name them.
+//
+// Where the table keeps its schema, rows are written into the columns it
+// has: a column it lacks is left out of the insert (and takes its default,
+// NULL for the Nullable columns LENIENT leaves), a renamed column's values
+// go to the old column, a retyped column's values are converted to the
+// kept type and each checked, as under Existing tables above (a type that cannot
+// hold them at all leaves the column unwritten, which the log says).
+//
+// Every change is idempotent on replay, as rows are. A source resumes from
+// its last checkpoint, so after a crash the same DDL event, and the rows
+// before it, arrive again when ClickHouse has changed already. The sink
+// keeps, for each source table, the row version of the last change it
+// handled and how the table's columns map, in the table [StateTable] of
+// the ClickHouse database (one row per change). A change at or before it
+// is skipped, and so is every row of the table with a lower version: the
+// sink applies a change only after writing every row before it, so such a
+// row is a replay. This is the truncate's fence: replayed rows from before
+// a TRUNCATE stay out, rows after it go in, and rows of a dropped or
+// renamed table do not bring the old table back. A change that runs
+// several statements (the rename on 18.16) reads the table again when it
+// is repeated and runs only what is left; the state is stored after the
+// last. TRUNCATE removes the rows below the change's version: a TRUNCATE
+// TABLE when the table has none after it, else an ALTER TABLE ... DELETE
+// (a snapshot chunk read after the truncate keeps its rows), which the
+// sink waits for, as for the UPDATE of a rename.
+//
 // # Deadlines
 //
 // HandleEvents, Flush and Close return by the end of their ctx. A flush

@@ -62,6 +62,13 @@ type Features struct {
 	// Without it the table is ReplacingMergeTree(version) and readers filter
 	// deleted rows themselves, as [Client.ReadTable] does.
 	IsDeleted bool
+	// RenameColumn: ALTER TABLE ... RENAME COLUMN (20.4, PR #9948). Without
+	// it the sink renames a column by adding the new one, copying the
+	// values with ALTER TABLE ... UPDATE and dropping the old one.
+	RenameColumn bool
+	// AddColumnFirst: ALTER TABLE ... ADD COLUMN ... FIRST (20.7, PR
+	// #12073). Without it a column MySQL added FIRST is added last.
+	AddColumnFirst bool
 }
 
 // FeaturesFor returns the features of a server of version v.
@@ -73,5 +80,7 @@ func FeaturesFor(v ServerVersion) Features {
 		Decimal256:     v.AtLeast(21, 6),
 		Bool:           v.AtLeast(21, 12),
 		IsDeleted:      v.AtLeast(23, 2),
+		RenameColumn:   v.AtLeast(20, 4),
+		AddColumnFirst: v.AtLeast(20, 7),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,13 @@ type SinkConfig struct {
 	// returns a *[TableMismatchError]. Either way the sink writes the
 	// column types the tables have (see the package documentation).
 	ManualTables bool
+	// SchemaChanges says what the sink does with each kind of schema
+	// change a source parsed (cdc.Event.Changes), with Flink CDC's
+	// behaviors: IGNORE, LENIENT (the zero value), TRY_EVOLVE, EVOLVE and
+	// EXCEPTION, for every kind or per kind. The package documentation
+	// lists what each does, and what the sink runs, on old and new
+	// servers.
+	SchemaChanges cdc.SchemaChangePolicy
 	// Retry says how transient insert failures are retried.
 	Retry RetryPolicy
 	// OnFlush, when set, is called after every batch insert, successful or
@@ -72,6 +80,11 @@ type Stats struct {
 	Retries, Failures uint64
 	// RowsBuffered is the number of rows waiting for a flush.
 	RowsBuffered int
+	// SchemaChanges counts the schema changes handled (applied, or taken
+	// as the policy says); RowsFenced counts rows dropped because a schema
+	// change of their table at a later position was handled already (a
+	// replay of rows written before it).
+	SchemaChanges, RowsFenced uint64
 }
 
 func (c SinkConfig) withDefaults() (SinkConfig, error) {
@@ -93,6 +106,9 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 	}
 	if c.Retry.MinBackoff > 0 && c.Retry.MaxBackoff > 0 && c.Retry.MinBackoff > c.Retry.MaxBackoff {
 		ps.Add("Retry.MinBackoff", c.Retry.MinBackoff, "exceeds Retry.MaxBackoff %v; lower it or raise MaxBackoff", c.Retry.MaxBackoff)
+	}
+	if err := c.SchemaChanges.Validate(); err != nil {
+		ps.Add("SchemaChanges", fmt.Sprintf("%+v", c.SchemaChanges), "%s", strings.TrimPrefix(err.Error(), "cdc: schema change policy: "))
 	}
 	if err := ps.Err(); err != nil {
 		return c, err
@@ -167,10 +183,15 @@ type Sink struct {
 	// file of the latest event, which every row version needs.
 	versionFile string
 	versionSeq  uint64
+	// states caches the schema change state of each source table, and
+	// stateTables whether each ClickHouse database has a StateTable.
+	states      map[cdc.TableID]*tableState
+	stateTables map[string]bool
 
 	// Running totals, read by Stats without the lock (which a flush holds
 	// for as long as ClickHouse takes).
 	rowsWritten, bytesWritten, flushes, retries, failures atomic.Uint64
+	schemaChanges, rowsFenced                             atomic.Uint64
 	rowsBuffered                                          atomic.Int64
 
 	// closing ends when Close is called: the timer stops, its flush is
@@ -190,6 +211,13 @@ type tableBuffer struct {
 	// batch holds the buffered rows, nil until the first one; it is
 	// reused after a flush.
 	batch *rowBatch
+	// fence is the version of the table's last schema change: rows below
+	// it were written before the change and are dropped when delivered
+	// again (see [tableState]).
+	fence uint64
+	// stale is set when a schema change has changed the table: its next
+	// row prepares the layout again.
+	stale bool
 }
 
 // rowBatch holds rows of one table column by column: one typed buffer per
@@ -254,6 +282,7 @@ func NewSink(client *Client, cfg SinkConfig) (*Sink, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sink{client: client, cfg: c, log: log, lock: make(chan struct{}, 1), tables: map[cdc.TableID]*tableBuffer{},
+		states: map[cdc.TableID]*tableState{}, stateTables: map[string]bool{},
 		closing: closing, startClosing: startClosing, timerDone: make(chan struct{})}, nil
 }
 
@@ -266,6 +295,7 @@ func (s *Sink) Stats() Stats {
 	return Stats{
 		RowsWritten: s.rowsWritten.Load(), BytesWritten: s.bytesWritten.Load(), Flushes: s.flushes.Load(),
 		Retries: s.retries.Load(), Failures: s.failures.Load(), RowsBuffered: int(s.rowsBuffered.Load()),
+		SchemaChanges: s.schemaChanges.Load(), RowsFenced: s.rowsFenced.Load(),
 	}
 }
 
@@ -284,22 +314,31 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error)
 	s.startTimer()
 	for i := range events {
 		e := &events[i]
-		if e.Schema == nil {
-			if e.Op == cdc.OpSchemaChange {
-				continue
+		if e.Op == cdc.OpSchemaChange {
+			if err := s.schemaChange(ctx, e); err != nil {
+				return err
 			}
+			continue
+		}
+		if e.Schema == nil {
 			return fmt.Errorf("%w: %s event on %s at %s:%d", errNilSchema, e.Op, e.Table, e.Source.File, e.Source.Pos)
 		}
 		buf := s.last
-		if buf == nil || buf.layout.schema != e.Schema {
-			var err error
+		if buf == nil || buf.stale || buf.layout.schema != e.Schema {
+			// A replayed row of a table changed since is dropped before
+			// it could create or alter the table again.
+			fenced, err := s.fenced(ctx, e)
+			if err != nil {
+				return err
+			}
+			if fenced {
+				s.rowsFenced.Add(1)
+				continue
+			}
 			if buf, err = s.buffer(ctx, e.Schema); err != nil {
 				return err
 			}
 			s.last = buf
-		}
-		if e.Op == cdc.OpSchemaChange {
-			continue
 		}
 		if err := s.add(buf, e); err != nil {
 			return err
@@ -325,7 +364,7 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error)
 func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffer, error) {
 	id := schema.Table
 	buf := s.tables[id]
-	if buf != nil && buf.layout.schema == schema {
+	if buf != nil && !buf.stale && buf.layout.schema == schema {
 		return buf, nil
 	}
 	if buf != nil {
@@ -337,7 +376,11 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 		}
 	}
 	err := s.settle(ctx, func() error {
-		l, err := s.prepareTable(ctx, schema)
+		st, err := s.state(ctx, id)
+		if err != nil {
+			return err
+		}
+		l, err := s.prepareTable(ctx, schema, st)
 		if err != nil {
 			return err
 		}
@@ -345,8 +388,9 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 			s.tables[id] = &tableBuffer{}
 			s.order = append(s.order, id)
 		}
-		s.tables[id].layout = l
-		s.tables[id].batch = nil // the old layout's buffers do not fit
+		b := s.tables[id]
+		b.layout, b.fence, b.stale = l, st.Version, false
+		b.batch = nil // the old layout's buffers do not fit
 		return nil
 	})
 	if err != nil {
@@ -357,8 +401,10 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 
 // prepareTable returns the layout of schema's rows for the types its
 // ClickHouse table has, creating or altering the table unless
-// ManualTables, retrying transient failures.
-func (s *Sink) prepareTable(ctx context.Context, schema *cdc.TableSchema) (*tableLayout, error) {
+// ManualTables, retrying transient failures. st, the table's schema change
+// state, can send the rows to another table or their columns to other
+// columns, or to none.
+func (s *Sink) prepareTable(ctx context.Context, schema *cdc.TableSchema, st *tableState) (*tableLayout, error) {
 	var f Features
 	if _, err := s.cfg.Retry.retry(ctx, s.countRetry, func() (err error) { f, err = s.client.Features(ctx); return err }); err != nil {
 		return nil, err
@@ -367,6 +413,7 @@ func (s *Sink) prepareTable(ctx context.Context, schema *cdc.TableSchema) (*tabl
 	if err != nil {
 		return nil, err
 	}
+	mapped = mapped.project(st)
 	var l *tableLayout
 	_, err = s.cfg.Retry.retry(ctx, s.countRetry, func() (err error) {
 		l, err = s.client.prepareTable(ctx, mapped, !s.cfg.ManualTables)
@@ -390,6 +437,10 @@ func (s *Sink) add(buf *tableBuffer, e *cdc.Event) error {
 	version, err := s.rowVersion(&e.Source)
 	if err != nil {
 		return fmt.Errorf("clickhouse: %s event on %s: %w", e.Op, e.Table, err)
+	}
+	if version < buf.fence {
+		s.rowsFenced.Add(1)
+		return nil
 	}
 	l := buf.layout
 	switch e.Op {
@@ -455,8 +506,8 @@ func samePrimaryKey(l *tableLayout, a, b cdc.Row) bool {
 
 func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, deleted bool) error {
 	l := buf.layout
-	if len(image) != len(l.codecs) {
-		return fmt.Errorf("clickhouse: table %s: row has %d values, the schema %d columns", l.schema.Table, len(image), len(l.codecs))
+	if len(image) != len(l.schema.Columns) {
+		return fmt.Errorf("clickhouse: table %s: row has %d values, the schema %d columns", l.schema.Table, len(image), len(l.schema.Columns))
 	}
 	b := buf.batch
 	if b == nil {
@@ -465,9 +516,10 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 	}
 	size := 9
 	for i, c := range b.cols {
-		n, err := c.add(image[i])
+		v := image[l.source(i)]
+		n, err := c.add(v)
 		if err != nil {
-			if !deleted || image[i] != nil {
+			if !deleted || v != nil {
 				for _, c := range b.cols[:i] {
 					c.truncate(b.rows)
 				}
@@ -482,7 +534,7 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 				if errors.Is(err, errNullInNotNull) && cd.nullRefusal != "" {
 					return &ValueError{Table: l.schema.Table, Column: cd.name, Value: "NULL", Reason: cd.nullRefusal, Err: ErrUnrepresentable}
 				}
-				return &ValueError{Table: l.schema.Table, Column: cd.name, Value: fmt.Sprintf("%v", image[i]), Reason: err.Error()}
+				return &ValueError{Table: l.schema.Table, Column: cd.name, Value: fmt.Sprintf("%v", v), Reason: err.Error()}
 			}
 			n = c.addZero()
 		}

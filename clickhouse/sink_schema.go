@@ -1,0 +1,378 @@
+package clickhouse
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+// mutationTimeout bounds the wait for an ALTER TABLE ... UPDATE or DELETE
+// of a schema change: a mutation that fails is retried by the server
+// forever (18.16 does not even report why).
+const mutationTimeout = 10 * time.Minute
+
+// schemaChange handles an OpSchemaChange event: each of its changes under
+// the policy for its kind (see the package documentation), after every
+// buffered row has been written. An event without structured changes (a
+// source that does not parse DDL) only prepares the table for its new
+// schema, as a row of it would.
+func (s *Sink) schemaChange(ctx context.Context, e *cdc.Event) error {
+	if len(e.Changes) == 0 {
+		if e.Schema == nil {
+			return nil
+		}
+		buf, err := s.buffer(ctx, e.Schema)
+		if err == nil {
+			s.last = buf
+		}
+		return err
+	}
+	version, err := s.rowVersion(&e.Source)
+	if err != nil {
+		return fmt.Errorf("clickhouse: schema change on %s: %w", e.Table, err)
+	}
+	// The rows before the change go out first: a change is applied only
+	// once every earlier row of the table is written, which is what lets
+	// its version fence replays off.
+	if err := s.flushLocked(ctx); err != nil {
+		return err
+	}
+	s.last = nil
+	for i := range e.Changes {
+		if err := s.settle(ctx, func() error { return s.applyChange(ctx, e, i, version) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fenced reports whether e is a row of a table the sink handled a schema
+// change of at a later position: a replay of a row written before it.
+func (s *Sink) fenced(ctx context.Context, e *cdc.Event) (bool, error) {
+	id := e.Schema.Table
+	st := s.states[id]
+	if st == nil {
+		err := s.settle(ctx, func() error {
+			var err error
+			st, err = s.state(ctx, id)
+			return err
+		})
+		if err != nil {
+			return false, err
+		}
+	}
+	if st.Version == 0 {
+		return false, nil
+	}
+	v, err := s.rowVersion(&e.Source)
+	if err != nil {
+		return false, fmt.Errorf("clickhouse: %s event on %s: %w", e.Op, id, err)
+	}
+	return v < st.Version, nil
+}
+
+// modeFor returns how a behavior treats a change.
+func modeFor(b cdc.SchemaChangeBehavior) changeMode {
+	switch b {
+	case cdc.BehaviorIgnore:
+		return modeKeep
+	case cdc.BehaviorLenient:
+		return modeLenient
+	}
+	return modeApply
+}
+
+// applyChange applies the i-th change of e, whose version is version, unless
+// it is a replay of one applied already, and records it in the table's
+// state.
+func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uint64) error {
+	c := e.Changes[i]
+	st, err := s.state(ctx, c.Table)
+	if err != nil {
+		return err
+	}
+	if st.replays(version, i) {
+		s.log.Info("clickhouse sink: schema change replayed, already handled", "change", c.String(), "version", version)
+		return nil
+	}
+	b := s.cfg.SchemaChanges.For(c.Kind)
+	if b == cdc.BehaviorException {
+		return &cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b}
+	}
+	plan, err := s.plan(ctx, c, modeFor(b), st, version)
+	var ca *cannotApplyError
+	if errors.As(err, &ca) && b == cdc.BehaviorTryEvolve {
+		plan, err = s.plan(ctx, c, modeKeep, st, version)
+		plan.note = "not applied (" + ca.reason + "): " + plan.note
+	}
+	if errors.As(err, &ca) {
+		return &cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b, Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	var ran []string
+	if err := s.runSteps(ctx, plan.steps, &ran); err != nil {
+		if IsTransient(err) || ctx.Err() != nil {
+			return err
+		}
+		if b != cdc.BehaviorTryEvolve {
+			return &cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b, Err: err}
+		}
+		reason := err.Error()
+		if plan, err = s.plan(ctx, c, modeKeep, st, version); err != nil {
+			return &cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b, Err: err}
+		}
+		plan.note = "not applied (" + reason + "): " + plan.note
+	}
+	plan.state.Version, plan.state.Step = version, i
+	if err := s.saveState(ctx, c.Table, plan.state); err != nil {
+		return err
+	}
+	if plan.renamed != nil {
+		if err := s.saveState(ctx, c.NewTable, plan.renamed); err != nil {
+			return err
+		}
+	}
+	s.schemaChanges.Add(1)
+	s.log.Info("clickhouse sink: schema change", "change", c.String(), "behavior", string(b), "ran", ran, "note", plan.note)
+	return nil
+}
+
+// plan reads the ClickHouse tables change c is about and plans it.
+func (s *Sink) plan(ctx context.Context, c cdc.SchemaChange, m changeMode, st *tableState, version uint64) (changePlan, error) {
+	env := changeEnv{opts: s.cfg.TableOptions, version: version}
+	var err error
+	if env.features, err = s.features(ctx); err != nil {
+		return changePlan{}, err
+	}
+	db, table := targetOf(c.Table, st, s.cfg.TableOptions)
+	if env.target, err = s.tableColumns(ctx, db, table); err != nil {
+		return changePlan{}, err
+	}
+	if c.Kind == cdc.ChangeRenameTable {
+		db, table := targetOf(c.NewTable, nil, s.cfg.TableOptions)
+		if env.newTarget, err = s.tableColumns(ctx, db, table); err != nil {
+			return changePlan{}, err
+		}
+	}
+	return planChange(c, m, st, env)
+}
+
+func (s *Sink) features(ctx context.Context) (f Features, err error) {
+	_, err = s.cfg.Retry.retry(ctx, s.countRetry, func() (err error) { f, err = s.client.Features(ctx); return err })
+	return f, err
+}
+
+// tableColumns returns the columns of a ClickHouse table, nil when it does
+// not exist.
+func (s *Sink) tableColumns(ctx context.Context, db, table string) (chTable, error) {
+	var cols chTable
+	_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+		cols = nil
+		rows, err := s.client.conn.Query(ctx, "SELECT name, type, is_in_sorting_key FROM system.columns WHERE database = ? AND table = ?", db, table)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c chColumn
+			var key uint8
+			if err := rows.Scan(&c.name, &c.typ, &key); err != nil {
+				return err
+			}
+			c.key = key != 0
+			cols = append(cols, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: list columns of %s: %w", qualified(db, table), err)
+	}
+	return cols, nil
+}
+
+// runSteps runs a plan's steps, retrying transient failures, and appends
+// each statement it ran to ran.
+func (s *Sink) runSteps(ctx context.Context, steps []changeStep, ran *[]string) error {
+	for _, st := range steps {
+		if st.truncateBelow > 0 {
+			if err := s.truncateBelow(ctx, st.database, st.table, st.truncateBelow, ran); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.exec(ctx, st.sql); err != nil {
+			return err
+		}
+		*ran = append(*ran, st.sql)
+		if st.waitMutations {
+			if err := s.waitMutations(ctx, st.database, st.table); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Sink) exec(ctx context.Context, sql string) error {
+	_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error { return s.client.conn.Exec(ctx, sql) })
+	if err != nil {
+		return fmt.Errorf("clickhouse: %s: %w", sql, err)
+	}
+	return nil
+}
+
+// truncateBelow makes the rows of a table whose version is below v
+// disappear: the rows a TRUNCATE at version v removed. When the table holds
+// no row at or after v (the usual case: the sink flushed the rows before
+// the truncate and nothing since), that is TRUNCATE TABLE; otherwise (rows
+// read by a snapshot after the truncate) an ALTER TABLE ... DELETE of the
+// older versions, which the sink waits for. Rows of the table delivered
+// again later with a version below v are dropped by the sink (see
+// [tableState]), so a replay does not bring them back.
+func (s *Sink) truncateBelow(ctx context.Context, db, table string, v uint64, ran *[]string) error {
+	target := qualified(db, table)
+	var newer uint64
+	_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+		return s.client.conn.QueryRow(ctx, "SELECT count() FROM "+target+" WHERE "+QuoteIdent(VersionColumn)+" >= ?", v).Scan(&newer)
+	})
+	if err != nil {
+		return fmt.Errorf("clickhouse: count the rows of %s after the truncate: %w", target, err)
+	}
+	if newer == 0 {
+		sql := "TRUNCATE TABLE " + target
+		*ran = append(*ran, sql)
+		return s.exec(ctx, sql)
+	}
+	sql := fmt.Sprintf("ALTER TABLE %s DELETE WHERE %s < %d", target, QuoteIdent(VersionColumn), v)
+	if err := s.exec(ctx, sql); err != nil {
+		return err
+	}
+	*ran = append(*ran, sql)
+	return s.waitMutations(ctx, db, table)
+}
+
+// waitMutations waits until the table has no mutation in progress.
+func (s *Sink) waitMutations(ctx context.Context, db, table string) error {
+	deadline := time.Now().Add(mutationTimeout)
+	wait := 20 * time.Millisecond
+	for {
+		var pending uint64
+		_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+			return s.client.conn.QueryRow(ctx, "SELECT count() FROM system.mutations WHERE database = ? AND table = ? AND is_done = 0", db, table).Scan(&pending)
+		})
+		if err != nil {
+			return fmt.Errorf("clickhouse: wait for the mutations of %s: %w", qualified(db, table), err)
+		}
+		if pending == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("clickhouse: %d mutation(s) of %s have not finished after %s: see system.mutations, and KILL MUTATION one that cannot finish", pending, qualified(db, table), mutationTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// stateDatabase returns the ClickHouse database whose state table keeps a
+// source table's state.
+func (s *Sink) stateDatabase(id cdc.TableID) string {
+	db, _ := targetOf(id, nil, s.cfg.TableOptions)
+	return db
+}
+
+// state returns the state of a source table, reading it the first time.
+func (s *Sink) state(ctx context.Context, id cdc.TableID) (*tableState, error) {
+	if st := s.states[id]; st != nil {
+		return st, nil
+	}
+	db := s.stateDatabase(id)
+	exists, known := s.stateTables[db]
+	if !known {
+		var n uint64
+		_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+			return s.client.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", db, StateTable).Scan(&n)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("clickhouse: look for %s: %w", qualified(db, StateTable), err)
+		}
+		exists = n > 0
+		s.stateTables[db] = exists
+	}
+	st := &tableState{}
+	if exists {
+		var text string
+		_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+			rows, err := s.client.conn.Query(ctx, "SELECT state FROM "+qualified(db, StateTable)+" WHERE source = ? ORDER BY version DESC, step DESC LIMIT 1", id.String())
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			text = ""
+			for rows.Next() {
+				if err := rows.Scan(&text); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return nil, fmt.Errorf("clickhouse: read the schema change state of %s from %s: %w", id, qualified(db, StateTable), err)
+		}
+		if text != "" {
+			if err := json.Unmarshal([]byte(text), st); err != nil {
+				return nil, fmt.Errorf("clickhouse: the schema change state of %s in %s is not the sink's: %w", id, qualified(db, StateTable), err)
+			}
+		}
+	}
+	s.states[id] = st
+	return st, nil
+}
+
+// saveState stores the state of a source table, creating the state table
+// the first time, and makes the table's next row prepare its layout again.
+func (s *Sink) saveState(ctx context.Context, id cdc.TableID, st *tableState) error {
+	db := s.stateDatabase(id)
+	if !s.stateTables[db] {
+		if err := s.exec(ctx, CreateDatabaseSQL(db)); err != nil {
+			return err
+		}
+		if err := s.exec(ctx, stateTableSQL(db)); err != nil {
+			return err
+		}
+		s.stateTables[db] = true
+	}
+	text, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	_, err = s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+		batch, err := s.client.conn.PrepareBatch(ctx, "INSERT INTO "+qualified(db, StateTable)+"(`source`,`version`,`step`,`state`)")
+		if err != nil {
+			return err
+		}
+		if err := batch.Append(id.String(), st.Version, uint32(st.Step), string(text)); err != nil {
+			_ = batch.Abort()
+			return err
+		}
+		return batch.Send()
+	})
+	if err != nil {
+		return fmt.Errorf("clickhouse: store the schema change state of %s in %s: %w", id, qualified(db, StateTable), err)
+	}
+	s.states[id] = st
+	if buf := s.tables[id]; buf != nil {
+		buf.stale = true
+	}
+	return nil
+}
