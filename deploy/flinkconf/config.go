@@ -326,15 +326,19 @@ func (c Config) Validate() error {
 	}
 	if c.JobManagerMemory != "" {
 		if size, ok := checkMemory(ps, "jobmanager.memory.process.size", c.JobManagerMemory); ok && !fineMemory {
-			checkJobManagerProcessMemory(ps, c.JobManagerMemory, size)
+			if fix := JobManagerProcessFits(size); fix != "" {
+				ps.Add("jobmanager.memory.process.size", c.JobManagerMemory, "%s", fix)
+			}
 		}
 	}
 	if c.TaskManagerMemory != "" {
 		if size, ok := checkMemory(ps, "taskmanager.memory.process.size", c.TaskManagerMemory); ok && !fineMemory {
-			checkTaskManagerProcessMemory(ps, c.TaskManagerMemory, size)
+			if fix := TaskManagerProcessFits(size); fix != "" {
+				ps.Add("taskmanager.memory.process.size", c.TaskManagerMemory, "%s", fix)
+			}
 		}
 	}
-	checkHighAvailability(ps, flinkFields[fieldIndex("HighAvailability.Type")].key(v), c.HighAvailability)
+	checkHighAvailability(ps, v, flinkFields[fieldIndex("HighAvailability.Type")].key(v), c.HighAvailability)
 	checkStateBackend(ps, v, flinkFields[fieldIndex("StateBackend")].key(v), c.StateBackend)
 	for _, d := range []struct{ key, value string }{
 		{flinkFields[fieldIndex("CheckpointDir")].key(v), c.CheckpointDir},
@@ -489,33 +493,33 @@ func fraction(total MemorySize, f float64, lo, hi MemorySize) MemorySize {
 	return min(max(MemorySize(float64(total)*f), lo), hi)
 }
 
-// checkJobManagerProcessMemory repeats Flink's derivation with default settings: the process must hold the
-// JVM metaspace (256m), the JVM overhead (10%, at least 192m) and the JobManager's off-heap memory (128m).
-func checkJobManagerProcessMemory(ps *deploy.ConfigError, text string, process MemorySize) {
-	overhead := fraction(process, jvmOverheadFraction, minJVMOverhead, maxJVMOverhead)
-	if flinkMem := process - defaultMetaspace - overhead; flinkMem < jobManagerOffHeap {
-		ps.Add("jobmanager.memory.process.size", text,
-			"Flink needs at least %s for JVM metaspace (256m), JVM overhead (192m) and off-heap memory (128m); use e.g. 1600m", jobManagerMinProcess)
+// JobManagerProcessFits repeats Flink's JobManager memory derivation with default settings for a process of
+// size bytes (jobmanager.memory.process.size, or a Kubernetes pod's memory, which the operator writes there):
+// the process must hold the JVM metaspace (256m), the JVM overhead (10%, at least 192m) and the JobManager's
+// off-heap memory (128m). It returns the fix when it does not, "" when it does.
+func JobManagerProcessFits(size MemorySize) string {
+	overhead := fraction(size, jvmOverheadFraction, minJVMOverhead, maxJVMOverhead)
+	if flinkMem := size - defaultMetaspace - overhead; flinkMem < jobManagerOffHeap {
+		return fmt.Sprintf("Flink needs at least %s for JVM metaspace (256m), JVM overhead (192m) and off-heap memory (128m); use e.g. 1600m", jobManagerMinProcess)
 	}
+	return ""
 }
 
-// checkTaskManagerProcessMemory repeats Flink's TaskExecutor memory derivation with default settings: after JVM
-// metaspace and overhead, the framework heap and off-heap (128m each), managed (40%) and network (10%, 64m to
-// 1g) memory must fit.
-func checkTaskManagerProcessMemory(ps *deploy.ConfigError, text string, process MemorySize) {
-	overhead := fraction(process, jvmOverheadFraction, minJVMOverhead, maxJVMOverhead)
-	flinkMem := process - defaultMetaspace - overhead
+// TaskManagerProcessFits repeats Flink's TaskExecutor memory derivation with default settings for a process of
+// size bytes: after JVM metaspace and overhead, the framework heap and off-heap (128m each), managed (40%) and
+// network (10%, 64m to 1g) memory must fit. It returns the fix when they do not, "" when they do.
+func TaskManagerProcessFits(size MemorySize) string {
+	overhead := fraction(size, jvmOverheadFraction, minJVMOverhead, maxJVMOverhead)
+	flinkMem := size - defaultMetaspace - overhead
 	if flinkMem <= 0 {
-		ps.Add("taskmanager.memory.process.size", text,
-			"Flink needs more than %s for JVM metaspace (256m) and JVM overhead (at least 192m) alone; use e.g. 1728m", processOverheadAtLeast)
-		return
+		return fmt.Sprintf("Flink needs more than %s for JVM metaspace (256m) and JVM overhead (at least 192m) alone; use e.g. 1728m", processOverheadAtLeast)
 	}
 	managed := MemorySize(float64(flinkMem) * managedFraction)
 	network := fraction(flinkMem, networkFraction, minNetwork, maxNetwork)
 	if frameworkHeap+frameworkOffHeap+managed+network > flinkMem {
-		ps.Add("taskmanager.memory.process.size", text,
-			"too small for Flink's framework heap and off-heap (128m each), managed (40%%) and network (at least 64m) memory; use at least 1g, e.g. 1728m")
+		return "too small for Flink's framework heap and off-heap (128m each), managed (40%) and network (at least 64m) memory; use at least 1g, e.g. 1728m"
 	}
+	return ""
 }
 
 // olderSpelling returns the name a release reads for key when key is a newer spelling it does not know
@@ -532,7 +536,11 @@ func olderSpelling(catalog *KeyCatalog, key string) (string, bool) {
 	return "", false
 }
 
-func checkHighAvailability(ps *deploy.ConfigError, typeKey string, ha HighAvailability) {
+// KubernetesHAFactory is the class that selects Kubernetes high availability in releases without the
+// "kubernetes" shortcut (1.12 and 1.13 know only NONE and ZOOKEEPER and take anything else as a class name).
+const KubernetesHAFactory = "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory"
+
+func checkHighAvailability(ps *deploy.ConfigError, v Version, typeKey string, ha HighAvailability) {
 	typ := strings.ToLower(strings.TrimSpace(ha.Type))
 	switch typ {
 	case "", "none":
@@ -548,6 +556,10 @@ func checkHighAvailability(ps *deploy.ConfigError, typeKey string, ha HighAvaila
 			check.HostPort(ps, "high-availability.zookeeper.quorum", hp)
 		}
 	case "kubernetes":
+		if v.Less(Version{Major: 1, Minor: 14}) {
+			ps.Add(typeKey, ha.Type, "Flink %s has no \"kubernetes\" shortcut and would load it as a class; use %s", v, KubernetesHAFactory)
+			return
+		}
 	default:
 		if !strings.Contains(typ, ".") {
 			ps.Add(typeKey, ha.Type, "use \"zookeeper\", \"kubernetes\", \"NONE\" or the fully qualified class name of a HighAvailabilityServicesFactory")

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -58,12 +59,13 @@ func strictCRDSchema(crdYAML []byte, version string) ([]byte, error) {
 		"type":     "object",
 		"required": []any{"name"},
 		"properties": map[string]any{
-			"name":        map[string]any{"type": "string", "maxLength": 253, "pattern": `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`},
-			"namespace":   map[string]any{"type": "string", "pattern": `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`},
-			"labels":      map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
-			"annotations": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
+			"name":        map[string]any{"type": "string", "maxLength": 253, "pattern": dns1123Subdomain},
+			"namespace":   map[string]any{"type": "string", "maxLength": 63, "pattern": dns1123Label},
+			"labels":      keyedBy(labelValue),
+			"annotations": keyedBy(map[string]any{"type": "string"}),
 		},
 	}
+	addKubernetesRules(props)
 	root["required"] = []any{"apiVersion", "kind", "metadata", "spec"}
 	strictify(root)
 	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -74,6 +76,47 @@ func strictCRDSchema(crdYAML []byte, version string) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// Kubernetes' own field rules (k8s.io/apimachinery/pkg/util/validation and the core API's container rules),
+// written as JSON Schema so that a manifest is checked against them by the same independent validator as the
+// CRD. The CRD leaves these fields plain strings; the API server or the kubelet enforces the rules later.
+const (
+	dns1123Label     = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	dns1123Subdomain = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+)
+
+var (
+	// qualifiedName is a label or annotation key: an optional DNS subdomain prefix and '/', then a name of at
+	// most 63 characters.
+	qualifiedName = `^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`
+	// labelValue is empty or at most 63 characters of the same alphabet as a key's name.
+	labelValue = map[string]any{"type": "string", "pattern": `^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`}
+)
+
+// keyedBy is a map whose keys are qualified names and whose values follow value. It is written with
+// patternProperties rather than propertyNames: jsonschema v6.0.3 reports a propertyNames failure at a wrong
+// instance location (its location slice is overwritten by later errors), which would name the wrong field.
+func keyedBy(value map[string]any) map[string]any {
+	return map[string]any{"type": "object", "patternProperties": map[string]any{qualifiedName: value}, "additionalProperties": false}
+}
+
+// addKubernetesRules tightens the spec fields whose values Kubernetes itself checks: the image pull policy,
+// the image reference (no whitespace) and the service account name.
+func addKubernetesRules(props map[string]any) {
+	spec, _ := props["spec"].(map[string]any)
+	sp, _ := spec["properties"].(map[string]any)
+	if sp == nil {
+		return
+	}
+	set := func(field string, rules map[string]any) {
+		if f, ok := sp[field].(map[string]any); ok {
+			maps.Copy(f, rules)
+		}
+	}
+	set("imagePullPolicy", map[string]any{"enum": []any{"Always", "IfNotPresent", "Never"}})
+	set("image", map[string]any{"pattern": `^\S+$`})
+	set("serviceAccount", map[string]any{"maxLength": 253, "pattern": dns1123Subdomain})
 }
 
 func strictify(node any) {
