@@ -27,8 +27,8 @@ import (
 
 var hosts = []string{"hadoop102", "hadoop103", "hadoop104"}
 
-// clusterPlan builds the whole plan: OS limits on every host, then Flink, then HBase.
-func clusterPlan() (remote.Plan, error) {
+// clusterPlan builds the whole plan for the Flink release: OS limits on every host, then Flink, then HBase.
+func clusterPlan(version flinkconf.Version) (remote.Plan, error) {
 	var plan remote.Plan
 	prep, err := hostprep.PreparePlan(hosts, hostprep.Limits{})
 	if err != nil {
@@ -39,7 +39,7 @@ func clusterPlan() (remote.Plan, error) {
 	flink := launch.StandaloneCluster{
 		FlinkHome: "/opt/module/flink",
 		Config: flinkconf.Config{
-			Version:           flinkconf.Version{Major: 1, Minor: 18},
+			Version:           version,
 			JobManagerMemory:  "1600m",
 			TaskManagerMemory: "1728m",
 			TaskSlots:         2,
@@ -95,10 +95,15 @@ func run(ctx context.Context, stdout io.Writer, args []string) error {
 	user := fs.String("user", "", "SSH user (default: the local user)")
 	keyFile := fs.String("key", os.Getenv("HOME")+"/.ssh/id_ed25519", "SSH private key")
 	knownHosts := fs.String("known-hosts", os.Getenv("HOME")+"/.ssh/known_hosts", "known_hosts file that lists every host's key")
+	flinkVersion := fs.String("flink", "1.13", "the Flink release on the hosts (1.12, 1.13, 1.18, 1.20, 2.0, ...): it picks the file (flink-conf.yaml or config.yaml) and the key names")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	plan, err := clusterPlan()
+	version, err := flinkconf.ParseVersion(*flinkVersion)
+	if err != nil {
+		return err
+	}
+	plan, err := clusterPlan(version)
 	if err != nil {
 		return err
 	}
