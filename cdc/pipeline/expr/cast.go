@@ -114,7 +114,7 @@ func (c *compiler) cast(e *Cast) node {
 		if err != nil || v.null {
 			return v, err
 		}
-		out, err := convert(v, from, b, ct)
+		out, err := convert(v, from, x.ct, b, ct)
 		if err != nil {
 			if try {
 				return nullValue, nil
@@ -145,14 +145,14 @@ var (
 	maxInt64 = decimal.NewFromInt(math.MaxInt64)
 )
 
-// convert converts v from base a into base b, with ct the target's type.
-func convert(v value, a, b base, ct cdc.ColumnType) (value, error) {
+// convert converts v from base a (of type act) into base b (of type ct).
+func convert(v value, a base, act cdc.ColumnType, b base, ct cdc.ColumnType) (value, error) {
 	if v.null {
 		return v, nil
 	}
 	switch b {
 	case bString:
-		s := formatValue(v, a, ct)
+		s := formatValue(v, a, act)
 		if ct.Kind == cdc.KindVarChar && ct.Length > 0 {
 			s = truncateRunes(s, ct.Length)
 		}

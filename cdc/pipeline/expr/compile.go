@@ -289,17 +289,32 @@ func (t *Transform) Schema() *cdc.TableSchema { return t.out }
 // (pass nil, or a row to reuse) and returns it with keep true, or returns
 // keep false when the filter rejects the row.
 func (t *Transform) Apply(dst cdc.Row, row cdc.Row, meta *Metadata) (out cdc.Row, keep bool, err error) {
-	ctx := evalCtx{row: row, meta: meta}
-	if t.filter != nil {
-		v, err := t.filter.eval(&ctx)
-		if err != nil {
-			return nil, false, err
-		}
-		if v.null || v.i == 0 {
-			return nil, false, nil
-		}
+	if keep, err := t.Match(row, meta); !keep || err != nil {
+		return nil, false, err
 	}
-	out = dst[:0]
+	out, err = t.Project(dst, row, meta)
+	return out, err == nil, err
+}
+
+// Match reports whether row passes the transform's filter (true without
+// one). A condition that is NULL does not pass.
+func (t *Transform) Match(row cdc.Row, meta *Metadata) (bool, error) {
+	if t.filter == nil {
+		return true, nil
+	}
+	ctx := evalCtx{row: row, meta: meta}
+	v, err := t.filter.eval(&ctx)
+	if err != nil {
+		return false, err
+	}
+	return !v.null && v.i != 0, nil
+}
+
+// Project maps row to a row of [Transform.Schema], appended to dst (pass
+// nil, or a row to reuse), without applying the filter.
+func (t *Transform) Project(dst cdc.Row, row cdc.Row, meta *Metadata) (cdc.Row, error) {
+	ctx := evalCtx{row: row, meta: meta}
+	out := dst[:0]
 	for i := range t.columns {
 		col := &t.columns[i]
 		if col.input >= 0 {
@@ -308,11 +323,11 @@ func (t *Transform) Apply(dst cdc.Row, row cdc.Row, meta *Metadata) (out cdc.Row
 		}
 		v, err := col.node.eval(&ctx)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		out = append(out, canonical(v, col.node.b, col.node.ct))
 	}
-	return out, true, nil
+	return out, nil
 }
 
 func (c *compiler) compileProjection(t *Transform, p *Projection) {

@@ -73,13 +73,13 @@ func coerce(n node, b base, ct cdc.ColumnType) node {
 		n.ct = ct
 		return n
 	}
-	from, inner := n.b, n.eval
+	from, fromCT, inner := n.b, n.ct, n.eval
 	n.eval = func(ctx *evalCtx) (value, error) {
 		v, err := inner(ctx)
 		if err != nil || v.null {
 			return v, err
 		}
-		return convert(v, from, b, ct)
+		return convert(v, from, fromCT, b, ct)
 	}
 	n.b, n.ct = b, ct
 	return n

@@ -144,7 +144,7 @@ func comparer(a, b base) (func(x, y value) (int, error), bool) {
 		return func(x, y value) (int, error) { return cmp.Compare(x.i, y.i), nil }, true
 	case a.temporal() && b == bString:
 		return func(x, y value) (int, error) {
-			v, err := convert(y, bString, a, defaultType(a))
+			v, err := convert(y, bString, cdc.ColumnType{}, a, defaultType(a))
 			if err != nil {
 				return 0, err
 			}
@@ -152,7 +152,7 @@ func comparer(a, b base) (func(x, y value) (int, error), bool) {
 		}, true
 	case a == bString && b.temporal():
 		return func(x, y value) (int, error) {
-			v, err := convert(x, bString, b, defaultType(b))
+			v, err := convert(x, bString, cdc.ColumnType{}, b, defaultType(b))
 			if err != nil {
 				return 0, err
 			}

@@ -1,0 +1,222 @@
+package expr
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rtdw/rtdw/cdc"
+)
+
+func TestCompileErrors(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ expr, want string }{
+		{"UPPER(sk)", `unknown column "sk" in table shop.t; did you mean s?`},
+		{"__tabel_name__", "did you mean __table_name__?"},
+		{"zzzzzz + 1", "its columns are i, u, n"},
+		{"FOO(i)", "unknown function FOO"},
+		{"UPPPER(s)", "unknown function UPPPER; did you mean UPPER?"},
+		{"PARSE_JSON(s)", "function PARSE_JSON is not supported"},
+		{"REGEXP_EXTRACT_ALL(s, 'a')", "function REGEXP_EXTRACT_ALL is not supported"},
+		{"s SIMILAR TO 'a'", "SIMILAR TO is not supported"},
+		{"SUBSTR(s)", "SUBSTR takes 2 to 3 arguments, not 1"},
+		{"CONCAT_WS('x')", "CONCAT_WS takes at least 2 arguments, not 1"},
+		{"UPPER(i)", "argument 1 of UPPER must be a string, not BIGINT; convert it with CAST(i AS STRING)"},
+		{"i + s", "+ takes numbers, not BIGINT and STRING; join strings with || or CONCAT"},
+		{"dt + 1", "TIMESTAMPADD"},
+		{"i = s", "cannot compare i (BIGINT) with s (STRING); CAST one side"},
+		{"i AND TRUE", "AND takes conditions (BOOLEAN) on both sides; i is BIGINT"},
+		{"NOT s", "NOT takes a condition"},
+		{"CAST(s AS WIDGET)", "unknown type WIDGET"},
+		{"CAST(dt AS INT)", "cannot CAST DATE to INT"},
+		{"CAST(d AS DECIMAL(70, 2))", "precision of 1-65"},
+		{"ROUND(d, i)", "ROUND's second argument must be a constant"},
+		{"EXTRACT(FORTNIGHT FROM dt)", "unknown time unit FORTNIGHT"},
+		{"TIMESTAMPADD(EON, 1, dt)", "unknown time unit EON"},
+		{"DATE_FORMAT(ts, 'yyyy-QQ')", "letter Q is not supported"},
+		{"CASE WHEN i THEN 1 END", "a WHEN condition must be BOOLEAN"},
+		{"CASE WHEN i > 1 THEN 'a' ELSE 1 END", "no common type"},
+		{"IF(i, 1, 2)", "IF's first argument must be a condition"},
+		{"REGEXP_REPLACE(s, '(', 'x')", "bad regular expression"},
+		{"UPPER(x1) || LOWER(x2)", "x1"},
+	} {
+		e, err := ParseExpr(c.expr)
+		if err != nil {
+			t.Errorf("ParseExpr(%q): %v", c.expr, err)
+			continue
+		}
+		_, err = Compile(e, testSchema, Options{})
+		var ce *CompileError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Compile(%q) = %v, want a CompileError containing %q", c.expr, err, c.want)
+		}
+	}
+	// Every problem is listed, not just the first.
+	e, _ := ParseExpr("UPPER(x1) || LOWER(x2)")
+	_, err := Compile(e, testSchema, Options{})
+	if ce := (*CompileError)(nil); !errors.As(err, &ce) || len(ce.Problems) != 2 {
+		t.Errorf("Compile(UPPER(x1) || LOWER(x2)) = %v, want two problems", err)
+	}
+}
+
+func TestFilterMustBeBoolean(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"i", "s || 'x'", "CASE WHEN i > 1 THEN 1 END"} {
+		e, _ := ParseFilter(bad)
+		if _, err := CompileFilter(e, testSchema, Options{}); err == nil || !strings.Contains(err.Error(), "a filter must be a condition (BOOLEAN)") {
+			t.Errorf("CompileFilter(%q) = %v, want a not-boolean error", bad, err)
+		}
+	}
+	e, _ := ParseFilter("n > 1 OR s LIKE 'H%'")
+	f, err := CompileFilter(e, testSchema, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := f.Match(testRow, &testMeta); !ok || err != nil {
+		t.Errorf("Match = %v, %v; want true", ok, err)
+	}
+	e, _ = ParseFilter("n > 1")
+	f, _ = CompileFilter(e, testSchema, Options{})
+	if ok, err := f.Match(testRow, &testMeta); ok || err != nil {
+		t.Errorf("Match(n > 1) with n NULL = %v, %v; want false", ok, err)
+	}
+}
+
+func TestTypes(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ expr, raw string }{
+		{"i", ""},
+		{"i + 1", "bigint"},
+		{"d * 100", "decimal(13,2)"},
+		{"d + d", "decimal(11,2)"},
+		{"d * d", "decimal(20,4)"},
+		{"d / 3", "decimal(10,2)"},
+		{"ROUND(d, 1)", "decimal(10,1)"},
+		{"CEIL(d)", "decimal(9,0)"},
+		{"f + i", "double"},
+		{"i > 1", "tinyint(1)"},
+		{"UPPER(s)", ""},
+		{"s || 'abc'", "varchar(35)"},
+		{"CONCAT(s, ns)", "varchar(64)"},
+		{"CONCAT(s, i)", "longtext"},
+		{"CAST(i AS STRING)", "longtext"},
+		{"CAST(i AS VARCHAR(10))", "varchar(10)"},
+		{"CAST(s AS DECIMAL(12, 4))", "decimal(12,4)"},
+		{"CAST(s AS TIMESTAMP(3))", "datetime(3)"},
+		{"CAST(s AS TIMESTAMP_LTZ(3))", "timestamp(3)"},
+		{"CURRENT_TIMESTAMP", "timestamp(3)"},
+		{"LOCALTIMESTAMP", "datetime(3)"},
+		{"UUID()", "varchar(36)"},
+		{"CHAR_LENGTH(s)", "int"},
+		{"COALESCE(n, i)", "bigint"},
+		{"COALESCE(n, d)", "decimal(12,2)"},
+		{"__table_name__", "varchar(64)"},
+		{"op_ts", "bigint"},
+		{"TO_BASE64(b)", "longtext"},
+		{"FROM_BASE64_BINARY(s)", "longblob"},
+	} {
+		e, err := ParseExpr(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Compile(e, testSchema, testOptions())
+		if err != nil {
+			t.Errorf("Compile(%q): %v", c.expr, err)
+			continue
+		}
+		if got := p.Type().Raw; got != c.raw {
+			t.Errorf("Type(%s).Raw = %q, want %q", c.expr, got, c.raw)
+		}
+	}
+}
+
+func TestTransform(t *testing.T) {
+	t.Parallel()
+	proj, err := ParseProjection(`\*, UPPER(s) AS s, i * 2 AS twice, __data_event_type__ AS op, d AS amount`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The filter names a computed column; it is inlined, so the filter runs
+	// on the input row.
+	cond, _ := ParseFilter("twice > 80 AND op = '+U'")
+	tr, err := CompileTransform(testSchema, &proj, cond, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range tr.Schema().Columns {
+		names = append(names, c.Name)
+	}
+	var want []string
+	for _, c := range testSchema.Columns {
+		want = append(want, c.Name)
+	}
+	want = append(want, "twice", "op", "amount")
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("columns = %v, want %v", names, want)
+	}
+	if !reflect.DeepEqual(tr.Schema().PrimaryKey, []string{"i"}) {
+		t.Errorf("primary key = %v, want [i]", tr.Schema().PrimaryKey)
+	}
+	out, keep, err := tr.Apply(nil, testRow, &testMeta)
+	if err != nil || !keep {
+		t.Fatalf("Apply = %v, %v, %v", out, keep, err)
+	}
+	if out[5] != "HELLO, WORLD" || out[len(out)-3] != int64(84) || out[len(out)-2] != "+U" {
+		t.Errorf("Apply = %v", out)
+	}
+	if d, ok := out[len(out)-1].(decimal.Decimal); !ok || d.String() != "12.34" {
+		t.Errorf("amount = %#v, want the input's decimal unchanged", out[len(out)-1])
+	}
+	del := testMeta
+	del.EventType = EventDelete
+	if _, keep, err := tr.Apply(nil, testRow, &del); keep || err != nil {
+		t.Errorf("Apply on -D = keep %v, %v; want dropped", keep, err)
+	}
+
+	// Problems of projection and filter come together.
+	proj, _ = ParseProjection("nope, i + 1, s AS __table_name__")
+	cond, _ = ParseFilter("i")
+	_, err = CompileTransform(testSchema, &proj, cond, Options{})
+	var ce *CompileError
+	if !errors.As(err, &ce) || len(ce.Problems) != 4 {
+		t.Fatalf("CompileTransform = %v, want four problems", err)
+	}
+	for _, w := range []string{`unknown column "nope"`, "i + 1: a computed column needs a name", "__table_name__ is a metadata field", "a filter must be a condition"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+
+	// A key column projected under another name loses the key.
+	proj, _ = ParseProjection("i AS id, s")
+	tr, err = CompileTransform(testSchema, &proj, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Schema().PrimaryKey != nil {
+		t.Errorf("primary key = %v, want none", tr.Schema().PrimaryKey)
+	}
+}
+
+func TestMetadataOf(t *testing.T) {
+	t.Parallel()
+	e := &cdc.Event{Op: cdc.OpUpdate, Table: cdc.TableID{Database: "gmall", Table: "orders"}, Source: cdc.Source{TsMs: 1700000000000}}
+	m := MetadataOf(e, true)
+	want := Metadata{Schema: "gmall", Table: "orders", EventType: "-U", EventTime: time.UnixMilli(1700000000000).UTC()}
+	if m != want {
+		t.Errorf("MetadataOf = %+v, want %+v", m, want)
+	}
+	for op, w := range map[cdc.Op]string{cdc.OpRead: "+I", cdc.OpCreate: "+I", cdc.OpDelete: "-D"} {
+		if got := EventType(op, false); got != w {
+			t.Errorf("EventType(%s) = %s, want %s", op, got, w)
+		}
+	}
+	if got := EventType(cdc.OpUpdate, false); got != "+U" {
+		t.Errorf("EventType(u, after) = %s", got)
+	}
+}
