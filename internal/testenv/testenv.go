@@ -2,30 +2,25 @@ package testenv
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/rtdw/rtdw/internal/redact"
+	"github.com/rtdw/rtdw/rtdwtest"
 )
 
-// The environment variables that point tests at servers.
+// The environment variables that point tests at servers (rtdwtest's).
 const (
-	EnvMySQL           = "RTDW_TEST_MYSQL"
-	EnvMariaDB         = "RTDW_TEST_MARIADB"
-	EnvMySQLReplica    = "RTDW_TEST_MYSQL_REPLICA"
-	EnvClickHouse      = "RTDW_TEST_CLICKHOUSE"
-	EnvZooKeeper       = "RTDW_TEST_ZOOKEEPER"
-	EnvRequireServices = "RTDW_REQUIRE_SERVICES"
+	EnvMySQL           = rtdwtest.EnvMySQL
+	EnvMariaDB         = rtdwtest.EnvMariaDB
+	EnvMySQLReplica    = rtdwtest.EnvMySQLReplica
+	EnvClickHouse      = rtdwtest.EnvClickHouse
+	EnvZooKeeper       = rtdwtest.EnvZooKeeper
+	EnvRequireServices = rtdwtest.EnvRequireServices
 )
 
 // Flavor names a binlog source server.
@@ -39,17 +34,7 @@ const (
 
 // Required reports whether RTDW_REQUIRE_SERVICES=1, under which a test that
 // cannot reach its server fails instead of skipping.
-func Required() bool { return os.Getenv(EnvRequireServices) == "1" }
-
-// unavailable skips t, or fails it when services are required.
-func unavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if Required() {
-		t.Fatalf("%s (%s=1, so this fails instead of skipping)", msg, EnvRequireServices)
-	}
-	t.Skip(msg)
-}
+func Required() bool { return rtdwtest.Required() }
 
 // Source is a fresh database on a MySQL or MariaDB server, created for one test.
 type Source struct {
@@ -103,131 +88,44 @@ func ForEachSource(t *testing.T, fn func(t *testing.T, src *Source)) {
 	}
 }
 
-// SourceConfig returns the server's connection settings from its variable,
-// or skips (fails under RTDW_REQUIRE_SERVICES=1) when it is unset.
+// SourceConfig returns the server's connection settings (rtdwtest.ServerConfig:
+// the server its variable names, else one rtdwtest runs), or skips (fails
+// under RTDW_REQUIRE_SERVICES=1) when there is none.
 func SourceConfig(t testing.TB, f Flavor) *mysql.Config {
 	t.Helper()
-	env := EnvMySQL
-	if f == MariaDB {
-		env = EnvMariaDB
-	}
-	dsn := os.Getenv(env)
-	if dsn == "" {
-		unavailable(t, "%s integration test: set %s to a DSN such as root:pw@tcp(127.0.0.1:13306)/ (make test does)", f, env)
-	}
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatalf("%s is not a go-sql-driver DSN: %v", env, redact.Error(err, redact.DSNPassword(dsn)))
-	}
-	return cfg
+	return rtdwtest.ServerConfig(t, string(f))
 }
 
 // ReplicaConfig returns the connection settings of the GTID replica of the
-// MySQL server that RTDW_TEST_MYSQL_REPLICA names, or skips (fails under
-// RTDW_REQUIRE_SERVICES=1) when it is unset. The replica follows the
-// server of RTDW_TEST_MYSQL, so a database a test creates there appears on
-// it.
+// MySQL server (rtdwtest.MySQLReplica: RTDW_TEST_MYSQL_REPLICA, else one
+// rtdwtest runs), or skips (fails under RTDW_REQUIRE_SERVICES=1). The replica
+// follows the server of RTDW_TEST_MYSQL, so a database a test creates there
+// appears on it.
 func ReplicaConfig(t testing.TB) *mysql.Config {
 	t.Helper()
-	dsn := os.Getenv(EnvMySQLReplica)
-	if dsn == "" {
-		unavailable(t, "replica integration test: set %s to the DSN of a GTID replica of %s, such as root:pw@tcp(127.0.0.1:13308)/ (make test does)", EnvMySQLReplica, EnvMySQL)
-	}
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatalf("%s is not a go-sql-driver DSN: %v", EnvMySQLReplica, redact.Error(err, redact.DSNPassword(dsn)))
-	}
-	cfg.AllowNativePasswords = true
-	return cfg
+	return rtdwtest.MySQLReplica(t)
 }
 
-// NewSource creates a fresh database on the server of flavour f and returns
-// it; the database is dropped when the test ends.
+// NewSource creates a fresh database on the server of flavour f
+// (rtdwtest.MySQL or rtdwtest.MariaDB) and returns it; the database is
+// dropped when the test ends.
 func NewSource(t testing.TB, f Flavor) *Source {
 	t.Helper()
-	cfg := SourceConfig(t, f)
-	host, portStr, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
-		t.Fatalf("%s DSN address %q: %v", f, cfg.Addr, err)
+	var db *rtdwtest.DB
+	if f == MariaDB {
+		db = rtdwtest.MariaDB(t)
+	} else {
+		db = rtdwtest.MySQL(t)
 	}
-	port, _ := strconv.Atoi(portStr)
-
-	admin := cfg.Clone()
-	admin.DBName = ""
-	admin.AllowNativePasswords = true
-	admin.Timeout = 5 * time.Second
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	root, err := openPing(ctx, admin)
-	if err != nil {
-		unavailable(t, "%s at %s is not reachable: %v (start it with scripts/services.sh up)", f, cfg.Addr, redact.Error(err, cfg.Passwd))
-	}
-	defer root.Close()
-
-	name := DatabaseName(t)
-	if _, err := root.ExecContext(ctx, "CREATE DATABASE "+QuoteIdent(name)+" CHARACTER SET utf8mb4"); err != nil {
-		t.Fatalf("%s: create database %s: %v", f, name, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if db, err := openPing(ctx, admin); err == nil {
-			defer db.Close()
-			if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+QuoteIdent(name)); err != nil {
-				t.Errorf("%s: drop database %s: %v", f, name, err)
-			}
-		}
-	})
-
-	own := admin.Clone()
-	own.DBName = name
-	own.MultiStatements = true
-	db, err := openPing(ctx, own)
-	if err != nil {
-		t.Fatalf("%s: connect to %s: %v", f, name, redact.Error(err, cfg.Passwd))
-	}
-	t.Cleanup(func() { db.Close() })
-	return &Source{Flavor: f, Host: host, Port: port, User: cfg.User, Password: cfg.Passwd, Database: name, DB: db}
-}
-
-func openPing(ctx context.Context, cfg *mysql.Config) (*sql.DB, error) {
-	conn, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
-	db := sql.OpenDB(conn)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return &Source{Flavor: f, Host: db.Host, Port: db.Port, User: db.User, Password: db.Password, Database: db.Database, DB: db.DB}
 }
 
 // DatabaseName returns a database name unique to this test run, built from
 // the test's name: rtdw_<name>_<random>, at most 64 characters.
-func DatabaseName(t testing.TB) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(t.Name()) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	base := b.String()
-	if len(base) > 40 {
-		base = base[len(base)-40:]
-	}
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	return "rtdw_" + strings.Trim(base, "_") + "_" + hex.EncodeToString(rnd[:])
-}
+func DatabaseName(t testing.TB) string { return rtdwtest.DatabaseName(t) }
 
 // QuoteIdent quotes a MySQL or ClickHouse identifier with backquotes.
-func QuoteIdent(s string) string {
-	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
-}
+func QuoteIdent(s string) string { return rtdwtest.QuoteIdent(s) }
 
 // BinlogPosition returns the server's current binlog file and position
 // (SHOW BINARY LOG STATUS on MySQL, SHOW MASTER STATUS on MariaDB), and fails
