@@ -36,12 +36,71 @@ type CheckpointSummary struct {
 	ExternalPath string `json:"external_path"`
 	// FailureMessage says why a failed checkpoint failed.
 	FailureMessage string `json:"failure_message"`
+	// CheckpointedSize is what this checkpoint wrote, less than StateSize for an incremental
+	// one (Flink 1.15 on).
+	CheckpointedSize int64 `json:"checkpointed_size"`
+	// ProcessedData and PersistedData are the in-flight data an unaligned checkpoint processed
+	// and persisted, in bytes.
+	ProcessedData int64 `json:"processed_data"`
+	PersistedData int64 `json:"persisted_data"`
 }
 
-// CheckpointStats is GET /jobs/{jobid}/checkpoints (the commonly used subset).
+// CheckpointDetail is one checkpoint with its statistics per vertex
+// (GET /jobs/{jobid}/checkpoints/details/{checkpointid}).
+type CheckpointDetail struct {
+	CheckpointSummary
+	// Tasks holds each vertex's part of the checkpoint, keyed by vertex ID.
+	Tasks map[string]TaskCheckpointStats `json:"tasks"`
+}
+
+// TaskCheckpointStats is a vertex's part of a checkpoint: how many of its subtasks acknowledged
+// it, when the last did, and what they wrote.
+type TaskCheckpointStats struct {
+	// ID is the checkpoint's ID (Flink repeats it per vertex).
+	ID int64 `json:"id"`
+	// Status is IN_PROGRESS, COMPLETED or FAILED.
+	Status           string `json:"status"`
+	LatestAck        int64  `json:"latest_ack_timestamp"`
+	StateSize        int64  `json:"state_size"`
+	CheckpointedSize int64  `json:"checkpointed_size"`
+	EndToEndDuration int64  `json:"end_to_end_duration"`
+	NumSubtasks      int    `json:"num_subtasks"`
+	NumAcknowledged  int    `json:"num_acknowledged_subtasks"`
+	ProcessedData    int64  `json:"processed_data"`
+	PersistedData    int64  `json:"persisted_data"`
+}
+
+// CheckpointSummaryStats summarizes the completed checkpoints a job keeps statistics of.
+type CheckpointSummaryStats struct {
+	StateSize        StatsSummary `json:"state_size"`
+	EndToEndDuration StatsSummary `json:"end_to_end_duration"`
+	// CheckpointedSize is from Flink 1.18 on (zero before).
+	CheckpointedSize StatsSummary `json:"checkpointed_size"`
+	// ProcessedData, PersistedData and AlignmentBuffered are absent from 1.15 (zero there).
+	ProcessedData     StatsSummary `json:"processed_data"`
+	PersistedData     StatsSummary `json:"persisted_data"`
+	AlignmentBuffered StatsSummary `json:"alignment_buffered"`
+}
+
+// StatsSummary is a minimum, maximum and average (bytes or milliseconds), with percentiles
+// from Flink 1.15 on (zero before).
+type StatsSummary struct {
+	Min  int64   `json:"min"`
+	Max  int64   `json:"max"`
+	Avg  int64   `json:"avg"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+}
+
+// CheckpointStats is GET /jobs/{jobid}/checkpoints: counts, a summary of the completed
+// checkpoints, the latest of each kind, and the recent history.
 type CheckpointStats struct {
-	Counts CheckpointCounts `json:"counts"`
-	Latest struct {
+	Counts  CheckpointCounts       `json:"counts"`
+	Summary CheckpointSummaryStats `json:"summary"`
+	Latest  struct {
 		Completed *CheckpointSummary `json:"completed"`
 		Savepoint *CheckpointSummary `json:"savepoint"`
 		Failed    *CheckpointSummary `json:"failed"`
@@ -96,9 +155,9 @@ func (c *Client) CheckpointConfig(ctx context.Context, jobID string) (*Checkpoin
 	return &out, nil
 }
 
-// CheckpointDetails returns one checkpoint's statistics. Raw holds the full answer, whose
-// per-task detail varies by version.
-func (c *Client) CheckpointDetails(ctx context.Context, jobID string, checkpointID int64) (*CheckpointSummary, json.RawMessage, error) {
+// CheckpointDetails returns one checkpoint's statistics, with each vertex's part. Raw holds the
+// full answer.
+func (c *Client) CheckpointDetails(ctx context.Context, jobID string, checkpointID int64) (*CheckpointDetail, json.RawMessage, error) {
 	if err := checkJobID(jobID); err != nil {
 		return nil, nil, err
 	}
@@ -107,7 +166,7 @@ func (c *Client) CheckpointDetails(ctx context.Context, jobID string, checkpoint
 	if err := c.do(ctx, call{method: http.MethodGet, route: "/jobs/{jobid}/checkpoints/details/{checkpointid}", path: p, idempotent: true, rawOut: &raw}); err != nil {
 		return nil, nil, err
 	}
-	var out CheckpointSummary
+	var out CheckpointDetail
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return nil, nil, &Error{Method: http.MethodGet, Path: p, Status: http.StatusOK, Err: err}
 	}

@@ -27,8 +27,9 @@
 //   - Watching a running job: [Client.JobMetrics], [Client.VertexMetrics], [Client.Watermarks],
 //     back pressure ([Client.VertexBackPressure], waitable with [Client.WaitBackPressure]), the
 //     plan ([Client.JobPlan]) and configuration ([Client.JobConfig]).
-//   - Checkpoints and savepoints: [Client.CheckpointStats], [Client.CheckpointConfig],
-//     [Client.CheckpointDetails], [Client.TriggerCheckpoint], [Client.TriggerSavepoint],
+//   - Checkpoints and savepoints: [Client.CheckpointStats] (counts, summary with percentiles,
+//     latest, history), [Client.CheckpointConfig], [Client.CheckpointDetails] (per vertex),
+//     [Client.TriggerCheckpoint], [Client.TriggerSavepoint],
 //     [Client.StopWithSavepoint], [Client.DisposeSavepoint].
 //   - TaskManagers: [Client.TaskManagers], [Client.TaskManagerDetails],
 //     [Client.TaskManagerMetrics], [Client.TaskManagerLogs], [Client.TaskManagerLog],

@@ -302,9 +302,16 @@ func TestCheckpoints(t *testing.T) {
 		if err != nil || sum.ID != id || sum.Status != "COMPLETED" || sum.ExternalPath == "" || len(raw) == 0 {
 			t.Fatalf("CheckpointDetails = %+v, %v", sum, err)
 		}
+		d, _ := c.JobDetails(ctx, job)
+		if task, ok := sum.Tasks[d.Vertices[0].ID]; !ok || task.ID != id || task.NumAcknowledged != task.NumSubtasks || task.StateSize == 0 {
+			t.Fatalf("CheckpointDetails tasks = %+v, want the vertex %s", sum.Tasks, d.Vertices[0].ID)
+		}
 		stats, err := c.CheckpointStats(ctx, job)
 		if err != nil || stats.Counts.Completed != 1 || stats.Latest.Completed == nil || stats.Latest.Completed.ID != id {
 			t.Fatalf("CheckpointStats = %+v, %v", stats, err)
+		}
+		if s := stats.Summary; s.StateSize.Max == 0 || (s.CheckpointedSize.Max != 0) != atLeast(jm, "1.18") || (s.StateSize.P99 != 0) != atLeast(jm, "1.15") {
+			t.Fatalf("checkpoint summary on %s = %+v (percentiles from 1.15, checkpointed size from 1.18)", jm.FlinkVersion(), s)
 		}
 		if _, _, err := c.CheckpointDetails(ctx, job, id+100); err == nil {
 			t.Fatal("details of an unknown checkpoint succeeded")

@@ -257,3 +257,28 @@ func TestApplications(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckpointDetailsAndStatistics reads a savepoint's statistics on every version (a
+// savepoint is a checkpoint to Flink's statistics; triggered checkpoints need 1.18).
+func TestCheckpointDetailsAndStatistics(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		ctx := context.Background()
+		job, vertex := runWordCount(t, c)
+		loc, err := c.Savepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "file:///sp"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats, err := c.CheckpointStats(ctx, job)
+		if err != nil || stats.Counts.Completed != 1 || stats.Latest.Savepoint == nil || stats.Latest.Savepoint.ExternalPath != loc {
+			t.Fatalf("CheckpointStats = %+v, %v", stats, err)
+		}
+		s := stats.Summary
+		if s.StateSize.Max == 0 || s.EndToEndDuration.Avg == 0 || (s.StateSize.P99 != 0) != atLeast(jm, "1.15") || (s.CheckpointedSize.Max != 0) != atLeast(jm, "1.18") {
+			t.Fatalf("summary on %s = %+v (percentiles from 1.15, checkpointed size from 1.18)", jm.FlinkVersion(), s)
+		}
+		d, _, err := c.CheckpointDetails(ctx, job, stats.Latest.Savepoint.ID)
+		if err != nil || !d.IsSavepoint || d.ExternalPath != loc || d.Tasks[vertex].NumAcknowledged != 2 {
+			t.Fatalf("CheckpointDetails = %+v, %v", d, err)
+		}
+	})
+}

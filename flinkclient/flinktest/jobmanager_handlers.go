@@ -18,14 +18,17 @@ import (
 	"github.com/rtdw/rtdw/internal/flinkspec"
 )
 
-func (jm *JobManager) atLeast(v string) bool {
+func (jm *JobManager) atLeast(v string) bool { return atLeast(jm.cfg.FlinkVersion, v) }
+
+// atLeast reports whether the major.minor version is v or later.
+func atLeast(version, v string) bool {
 	mm := func(s string) (int, int) {
 		a, b, _ := strings.Cut(s, ".")
 		x, _ := strconv.Atoi(a)
 		y, _ := strconv.Atoi(b)
 		return x, y
 	}
-	m1, n1 := mm(jm.cfg.FlinkVersion)
+	m1, n1 := mm(version)
 	m2, n2 := mm(v)
 	return m1 > m2 || (m1 == m2 && n1 >= n2)
 }
@@ -158,7 +161,7 @@ func (jm *JobManager) handle(key string, route *flinkspec.Route, r *http.Request
 		id, _ := strconv.ParseInt(route.PathParams["checkpointid"], 10, 64)
 		for _, cp := range job.checkpoints {
 			if cp.id == id {
-				return answer{200, jmCheckpointJSON(job, cp)}
+				return answer{200, jmCheckpointJSON(jm.cfg.FlinkVersion, job, cp, true)}
 			}
 		}
 		return errorAnswer(http.StatusNotFound, fmt.Sprintf("Could not find checkpointing statistics for checkpoint %d.", id))
@@ -438,7 +441,9 @@ func (jm *JobManager) exceptions(j *jmJob, r *http.Request) map[string]any {
 	return out
 }
 
-func jmCheckpointJSON(j *jmJob, cp jmCheckpoint) map[string]any {
+// jmCheckpointJSON is a checkpoint's statistics as the version writes them; withTasks adds the
+// per-vertex part that the details route sends.
+func jmCheckpointJSON(version string, j *jmJob, cp jmCheckpoint, withTasks bool) map[string]any {
 	typ := "CHECKPOINT"
 	if cp.savepoint {
 		typ = "SAVEPOINT"
@@ -447,6 +452,18 @@ func jmCheckpointJSON(j *jmJob, cp jmCheckpoint) map[string]any {
 		"checkpoint_type": typ, "trigger_timestamp": cp.trigger.UnixMilli(), "latest_ack_timestamp": cp.trigger.UnixMilli() + 5,
 		"state_size": 1024, "end_to_end_duration": 5, "alignment_buffered": 0, "processed_data": 0, "persisted_data": 0,
 		"num_subtasks": j.parallelism, "num_acknowledged_subtasks": j.parallelism, "tasks": map[string]any{}}
+	if withTasks {
+		task := map[string]any{"id": cp.id, "status": cp.status, "latest_ack_timestamp": cp.trigger.UnixMilli() + 5,
+			"state_size": 1024, "end_to_end_duration": 5, "num_subtasks": j.parallelism, "num_acknowledged_subtasks": j.parallelism,
+			"alignment_buffered": 0, "processed_data": 0, "persisted_data": 0}
+		if atLeast(version, "1.18") {
+			task["checkpointed_size"] = 512
+		}
+		m["tasks"] = map[string]any{j.vertexID: task}
+	}
+	if atLeast(version, "1.18") {
+		m["checkpointed_size"] = 512
+	}
 	if cp.status == "COMPLETED" {
 		m["external_path"] = cp.path
 		m["discarded"] = false
@@ -463,7 +480,7 @@ func (jm *JobManager) checkpointStats(j *jmJob) map[string]any {
 	history := []map[string]any{}
 	for i := len(j.checkpoints) - 1; i >= 0; i-- {
 		cp := j.checkpoints[i]
-		js := jmCheckpointJSON(j, cp)
+		js := jmCheckpointJSON(jm.cfg.FlinkVersion, j, cp, false)
 		history = append(history, js)
 		switch {
 		case cp.status == "COMPLETED":
@@ -490,9 +507,35 @@ func (jm *JobManager) checkpointStats(j *jmJob) map[string]any {
 		restored = 1
 	}
 	return map[string]any{
-		"counts": map[string]any{"restored": restored, "total": completed + failed, "in_progress": 0, "completed": completed, "failed": failed},
-		"latest": latest, "history": history,
+		"counts":  map[string]any{"restored": restored, "total": completed + failed, "in_progress": 0, "completed": completed, "failed": failed},
+		"summary": jm.checkpointSummary(completed), "latest": latest, "history": history,
 	}
+}
+
+// checkpointSummary is the summary of the completed checkpoints, in the version's shape: min,
+// max and average before 1.15, with percentiles from 1.15, checkpointed_size from 1.18; 1.15's
+// spec (an early snapshot) lists only state_size and end_to_end_duration among the figures.
+func (jm *JobManager) checkpointSummary(completed int64) map[string]any {
+	stat := func(v int64) map[string]any {
+		if completed == 0 {
+			v = 0
+		}
+		m := map[string]any{"min": v, "max": v, "avg": v}
+		if jm.atLeast("1.15") {
+			for _, p := range []string{"p50", "p90", "p95", "p99", "p999"} {
+				m[p] = float64(v)
+			}
+		}
+		return m
+	}
+	sum := map[string]any{"state_size": stat(1024), "end_to_end_duration": stat(5)}
+	if !jm.atLeast("1.15") || jm.atLeast("1.18") {
+		sum["alignment_buffered"], sum["processed_data"], sum["persisted_data"] = stat(0), stat(0), stat(0)
+	}
+	if jm.atLeast("1.18") {
+		sum["checkpointed_size"] = stat(512)
+	}
+	return sum
 }
 
 func jmOpStatus(op *jmOp, causeKey string, success map[string]any) map[string]any {

@@ -8,7 +8,10 @@
 // conversion). [IsDerived] tells the two kinds apart. The conversion keeps what the reference
 // says: ResourceID is a plain string there (1.13's TaskManagerIdPathParameter takes any string),
 // and the routes Flink leaves out of its reference (log and stdout files, yarn-cancel) are
-// absent from it as from the later specs.
+// absent from it as from the later specs. One correction applies to them alone: the reference
+// prints only the base class of the polymorphic CheckpointStatistics, so the base is given its
+// subtypes' fields and every one of them Jackson's type property className, which Flink writes
+// in checkpoint histories and latest entries.
 //
 // It exists so that tests and the in-process fakes of flinkclient/flinktest can prove that what
 // the clients send, and what the fakes answer, is what a real Flink of a given version accepts and

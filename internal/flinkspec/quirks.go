@@ -14,6 +14,9 @@ func adjust(doc *openapi3.T, kind Kind, flinkVersion string) {
 		allowStandaloneResourceID(doc.Components.Schemas)
 		metricsAsArray(doc.Components.Schemas)
 		applicationIDAsHex(doc.Components.Schemas)
+		if kind == KindJobManager && derivedJobManagerSpecs[flinkVersion] {
+			checkpointStatisticsSubtypes(doc.Components.Schemas)
+		}
 		if kind == KindSQLGateway {
 			resultsAsSent(doc.Components.Schemas)
 		}
@@ -230,6 +233,36 @@ func resultsAsSent(schemas openapi3.Schemas) {
 		cp := *next.Value
 		cp.Nullable = true
 		body.Value.Properties["nextResultUri"] = openapi3.NewSchemaRef("", &cp)
+	}
+}
+
+// checkpointStatisticsSubtypes completes CheckpointStatistics in the 1.12 and 1.13 documents.
+// It is polymorphic (Jackson's @JsonTypeInfo with the type name in "className": completed,
+// failed, in_progress), and Flink's 1.x doc generator printed only the base class, so a history
+// entry, which Flink writes with its subtype's fields and className, would show fields the
+// document does not declare. The base gets the subtypes' properties and every one of them
+// className, as the later specs declare it.
+func checkpointStatisticsSubtypes(schemas openapi3.Schemas) {
+	base := schemas["CheckpointStatistics"]
+	if base == nil || base.Value == nil {
+		return
+	}
+	className := openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString},
+		Enum: []any{"completed", "failed", "in_progress"}})
+	for _, name := range []string{"CheckpointStatistics", "CompletedCheckpointStatistics", "FailedCheckpointStatistics"} {
+		sub := schemas[name]
+		if sub == nil || sub.Value == nil {
+			continue
+		}
+		if sub.Value.Properties == nil {
+			sub.Value.Properties = openapi3.Schemas{}
+		}
+		sub.Value.Properties["className"] = className
+		for k, v := range sub.Value.Properties {
+			if _, ok := base.Value.Properties[k]; !ok {
+				base.Value.Properties[k] = v
+			}
+		}
 	}
 }
 

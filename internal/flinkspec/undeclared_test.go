@@ -23,6 +23,11 @@ func TestUndeclaredFields(t *testing.T) {
 		{s12, "/jobs/" + jobID + "/checkpoints/config", `{"mode":"EXACTLY_ONCE","checkpoint_storage":"x"}`, []string{"checkpoint_storage"}},
 		// Metrics are "any" in the 1.12 document: nothing to check.
 		{s12, "/jobs/" + jobID + "/metrics", `[{"id":"a","value":"1","extra":true}]`, nil},
+		// History entries are written as their subtype, with Jackson's className.
+		{s13, "/jobs/" + jobID + "/checkpoints", `{"history":[{"className":"completed","id":1,"external_path":"/sp","discarded":false},
+			{"className":"failed","id":2,"failure_message":"x"}],"latest":{"savepoint":{"className":"completed","id":1}}}`, nil},
+		{s13, "/jobs/" + jobID + "/checkpoints", `{"history":[{"className":"completed","id":1,"savepointFormat":"x"}]}`,
+			[]string{"history[0].savepointFormat"}},
 		// An unfinished savepoint: operation null is declared.
 		{s13, "/jobs/" + jobID + "/savepoints/" + jobID, `{"status":{"id":"IN_PROGRESS"},"operation":null}`, nil},
 		{s13, "/jobs/" + jobID + "/savepoints/" + jobID, `{"status":{"id":"COMPLETED","since":1},"operation":{"location":"/sp"}}`, []string{"status.since"}},
