@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -175,7 +176,20 @@ func (c *compiler) comparator(e Expr, l, r node) (func(x, y value) (int, error),
 		c.problem(e.String(), "cannot compare %s (%s) with %s (%s); CAST one side to the other's type", l.expr, l.b, r.expr, r.b)
 		return nil, false
 	}
+	// An instant meeting a wall clock is compared as the session zone's
+	// wall clock (see sameClock).
+	wallL, wallR := false, false
+	if instant(l) != instant(r) && (l.b.temporal() || l.b == bString) && (r.b.temporal() || r.b == bString) {
+		wallL, wallR = instant(l), instant(r)
+	}
+	loc := c.opts.location()
 	return func(x, y value) (int, error) {
+		if wallL {
+			x.t = wallClockIn(x.t, loc)
+		}
+		if wallR {
+			y.t = wallClockIn(y.t, loc)
+		}
 		n, err := f(x, y)
 		if err != nil {
 			return 0, evalErr(e, "%v", err)
@@ -570,4 +584,44 @@ func toBytes(v value, b base) []byte {
 		return []byte(v.s)
 	}
 	return v.by
+}
+
+// sameClock makes an instant (a TIMESTAMP column, CURRENT_TIMESTAMP) that
+// meets a wall-clock value (DATETIME, DATE, a string) into the wall clock
+// of the session zone, as MySQL and Flink do when they compare or subtract
+// the two.
+func (c *compiler) sameClock(l, r node) (node, node) {
+	if instant(l) != instant(r) {
+		if instant(l) {
+			l = c.toWallClock(l)
+		} else {
+			r = c.toWallClock(r)
+		}
+	}
+	return l, r
+}
+
+func (c *compiler) toWallClock(n node) node {
+	inner := n.eval
+	loc := c.opts.location()
+	n.eval = func(ctx *evalCtx) (value, error) {
+		v, err := inner(ctx)
+		if err != nil || v.null {
+			return v, err
+		}
+		return value{t: wallClockIn(v.t, loc)}, nil
+	}
+	n.ct = timestampType(n.ct.FSP, false)
+	return n
+}
+
+// instant reports whether n's values are instants (TIMESTAMP), not wall
+// clocks (DATETIME).
+func instant(n node) bool { return n.b == bTimestamp && n.ct.Kind == cdc.KindTimestamp }
+
+// wallClockIn returns the wall clock of the instant t in loc, as a time in
+// UTC (how DATETIME values are held).
+func wallClockIn(t time.Time, loc *time.Location) time.Time {
+	w := t.In(loc)
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
 }

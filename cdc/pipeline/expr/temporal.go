@@ -291,7 +291,8 @@ func (c *compiler) timestampDiff(e *Call, args []node) node {
 	if !c.want(e, args, 0, "a DATE or TIMESTAMP", bDate, bTimestamp) || !c.want(e, args, 1, "a DATE or TIMESTAMP", bDate, bTimestamp) {
 		return node{}
 	}
-	return fn2(e, bInt, typeBigInt, args[0], args[1], func(a, b value) (value, error) {
+	from, to := c.sameClock(args[0], args[1])
+	return fn2(e, bInt, typeBigInt, from, to, func(a, b value) (value, error) {
 		if isDur {
 			return value{i: int64(b.t.Sub(a.t) / unitDurations[unit])}, nil
 		}
