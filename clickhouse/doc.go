@@ -219,6 +219,11 @@
 // (a snapshot chunk read after the truncate keeps its rows), which the
 // sink waits for, as for the UPDATE of a rename.
 //
+// The state belongs to the capture: a capture started over from a server
+// whose binlog was reset (RESET MASTER, a new server) has lower versions
+// than the fences, so start it with new tables, or drop the database's
+// StateTable with them.
+//
 // # Deadlines
 //
 // HandleEvents, Flush and Close return by the end of their ctx. A flush

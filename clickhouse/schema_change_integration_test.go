@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -23,6 +24,12 @@ type script struct {
 	// all holds every event, from taken on those not yet taken.
 	all   []cdc.Event
 	taken int
+	// pos is the binlog position of the latest event.
+	pos uint64
+	// rows is what MySQL holds after the events so far, by id, in the
+	// table's current schema; gone is set once the table is dropped.
+	rows map[int64]cdc.Row
+	gone bool
 }
 
 // take returns the events made since the last take.
@@ -33,22 +40,80 @@ func (s *script) take() []cdc.Event {
 }
 
 func (s *script) src() cdc.Source {
-	return cdc.Source{File: "mysql-bin.000003", Pos: 4 + binlogPos.Add(100), Snapshot: cdc.SnapshotFalse}
+	s.pos += 100
+	return cdc.Source{File: "mysql-bin.000003", Pos: 1000 + s.pos, Snapshot: cdc.SnapshotFalse}
 }
 
 func (s *script) insert(rows ...cdc.Row) {
 	for _, r := range rows {
 		s.all = append(s.all, cdc.Event{Op: cdc.OpCreate, Table: s.h.cur.Table, Schema: s.h.cur, After: r, Source: s.src()})
+		s.model()[r[0].(int64)] = r
 	}
 }
 
 func (s *script) update(before, after cdc.Row) {
 	s.all = append(s.all, cdc.Event{Op: cdc.OpUpdate, Table: s.h.cur.Table, Schema: s.h.cur, Before: before, After: after, Source: s.src()})
+	delete(s.model(), before[0].(int64))
+	s.model()[after[0].(int64)] = after
+}
+
+func (s *script) delete(before cdc.Row) {
+	s.all = append(s.all, cdc.Event{Op: cdc.OpDelete, Table: s.h.cur.Table, Schema: s.h.cur, Before: before, Source: s.src()})
+	delete(s.model(), before[0].(int64))
+}
+
+func (s *script) model() map[int64]cdc.Row {
+	if s.rows == nil {
+		s.rows = map[int64]cdc.Row{}
+	}
+	return s.rows
 }
 
 func (s *script) ddl(text string, changes ...cdc.SchemaChange) {
 	s.all = append(s.all, cdc.Event{Op: cdc.OpSchemaChange, Table: changes[0].Table, Schema: changes[len(changes)-1].After,
 		DDL: text, Changes: changes, Source: s.src()})
+	for _, c := range changes {
+		s.evolveModel(c)
+	}
+}
+
+// evolveModel changes the rows of the model as MySQL does for c.
+func (s *script) evolveModel(c cdc.SchemaChange) {
+	switch c.Kind {
+	case cdc.ChangeCreateTable:
+		s.rows, s.gone = map[int64]cdc.Row{}, false
+		return
+	case cdc.ChangeTruncateTable:
+		s.rows = map[int64]cdc.Row{}
+		return
+	case cdc.ChangeDropTable:
+		s.rows, s.gone = map[int64]cdc.Row{}, true
+		return
+	}
+	for id, r := range s.model() {
+		out := make(cdc.Row, len(c.After.Columns))
+		for i, col := range c.After.Columns {
+			name := col.Name
+			if c.Kind == cdc.ChangeRenameColumn && name == c.NewColumn {
+				name = c.Column
+			}
+			if j := c.Before.ColumnIndex(name); j >= 0 {
+				out[i] = r[j]
+			} else if col.Default != nil {
+				out[i] = col.Default.Value
+			}
+		}
+		s.rows[id] = out
+	}
+}
+
+// want returns the model's rows in id order.
+func (s *script) want() []cdc.Row {
+	var out []cdc.Row
+	for _, id := range slices.Sorted(maps.Keys(s.model())) {
+		out = append(out, s.rows[id])
+	}
+	return out
 }
 
 // visible returns ClickHouse's visible rows of a table (FINAL, deleted
@@ -302,7 +367,7 @@ func TestExceptionAndEvolveStop(t *testing.T) {
 	h := &ddlHistory{cur: ordersSchema()}
 	rows := &script{h: h}
 	rows.insert(cdc.Row{int64(1), int64(10), "a"})
-	narrow := &script{h: h}
+	narrow := &script{h: h, pos: rows.pos}
 	narrow.ddl("ALTER TABLE orders MODIFY qty TINYINT NOT NULL", h.alterType("qty", cdc.ColumnType{Kind: cdc.KindTinyInt}, false))
 	narrow.insert(cdc.Row{int64(2), int64(-5), "b"})
 	for _, tc := range []struct {
@@ -351,4 +416,27 @@ func TestTruncateKeepsRowsReadAfterIt(t *testing.T) {
 	runScript(t, sink, []cdc.Event{s.all[0], s.all[1], later})
 	runScript(t, sink, []cdc.Event{ddl, s.all[0], later})
 	expectRows(t, "after the truncate", visible(t, c, ch.Database, "orders"), "id=3 qty=30 note=new")
+}
+
+// TestRenameInterruptedOn1816Completes: a crash inside the rename of
+// 18.16 (after its ADD COLUMN) leaves both columns; the replayed change
+// copies and drops what is left.
+func TestRenameInterruptedOn1816Completes(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	c := testClient(t, ch.Addr)
+	if f, err := c.Features(ctxT(t)); err != nil || f.RenameColumn {
+		t.Skipf("the fallback runs on servers without RENAME COLUMN; this one is %v (%v)", f.Version, err)
+	}
+	sink := newTestSink(t, c, ch.Database, cdc.SchemaChangePolicy{Behavior: cdc.BehaviorEvolve})
+	s := &script{h: &ddlHistory{cur: ordersSchema()}}
+	s.insert(cdc.Row{int64(1), int64(10), "a"}, cdc.Row{int64(2), int64(20), nil})
+	runScript(t, sink, s.take())
+	if err := c.Conn().Exec(ctxT(t), "ALTER TABLE "+qualified(ch.Database, "orders")+" ADD COLUMN memo Nullable(String) AFTER note"); err != nil {
+		t.Fatal(err)
+	}
+	s.ddl("ALTER TABLE orders RENAME COLUMN note TO memo", s.h.renameColumn("note", "memo"))
+	s.insert(cdc.Row{int64(3), int64(30), "c"})
+	runScript(t, sink, s.take())
+	expectRows(t, "renamed", visible(t, c, ch.Database, "orders"), "id=1 qty=10 memo=a", "id=2 qty=20 memo=NULL", "id=3 qty=30 memo=c")
 }

@@ -36,6 +36,8 @@ type SinkConfig struct {
 	// (see [Client.SyncTable]), else the first HandleEvents of a table
 	// returns a *[TableMismatchError]. Either way the sink writes the
 	// column types the tables have (see the package documentation).
+	// Schema changes a source parsed still follow SchemaChanges: set its
+	// Behavior to IGNORE to keep the sink from altering tables.
 	ManualTables bool
 	// SchemaChanges says what the sink does with each kind of schema
 	// change a source parsed (cdc.Event.Changes), with Flink CDC's
