@@ -10,10 +10,13 @@ TEST_TIMEOUT ?= 40m
 demo: services-up
 	eval "$$(scripts/services.sh env)" && $(GO) run ./examples/mysql-to-clickhouse
 
-## test: start MySQL, MariaDB and ClickHouse, then vet and run every test (integration included) with -race;
+## test: start MySQL, MariaDB, ClickHouse, ZooKeeper and OpenSSH, then vet and run every test (integration included)
+## with -race, and then examples/downstream, a module of its own that uses rtdwtest as a downstream repository does;
 ## -count=1 because the servers hold state the test cache cannot see
 test: services-up vet
 	eval "$$(scripts/services.sh env)" && RTDW_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	eval "$$(scripts/services.sh env)" && cd examples/downstream && $(GO) vet ./... && \
+		RTDW_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 ## unit: the tests that need no server (integration tests skip, naming the variable that enables them; RTDW_TEST_START=0
 ## keeps rtdwtest from starting servers itself)
