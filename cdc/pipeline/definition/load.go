@@ -259,11 +259,14 @@ func (l *loader) source(n *yaml.Node, s Settings) pipeline.Source {
 	}
 	before := len(l.ps.Problems)
 	v, err := build(b)
+	if len(l.ps.Problems) > before {
+		return nil // the accessors named what is wrong; the connector's own error would repeat it
+	}
 	if err != nil {
 		l.ps.Add("source", b.Type, "%s", connectorError(err))
 		return nil
 	}
-	if len(l.ps.Problems) > before || v == nil {
+	if v == nil {
 		return nil
 	}
 	return v.(pipeline.Source)
@@ -276,11 +279,14 @@ func (l *loader) sink(n *yaml.Node, s Settings) cdc.Sink {
 	}
 	before := len(l.ps.Problems)
 	v, err := build(b)
+	if len(l.ps.Problems) > before {
+		return nil // the accessors named what is wrong; the connector's own error would repeat it
+	}
 	if err != nil {
 		l.ps.Add("sink", b.Type, "%s", connectorError(err))
 		return nil
 	}
-	if len(l.ps.Problems) > before || v == nil {
+	if v == nil {
 		return nil
 	}
 	return v.(cdc.Sink)

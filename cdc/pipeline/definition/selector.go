@@ -61,3 +61,19 @@ func splitOutside(s string, sep byte) []string {
 	}
 	return append(out, s[start:])
 }
+
+// SelectorDatabases returns the database part of each alternative of a
+// Flink CDC table selector, as a regular expression over the whole
+// database name (for a source's database list, such as cdc/mysql's
+// DatabaseList).
+func SelectorDatabases(selector string) ([]string, error) {
+	if _, err := SelectorPattern(selector); err != nil {
+		return nil, err
+	}
+	var dbs []string
+	for _, sel := range splitOutside(selector, ',') {
+		db := splitOutside(strings.TrimSpace(sel), '.')[0]
+		dbs = append(dbs, strings.ReplaceAll(db, `\.`, "."))
+	}
+	return dbs, nil
+}
