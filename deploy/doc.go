@@ -3,10 +3,10 @@
 // hbase-site.xml by hand, copying them to every host and typing start commands, with typed Go values that
 // other programs compose and check before anything runs.
 //
-// This package holds the vocabulary the others share: a rendered [File], the one-host-per-line files
-// ([RenderHostsFile]: masters, workers, regionservers) and [ConfigError], the error every validation returns
-// (it matches [ErrInvalidConfig] and lists every problem at once, secrets redacted). The work is in its
-// sub-packages, one per concern:
+// This package holds the vocabulary the others share: a rendered [File], [ShellQuote] for scripts and
+// command lines, the one-host-per-line files ([RenderHostsFile]: masters, workers, regionservers) and
+// [ConfigError], the error every validation returns (it matches [ErrInvalidConfig] and lists every problem at
+// once, secrets redacted). The work is in its sub-packages, one per concern:
 //
 //	deploy/flinkconf       Flink's configuration: flink-conf.yaml / config.yaml, key lists per release (1.12-2.x),
 //	                       memory sizes, near-miss suggestions for misspelt keys
@@ -22,7 +22,8 @@
 // [github.com/rtdw/rtdw/deploy/remote.Plan] it returns with DryRun, then Execute it through an SSH connector.
 // examples/deploy-standalone does exactly that for a three-host cluster.
 //
-// Dependencies point one way: flinkconf, hbaseconf and clickhouseconf import only this package; remote adds
-// SSH; hostprep and launch build plans with remote; launch and k8s render Flink configurations; launch talks
-// to a JobManager through package flinkclient. Nothing outside deploy/ imports deploy except programs.
+// Dependencies point one way. Of the deploy packages, flinkconf, hbaseconf, clickhouseconf and remote import
+// only this one; hostprep and launch build plans with remote; launch and k8s render flinkconf configurations
+// (launch also hbaseconf's); launch alone talks to a JobManager, through package flinkclient. Nothing outside
+// deploy/ imports these packages except programs such as the examples.
 package deploy

@@ -14,7 +14,6 @@ import (
 
 	"github.com/rtdw/rtdw/deploy"
 	"github.com/rtdw/rtdw/deploy/internal/check"
-	"github.com/rtdw/rtdw/deploy/remote"
 	"github.com/rtdw/rtdw/internal/redact"
 )
 
@@ -226,11 +225,11 @@ func (c Config) renderEnv() []byte {
 	var b bytes.Buffer
 	b.WriteString("# hbase-env.sh, written by github.com/rtdw/rtdw/deploy.\n")
 	if c.JavaHome != "" {
-		fmt.Fprintf(&b, "export JAVA_HOME=%s\n", remote.ShellQuote(c.JavaHome))
+		fmt.Fprintf(&b, "export JAVA_HOME=%s\n", deploy.ShellQuote(c.JavaHome))
 	}
 	fmt.Fprintf(&b, "export HBASE_MANAGES_ZK=%t\n", c.ManagesZooKeeper)
 	for _, k := range slices.Sorted(maps.Keys(c.Env)) {
-		fmt.Fprintf(&b, "export %s=%s\n", k, remote.ShellQuote(c.Env[k]))
+		fmt.Fprintf(&b, "export %s=%s\n", k, deploy.ShellQuote(c.Env[k]))
 	}
 	return b.Bytes()
 }
@@ -343,7 +342,7 @@ func parseShellExports(data []byte) map[string]string {
 	return out
 }
 
-// shellUnquote undoes [remote.ShellQuote] and simple double quoting.
+// shellUnquote undoes [deploy.ShellQuote] and simple double quoting.
 func shellUnquote(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {

@@ -405,10 +405,8 @@ func (d FlinkDeployment) checkIngress(ps *deploy.ConfigError) {
 	for i, tls := range in.TLS {
 		field := fmt.Sprintf("spec.ingress.tls.%d", i)
 		for _, h := range tls.Hosts {
-			for _, msg := range validation.IsWildcardDNS1123Subdomain(h) {
-				if len(validation.IsDNS1123Subdomain(h)) > 0 {
-					ps.Add(field+".hosts", h, "Kubernetes: %s", msg)
-				}
+			if len(validation.IsDNS1123Subdomain(h)) > 0 && len(validation.IsWildcardDNS1123Subdomain(h)) > 0 {
+				ps.Add(field+".hosts", h, "Kubernetes: a TLS host is a DNS name such as flink.example.com or *.example.com")
 			}
 		}
 		if tls.SecretName != "" {

@@ -31,14 +31,14 @@ func (c Command) shell(hideSecrets bool) string {
 	var b strings.Builder
 	if c.Dir != "" {
 		b.WriteString("cd ")
-		b.WriteString(ShellQuote(c.Dir))
+		b.WriteString(deploy.ShellQuote(c.Dir))
 		b.WriteString(" && ")
 	}
 	if len(c.Env) > 0 {
 		b.WriteString("env")
 		for _, kv := range c.Env {
 			b.WriteByte(' ')
-			b.WriteString(ShellQuote(redactAssignment(kv, hideSecrets)))
+			b.WriteString(deploy.ShellQuote(redactAssignment(kv, hideSecrets)))
 		}
 		b.WriteByte(' ')
 	}
@@ -49,7 +49,7 @@ func (c Command) shell(hideSecrets bool) string {
 		if hideSecrets && strings.HasPrefix(a, "-D") {
 			a = "-D" + redactAssignment(a[2:], true)
 		}
-		b.WriteString(ShellQuote(a))
+		b.WriteString(deploy.ShellQuote(a))
 	}
 	return b.String()
 }
@@ -62,22 +62,4 @@ func redactAssignment(kv string, hideSecrets bool) string {
 		return k + "=" + redact.Placeholder
 	}
 	return kv
-}
-
-// ShellQuote quotes s for a POSIX shell when it holds anything but safe characters: 'it'\”s'.
-func ShellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%^", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -47,8 +47,9 @@ func (s Step) Describe() string {
 }
 
 // Plan is an ordered list of steps across hosts: typically the configuration files for every host, then the
-// commands that start the cluster. Build one with the Add methods or get one from [launch.StandaloneCluster.Plan],
-// [launch.HBaseCluster.Plan] and friends; print it with [Plan.DryRun]; run it with [Plan.Execute].
+// commands that start the cluster. Build one with the Add methods or get one from package launch
+// (StandaloneCluster.Plan, HBaseCluster.Plan) or hostprep (PreparePlan); print it with [Plan.DryRun]; run it
+// with [Plan.Execute].
 type Plan struct {
 	Steps []Step
 }
