@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +20,10 @@ import (
 
 	"github.com/rtdw/rtdw/rtdwtest"
 )
+
+// The servers this binary starts (only when no variable names them) stop
+// when its tests end, unless RTDW_TEST_KEEP_SERVERS=1.
+func TestMain(m *testing.M) { os.Exit(rtdwtest.Main(m)) }
 
 // TestFreshDatabase: each helper gives a database of its own that the test
 // can write, that a sibling test does not see, and that is gone once the
@@ -223,30 +228,64 @@ func TestUnknownServiceIsNamed(t *testing.T) {
 	}
 }
 
-// TestStartsWhenNothingIsNamed runs a test binary (this one, on
-// TestHelperMariaDB) with no server variable and a fresh state directory:
-// rtdwtest starts MariaDB there, and a second binary finds it running.
+// TestStartsWhenNothingIsNamed runs test binaries (this one, on
+// TestHelperMariaDB, whose TestMain is rtdwtest.Main) with no server variable
+// and a fresh state directory: the first starts MariaDB there and, with
+// RTDW_TEST_KEEP_SERVERS=1, leaves it running; the second finds it running and
+// leaves it alone, since it did not start it; a third starts it again and
+// keeps it while another process uses the directory; a fourth, alone, stops
+// what it started.
 func TestStartsWhenNothingIsNamed(t *testing.T) {
 	t.Parallel()
 	needPrograms(t, "mariadbd", "mariadb-install-db")
 	dir := t.TempDir()
-	t.Cleanup(func() { _ = (&rtdwtest.Services{Dir: dir}).Down() })
-	run := func() string {
+	s := &rtdwtest.Services{Dir: dir}
+	t.Cleanup(func() { _ = s.Down() })
+	run := func(keep bool) string {
+		t.Helper()
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperMariaDB$", "-test.v", "-test.count=1")
 		cmd.Env = append(filteredEnv(), rtdwtest.EnvServicesDir+"="+dir, "RTDW_HELPER=1", rtdwtest.EnvRequireServices+"=1", rtdwtest.EnvInstall+"=0")
+		if keep {
+			cmd.Env = append(cmd.Env, rtdwtest.EnvKeepServers+"=1")
+		}
 		out, err := cmd.CombinedOutput()
-		if err != nil {
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestHelperMariaDB") {
 			t.Fatalf("the helper test binary failed: %v\n%s", err, out)
 		}
 		return string(out)
 	}
-	out := run()
-	if !strings.Contains(out, "mariadb is ready") || !strings.Contains(out, "--- PASS: TestHelperMariaDB") {
-		t.Fatalf("the first binary did not start MariaDB:\n%s", out)
+	runs := func() bool {
+		m, err := s.Running(rtdwtest.ServiceMariaDB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m[rtdwtest.ServiceMariaDB] != 0
 	}
-	out = run()
-	if !strings.Contains(out, "mariadb already runs") || !strings.Contains(out, "--- PASS: TestHelperMariaDB") {
-		t.Fatalf("the second binary did not reuse MariaDB:\n%s", out)
+	if out := run(true); !strings.Contains(out, "mariadb is ready") || !runs() {
+		t.Fatalf("the first binary did not start MariaDB and keep it (running: %v):\n%s", runs(), out)
+	}
+	if out := run(false); !strings.Contains(out, "mariadb already runs") || !runs() {
+		t.Fatalf("the second binary did not reuse MariaDB and leave it running (running: %v):\n%s", runs(), out)
+	}
+	if err := s.Down(); err != nil || runs() {
+		t.Fatalf("Down: %v, running: %v", err, runs())
+	}
+	users, err := os.OpenFile(filepath.Join(dir, "users.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(users.Fd()), syscall.LOCK_SH); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(false); !strings.Contains(out, "mariadb is ready") || !runs() {
+		t.Fatalf("the third binary stopped MariaDB although another process uses it (running: %v):\n%s", runs(), out)
+	}
+	users.Close()
+	if err := s.Down(); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(false); !strings.Contains(out, "mariadb is ready") || runs() {
+		t.Fatalf("the fourth binary did not stop the MariaDB it started (running: %v):\n%s", runs(), out)
 	}
 }
 
