@@ -62,6 +62,9 @@ type Config struct {
 	// OnTransformError says what a row whose transform fails does (default
 	// [StopOnError]).
 	OnTransformError ErrorPolicy
+	// Restart says how a source that failed is run again, as Flink's
+	// restart strategy does; the zero value restarts nothing.
+	Restart RestartPolicy
 	// Logger receives the pipeline's logs (nil: discarded). The sources and
 	// sinks have loggers of their own.
 	Logger *slog.Logger
@@ -104,6 +107,21 @@ func (p ErrorPolicy) String() string {
 		return "skip"
 	}
 	return "ErrorPolicy(?)"
+}
+
+// RestartPolicy says how a failed source is run again. A source resumes
+// from its checkpoint and the sinks are idempotent, so a restart delivers
+// again what the failed run had not checkpointed, and nothing is lost or
+// doubled. Failures that another run cannot cure are not restarted: a
+// *[RowError] under [StopOnError], a pipeline configuration error, the
+// end of Run's ctx.
+type RestartPolicy struct {
+	// MaxAttempts bounds the restarts after failures in a row (a run that
+	// flushed its sinks ends the row); 0 means the first failure ends Run.
+	MaxAttempts int
+	// Backoff is the wait before the first restart, doubled per failure in
+	// a row up to MaxBackoff. Zero means 1s and 30s.
+	Backoff, MaxBackoff time.Duration
 }
 
 // Builder builds a [Pipeline]: a thin layer over [Config], one method per
@@ -186,6 +204,9 @@ func (b *Builder) Schemas(schemas ...*cdc.TableSchema) *Builder {
 
 // OnTransformError sets [Config.OnTransformError].
 func (b *Builder) OnTransformError(p ErrorPolicy) *Builder { b.cfg.OnTransformError = p; return b }
+
+// Restart sets [Config.Restart].
+func (b *Builder) Restart(p RestartPolicy) *Builder { b.cfg.Restart = p; return b }
 
 // Logger sets [Config.Logger].
 func (b *Builder) Logger(l *slog.Logger) *Builder { b.cfg.Logger = l; return b }

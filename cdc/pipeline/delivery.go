@@ -80,6 +80,8 @@ type delivery struct {
 	batches [][]cdc.Event // per sink, reused
 	dirty   []bool        // sinks handed events since the last Flush
 	counts  map[cdc.TableID]*TableProgress
+	// flushed is set once a Flush of this run succeeded.
+	flushed bool
 }
 
 func (p *Pipeline) newDelivery(source int) *delivery {
@@ -180,6 +182,9 @@ func (d *delivery) Flush(ctx context.Context) error {
 		d.p.log.Debug("pipeline: sink flushed", "sink", f.Sink, "events", f.Events, "took", f.Duration, "lag", f.Lag)
 		d.p.progress.flushed(f)
 		d.dirty[i] = false
+	}
+	if len(errs) == 0 {
+		d.flushed = true
 	}
 	return errors.Join(errs...)
 }

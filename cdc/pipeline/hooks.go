@@ -8,7 +8,8 @@ import (
 )
 
 // Hook is a value that implements one or more of the Hook interfaces of
-// this package ([HookSinkFlush], [HookRowSkipped], [HookDelivered]); give
+// this package ([HookSinkFlush], [HookRowSkipped], [HookDelivered],
+// [HookSourceRestart]); give
 // hooks to a pipeline with [Config.Hooks]. A hook implements only the
 // events it wants, as franz-go's kgo hooks do; one that implements none is
 // a configuration error. Hooks are called synchronously on the goroutine
@@ -60,7 +61,26 @@ type Delivered struct {
 	Lag time.Duration
 }
 
+// HookSourceRestart is called before a failed source is run again
+// ([Config.Restart]).
+type HookSourceRestart interface {
+	OnSourceRestart(SourceRestart)
+}
+
+// SourceRestart describes a restart of a failed source.
+type SourceRestart struct {
+	// Source is the index of the source in [Config.Sources].
+	Source int
+	// Attempt counts the failures in a row, this one included.
+	Attempt int
+	// Wait is how long the pipeline waits before the restart.
+	Wait time.Duration
+	// Err is the failure.
+	Err error
+}
+
 type hookSet struct {
+	restart   []HookSourceRestart
 	flush     []HookSinkFlush
 	skipped   []HookRowSkipped
 	delivered []HookDelivered
@@ -75,6 +95,9 @@ func newHookSet(hooks []Hook) hookSet {
 		if x, ok := h.(HookRowSkipped); ok {
 			s.skipped = append(s.skipped, x)
 		}
+		if x, ok := h.(HookSourceRestart); ok {
+			s.restart = append(s.restart, x)
+		}
 		if x, ok := h.(HookDelivered); ok {
 			s.delivered = append(s.delivered, x)
 		}
@@ -87,10 +110,10 @@ func validateHooks(hooks []Hook, ps *problems.Error) {
 		switch h.(type) {
 		case nil:
 			ps.Add(fmt.Sprintf("Hooks[%d]", i), "nil", "remove the nil hook")
-		case HookSinkFlush, HookRowSkipped, HookDelivered:
+		case HookSinkFlush, HookRowSkipped, HookDelivered, HookSourceRestart:
 		default:
 			ps.Add(fmt.Sprintf("Hooks[%d]", i), fmt.Sprintf("%T", h),
-				"a hook implements at least one of HookSinkFlush, HookRowSkipped and HookDelivered (check the method's name and its pointer or value receiver)")
+				"a hook implements at least one of HookSinkFlush, HookRowSkipped, HookDelivered and HookSourceRestart (check the method's name and its pointer or value receiver)")
 		}
 	}
 }

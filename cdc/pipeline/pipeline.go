@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,9 +9,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/internal/problems"
+	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // ErrAlreadyRunning: Run was called while another Run of the pipeline is in
@@ -89,6 +92,9 @@ func NewFromConfig(cfg Config) (*Pipeline, error) {
 	default:
 		ps.Add("OnTransformError", int(cfg.OnTransformError), "use StopOnError or SkipOnError")
 	}
+	if r := cfg.Restart; r.MaxAttempts < 0 || r.Backoff < 0 || r.MaxBackoff < 0 {
+		ps.Add("Restart", fmt.Sprintf("%+v", r), "must not be negative; MaxAttempts 0 restarts nothing, a zero Backoff or MaxBackoff means 1s or 30s")
+	}
 	routes := validateRoutes(&cfg, names, ps)
 	transforms := validateTransforms(&cfg, ps)
 	for _, s := range cfg.Schemas {
@@ -164,7 +170,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := src.Run(ctx, p.newDelivery(i))
+			err := p.runSource(ctx, i, src)
 			if err != nil {
 				errs[i] = fmt.Errorf("pipeline %q: source %d: %w", p.cfg.Name, i, err)
 				cancel() // the others stop cleanly
@@ -185,6 +191,46 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	p.log.Info("pipeline: stopped")
 	return nil
+}
+
+// runSource runs one source, restarting it after failures as
+// Config.Restart allows.
+func (p *Pipeline) runSource(ctx context.Context, i int, src Source) error {
+	r := p.cfg.Restart
+	backoff := retry.Backoff{Initial: cmp.Or(r.Backoff, time.Second), Max: cmp.Or(r.MaxBackoff, 30*time.Second)}
+	backoff.Max = max(backoff.Max, backoff.Initial)
+	failures := 0
+	for {
+		d := p.newDelivery(i)
+		err := src.Run(ctx, d)
+		if err == nil || ctx.Err() != nil || !restartable(err) {
+			return err
+		}
+		if d.flushed {
+			failures = 0 // the run made progress: a new row of failures starts
+		}
+		failures++
+		if failures > r.MaxAttempts {
+			if r.MaxAttempts > 0 {
+				return fmt.Errorf("failed %d times in a row (Restart.MaxAttempts %d): %w", failures, r.MaxAttempts, err)
+			}
+			return err
+		}
+		wait := backoff.Delay(failures)
+		p.log.Warn("pipeline: source failed; restarting it from its checkpoint", "source", i, "attempt", failures, "wait", wait, "err", err)
+		for _, h := range p.hooks.restart {
+			h.OnSourceRestart(SourceRestart{Source: i, Attempt: failures, Wait: wait, Err: err})
+		}
+		if retry.Sleep(ctx, wait) != nil {
+			return nil // ctx ended while waiting: a normal stop
+		}
+	}
+}
+
+// restartable reports whether another run of a source can cure err.
+func restartable(err error) bool {
+	var rerr *RowError
+	return !errors.As(err, &rerr) && !errors.Is(err, ErrInvalidConfig)
 }
 
 func sinkNames(sinks []*sinkState) string {
