@@ -101,7 +101,7 @@ type Entry struct {
 type flinkField struct {
 	field   string               // Go field path, for messages
 	key     func(Version) string // the key the release documents
-	aliases []string             // older spellings read back into the field
+	aliases []string             // other spellings read back into the field (newer ones only where known)
 	typ     OptionType
 	get     func(*Config) string // "" when unset
 	set     func(*Config, string) error
@@ -159,7 +159,7 @@ var flinkFields = []flinkField{
 	{"Parallelism", fixedKey("parallelism.default"), nil, TypeInteger,
 		func(c *Config) string { return intText(c.Parallelism) },
 		func(c *Config, s string) error { return setInt(&c.Parallelism)(s) }},
-	{"HighAvailability.Type", byVersion(flink118, "high-availability", "high-availability.type"), []string{"high-availability", "recovery.mode"}, TypeString,
+	{"HighAvailability.Type", byVersion(flink118, "high-availability", "high-availability.type"), []string{"high-availability", "high-availability.type", "recovery.mode"}, TypeString,
 		func(c *Config) string { return c.HighAvailability.Type },
 		func(c *Config, s string) error { c.HighAvailability.Type = s; return nil }},
 	{"HighAvailability.ZooKeeperQuorum", fixedKey("high-availability.zookeeper.quorum"), []string{"recovery.zookeeper.quorum"}, TypeString,
@@ -177,13 +177,13 @@ var flinkFields = []flinkField{
 	{"HighAvailability.ZooKeeperRoot", fixedKey("high-availability.zookeeper.path.root"), []string{"recovery.zookeeper.path.root"}, TypeString,
 		func(c *Config) string { return c.HighAvailability.ZooKeeperRoot },
 		func(c *Config, s string) error { c.HighAvailability.ZooKeeperRoot = s; return nil }},
-	{"StateBackend", byVersion(flink118, "state.backend", "state.backend.type"), []string{"state.backend"}, TypeString,
+	{"StateBackend", byVersion(flink118, "state.backend", "state.backend.type"), []string{"state.backend", "state.backend.type"}, TypeString,
 		func(c *Config) string { return c.StateBackend },
 		func(c *Config, s string) error { c.StateBackend = s; return nil }},
-	{"CheckpointDir", byVersion(flink120, "state.checkpoints.dir", "execution.checkpointing.dir"), []string{"state.checkpoints.dir", "state.backend.fs.checkpointdir"}, TypeString,
+	{"CheckpointDir", byVersion(flink120, "state.checkpoints.dir", "execution.checkpointing.dir"), []string{"state.checkpoints.dir", "execution.checkpointing.dir", "state.backend.fs.checkpointdir"}, TypeString,
 		func(c *Config) string { return c.CheckpointDir },
 		func(c *Config, s string) error { c.CheckpointDir = s; return nil }},
-	{"SavepointDir", byVersion(flink120, "state.savepoints.dir", "execution.checkpointing.savepoint-dir"), []string{"state.savepoints.dir", "savepoints.state.backend.fs.dir"}, TypeString,
+	{"SavepointDir", byVersion(flink120, "state.savepoints.dir", "execution.checkpointing.savepoint-dir"), []string{"state.savepoints.dir", "execution.checkpointing.savepoint-dir", "savepoints.state.backend.fs.dir"}, TypeString,
 		func(c *Config) string { return c.SavepointDir },
 		func(c *Config, s string) error { c.SavepointDir = s; return nil }},
 	{"RESTAddress", fixedKey("rest.address"), nil, TypeString,
@@ -195,7 +195,7 @@ var flinkFields = []flinkField{
 	{"RESTBindAddress", fixedKey("rest.bind-address"), nil, TypeString,
 		func(c *Config) string { return c.RESTBindAddress },
 		func(c *Config, s string) error { c.RESTBindAddress = s; return nil }},
-	{"JavaOptions", byVersion(flink118, "env.java.opts", "env.java.opts.all"), []string{"env.java.opts"}, TypeString,
+	{"JavaOptions", byVersion(flink118, "env.java.opts", "env.java.opts.all"), []string{"env.java.opts", "env.java.opts.all"}, TypeString,
 		func(c *Config) string { return c.JavaOptions },
 		func(c *Config, s string) error { c.JavaOptions = s; return nil }},
 }
@@ -231,12 +231,24 @@ func (c Config) Clone() Config {
 }
 
 // fieldKeys returns, for the release, every key a typed field owns (current names and aliases) mapped to the field.
+// A newer spelling (high-availability.type) belongs to the field only in releases that know it: 1.13 silently
+// ignores high-availability.type, so reading it into HighAvailability.Type would hide that.
 func fieldKeys(v Version) map[string]*flinkField {
+	catalog, _ := v.Keys()
+	newer := map[string]bool{}
+	for _, current := range deprecatedKeys {
+		newer[current] = true
+	}
 	m := make(map[string]*flinkField, 2*len(flinkFields))
 	for i := range flinkFields {
 		f := &flinkFields[i]
 		m[f.key(v)] = f
 		for _, a := range f.aliases {
+			if newer[a] && catalog != nil {
+				if _, known := catalog.Lookup(a); !known {
+					continue
+				}
+			}
 			m[a] = f
 		}
 	}

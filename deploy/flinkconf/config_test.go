@@ -401,3 +401,22 @@ func TestFlinkConf112And113Keys(t *testing.T) {
 		t.Error("1.11 has a key list")
 	}
 }
+
+// Between the lists (1.14 to 1.17) both spellings are documented, so a newer one in Extra is the typed field's;
+// in 1.13 a file's high-availability.type stays out of the typed field, where Validate reports it.
+func TestNewerSpellingsBelongToTheFieldOnlyWhereKnown(t *testing.T) {
+	mid := flinkconf.Config{Version: flinkconf.Version{Major: 1, Minor: 16}, Extra: map[string]string{"state.backend.type": "rocksdb"}}
+	if p, ok := testkit.FindProblem(testkit.Problems(t, mid.Validate()), "state.backend.type"); !ok || !strings.Contains(p.Fix, "Config.StateBackend") {
+		t.Errorf("1.16 state.backend.type in Extra: %+v", p)
+	}
+	cfg, err := flinkconf.Parse(flinkconf.Version{Major: 1, Minor: 13}, "flink-conf.yaml", []byte("high-availability.type: zookeeper\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HighAvailability.Type != "" || cfg.Extra["high-availability.type"] != "zookeeper" {
+		t.Errorf("1.13 read high-availability.type into the typed field: %+v", cfg)
+	}
+	if p, ok := testkit.FindProblem(testkit.Problems(t, cfg.Validate()), "high-availability.type"); !ok || !strings.Contains(p.Fix, "silently ignores") {
+		t.Errorf("1.13: %+v", p)
+	}
+}
