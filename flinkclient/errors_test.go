@@ -247,7 +247,8 @@ func TestRetriedTriggerTakesOneSavepoint(t *testing.T) {
 }
 
 func TestWaitForJobState(t *testing.T) {
-	eachVersionWith(t, flinktest.JobManagerConfig{StartDelay: 30 * time.Millisecond}, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+	// The job must still be INITIALIZING when the test first asks, on a busy machine too.
+	eachVersionWith(t, flinktest.JobManagerConfig{StartDelay: time.Second}, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
 		ctx := context.Background()
 		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
 		job, _ := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})

@@ -149,7 +149,7 @@ func TestUploadChecksZip(t *testing.T) {
 }
 
 func TestCancelPassesThroughCancelling(t *testing.T) {
-	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.18", CancelDelay: 200 * time.Millisecond, Reporter: t})
+	jm, err := flinktest.NewJobManager(flinktest.JobManagerConfig{FlinkVersion: "1.18", CancelDelay: time.Second, Reporter: t})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,9 +174,13 @@ func TestCancelPassesThroughCancelling(t *testing.T) {
 	if j, _ := jm.Job(job); j.State != "CANCELLING" {
 		t.Fatalf("right after cancel: %s, want CANCELLING", j.State)
 	}
-	time.Sleep(250 * time.Millisecond)
-	if j, _ := jm.Job(job); j.State != "CANCELED" {
-		t.Fatalf("after the delay: %s, want CANCELED", j.State)
+	// The job stays CANCELLING for the delay (1s), then is CANCELED.
+	start := time.Now()
+	if _, err := c.WaitForJobStateWith(ctx, flinkclient.WaitOptions{InitialInterval: 10 * time.Millisecond, MaxInterval: 50 * time.Millisecond}, job, flinkclient.JobCanceled); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 800*time.Millisecond {
+		t.Fatalf("CANCELED after %v, want the 1s delay", waited)
 	}
 	if err := c.CancelJob(ctx, job); err != nil {
 		t.Fatalf("cancelling a cancelled job: %v", err)

@@ -133,15 +133,16 @@ func TestSQLGatewayFlinkLikeErrors(t *testing.T) {
 }
 
 func TestSQLGatewaySessionsExpire(t *testing.T) {
-	g := flinktest.NewTestSQLGateway(t, flinktest.SQLGatewayConfig{SessionIdleTimeout: 30 * time.Millisecond})
+	// Generous margins: the machine may be busy, and a heartbeat must arrive well within the timeout.
+	g := flinktest.NewTestSQLGateway(t, flinktest.SQLGatewayConfig{SessionIdleTimeout: 400 * time.Millisecond})
 	h := openRaw(t, g, "v4")
 	for range 3 { // heartbeats keep it alive
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 		if status, body := do(t, "POST", g.URL()+"/v4/sessions/"+h+"/heartbeat", ""); status != 200 {
 			t.Fatalf("heartbeat: %d %s", status, body)
 		}
 	}
-	time.Sleep(60 * time.Millisecond)
+	time.Sleep(800 * time.Millisecond)
 	if status, body := do(t, "GET", g.URL()+"/v4/sessions/"+h, ""); status != 500 || !strings.Contains(body, "does not exist") {
 		t.Fatalf("idle session still there: %d %s", status, body)
 	}

@@ -774,13 +774,14 @@ func TestParseAPIVersion(t *testing.T) {
 }
 
 func TestKeepAliveOutlivesTheIdleTimeout(t *testing.T) {
-	g := newFake(t, flinktest.SQLGatewayConfig{SessionIdleTimeout: 60 * time.Millisecond})
+	// Generous margins: the machine may be busy, and heartbeats must arrive well within the timeout.
+	g := newFake(t, flinktest.SQLGatewayConfig{SessionIdleTimeout: 500 * time.Millisecond})
 	c, _ := sqlgateway.New(g.URL())
 	s := openSession(t, c)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.KeepAlive(ctx, 10*time.Millisecond) }()
-	time.Sleep(200 * time.Millisecond)
+	go func() { done <- s.KeepAlive(ctx, 20*time.Millisecond) }()
+	time.Sleep(1200 * time.Millisecond)
 	if _, err := s.Properties(testCtx(t)); err != nil {
 		t.Fatalf("session expired despite heartbeats: %v", err)
 	}
@@ -789,7 +790,7 @@ func TestKeepAliveOutlivesTheIdleTimeout(t *testing.T) {
 		t.Fatalf("KeepAlive returned %v", err)
 	}
 	// Without heartbeats the session expires, and KeepAlive says so.
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(1000 * time.Millisecond)
 	err := s.KeepAlive(testCtx(t), time.Millisecond)
 	if !errors.Is(err, sqlgateway.ErrSessionNotFound) {
 		t.Fatalf("KeepAlive on an expired session: %v", err)
