@@ -109,7 +109,7 @@ func (c *compiler) cast(e *Cast) node {
 	}
 	try := e.Try
 	from := x.b
-	return node{b: b, ct: ct, constant: x.constant, eval: func(ctx *evalCtx) (value, error) {
+	return node{b: b, ct: ct, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
 		v, err := x.eval(ctx)
 		if err != nil || v.null {
 			return v, err

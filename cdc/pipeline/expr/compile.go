@@ -182,7 +182,7 @@ func (p *Program) Expr() Expr { return p.expr }
 // or 0.
 func (p *Program) Eval(row cdc.Row, meta *Metadata) (any, error) {
 	ctx := evalCtx{row: row, meta: meta}
-	v, err := p.node.eval(&ctx)
+	v, err := p.node.eval(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func CompileFilter(e Expr, schema *cdc.TableSchema, opts Options) (*Filter, erro
 // does not pass, as in SQL's WHERE.
 func (f *Filter) Match(row cdc.Row, meta *Metadata) (bool, error) {
 	ctx := evalCtx{row: row, meta: meta}
-	v, err := f.node.eval(&ctx)
+	v, err := f.node.eval(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -303,7 +303,7 @@ func (t *Transform) Match(row cdc.Row, meta *Metadata) (bool, error) {
 		return true, nil
 	}
 	ctx := evalCtx{row: row, meta: meta}
-	v, err := t.filter.eval(&ctx)
+	v, err := t.filter.eval(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -321,7 +321,7 @@ func (t *Transform) Project(dst cdc.Row, row cdc.Row, meta *Metadata) (cdc.Row, 
 			out = append(out, row[col.input])
 			continue
 		}
-		v, err := col.node.eval(&ctx)
+		v, err := col.node.eval(ctx)
 		if err != nil {
 			return nil, err
 		}

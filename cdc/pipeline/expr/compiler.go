@@ -18,7 +18,7 @@ type evalCtx struct {
 	meta *Metadata
 }
 
-type evalFn func(c *evalCtx) (value, error)
+type evalFn func(c evalCtx) (value, error)
 
 // node is a compiled expression: its base, the cdc type of its values, and
 // its evaluation.
@@ -83,11 +83,11 @@ func fold(n node) node {
 	if !n.constant || n.eval == nil {
 		return n
 	}
-	v, err := n.eval(&evalCtx{})
+	v, err := n.eval(evalCtx{})
 	if err != nil {
 		return n // the error shows on every row, as it would without folding
 	}
-	n.eval = func(*evalCtx) (value, error) { return v, nil }
+	n.eval = func(evalCtx) (value, error) { return v, nil }
 	return n
 }
 
@@ -179,7 +179,7 @@ func (c *compiler) column(e *Column) node {
 	switch e.Name {
 	case FieldNamespaceName, FieldSchemaName, FieldTableName, FieldDataEventType:
 		field := e.Name
-		return node{b: bString, ct: stringType(64), eval: func(ctx *evalCtx) (value, error) {
+		return node{b: bString, ct: stringType(64), eval: func(ctx evalCtx) (value, error) {
 			if ctx.meta == nil {
 				return nullValue, nil
 			}
@@ -201,7 +201,7 @@ func (c *compiler) column(e *Column) node {
 		}}
 	}
 	if slices.Contains(c.opts.SourceMetadata, e.Name) && e.Name == MetadataOpTs {
-		return node{b: bInt, ct: typeBigInt, eval: func(ctx *evalCtx) (value, error) {
+		return node{b: bInt, ct: typeBigInt, eval: func(ctx evalCtx) (value, error) {
 			if ctx.meta == nil || ctx.meta.EventTime.IsZero() {
 				return nullValue, nil
 			}
@@ -226,7 +226,7 @@ func (c *compiler) column(e *Column) node {
 		return c.bad(e, "column %s is %s, which expressions cannot compute with; project it unchanged instead", col.Name, col.Type.Kind)
 	}
 	idx := i
-	return node{b: b, ct: col.Type, eval: func(ctx *evalCtx) (value, error) {
+	return node{b: b, ct: col.Type, eval: func(ctx evalCtx) (value, error) {
 		if idx >= len(ctx.row) {
 			return value{}, evalErr(e, "the row has %d values, the schema %d columns", len(ctx.row), idx+1)
 		}
@@ -301,7 +301,7 @@ func editDistance(a, b string) int {
 }
 
 func constNode(b base, ct cdc.ColumnType, v value) node {
-	return node{b: b, ct: ct, constant: true, eval: func(*evalCtx) (value, error) { return v, nil }}
+	return node{b: b, ct: ct, constant: true, eval: func(evalCtx) (value, error) { return v, nil }}
 }
 
 func (c *compiler) literal(e *Literal) node {

@@ -74,7 +74,7 @@ func coerce(n node, b base, ct cdc.ColumnType) node {
 		return n
 	}
 	from, fromCT, inner := n.b, n.ct, n.eval
-	n.eval = func(ctx *evalCtx) (value, error) {
+	n.eval = func(ctx evalCtx) (value, error) {
 		v, err := inner(ctx)
 		if err != nil || v.null {
 			return v, err
@@ -157,7 +157,7 @@ func (c *compiler) caseExpr(e *Case) node {
 	for _, a := range arms {
 		constant = constant && allConstant(a.conds...)
 	}
-	return node{b: b, ct: ct, constant: constant, eval: func(ctx *evalCtx) (value, error) {
+	return node{b: b, ct: ct, constant: constant, eval: func(ctx evalCtx) (value, error) {
 		var x value
 		if simple {
 			var err error
@@ -204,7 +204,7 @@ func (c *compiler) coalesce(e *Call, args []node) node {
 	if !ok {
 		return node{}
 	}
-	return node{b: b, ct: ct, constant: allConstant(args...), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: b, ct: ct, constant: allConstant(args...), eval: func(ctx evalCtx) (value, error) {
 		for _, a := range args {
 			v, err := a.eval(ctx)
 			if err != nil || !v.null {
@@ -225,7 +225,7 @@ func (c *compiler) ifFunc(e *Call, args []node) node {
 		return node{}
 	}
 	then, els := rs[0], rs[1]
-	return node{b: b, ct: ct, constant: allConstant(args...), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: b, ct: ct, constant: allConstant(args...), eval: func(ctx evalCtx) (value, error) {
 		v, err := cond.eval(ctx)
 		if err != nil {
 			return v, err
@@ -243,7 +243,7 @@ func (c *compiler) nullIf(e *Call, args []node) node {
 	if !ok {
 		return node{}
 	}
-	return node{b: x.b, ct: x.ct, constant: allConstant(args...), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: x.b, ct: x.ct, constant: allConstant(args...), eval: func(ctx evalCtx) (value, error) {
 		a, err := x.eval(ctx)
 		if err != nil || a.null {
 			return a, err

@@ -57,7 +57,7 @@ func Example() {
 	// src varchar(64)
 	// [1 SKU-A 1234 order_info] true <nil>
 	// [] false <nil>
-	// Flink SQL: WHERE status <> 'cancelled'
+	// Flink SQL: WHERE `status` <> 'cancelled'
 }
 
 // A misspelt column and an unsupported function, both reported at compile

@@ -20,7 +20,7 @@ var FlinkMetadataColumns = map[string]string{
 }
 
 // FlinkSQL renders e as a Flink SQL expression that means what e means
-// here: comparisons that could meet a NULL are wrapped in (...) IS TRUE,
+// here: names in backticks; comparisons that could meet a NULL are wrapped in (...) IS TRUE,
 // since Flink SQL's are NULL where Flink CDC's are FALSE; the metadata
 // fields become the columns of [FlinkMetadataColumns]; the functions Flink
 // SQL lacks are written with the ones it has (DATE_ADD with TIMESTAMPADD,
@@ -31,7 +31,7 @@ func FlinkSQL(e Expr) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return f.String(), nil
+	return renderFlink(f), nil
 }
 
 // FlinkSQLCondition renders a filter condition for a WHERE clause, as
@@ -42,7 +42,7 @@ func FlinkSQLCondition(e Expr) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return f.String(), nil
+	return renderFlink(f), nil
 }
 
 // FlinkSQLSelect renders a projection for rows of schema as a Flink SQL
@@ -64,7 +64,7 @@ func FlinkSQLSelect(p Projection, schema *cdc.TableSchema) (string, error) {
 	for _, it := range p.Items {
 		if it.Star {
 			for _, col := range schema.Columns {
-				add(quoteIdent(col.Name), col.Name)
+				add(flinkIdent(col.Name), col.Name)
 			}
 			continue
 		}
@@ -76,8 +76,8 @@ func FlinkSQLSelect(p Projection, schema *cdc.TableSchema) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if s != quoteIdent(name) {
-			s += " AS " + quoteIdent(name)
+		if s != flinkIdent(name) {
+			s += " AS " + flinkIdent(name)
 		}
 		add(s, name)
 	}
@@ -87,6 +87,10 @@ func FlinkSQLSelect(p Projection, schema *cdc.TableSchema) (string, error) {
 	}
 	return strings.Join(parts, ", "), nil
 }
+
+// flinkIdent quotes a name for Flink SQL, always: Flink reserves many more
+// words than this package's grammar.
+func flinkIdent(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
 // notInFlinkSQL are functions Flink SQL has no counterpart of.
 var notInFlinkSQL = map[string]string{

@@ -30,21 +30,35 @@ func prec(e Expr) int {
 	return precPrimary
 }
 
+// printer renders a tree: as this package's syntax, or (flink set) as Flink
+// SQL, which quotes every name and parenthesises every operand that is a
+// comparison, since Calcite ranks IS, BETWEEN and = differently.
+type printer struct {
+	b     *strings.Builder
+	flink bool
+}
+
 // writeAt renders e, in parentheses when its operator binds less tightly
 // than min.
-func writeAt(b *strings.Builder, e Expr, min int) {
-	if prec(e) < min {
-		b.WriteByte('(')
-		write(b, e)
-		b.WriteByte(')')
+func (p printer) writeAt(e Expr, min int) {
+	if prec(e) < min || p.flink && min >= precCompare && prec(e) <= precCompare {
+		p.b.WriteByte('(')
+		p.write(e)
+		p.b.WriteByte(')')
 		return
 	}
-	write(b, e)
+	p.write(e)
 }
 
 func render(e Expr) string {
 	var b strings.Builder
-	write(&b, e)
+	printer{b: &b}.write(e)
+	return b.String()
+}
+
+func renderFlink(e Expr) string {
+	var b strings.Builder
+	printer{b: &b, flink: true}.write(e)
 	return b.String()
 }
 
@@ -61,13 +75,14 @@ func (e *Case) String() string         { return render(e) }
 func (e *Cast) String() string         { return render(e) }
 func (e *Call) String() string         { return render(e) }
 
-func not(b *strings.Builder, n bool) {
+func (p printer) not(n bool) {
 	if n {
-		b.WriteString(" NOT")
+		p.b.WriteString(" NOT")
 	}
 }
 
-func write(b *strings.Builder, e Expr) {
+func (p printer) write(e Expr) {
+	b := p.b
 	switch e := e.(type) {
 	case *Literal:
 		switch e.Kind {
@@ -83,79 +98,83 @@ func write(b *strings.Builder, e Expr) {
 			b.WriteString(e.Text)
 		}
 	case *Column:
-		b.WriteString(quoteIdent(e.Name))
+		if p.flink {
+			b.WriteString("`" + strings.ReplaceAll(e.Name, "`", "``") + "`")
+		} else {
+			b.WriteString(quoteIdent(e.Name))
+		}
 	case *Unary:
 		if e.Op == "NOT" {
 			b.WriteString("NOT ")
-			writeAt(b, e.X, precNot)
+			p.writeAt(e.X, precNot)
 			return
 		}
 		b.WriteString(e.Op)
 		// "- -1" must not read as a comment, "- +1" is kept apart too.
 		if _, ok := e.X.(*Unary); ok {
 			b.WriteByte('(')
-			write(b, e.X)
+			p.write(e.X)
 			b.WriteByte(')')
 			return
 		}
-		writeAt(b, e.X, precUnary)
+		p.writeAt(e.X, precUnary)
 	case *Binary:
-		p := prec(e)
-		writeAt(b, e.L, p)
+		level := prec(e)
+		p.writeAt(e.L, level)
 		b.WriteString(" " + e.Op + " ")
-		writeAt(b, e.R, p+1)
+		p.writeAt(e.R, level+1)
 	case *Is:
-		writeAt(b, e.X, precCompare)
+		p.writeAt(e.X, precCompare)
 		b.WriteString(" IS")
-		not(b, e.Not)
+		p.not(e.Not)
 		b.WriteString(" " + e.What)
 	case *DistinctFrom:
-		writeAt(b, e.L, precCompare)
+		p.writeAt(e.L, precCompare)
 		b.WriteString(" IS")
-		not(b, e.Not)
+		p.not(e.Not)
 		b.WriteString(" DISTINCT FROM ")
-		writeAt(b, e.R, precAdd)
+		p.writeAt(e.R, precAdd)
 	case *Between:
-		writeAt(b, e.X, precCompare)
-		not(b, e.Not)
+		p.writeAt(e.X, precCompare)
+		p.not(e.Not)
 		b.WriteString(" BETWEEN ")
-		writeAt(b, e.Low, precAdd)
+		p.writeAt(e.Low, precAdd)
 		b.WriteString(" AND ")
-		writeAt(b, e.High, precAdd)
+		p.writeAt(e.High, precAdd)
 	case *In:
-		writeAt(b, e.X, precCompare)
-		not(b, e.Not)
+		p.writeAt(e.X, precCompare)
+		p.not(e.Not)
 		b.WriteString(" IN (")
-		writeList(b, e.List)
+		p.writeList(e.List)
 		b.WriteByte(')')
 	case *Like:
-		writeAt(b, e.X, precCompare)
-		not(b, e.Not)
+		p.writeAt(e.X, precCompare)
+		p.not(e.Not)
 		if e.Similar {
 			b.WriteString(" SIMILAR TO ")
 		} else {
 			b.WriteString(" LIKE ")
 		}
-		writeAt(b, e.Pattern, precAdd)
+		p.writeAt(e.Pattern, precAdd)
 		if e.Escape != nil {
 			b.WriteString(" ESCAPE ")
-			writeAt(b, e.Escape, precAdd)
+			p.writeAt(e.Escape, precAdd)
 		}
 	case *Case:
 		b.WriteString("CASE")
 		if e.Operand != nil {
 			b.WriteByte(' ')
-			write(b, e.Operand)
+			p.write(e.Operand)
 		}
 		for _, w := range e.Whens {
 			b.WriteString(" WHEN ")
-			writeList(b, w.Conds)
+			p.writeList(w.Conds)
 			b.WriteString(" THEN ")
-			write(b, w.Then)
+			p.write(w.Then)
 		}
 		if e.Else != nil {
 			b.WriteString(" ELSE ")
-			write(b, e.Else)
+			p.write(e.Else)
 		}
 		b.WriteString(" END")
 	case *Cast:
@@ -164,25 +183,25 @@ func write(b *strings.Builder, e Expr) {
 		} else {
 			b.WriteString("CAST(")
 		}
-		write(b, e.X)
+		p.write(e.X)
 		b.WriteString(" AS " + e.Type.String() + ")")
 	case *Call:
-		writeCall(b, e, write)
+		p.writeCall(e)
 	}
 }
 
-func writeList(b *strings.Builder, list []Expr) {
+func (p printer) writeList(list []Expr) {
 	for i, x := range list {
 		if i > 0 {
-			b.WriteString(", ")
+			p.b.WriteString(", ")
 		}
-		write(b, x)
+		p.write(x)
 	}
 }
 
-// writeCall renders a call, the special forms in their SQL syntax; w
-// renders the arguments (so the Flink SQL renderer shares it).
-func writeCall(b *strings.Builder, c *Call, w func(*strings.Builder, Expr)) {
+// writeCall renders a call, the special forms in their SQL syntax.
+func (p printer) writeCall(c *Call) {
+	b := p.b
 	if c.Niladic {
 		b.WriteString(c.Name)
 		return
@@ -190,7 +209,7 @@ func writeCall(b *strings.Builder, c *Call, w func(*strings.Builder, Expr)) {
 	b.WriteString(c.Name)
 	b.WriteByte('(')
 	defer b.WriteByte(')')
-	arg := func(i int) { w(b, c.Args[i]) }
+	arg := func(i int) { p.write(c.Args[i]) }
 	switch {
 	case c.Name == "EXTRACT" && len(c.Args) == 1:
 		b.WriteString(c.Unit + " FROM ")

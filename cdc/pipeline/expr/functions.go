@@ -171,7 +171,7 @@ func (c *compiler) want(e *Call, args []node, i int, what string, bases ...base)
 // The null-propagating shapes of a function: NULL in, NULL out. f returns
 // an error without context; the wrapper names the call.
 func fn1(e Expr, b base, ct cdc.ColumnType, x node, f func(a value) (value, error)) node {
-	return node{b: b, ct: ct, eval: func(ctx *evalCtx) (value, error) {
+	return node{b: b, ct: ct, eval: func(ctx evalCtx) (value, error) {
 		a, err := x.eval(ctx)
 		if err != nil || a.null {
 			return a, err
@@ -185,7 +185,7 @@ func fn1(e Expr, b base, ct cdc.ColumnType, x node, f func(a value) (value, erro
 }
 
 func fn2(e Expr, b base, ct cdc.ColumnType, x, y node, f func(a, b value) (value, error)) node {
-	return node{b: b, ct: ct, eval: func(ctx *evalCtx) (value, error) {
+	return node{b: b, ct: ct, eval: func(ctx evalCtx) (value, error) {
 		a, err := x.eval(ctx)
 		if err != nil || a.null {
 			return a, err
@@ -203,7 +203,7 @@ func fn2(e Expr, b base, ct cdc.ColumnType, x, y node, f func(a, b value) (value
 }
 
 func fn3(e Expr, b base, ct cdc.ColumnType, x, y, z node, f func(a, b, c value) (value, error)) node {
-	return node{b: b, ct: ct, eval: func(ctx *evalCtx) (value, error) {
+	return node{b: b, ct: ct, eval: func(ctx evalCtx) (value, error) {
 		a, err := x.eval(ctx)
 		if err != nil || a.null {
 			return a, err
@@ -293,7 +293,7 @@ func (c *compiler) round(e *Call, args []node) node {
 		if args[1].b != bInt || !args[1].constant {
 			return c.bad(e, "ROUND's second argument must be a constant whole number of decimal places, such as ROUND(x, 2)")
 		}
-		v, err := args[1].eval(&evalCtx{})
+		v, err := args[1].eval(evalCtx{})
 		if err != nil || v.null || v.i < -30 || v.i > 30 {
 			return c.bad(e, "ROUND's places must be -30 to 30")
 		}
@@ -330,7 +330,7 @@ func (c *compiler) round(e *Call, args []node) node {
 }
 
 func (c *compiler) uuidFunc(e *Call, args []node) node {
-	return node{b: bString, ct: stringType(36), eval: func(*evalCtx) (value, error) {
+	return node{b: bString, ct: stringType(36), eval: func(evalCtx) (value, error) {
 		u, err := uuid.NewRandom()
 		if err != nil {
 			return value{}, evalErr(e, "%v", err)
@@ -397,7 +397,7 @@ func (c *compiler) regexpFunc(e *Call, args []node) node {
 	}
 	var fixed *regexp.Regexp
 	if args[1].constant {
-		v, err := args[1].eval(&evalCtx{})
+		v, err := args[1].eval(evalCtx{})
 		if err == nil && !v.null {
 			re, err := regexp.Compile(v.s)
 			if err != nil && e.Name == "REGEXP_REPLACE" {
@@ -541,7 +541,7 @@ func (c *compiler) overlay(e *Call, args []node) node {
 	}
 	length := optional(args, 3, bInt, value{i: -1})
 	s, r := args[0], args[1]
-	return node{b: bString, ct: stringType(0), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: bString, ct: stringType(0), eval: func(ctx evalCtx) (value, error) {
 		var vs [4]value
 		for i, n := range []node{s, r, args[2], length} {
 			v, err := n.eval(ctx)
@@ -612,7 +612,7 @@ func (c *compiler) concat(e Expr, args []node) node {
 	}
 	if len(args) == 2 {
 		x, y := args[0], args[1]
-		return node{b: bString, ct: stringType(max(total, 0)), constant: constant, eval: func(ctx *evalCtx) (value, error) {
+		return node{b: bString, ct: stringType(max(total, 0)), constant: constant, eval: func(ctx evalCtx) (value, error) {
 			a, err := x.eval(ctx)
 			if err != nil || a.null {
 				return a, err
@@ -624,7 +624,7 @@ func (c *compiler) concat(e Expr, args []node) node {
 			return value{s: stringOf(a, x) + stringOf(b, y)}, nil
 		}}
 	}
-	return node{b: bString, ct: stringType(max(total, 0)), constant: constant, eval: func(ctx *evalCtx) (value, error) {
+	return node{b: bString, ct: stringType(max(total, 0)), constant: constant, eval: func(ctx evalCtx) (value, error) {
 		var sb strings.Builder
 		for _, n := range args {
 			v, err := n.eval(ctx)
@@ -647,7 +647,7 @@ func stringOf(v value, n node) string {
 // concatWs skips NULL strings, as Flink CDC documents; a NULL separator
 // gives NULL.
 func (c *compiler) concatWs(e *Call, args []node) node {
-	return node{b: bString, ct: stringType(0), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: bString, ct: stringType(0), eval: func(ctx evalCtx) (value, error) {
 		sep, err := args[0].eval(ctx)
 		if err != nil || sep.null {
 			return sep, err
@@ -804,7 +804,7 @@ func (c *compiler) fromBase64(e *Call, args []node) node {
 
 // like compiles SQL's [NOT] LIKE: % matches any run of characters, _ one
 // character, the escape character (none by default) makes the next one
-// literal. A NULL operand gives NULL.
+// literal. A NULL operand gives NULL. A constant pattern is read once.
 func (c *compiler) like(e *Like) node {
 	if e.Similar {
 		return c.bad(e, "SIMILAR TO is not supported; use LIKE or REGEXP_COUNT(s, pattern) > 0")
@@ -824,69 +824,99 @@ func (c *compiler) like(e *Like) node {
 	}
 	esc := optional(ns, 2, bString, value{s: ""})
 	neg := e.Not
-	return fn3(e, bBool, typeBool, ns[0], ns[1], esc, func(s, p, x value) (value, error) {
-		var escape rune = -1
-		if x.s != "" {
-			if utf8.RuneCountInString(x.s) != 1 {
-				return value{}, fmt.Errorf("the ESCAPE string must be one character, not %q", x.s)
+	var fixed []likeToken
+	if ns[1].constant && esc.constant {
+		p, err1 := ns[1].eval(evalCtx{})
+		x, err2 := esc.eval(evalCtx{})
+		if err1 == nil && err2 == nil && !p.null && !x.null {
+			toks, err := likePattern(p.s, x.s)
+			if err != nil {
+				return c.bad(e, "%v", err)
 			}
-			escape, _ = utf8.DecodeRuneInString(x.s)
+			fixed = toks
 		}
-		m, err := likeMatch(s.s, p.s, escape)
-		if err != nil {
-			return value{}, err
+	}
+	return fn3(e, bBool, typeBool, ns[0], ns[1], esc, func(s, p, x value) (value, error) {
+		toks := fixed
+		if toks == nil {
+			var err error
+			if toks, err = likePattern(p.s, x.s); err != nil {
+				return value{}, err
+			}
 		}
-		return boolValue(m != neg), nil
+		return boolValue(likeMatch(s.s, toks) != neg), nil
 	})
 }
 
-// likeMatch matches s against a LIKE pattern, by characters, with
-// backtracking to the last % only (linear in practice).
-func likeMatch(s, pattern string, escape rune) (bool, error) {
-	type tok struct {
-		r    rune
-		kind byte // 'c' a character, '_' any one, '%' any run
+// likeToken is one element of a LIKE pattern: a literal run, _ or %.
+type likeToken struct {
+	kind byte // 'c' a literal character, '_' any one character, '%' any run
+	r    rune
+}
+
+// likePattern reads a LIKE pattern with an escape string of at most one
+// character.
+func likePattern(pattern, escape string) ([]likeToken, error) {
+	var esc rune = -1
+	if escape != "" {
+		if utf8.RuneCountInString(escape) != 1 {
+			return nil, fmt.Errorf("the ESCAPE string must be one character, not %q", escape)
+		}
+		esc, _ = utf8.DecodeRuneInString(escape)
 	}
-	var toks []tok
-	pr := []rune(pattern)
-	for i := 0; i < len(pr); i++ {
-		r := pr[i]
+	toks := make([]likeToken, 0, len(pattern))
+	escaped := false
+	for _, r := range pattern {
 		switch {
-		case r == escape:
-			if i+1 >= len(pr) {
-				return false, fmt.Errorf("LIKE pattern %q ends with its escape character", pattern)
-			}
-			i++
-			toks = append(toks, tok{pr[i], 'c'})
+		case escaped:
+			toks = append(toks, likeToken{'c', r})
+			escaped = false
+		case r == esc:
+			escaped = true
 		case r == '%':
-			toks = append(toks, tok{0, '%'})
+			if len(toks) == 0 || toks[len(toks)-1].kind != '%' {
+				toks = append(toks, likeToken{'%', 0})
+			}
 		case r == '_':
-			toks = append(toks, tok{0, '_'})
+			toks = append(toks, likeToken{'_', 0})
 		default:
-			toks = append(toks, tok{r, 'c'})
+			toks = append(toks, likeToken{'c', r})
 		}
 	}
-	sr := []rune(s)
+	if escaped {
+		return nil, fmt.Errorf("LIKE pattern %q ends with its escape character", pattern)
+	}
+	if toks == nil {
+		toks = []likeToken{}
+	}
+	return toks, nil
+}
+
+// likeMatch matches s against the tokens, by characters, backtracking only
+// to the last % (so it is linear in practice).
+func likeMatch(s string, toks []likeToken) bool {
 	si, ti := 0, 0
 	star, mark := -1, 0
-	for si < len(sr) {
+	for si < len(s) {
+		r, size := utf8.DecodeRuneInString(s[si:])
 		switch {
-		case ti < len(toks) && (toks[ti].kind == '_' || toks[ti].kind == 'c' && toks[ti].r == sr[si]):
-			si++
+		case ti < len(toks) && (toks[ti].kind == '_' || toks[ti].kind == 'c' && toks[ti].r == r):
+			si += size
 			ti++
 		case ti < len(toks) && toks[ti].kind == '%':
 			star, mark = ti, si
 			ti++
 		case star >= 0:
 			ti = star + 1
-			mark++
+			_, size := utf8.DecodeRuneInString(s[mark:])
+			mark += size
 			si = mark
 		default:
-			return false, nil
+			return false
 		}
 	}
 	for ti < len(toks) && toks[ti].kind == '%' {
 		ti++
 	}
-	return ti == len(toks), nil
+	return ti == len(toks)
 }

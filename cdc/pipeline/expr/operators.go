@@ -22,7 +22,7 @@ func (c *compiler) unary(e *Unary) node {
 		if x.b != bBool && x.b != bNull {
 			return c.bad(e, "NOT takes a condition (BOOLEAN), not %s", x.b)
 		}
-		return node{b: bBool, ct: typeBool, constant: x.constant, eval: func(ctx *evalCtx) (value, error) {
+		return node{b: bBool, ct: typeBool, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
 			v, err := x.eval(ctx)
 			if err != nil || v.null {
 				return v, err
@@ -38,7 +38,7 @@ func (c *compiler) unary(e *Unary) node {
 	// "-"
 	switch x.b {
 	case bInt:
-		return node{b: bInt, ct: x.ct, constant: x.constant, eval: func(ctx *evalCtx) (value, error) {
+		return node{b: bInt, ct: x.ct, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
 			v, err := x.eval(ctx)
 			if err != nil || v.null {
 				return v, err
@@ -49,7 +49,7 @@ func (c *compiler) unary(e *Unary) node {
 			return value{i: -v.i}, nil
 		}}
 	case bDecimal:
-		return node{b: bDecimal, ct: x.ct, constant: x.constant, eval: func(ctx *evalCtx) (value, error) {
+		return node{b: bDecimal, ct: x.ct, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
 			v, err := x.eval(ctx)
 			if err != nil || v.null {
 				return v, err
@@ -57,7 +57,7 @@ func (c *compiler) unary(e *Unary) node {
 			return value{d: v.d.Neg()}, nil
 		}}
 	case bFloat:
-		return node{b: bFloat, ct: x.ct, constant: x.constant, eval: func(ctx *evalCtx) (value, error) {
+		return node{b: bFloat, ct: x.ct, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
 			v, err := x.eval(ctx)
 			if err != nil || v.null {
 				return v, err
@@ -95,7 +95,7 @@ func (c *compiler) logical(e *Binary, l, r node) node {
 	and := e.Op == "AND"
 	// Three-valued logic, the right side evaluated only when the left does
 	// not decide: FALSE AND x is FALSE, TRUE OR x is TRUE.
-	return node{b: bBool, ct: typeBool, constant: allConstant(l, r), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: bBool, ct: typeBool, constant: allConstant(l, r), eval: func(ctx evalCtx) (value, error) {
 		a, err := l.eval(ctx)
 		if err != nil {
 			return a, err
@@ -220,7 +220,7 @@ func (c *compiler) comparison(e *Binary, l, r node) node {
 	default:
 		test = func(n int) bool { return n >= 0 }
 	}
-	return node{b: bBool, ct: typeBool, constant: allConstant(l, r), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: bBool, ct: typeBool, constant: allConstant(l, r), eval: func(ctx evalCtx) (value, error) {
 		a, err := l.eval(ctx)
 		if err != nil {
 			return a, err
@@ -250,7 +250,7 @@ func (c *compiler) isTest(e *Is) node {
 		return c.bad(e, "IS %s takes a condition (BOOLEAN), not %s", want, x.b)
 	}
 	neg := e.Not
-	return node{b: bBool, ct: typeBool, constant: x.constant, eval: func(ctx *evalCtx) (value, error) {
+	return node{b: bBool, ct: typeBool, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
 		v, err := x.eval(ctx)
 		if err != nil {
 			return v, err
@@ -278,7 +278,7 @@ func (c *compiler) distinctFrom(e *DistinctFrom) node {
 		return node{}
 	}
 	neg := e.Not
-	return node{b: bBool, ct: typeBool, constant: allConstant(l, r), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: bBool, ct: typeBool, constant: allConstant(l, r), eval: func(ctx evalCtx) (value, error) {
 		a, err := l.eval(ctx)
 		if err != nil {
 			return a, err
@@ -315,7 +315,7 @@ func (c *compiler) between(e *Between) node {
 		return node{}
 	}
 	neg := e.Not
-	return node{b: bBool, ct: typeBool, constant: allConstant(ns...), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: bBool, ct: typeBool, constant: allConstant(ns...), eval: func(ctx evalCtx) (value, error) {
 		v, err := x.eval(ctx)
 		if err != nil {
 			return v, err
@@ -358,7 +358,7 @@ func (c *compiler) in(e *In) node {
 		}
 	}
 	neg := e.Not
-	return node{b: bBool, ct: typeBool, constant: x.constant && allConstant(list...), eval: func(ctx *evalCtx) (value, error) {
+	return node{b: bBool, ct: typeBool, constant: x.constant && allConstant(list...), eval: func(ctx evalCtx) (value, error) {
 		v, err := x.eval(ctx)
 		if err != nil || v.null {
 			return value{}, err
@@ -407,7 +407,7 @@ func precisionScale(n node) (int, int) {
 		return 20, 0 // BIGINT UNSIGNED, BIT(64)
 	case bInt:
 		if n.constant {
-			if v, err := n.eval(&evalCtx{}); err == nil && !v.null {
+			if v, err := n.eval(evalCtx{}); err == nil && !v.null {
 				return max(1, len(decimal.NewFromInt(v.i).Abs().String())), 0
 			}
 		}
@@ -466,7 +466,7 @@ func (c *compiler) arithmetic(e *Binary, l, r node) node {
 	op := e.Op
 	scale := int32(n.ct.Scale)
 	lb, rb := l.b, r.b
-	n.eval = func(ctx *evalCtx) (value, error) {
+	n.eval = func(ctx evalCtx) (value, error) {
 		x, err := l.eval(ctx)
 		if err != nil || x.null {
 			return x, err
@@ -604,7 +604,7 @@ func (c *compiler) sameClock(l, r node) (node, node) {
 func (c *compiler) toWallClock(n node) node {
 	inner := n.eval
 	loc := c.opts.location()
-	n.eval = func(ctx *evalCtx) (value, error) {
+	n.eval = func(ctx evalCtx) (value, error) {
 		v, err := inner(ctx)
 		if err != nil || v.null {
 			return v, err

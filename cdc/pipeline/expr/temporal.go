@@ -56,21 +56,21 @@ func (c *compiler) clock(e *Call, name string) node {
 	}
 	switch name {
 	case "CURRENT_DATE":
-		return node{b: bDate, ct: typeDate, eval: func(*evalCtx) (value, error) {
+		return node{b: bDate, ct: typeDate, eval: func(evalCtx) (value, error) {
 			w := wall()
 			return value{t: time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC)}, nil
 		}}
 	case "CURRENT_TIME", "LOCALTIME":
-		return node{b: bTime, ct: timeType(0), eval: func(*evalCtx) (value, error) {
+		return node{b: bTime, ct: timeType(0), eval: func(evalCtx) (value, error) {
 			w := wall()
 			return value{i: int64(time.Duration(w.Hour())*time.Hour + time.Duration(w.Minute())*time.Minute + time.Duration(w.Second())*time.Second)}, nil
 		}}
 	case "LOCALTIMESTAMP":
-		return node{b: bTimestamp, ct: timestampType(3, false), eval: func(*evalCtx) (value, error) {
+		return node{b: bTimestamp, ct: timestampType(3, false), eval: func(evalCtx) (value, error) {
 			return value{t: wall().Truncate(time.Millisecond)}, nil
 		}}
 	}
-	return node{b: bTimestamp, ct: timestampType(3, true), eval: func(*evalCtx) (value, error) {
+	return node{b: bTimestamp, ct: timestampType(3, true), eval: func(evalCtx) (value, error) {
 		return value{t: now().UTC().Truncate(time.Millisecond)}, nil
 	}}
 }
@@ -217,7 +217,7 @@ func (c *compiler) constPattern(e *Call, n node) *javaPattern {
 	if !n.constant {
 		return nil
 	}
-	v, err := n.eval(&evalCtx{})
+	v, err := n.eval(evalCtx{})
 	if err != nil || v.null {
 		return nil
 	}
@@ -394,7 +394,7 @@ func (c *compiler) parseTemporal(e *Call, args []node) node {
 func (c *compiler) unixTimestamp(e *Call, args []node) node {
 	if len(args) == 0 {
 		now := c.now
-		return node{b: bInt, ct: typeBigInt, eval: func(*evalCtx) (value, error) { return value{i: now().Unix()}, nil }}
+		return node{b: bInt, ct: typeBigInt, eval: func(evalCtx) (value, error) { return value{i: now().Unix()}, nil }}
 	}
 	if !c.want(e, args, 0, "a string", bString) || len(args) == 2 && !c.want(e, args, 1, "a string", bString) {
 		return node{}
