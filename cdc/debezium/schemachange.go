@@ -1,8 +1,11 @@
 package debezium
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rtdw/rtdw/cdc"
 )
@@ -30,7 +33,14 @@ func (e *Encoder) appendSchemaChange(dst []byte, ev *cdc.Event) ([]byte, error) 
 	dst = append(dst, `,"schemaName":null,"ddl":`...)
 	dst = appendJSONString(dst, ev.DDL)
 	dst = append(dst, `,"tableChanges":[`...)
-	if s := ev.Schema; s != nil {
+	if len(ev.Changes) > 0 {
+		for i, c := range tableChanges(ev.Changes) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendTableChange(dst, c.typ, c.table, e.s.v2)
+		}
+	} else if s := ev.Schema; s != nil {
 		dst = appendTableChange(dst, changeType(ev.DDL), s, e.s.v2)
 	}
 	dst = append(dst, "]}"...)
@@ -40,7 +50,62 @@ func (e *Encoder) appendSchemaChange(dst []byte, ev *cdc.Event) ([]byte, error) 
 	return dst, nil
 }
 
-// changeType classifies a DDL statement as Debezium's TableChangeType.
+// tableChange is one entry of a schema change record's tableChanges.
+type tableChange struct {
+	typ   string // CREATE, ALTER or DROP
+	table *cdc.TableSchema
+}
+
+// tableChanges turns a statement's structured changes into Debezium's
+// tableChanges: one entry per table the statement left changed, in the
+// order first changed, each with the table as the statement left it.
+// CREATE for a table it created (even if it then altered it), DROP with
+// the table as it was for one it dropped, ALTER for the others; a renamed
+// table is an ALTER under its new name, as Debezium's MySQL connector
+// records a rename. TRUNCATE changes no table's definition and has no
+// entry, as in Debezium.
+func tableChanges(changes []cdc.SchemaChange) []tableChange {
+	var out []tableChange
+	at := map[cdc.TableID]int{}
+	set := func(id cdc.TableID, typ string, s *cdc.TableSchema) {
+		if i, ok := at[id]; ok {
+			if out[i].typ == "CREATE" && typ == "ALTER" {
+				typ = "CREATE"
+			}
+			out[i] = tableChange{typ: typ, table: s}
+			return
+		}
+		at[id] = len(out)
+		out = append(out, tableChange{typ: typ, table: s})
+	}
+	for _, c := range changes {
+		switch c.Kind {
+		case cdc.ChangeTruncateTable:
+		case cdc.ChangeCreateTable:
+			set(c.Table, "CREATE", c.After)
+		case cdc.ChangeDropTable:
+			set(c.Table, "DROP", c.Before)
+		case cdc.ChangeRenameTable:
+			if i, ok := at[c.Table]; ok {
+				// Renamed after another change in the statement: the entry
+				// follows the table to its new name.
+				delete(at, c.Table)
+				at[c.NewTable] = i
+				out[i].table = c.After
+				continue
+			}
+			set(c.NewTable, "ALTER", c.After)
+		default:
+			if c.After != nil {
+				set(c.Table, "ALTER", c.After)
+			}
+		}
+	}
+	return slices.DeleteFunc(out, func(c tableChange) bool { return c.table == nil })
+}
+
+// changeType classifies a DDL statement as Debezium's TableChangeType, for
+// an event without structured changes.
 func changeType(ddl string) string {
 	words := strings.Fields(strings.ToUpper(ddl))
 	if len(words) > 0 {
@@ -140,7 +205,13 @@ func appendColumnChange(dst []byte, col *cdc.Column, position int, v2 bool) []by
 	dst = strconv.AppendBool(dst, col.Nullable)
 	dst = append(dst, `,"autoIncremented":false,"generated":false,"comment":null`...)
 	if v2 {
-		dst = append(dst, `,"defaultValueExpression":null,"enumValues":`...)
+		dst = append(dst, `,"defaultValueExpression":`...)
+		if d, ok := defaultExpression(col.Default); ok {
+			dst = appendJSONString(dst, d)
+		} else {
+			dst = append(dst, "null"...)
+		}
+		dst = append(dst, `,"enumValues":`...)
 		if (t.Kind == cdc.KindEnum || t.Kind == cdc.KindSet) && len(t.Elements) > 0 {
 			dst = append(dst, '[')
 			for i, m := range t.Elements {
@@ -155,6 +226,34 @@ func appendColumnChange(dst []byte, col *cdc.Column, position int, v2 bool) []by
 		}
 	}
 	return append(dst, '}')
+}
+
+// defaultExpression renders a column default as Debezium's
+// defaultValueExpression: an expression's text, or a literal's value as
+// its DDL text would have it without quotes; false for no default, DEFAULT
+// NULL and values without a plain text form.
+func defaultExpression(d *cdc.ColumnDefault) (string, bool) {
+	switch {
+	case d == nil:
+		return "", false
+	case d.Expression != "":
+		return d.Expression, true
+	}
+	switch v := d.Value.(type) {
+	case string:
+		return v, true
+	case int64:
+		return strconv.FormatInt(v, 10), true
+	case uint64:
+		return strconv.FormatUint(v, 10), true
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64), true
+	case time.Time:
+		return v.UTC().Format("2006-01-02 15:04:05.999999"), true
+	case fmt.Stringer: // decimal.Decimal
+		return v.String(), true
+	}
+	return "", false
 }
 
 func appendOptionalInt(dst []byte, n int) []byte {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"strings"
 	"time"
 
@@ -46,10 +45,14 @@ type binlogReader struct {
 	// waitUntilSec, for Timestamp startup, drops transactions older than it.
 	waitUntilSec uint32
 
-	schemas  map[cdc.TableID]*cdc.TableSchema
+	// hist is the schema history as of the last event read.
+	hist     *schemaHistory
 	captured map[cdc.TableID]bool
-	byID     map[uint64]*boundTable
-	filter   map[cdc.TableID]*tableState
+	// dbCharsets caches databases' default character sets, which new text
+	// columns take when neither they nor their table name one.
+	dbCharsets map[string]string
+	byID       map[uint64]*boundTable
+	filter     map[cdc.TableID]*tableState
 
 	batch      []cdc.Event
 	delivered  int64
@@ -70,14 +73,14 @@ type boundTable struct {
 	fitSchema *cdc.TableSchema
 }
 
-func newBinlogReader(r *runner, schemas map[cdc.TableID]*cdc.TableSchema, filter []*tableState) *binlogReader {
-	b := &binlogReader{r: r, schemas: map[cdc.TableID]*cdc.TableSchema{}, captured: map[cdc.TableID]bool{},
+func newBinlogReader(r *runner, hist *schemaHistory, filter []*tableState) *binlogReader {
+	if hist == nil {
+		hist = newSchemaHistory(nil)
+	}
+	b := &binlogReader{r: r, hist: hist, captured: map[cdc.TableID]bool{},
 		byID: map[uint64]*boundTable{}, filter: map[cdc.TableID]*tableState{}}
 	for _, t := range r.cp.Tables {
 		b.captured[t] = true
-	}
-	for id, s := range schemas {
-		b.schemas[id] = s
 	}
 	for _, t := range filter {
 		b.filter[t.id] = t
@@ -456,14 +459,15 @@ func (b *binlogReader) handleQuery(ctx context.Context, h *replication.EventHead
 		}
 		return nil
 	}
+	if b.thread == 0 {
+		b.thread = int64(e.SlaveProxyID)
+	}
+	if err := b.handleDDL(ctx, h, e, q, endPos); err != nil {
+		return err
+	}
 	if !b.explicitTxn {
-		// A DDL statement: its own transaction.
-		if b.thread == 0 {
-			b.thread = int64(e.SlaveProxyID)
-		}
-		if err := b.handleDDL(ctx, h, e, q, endPos); err != nil {
-			return err
-		}
+		// A DDL statement is its own transaction, except MariaDB's CREATE
+		// TABLE … SELECT, logged inside the transaction of its rows.
 		return b.endTxn(ctx, endPos)
 	}
 	return nil
@@ -478,100 +482,6 @@ func firstWord(q string) string {
 	return q
 }
 
-var ddlTableRE = regexp.MustCompile("(?is)^\\s*(?:/\\*.*?\\*/\\s*)*(?:CREATE|ALTER|DROP|RENAME|TRUNCATE)\\s+(?:OR\\s+REPLACE\\s+)?(?:TEMPORARY\\s+)?(?:ONLINE\\s+|IGNORE\\s+)?TABLE\\s+(?:IF\\s+(?:NOT\\s+)?EXISTS\\s+)?((?:`(?:[^`]|``)+`|[\\w$]+)(?:\\s*\\.\\s*(?:`(?:[^`]|``)+`|[\\w$]+))?)")
-
-// ddlTable extracts the table a DDL statement changes, if it names one.
-func ddlTable(defaultDB, q string) (cdc.TableID, bool) {
-	m := ddlTableRE.FindStringSubmatch(q)
-	if m == nil {
-		return cdc.TableID{}, false
-	}
-	name := m[1]
-	var parts []string
-	for len(name) > 0 {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			break
-		}
-		if name[0] == '`' {
-			end := 1
-			for end < len(name) {
-				if name[end] == '`' {
-					if end+1 < len(name) && name[end+1] == '`' {
-						end += 2
-						continue
-					}
-					break
-				}
-				end++
-			}
-			parts = append(parts, strings.ReplaceAll(name[1:min(end, len(name))], "``", "`"))
-			name = name[min(end+1, len(name)):]
-		} else {
-			i := strings.IndexByte(name, '.')
-			if i < 0 {
-				parts = append(parts, strings.TrimSpace(name))
-				name = ""
-			} else {
-				parts = append(parts, strings.TrimSpace(name[:i]))
-				name = name[i:]
-			}
-		}
-		name = strings.TrimSpace(name)
-		if strings.HasPrefix(name, ".") {
-			name = name[1:]
-		}
-	}
-	switch len(parts) {
-	case 1:
-		return cdc.TableID{Database: defaultDB, Table: parts[0]}, defaultDB != ""
-	case 2:
-		return cdc.TableID{Database: parts[0], Table: parts[1]}, true
-	}
-	return cdc.TableID{}, false
-}
-
-// handleDDL reloads the schema of the table a statement changed and, when
-// asked, emits a schema change event.
-func (b *binlogReader) handleDDL(ctx context.Context, h *replication.EventHeader, e *replication.QueryEvent, q string, endPos uint64) error {
-	id, ok := ddlTable(string(e.Schema), q)
-	if !ok || b.waitUntilSec > 0 {
-		return nil
-	}
-	captured := b.captured[id] || (b.r.cfg.matchTable(id) && strings.HasPrefix(strings.ToUpper(q), "CREATE"))
-	if !captured {
-		return nil
-	}
-	if !b.captured[id] {
-		b.captured[id] = true
-		b.r.cp.Tables = append(b.r.cp.Tables, id)
-	}
-	before := b.schemas[id]
-	delete(b.schemas, id)
-	for k, bt := range b.byID {
-		if bt.id == id {
-			delete(b.byID, k)
-		}
-	}
-	schema, err := b.schemaAfterDDL(ctx, id, q, before) // nil after DROP TABLE
-	if err != nil && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if schema != nil {
-		b.schemas[id] = schema
-	}
-	if !b.r.cfg.IncludeSchemaChanges {
-		return nil
-	}
-	start := endPos - uint64(h.EventSize)
-	b.batch = append(b.batch, cdc.Event{
-		Op: cdc.OpSchemaChange, Table: id, Schema: schema, DDL: q, TsMs: time.Now().UnixMilli(),
-		Source: cdc.Source{ServerID: h.ServerID, TsMs: b.txnTsMs, Snapshot: cdc.SnapshotFalse, Database: id.Database, Table: id.Table,
-			GTID: b.txnGTID, File: b.file, Pos: start, Thread: int64(e.SlaveProxyID), Query: q},
-	})
-	return nil
-}
-
 // touchesCaptured guesses whether a statement-logged DML touches a
 // captured table.
 func (b *binlogReader) touchesCaptured(db, q string) bool {
@@ -584,16 +494,18 @@ func (b *binlogReader) touchesCaptured(db, q string) bool {
 	return false
 }
 
-// schema returns the cached schema of a captured table, loading it.
+// schema returns the schema of a captured table from the history. A
+// captured table the history lacks (its definition could not be read when
+// the run began) is read from the server.
 func (b *binlogReader) schema(ctx context.Context, id cdc.TableID) (*cdc.TableSchema, error) {
-	if s := b.schemas[id]; s != nil {
+	if s := b.hist.schema(id); s != nil {
 		return s, nil
 	}
 	m, err := LoadTableSchemas(ctx, b.r.db, []cdc.TableID{id})
 	if err != nil {
 		return nil, err
 	}
-	b.schemas[id] = m[id]
+	b.hist = b.hist.with(id, historyTable{schema: m[id], charset: tableCharsetGuess(m[id])})
 	return m[id], nil
 }
 
@@ -633,7 +545,7 @@ func (b *binlogReader) handleRows(ctx context.Context, h *replication.EventHeade
 	start := uint64(h.LogPos) - uint64(h.EventSize)
 	pos := Offset{File: b.file, Pos: start}
 	if e.Table != bt.fitMap || schema != bt.fitSchema {
-		if schema, err = b.schemaForRows(ctx, bt.id, e.Table, schema, pos); err != nil {
+		if err := b.checkRowsFit(bt.id, e.Table, schema, pos); err != nil {
 			return err
 		}
 		bt.fitMap, bt.fitSchema = e.Table, schema
@@ -778,6 +690,7 @@ func (b *binlogReader) markCommitted() {
 		return
 	}
 	b.r.cp.Offset = off
+	b.r.cp.setHistory(b.hist)
 	if b.r.cp.Snapshot != nil && len(b.filter) == 0 {
 		b.r.cp.Snapshot = nil
 	} else if b.r.cp.Snapshot != nil {

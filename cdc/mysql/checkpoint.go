@@ -18,8 +18,13 @@ const CheckpointKind = "mysql"
 // checkpoints this package writes. Version 2 added Server; Run resumes from
 // version 1 too (as written against the server it resumes on), while a
 // version of rtdw that knows only version 1 refuses version 2, since it
-// would resume from another server's positions after a move.
-const stateVersion = 2
+// would resume from another server's positions after a move. Version 3
+// added Schemas, the schema history; Run resumes from versions 1 and 2 with
+// the tables' definitions on the server instead (rows written before a
+// later ALTER then fail with ErrSchemaMismatch, as they did), while older
+// versions of rtdw refuse version 3, which they would decode with the
+// wrong schemas.
+const stateVersion = 3
 
 // oldestStateVersion is the oldest state format Run resumes from.
 const oldestStateVersion = 1
@@ -44,6 +49,41 @@ type checkpointState struct {
 	// Server is the server the positions belong to, and how its binlog
 	// files are numbered in the capture's history; nil in version 1.
 	Server *binlogServer `json:"server,omitempty"`
+	// Schemas is the schema history as of Offset: the schema of every
+	// captured table (and shadow table of an online schema change tool)
+	// that the binlog after Offset is decoded with. Nil in versions 1 and
+	// 2, and before the first schemas are known.
+	Schemas []storedTable `json:"schemas,omitempty"`
+
+	// history is the schema history Schemas is encoded from on save;
+	// encoded the history Schemas holds, so an unchanged one is not
+	// encoded again.
+	history, encoded *schemaHistory
+}
+
+// setHistory makes h the checkpoint's schema history.
+func (st *checkpointState) setHistory(h *schemaHistory) { st.history = h }
+
+// syncSchemas encodes the history into Schemas when it changed.
+func (st *checkpointState) syncSchemas() {
+	if st.history != nil && st.history != st.encoded {
+		st.Schemas = encodeHistory(st.history)
+		st.encoded = st.history
+	}
+}
+
+// schemaHistory returns the checkpoint's schema history, decoding Schemas
+// when it was loaded; nil when the checkpoint has none.
+func (st *checkpointState) schemaHistory() (*schemaHistory, error) {
+	if st.history != nil || st.Schemas == nil {
+		return st.history, nil
+	}
+	h, err := decodeHistory(st.Schemas)
+	if err != nil {
+		return nil, err
+	}
+	st.history, st.encoded = h, h
+	return h, nil
 }
 
 // snapshotState is the progress of a chunked snapshot.
@@ -99,6 +139,7 @@ func newCheckpointState() *checkpointState { return &checkpointState{Version: st
 // checkpoint wraps the state in the envelope an OffsetStore keeps, for the
 // source named name.
 func (st *checkpointState) checkpoint(name string) (*cdc.Checkpoint, error) {
+	st.syncSchemas()
 	b, err := json.Marshal(st)
 	if err != nil {
 		return nil, err
@@ -109,9 +150,11 @@ func (st *checkpointState) checkpoint(name string) (*cdc.Checkpoint, error) {
 // clone deep-copies a state through JSON, so a saved value shares no
 // memory with the running source.
 func (st *checkpointState) clone() *checkpointState {
+	st.syncSchemas()
 	b, _ := json.Marshal(st)
 	var c checkpointState
 	_ = json.Unmarshal(b, &c)
+	c.history, c.encoded = st.history, st.encoded // never modified
 	return &c
 }
 
@@ -242,6 +285,10 @@ type CheckpointInfo struct {
 	// first (see the package documentation on failover).
 	Server          string
 	PreviousServers []string
+	// Schemas are the captured tables' schemas as of Offset, from the
+	// checkpoint's schema history, sorted by table; nil in a checkpoint
+	// written before rtdw kept one.
+	Schemas []*cdc.TableSchema
 }
 
 // InspectCheckpoint reads a checkpoint a [Source] stored, for tools and
@@ -260,6 +307,17 @@ func InspectCheckpoint(cp *cdc.Checkpoint) (CheckpointInfo, error) {
 	info := CheckpointInfo{Source: cp.Source, Offset: st.Offset, Tables: st.Tables}
 	if st.Server != nil {
 		info.Server, info.PreviousServers = st.Server.ID, st.Server.Previous
+	}
+	hist, err := st.schemaHistory()
+	if err != nil {
+		return CheckpointInfo{}, sourceErr("checkpoint", ErrInvalidCheckpoint, err, restartFix, "the schema history in %s does not decode", where)
+	}
+	if hist != nil {
+		for _, t := range st.Schemas {
+			if !t.Shadow {
+				info.Schemas = append(info.Schemas, hist.schema(t.Table))
+			}
+		}
 	}
 	if s := st.Snapshot; s != nil {
 		info.SnapshotInProgress = !s.Done

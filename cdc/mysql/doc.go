@@ -187,13 +187,71 @@
 //
 // # Schema changes
 //
-// Each event carries its table's [cdc.TableSchema], loaded from
-// information_schema ([LoadTableSchemas]). A DDL statement on a captured
-// table in the binlog reloads the schema, once the statement has committed;
-// with IncludeSchemaChanges it is also delivered as a [cdc.OpSchemaChange]
-// event. Every binlog row is checked against the schema before it is
-// decoded; a row that never fits (the table changed again while the source
-// was behind) stops Run with [ErrSchemaMismatch].
+// Each event carries its table's [cdc.TableSchema]. The source keeps a
+// schema history: the schema of every captured table as of the binlog
+// position it has read to. It starts from information_schema
+// ([LoadTableSchemas]) when capture starts, and evolves by the DDL
+// statements in the binlog, parsed by the TiDB parser
+// (github.com/pingcap/tidb/pkg/parser), never by reading the server again,
+// which shows the present rather than the binlog's past. It is stored with
+// every checkpoint (as of the checkpoint's offset), so after a restart the
+// rows written before a later ALTER are decoded with the schema they were
+// written with. [InspectCheckpoint] shows it.
+//
+// Each statement that changes captured tables becomes one
+// [cdc.OpSchemaChange] event (with IncludeSchemaChanges) whose Changes list
+// what it did, in order, each with the table's schema before and after:
+//
+//	statement                                       changes
+//	CREATE TABLE (also … LIKE, … AS SELECT)          create.table, when the filters match the name
+//	CREATE OR REPLACE TABLE (MariaDB)                drop.table, create.table
+//	ALTER TABLE … ADD [COLUMN] [FIRST|AFTER c]       add.column per column
+//	ALTER TABLE … DROP [COLUMN]                      drop.column
+//	ALTER TABLE … MODIFY, ALTER … SET/DROP DEFAULT   alter.column.type (type, nullability, default or position)
+//	ALTER TABLE … CHANGE a b …                       rename.column (when the name changes), alter.column.type (when the rest does)
+//	ALTER TABLE … RENAME COLUMN                      rename.column
+//	ALTER TABLE … CONVERT TO CHARACTER SET           alter.column.type per text column
+//	RENAME TABLE a TO b, c TO d; ALTER … RENAME TO   rename.table per pair (create.table for an uncaptured table renamed to a captured name)
+//	TRUNCATE [TABLE]                                 truncate.table
+//	DROP TABLE a, b; DROP DATABASE                   drop.table per captured table
+//
+// A statement that changes no column (ADD INDEX, ENGINE=…) makes no event;
+// ADD and DROP PRIMARY KEY change the key of the next events' schema. A
+// table renamed to a name the filters do not match leaves capture after
+// its rename.table. A new table's text columns without a character set
+// take the table's default, else the database's (read from
+// information_schema.SCHEMATA once per database).
+//
+// The online schema change tools gh-ost and pt-online-schema-change copy a
+// table into a shadow (_t_gho, _t_new), alter the shadow, and swap it in
+// with RENAME TABLE t TO _t_del, _t_gho TO t (or two ALTER … RENAMEs). The
+// history follows the shadow from its CREATE, and never captures it or the
+// tools' other tables (_t_ghc, _t_del, _t_old), whatever the filters say;
+// at the swap, t takes the shadow's schema, delivered as the column changes
+// between the two (drop.column, add.column, alter.column.type; a column
+// renamed in the shadow shows as a drop and an add). Flink CDC's
+// scan.parse.online.schema.changes instead emits the shadow's ALTERs when
+// they run; this source emits them at the swap, where the table's rows
+// start to have the new shape.
+//
+// The TiDB parser lacks a few forms the servers write; the source rewrites
+// them before parsing: MariaDB's ALTER ONLINE TABLE, WAIT n and NOWAIT,
+// CREATE OR REPLACE, MySQL's START TRANSACTION after an atomic CREATE TABLE
+// … SELECT, spatial types, SRID and INVISIBLE, and character sets and
+// collations TiDB does not have (registered with the parser, whose tables
+// are global to the process). A statement it still cannot parse stops Run
+// with [ErrSchemaMismatch], wrapping a [*DDLError] that carries the
+// statement, when it may change a captured table (it is table DDL naming
+// one, or a table the filters match); otherwise it is ignored. Every binlog
+// row is checked against the history's schema before it is decoded; a row
+// that does not fit stops Run with [ErrSchemaMismatch] too.
+//
+// A checkpoint written before rtdw kept a schema history (state versions 1
+// and 2) resumes with the tables' present definitions, as it did: rows
+// written before a later ALTER do not fit them. A DDL statement the
+// history cannot apply (it adds a column the history already has: the
+// history began from the server after the statement ran) reads the tables
+// it names from the server again, with a warning.
 //
 // # Values
 //

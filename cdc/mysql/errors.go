@@ -29,10 +29,11 @@ var (
 	// ErrBinlogPurged: the binlog file a start position or stored offset
 	// needs is no longer on the server.
 	ErrBinlogPurged = errors.New("mysql: binlog file purged")
-	// ErrSchemaMismatch: a change read from the binlog does not fit the
-	// table's definition on the server (its column count or types), even
-	// after reloading it: the table changed again after that change was
-	// written and the source, behind, cannot decode it.
+	// ErrSchemaMismatch: the source cannot know a captured table's schema
+	// at a point of the binlog: a DDL statement that may change a captured
+	// table cannot be parsed (the error wraps a [*DDLError] carrying the
+	// statement), or a change read from the binlog does not fit the
+	// table's schema in the schema history (its column count or types).
 	ErrSchemaMismatch = errors.New("mysql: binlog change does not match the table's schema")
 	// ErrInvalidCheckpoint: the checkpoint in the OffsetStore cannot be
 	// used: it is not a checkpoint (a corrupt or truncated file), or another
@@ -120,3 +121,29 @@ func sourceErr(op string, kind error, err error, fix string, format string, args
 // redact removes the source's password from an error's text, for errors
 // that come from drivers and might quote a DSN; the error's chain is kept.
 func redact(err error, password string) error { return secrets.Error(err, password) }
+
+// DDLError is a DDL statement read from the binlog that the source cannot
+// apply to its schema history: the parser cannot read it, and it may change
+// a captured table. It matches [ErrSchemaMismatch]; Run's error wraps it,
+// so errors.As finds the statement.
+type DDLError struct {
+	// Statement is the statement as the server logged it.
+	Statement string
+	// Database is the statement's default database.
+	Database string
+	// Offset is where the statement is in the binlog.
+	Offset Offset
+	// Err is the parser's error.
+	Err error
+}
+
+// Error names the position, the statement and the parser's complaint.
+func (e *DDLError) Error() string {
+	return fmt.Sprintf("DDL statement at %s (database %q) cannot be parsed: %v; statement: %s", e.Offset, e.Database, e.Err, e.Statement)
+}
+
+// Unwrap returns Err.
+func (e *DDLError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrSchemaMismatch.
+func (e *DDLError) Is(target error) bool { return target == ErrSchemaMismatch }

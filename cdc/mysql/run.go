@@ -80,6 +80,8 @@ type runPlan struct {
 	snapTables []cdc.TableID
 	// schemas are the captured tables' schemas.
 	schemas map[cdc.TableID]*cdc.TableSchema
+	// history is the schema history streaming starts with.
+	history *schemaHistory
 	// mode is the startup mode in effect.
 	mode StartupOptions
 	// start is the binlog position streaming starts from, zero until known.
@@ -223,24 +225,60 @@ func (r *runner) recordWatermarks(ctx context.Context, p *runPlan) (stop func(),
 	return cancel, nil
 }
 
-// loadSchemas loads the captured tables' schemas, and checks that every
+// loadSchemas loads the captured tables' schemas: from the checkpoint's
+// schema history when it has one (the schemas as of its offset), else, and
+// for tables the history lacks, from the server. It checks that every
 // table to snapshot has a chunk key.
 func (r *runner) loadSchemas(ctx context.Context, p *runPlan) error {
-	captured := r.cp.Tables
-	if len(captured) > 0 {
-		schemas, err := LoadTableSchemas(ctx, r.db, captured)
+	hist, err := r.cp.schemaHistory()
+	if err != nil {
+		return r.stop(ctx, sourceErr("checkpoint", ErrInvalidCheckpoint, err, restartFix,
+			"the schema history in %s does not decode", describeStore(r.cfg.OffsetStore)))
+	}
+	if !p.resumed {
+		hist = nil
+	}
+	p.schemas = map[cdc.TableID]*cdc.TableSchema{}
+	var missing []cdc.TableID
+	for _, id := range r.cp.Tables {
+		if s := hist.schema(id); s != nil {
+			p.schemas[id] = s
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		schemas, err := LoadTableSchemas(ctx, r.db, missing)
 		if err != nil {
 			var nf *TableNotFoundError
 			if errors.As(err, &nf) && p.resumed {
 				// A captured table was dropped while stopped: capture the rest.
-				schemas, err = LoadTableSchemas(ctx, r.db, p.tables)
+				var present []cdc.TableID
+				for _, id := range missing {
+					if !slices.Contains(nf.Tables, id) {
+						present = append(present, id)
+					}
+				}
+				schemas, err = LoadTableSchemas(ctx, r.db, present)
 			}
 			if err != nil {
 				return r.stop(ctx, sourceErr("preflight", nil, err, "", "load table schemas"))
 			}
 		}
-		p.schemas = schemas
+		for id, s := range schemas {
+			p.schemas[id] = s
+		}
 	}
+	if hist == nil {
+		hist = newSchemaHistory(nil)
+	}
+	for id, s := range p.schemas {
+		if hist.schema(id) != s {
+			hist = hist.with(id, historyTable{schema: s, charset: tableCharsetGuess(s)})
+		}
+	}
+	p.history = hist
+	r.cp.setHistory(hist)
 	for _, id := range p.snapTables {
 		if s := p.schemas[id]; s != nil && !r.snapshotHasTable(id) {
 			if _, err := r.chooseKey(s); err != nil {
@@ -366,7 +404,7 @@ func (r *runner) saveStart(ctx context.Context, p *runPlan) (done bool, err erro
 // an error stops it, watching the binlog's retention meanwhile.
 func (r *runner) stream(ctx context.Context, p *runPlan) error {
 	defer r.watchRetention(ctx)()
-	br := newBinlogReader(r, p.schemas, p.filterTables)
+	br := newBinlogReader(r, p.history, p.filterTables)
 	if p.mode.mode == startupTimestamp && !p.resumed {
 		br.waitUntilSec = uint32(p.mode.tsMs / 1000)
 	}
