@@ -393,3 +393,55 @@ func TestOnlineSchemaChangeSwap(t *testing.T) {
 		}
 	})
 }
+
+// A run that dies between a DDL statement and the next flush (here its
+// handler fails on the batch holding it) left its checkpoint, and the
+// schema history in it, before the statement: the next run delivers the
+// statement again and decodes the rows on either side of it with their
+// own schemas.
+func TestSchemaChangeReplayAfterFailedDelivery(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
+		db.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY, a INT)", "INSERT INTO t VALUES (1, 1)")
+		cfg := testConfig(db, "t")
+		cfg.IncludeSchemaChanges = true
+		cfg.OffsetStore = cdc.NewFileOffsetStore(filepath.Join(t.TempDir(), "cp.json"))
+		h := &collector{}
+		r := start(t, cfg, h)
+		r.waitFor(t, h, "snapshot", func(ev []cdc.Event) bool { return len(ev) == 1 })
+		h.mu.Lock()
+		h.failAt = 2 // every later delivery fails
+		h.mu.Unlock()
+		db.Exec(t, "INSERT INTO t VALUES (2, 2)", "ALTER TABLE t ADD COLUMN b INT DEFAULT 9", "INSERT INTO t VALUES (3, 3, 3)")
+		select {
+		case err := <-r.done:
+			r.done <- err
+			var he *cdc.HandlerError
+			if !errors.As(err, &he) {
+				t.Fatalf("Run: %v, want the handler's error", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Run did not stop at the failing handler")
+		}
+		h2 := &collector{}
+		r = start(t, cfg, h2)
+		ev := r.waitFor(t, h2, "the replay", func(ev []cdc.Event) bool {
+			return len(ev) > 0 && rowText(ev[len(ev)-1]) == "c t[3 3 3]"
+		})
+		var got []string
+		for _, e := range ev {
+			if e.Op == cdc.OpSchemaChange {
+				got = append(got, describeChanges(e.Changes)+" "+columnNames(e.Changes[0].Before)+" -> "+columnNames(e.Changes[0].After))
+				continue
+			}
+			got = append(got, rowText(e)+" "+columnNames(e.Schema))
+		}
+		want := []string{
+			"c t[2 2] t(id:INT,a:INT)",
+			"add.column " + db.Database + ".t.b t(id:INT,a:INT) -> t(id:INT,a:INT,b:INT)",
+			"c t[3 3 3] t(id:INT,a:INT,b:INT)",
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("replayed:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+}
