@@ -3,7 +3,8 @@
 // page fetched (NOT_READY pages included) and a row counter on stderr.
 //
 // With -url it talks to a real gateway; without, to an in-process fake (flinktest) of the Flink
-// version given by -fake-version, which pages a few rows at a time so that paging shows.
+// version given by -version (1.18, 1.20, 2.0 or 2.3; Flink has no SQL Gateway before 1.16),
+// which pages a few rows at a time so that paging shows.
 //
 //	go run ./examples/flink-sql
 //	go run ./examples/flink-sql -url http://hadoop102:8083 "SHOW DATABASES" "SELECT 42 AS answer"
@@ -35,7 +36,7 @@ var defaultStatements = []string{
 
 func main() {
 	url := flag.String("url", "", "SQL Gateway REST URL, e.g. http://hadoop102:8083 (empty: an in-process fake)")
-	fakeVersion := flag.String("fake-version", "1.20", "Flink version the fake plays when -url is empty")
+	fakeVersion := flag.String("version", "1.20", "Flink version the fake plays when -url is empty (1.18, 1.20, 2.0, 2.3)")
 	fakePageSize := flag.Int("fake-page-size", 2, "rows per result page of the fake")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: flink-sql [flags] [statement ...]\n")

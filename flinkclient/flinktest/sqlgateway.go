@@ -128,7 +128,7 @@ func NewSQLGateway(cfg SQLGatewayConfig) (*SQLGateway, error) {
 	flink, ok := flinkspec.MajorMinor(cfg.FlinkVersion)
 	versions := flinkspec.SQLGatewayAPIVersions(flink)
 	if !ok || len(versions) == 0 {
-		ps.Add("FlinkVersion", cfg.FlinkVersion, "use one of 1.18, 1.20, 2.0, 2.3")
+		ps.Add("FlinkVersion", cfg.FlinkVersion, "use one of 1.18, 1.20, 2.0, 2.3 (Flink before 1.16 has no SQL Gateway, and its first specs are 1.18's)")
 	}
 	if cfg.PageSize < 0 {
 		ps.Add("PageSize", cfg.PageSize, "use a positive number, or 0 for 1000")
