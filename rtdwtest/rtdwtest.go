@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,8 +97,8 @@ func Default() (*Services, error) {
 	}, nil
 }
 
-// The servers this process asked for, started or found once each.
-var shared struct {
+// sharedState is the servers this process asked for, started or found once each.
+type sharedState struct {
 	mu      sync.Mutex
 	svc     *Services
 	err     error
@@ -106,9 +107,11 @@ var shared struct {
 	users   *fileLock // a shared lock on the state dir while this process uses its servers
 }
 
+var shared sharedState
+
 // ensure makes the service run under Default's state dir (once per process)
-// and returns the Services with its ports.
-func ensure(t testing.TB, service string) (*Services, error) {
+// and returns the value of its variable (env) that points at it.
+func ensure(t testing.TB, service, env string) (string, error) {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.svc == nil && shared.err == nil {
@@ -116,33 +119,66 @@ func ensure(t testing.TB, service string) (*Services, error) {
 		shared.up = map[string]error{}
 	}
 	if shared.err != nil {
-		return nil, shared.err
-	}
-	if err, done := shared.up[service]; done {
-		return shared.svc, err
+		return "", shared.err
 	}
 	s := shared.svc
-	dir, err := s.dir()
-	if err == nil {
-		err = os.MkdirAll(dir, 0o755)
+	err, done := shared.up[service]
+	if !done {
+		err = shared.upOnce(t, service)
+		shared.up[service] = err
 	}
-	if err == nil && shared.users == nil {
-		shared.users, err = lockFile(dir+"/users.lock", syscall.LOCK_SH)
+	if err != nil {
+		return "", err
 	}
-	if err == nil {
-		var before map[string]int
-		before, err = s.Running(service)
-		s.Logf = func(format string, args ...any) { t.Logf("rtdwtest: "+format, args...) }
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-		err = s.Up(ctx, service)
-		cancel()
-		s.Logf = nil
-		if err == nil && before[service] == 0 {
-			shared.started = append(shared.started, service)
+	envs, err := s.Env()
+	if err != nil {
+		return "", err
+	}
+	for _, kv := range envs {
+		if v, ok := strings.CutPrefix(kv, env+"="); ok {
+			return v, nil
 		}
 	}
-	shared.up[service] = err
-	return s, err
+	return "", fmt.Errorf("rtdwtest: %s runs but its port is unknown", service)
+}
+
+// upOnce starts the service, holding the shared lock on the state dir that
+// tells Main another process uses its servers. Called with shared.mu held.
+func (sh *sharedState) upOnce(t testing.TB, service string) error {
+	s := sh.svc
+	dir, err := s.dir()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if sh.users == nil {
+		if sh.users, err = lockFile(dir+"/users.lock", syscall.LOCK_SH); err != nil {
+			return err
+		}
+	}
+	names, err := withDeps([]string{service}) // the replica brings its primary
+	if err != nil {
+		return err
+	}
+	before, err := s.Running(names...)
+	if err != nil {
+		return err
+	}
+	s.Logf = func(format string, args ...any) { t.Logf("rtdwtest: "+format, args...) }
+	defer func() { s.Logf = nil }()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	if err := s.Up(ctx, service); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if before[n] == 0 && !slices.Contains(sh.started, n) {
+			sh.started = append(sh.started, n)
+		}
+	}
+	return nil
 }
 
 // serverFor returns the variable's value, or starts the service and returns
@@ -155,18 +191,11 @@ func serverFor(t testing.TB, env, service, example string) string {
 	if os.Getenv(EnvStart) == "0" {
 		Unavailable(t, "%s integration test: set %s to a running server, such as %s (%s=0: rtdwtest starts none)", service, env, example, EnvStart)
 	}
-	s, err := ensure(t, service)
+	v, err := ensure(t, service, env)
 	if err != nil {
 		Unavailable(t, "%s integration test: no server: %v (or set %s to a running one, such as %s)", service, err, env, example)
 	}
-	envs, _ := s.Env()
-	for _, kv := range envs {
-		if v, ok := strings.CutPrefix(kv, env+"="); ok {
-			return v
-		}
-	}
-	t.Fatalf("rtdwtest: %s started but its address is unknown", service)
-	return ""
+	return v
 }
 
 // Main runs a package's tests (call it from TestMain) and then stops the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -240,7 +241,7 @@ func (s *Services) resolvePorts(dir string, names []string) error {
 			} else if running {
 				return fmt.Errorf("rtdwtest: %s runs from %s but its port is not remembered there: set %s, or stop it (rtdwtest down)", slot.service, dir, slot.variable)
 			} else {
-				p, err := freePort()
+				p, err := freePort(asked)
 				if err != nil {
 					return fmt.Errorf("rtdwtest: choosing a port for %s: %w", slot.service, err)
 				}
@@ -273,13 +274,23 @@ func busy(port int) bool {
 	return ok
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+// freePort picks a port nothing listens on, below Linux's ephemeral range
+// (32768 and up), so that no outgoing connection of another test can hold it
+// by chance when the server binds it. Ports already asked for are skipped.
+func freePort(taken map[int]string) (int, error) {
+	for range 200 {
+		p := 20000 + mrand.IntN(12000)
+		if _, ok := taken[p]; ok || busy(p) {
+			continue
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return p, nil
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("no free port between 20000 and 32000 after 200 tries")
 }
 
 func readPorts(dir string) map[string]int {
