@@ -89,6 +89,34 @@ func (c *Client) ApplicationJobManagerConfig(ctx context.Context, applicationID 
 	return out, err
 }
 
+// ApplicationException is a failure of one of an application's jobs.
+type ApplicationException struct {
+	ExceptionName string `json:"exceptionName"`
+	Stacktrace    string `json:"stacktrace"`
+	// Timestamp is epoch milliseconds.
+	Timestamp int64  `json:"timestamp"`
+	JobID     string `json:"jobId"`
+}
+
+// ApplicationExceptions returns the failures of an application's jobs, newest first (Flink 2.3
+// on).
+func (c *Client) ApplicationExceptions(ctx context.Context, applicationID string) ([]ApplicationException, error) {
+	if err := checkApplicationID(applicationID); err != nil {
+		return nil, err
+	}
+	if err := c.require(ctx, "ApplicationExceptions", Flink23); err != nil {
+		return nil, err
+	}
+	var out struct {
+		History struct {
+			Entries []ApplicationException `json:"entries"`
+		} `json:"exceptionHistory"`
+	}
+	p := "/applications/" + applicationID + "/exceptions"
+	err := c.do(ctx, call{method: http.MethodGet, route: "/applications/{applicationid}/exceptions", path: p, idempotent: true, out: &out})
+	return out.History.Entries, err
+}
+
 func checkApplicationID(id string) error {
 	if !hex32.MatchString(id) {
 		ps := invalid("application ID")

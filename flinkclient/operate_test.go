@@ -217,6 +217,16 @@ func TestResourceRequirementsRescale(t *testing.T) {
 		if d, err := c.JobDetails(ctx, job); err != nil || d.Vertices[0].Parallelism != 4 {
 			t.Fatalf("after rescaling: %+v, %v", d, err)
 		}
+		history, err := c.RescaleHistory(ctx, job)
+		switch {
+		case !atLeast(jm, "2.3"):
+			if !errors.Is(err, flinkclient.ErrUnsupported) || !strings.Contains(err.Error(), "needs Flink 2.3") {
+				t.Fatalf("RescaleHistory on %s = %v, want ErrUnsupported naming 2.3", jm.FlinkVersion(), err)
+			}
+		case err != nil || len(history) != 1 || history[0].TriggerCause != "UPDATE_REQUIREMENT" ||
+			history[0].Vertices[vertex].Before != 2 || history[0].Vertices[vertex].After != 4:
+			t.Fatalf("RescaleHistory = %+v, %v", history, err)
+		}
 		err = c.SetResourceRequirements(ctx, job, map[string]flinkclient.ParallelismBounds{vertex: {Lower: 3, Upper: 2}, "x": {Lower: 1, Upper: 1}})
 		var ve *flinkclient.ValidationError
 		if !errors.As(err, &ve) || len(ve.Problems) != 2 {
@@ -245,6 +255,13 @@ func TestApplications(t *testing.T) {
 		}
 		if cfg, err := c.ApplicationJobManagerConfig(ctx, app.ID); err != nil || len(cfg) == 0 {
 			t.Fatalf("ApplicationJobManagerConfig = %+v, %v", cfg, err)
+		}
+		if err := jm.RecordJobException(job, "java.io.IOException: disk full"); err != nil {
+			t.Fatal(err)
+		}
+		ex, err := c.ApplicationExceptions(ctx, app.ID)
+		if err != nil || len(ex) != 1 || ex[0].JobID != job || ex[0].ExceptionName != "java.io.IOException" {
+			t.Fatalf("ApplicationExceptions = %+v, %v", ex, err)
 		}
 		if err := c.CancelApplication(ctx, app.ID); err != nil {
 			t.Fatal(err)

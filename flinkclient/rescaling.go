@@ -82,3 +82,47 @@ func (c *Client) SetResourceRequirements(ctx context.Context, jobID string, boun
 	}
 	return c.do(ctx, call{method: http.MethodPut, route: "/jobs/{jobid}/resource-requirements", path: "/jobs/" + jobID + "/resource-requirements", body: body, idempotent: true})
 }
+
+// Rescale is one rescaling of a job by the adaptive scheduler, as Flink 2.3 records it
+// (GET /jobs/{jobid}/rescales/history and /rescales/details/{rescaleuuid}).
+type Rescale struct {
+	UUID                     string `json:"rescaleUuid"`
+	ResourceRequirementsUUID string `json:"resourceRequirementsUuid"`
+	AttemptID                int    `json:"rescaleAttemptId"`
+	// TriggerCause is INITIAL_SCHEDULE, UPDATE_REQUIREMENT, NEW_RESOURCE_AVAILABLE or
+	// RECOVERABLE_FAILOVER.
+	TriggerCause string `json:"triggerCause"`
+	// TerminalState is COMPLETED, FAILED or IGNORED; empty while the rescale runs.
+	TerminalState string `json:"terminalState"`
+	// TerminatedReason says why it ended, for example SUCCEEDED or RESOURCE_REQUIREMENTS_UPDATED.
+	TerminatedReason string `json:"terminatedReason"`
+	// Start and End are epoch milliseconds (End 0 while the rescale runs).
+	Start int64 `json:"startTimestampInMillis"`
+	End   int64 `json:"endTimestampInMillis"`
+	// Vertices holds each vertex's parallelism before and after, keyed by vertex ID.
+	Vertices map[string]VertexRescale `json:"vertices"`
+}
+
+// VertexRescale is a vertex's part of a [Rescale].
+type VertexRescale struct {
+	VertexID   string `json:"jobVertexId"`
+	VertexName string `json:"jobVertexName"`
+	Desired    int    `json:"desiredParallelism"`
+	Sufficient int    `json:"sufficientParallelism"`
+	Before     int    `json:"preRescaleParallelism"`
+	After      int    `json:"postRescaleParallelism"`
+}
+
+// RescaleHistory lists the job's recent rescales, newest first (Flink 2.3 on, with the adaptive
+// scheduler; before, an [*UnsupportedError]).
+func (c *Client) RescaleHistory(ctx context.Context, jobID string) ([]Rescale, error) {
+	if err := checkJobID(jobID); err != nil {
+		return nil, err
+	}
+	if err := c.require(ctx, "RescaleHistory", Flink23); err != nil {
+		return nil, err
+	}
+	var out []Rescale
+	err := c.do(ctx, call{method: http.MethodGet, route: "/jobs/{jobid}/rescales/history", path: "/jobs/" + jobID + "/rescales/history", idempotent: true, out: &out})
+	return out, err
+}

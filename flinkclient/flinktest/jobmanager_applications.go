@@ -48,6 +48,13 @@ func (jm *JobManager) handleApplications(key string, route *flinkspec.Route, now
 			app.pending = []jmTransition{{at: now.Add(jm.cfg.CancelDelay), state: "CANCELED"}}
 		}
 		return answer{202, nil}, true
+	case "GET /applications/{applicationid}/exceptions":
+		entries := []map[string]any{}
+		for i := len(app.exceptions) - 1; i >= 0; i-- {
+			e := app.exceptions[i]
+			entries = append(entries, map[string]any{"exceptionName": e.name, "stacktrace": e.trace, "timestamp": e.at.UnixMilli(), "jobId": app.id})
+		}
+		return answer{200, map[string]any{"exceptionHistory": map[string]any{"entries": entries}}}, true
 	case "GET /applications/{applicationid}/jobmanager/config":
 		return answer{200, jm.jobManagerConfig()}, true
 	}

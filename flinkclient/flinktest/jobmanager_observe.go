@@ -74,6 +74,12 @@ func (jm *JobManager) handleObserve(key string, route *flinkspec.Route, r *http.
 		return answer{200, map[string]any{job.vertexID: jm.requirements(job)}}, true
 	case "PUT /jobs/{jobid}/resource-requirements":
 		return jm.setRequirements(job, r), true
+	case "GET /jobs/{jobid}/rescales/history":
+		history := []map[string]any{}
+		for i := len(job.rescales) - 1; i >= 0; i-- {
+			history = append(history, job.rescales[i])
+		}
+		return answer{200, history}, true
 	case "GET /taskmanagers/{taskmanagerid}":
 		id := route.PathParams["taskmanagerid"]
 		if !s.hasTM(id) {
@@ -215,8 +221,24 @@ func (jm *JobManager) setRequirements(j *jmJob, r *http.Request) answer {
 		return errorAnswer(http.StatusBadRequest, fmt.Sprintf("Invalid parallelism bounds [%d, %d].", req.Parallelism.Lower, req.Parallelism.Upper))
 	}
 	j.lowerBound, j.upperBound = req.Parallelism.Lower, req.Parallelism.Upper
+	before := j.parallelism
 	j.parallelism = req.Parallelism.Upper
+	if jm.atLeast("2.3") {
+		jm.recordRescale(j, "UPDATE_REQUIREMENT", before, time.Now())
+	}
 	return answer{200, nil}
+}
+
+// recordRescale adds a completed rescale to the job's history (Flink 2.3's adaptive scheduler).
+func (jm *JobManager) recordRescale(j *jmJob, cause string, before int, at time.Time) {
+	j.rescales = append(j.rescales, map[string]any{
+		"rescaleUuid": randomUUID(), "resourceRequirementsUuid": randomUUID(), "rescaleAttemptId": len(j.rescales) + 1,
+		"triggerCause": cause, "terminalState": "COMPLETED", "terminatedReason": "SUCCEEDED",
+		"startTimestampInMillis": at.UnixMilli(), "endTimestampInMillis": at.UnixMilli() + 5,
+		"vertices": map[string]any{j.vertexID: map[string]any{"jobVertexId": j.vertexID, "jobVertexName": jmVertexName,
+			"desiredParallelism": j.parallelism, "sufficientParallelism": j.lowerBound, "preRescaleParallelism": before,
+			"postRescaleParallelism": j.parallelism}},
+	})
 }
 
 func (jm *JobManager) noVertex(j *jmJob, route *flinkspec.Route) answer {

@@ -46,6 +46,7 @@ type jmJob struct {
 	backPressureAsked           bool // the first back-pressure request answers "deprecated"
 	lowerBound, upperBound      int  // resource requirements set through PUT (0: none)
 	applicationID               string
+	rescales                    []map[string]any // Flink 2.3's rescale history, oldest first
 }
 
 type jmException struct {
