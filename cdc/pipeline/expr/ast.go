@@ -199,6 +199,20 @@ func (*Case) exprNode()         {}
 func (*Cast) exprNode()         {}
 func (*Call) exprNode()         {}
 
+// Interval is an interval literal, INTERVAL 'Value' Unit [TO To], such as
+// INTERVAL '8' HOUR or INTERVAL '1 02:03:04' DAY TO SECOND. It is an
+// operand of + and - with a DATE, TIME or TIMESTAMP only.
+type Interval struct {
+	Value    string
+	Unit     string // YEAR, MONTH, DAY, HOUR, MINUTE or SECOND
+	To       string // the last unit of a compound interval, or ""
+	Position int
+}
+
+func (e *Interval) Pos() int { return e.Position }
+
+func (*Interval) exprNode() {}
+
 // Projection is a parsed projection list, such as
 // "id, UPPER(sku) AS sku, amount * 100 AS cents, *".
 type Projection struct {

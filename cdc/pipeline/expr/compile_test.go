@@ -43,6 +43,9 @@ func TestCompileErrors(t *testing.T) {
 		{"IF(i, 1, 2)", "IF's first argument must be a condition"},
 		{"REGEXP_REPLACE(s, '(', 'x')", "bad regular expression"},
 		{"UPPER(x1) || LOWER(x2)", "x1"},
+		{"INTERVAL '1' DAY", "an INTERVAL can only be added to or subtracted from"},
+		{"i + INTERVAL '1' DAY", "an INTERVAL is added to a DATE, TIME or TIMESTAMP, not BIGINT"},
+		{"tm + INTERVAL '1' MONTH", "a TIME has no months"},
 	} {
 		e, err := ParseExpr(c.expr)
 		if err != nil {

@@ -127,6 +127,8 @@ func (c *compiler) compile(e Expr) node {
 		n = c.cast(e)
 	case *Call:
 		n = c.call(e)
+	case *Interval:
+		return c.bad(e, "an INTERVAL can only be added to or subtracted from a DATE, TIME or TIMESTAMP, as in ts + %s", e)
 	default:
 		return c.bad(e, "unknown expression node %T", e)
 	}

@@ -88,7 +88,9 @@
 //	           | primary .
 //	primary    = literal | name | "(" expr ")" | call | case | cast .
 //	literal    = number | string | "TRUE" | "FALSE" | "NULL" | "UNKNOWN"
-//	           | ( "DATE" | "TIME" | "TIMESTAMP" ) string .
+//	           | ( "DATE" | "TIME" | "TIMESTAMP" ) string
+//	           | "INTERVAL" string iunit [ "TO" iunit ] .     an operand of + and - with a DATE, TIME or TIMESTAMP
+//	iunit      = "YEAR" | "MONTH" | "DAY" | "HOUR" | "MINUTE" | "SECOND" .
 //	case       = "CASE" [ expr ] "WHEN" expr { "," expr } "THEN" expr { "WHEN" ... } [ "ELSE" expr ] "END" .
 //	cast       = ( "CAST" | "TRY_CAST" ) "(" expr "AS" type ")" .
 //	call       = name "(" [ expr { "," expr } ] ")" | special .
@@ -104,8 +106,11 @@
 //	           | "DATE" | "TIME" [ "(" p ")" ] | "TIMESTAMP" [ "(" p ")" ] | "TIMESTAMP_LTZ" [ "(" p ")" ] | "BYTES" .
 //
 // Operators of one level associate to the left. A number with a point is a
-// DECIMAL, with an exponent a DOUBLE. INTERVAL literals are not supported:
-// use TIMESTAMPADD.
+// DECIMAL, with an exponent a DOUBLE. An interval's string is a number
+// ('8', '1.5' for SECOND) or, for the compound forms, 'y-m' (YEAR TO
+// MONTH), 'd h:m:s' (DAY TO SECOND, shorter for DAY TO HOUR or MINUTE) and
+// 'h:m[:s]', 'm:s'; adding months keeps the day or ends on the month's last
+// day.
 //
 // # Supported functions
 //
@@ -139,6 +144,7 @@
 //	YEAR(t) QUARTER(t) MONTH(t) WEEK(t) DAYOFYEAR(t) DAYOFMONTH(t) DAYOFWEEK(t) HOUR(t) MINUTE(t) SECOND(t)
 //	DATE_FORMAT(t, pattern)                     Java SimpleDateFormat letters y M d H h m s S a E D
 //	DATE_FORMAT_TZ(t, pattern, zone)            zone an IANA name or +hh:mm
+//	t + INTERVAL '8' HOUR  t - INTERVAL ...     DATE stays DATE for whole days; TIME wraps at midnight
 //	TIMESTAMPADD(unit, n, t)                    SECOND MINUTE HOUR DAY WEEK MONTH QUARTER YEAR; month ends clamp
 //	TIMESTAMPDIFF(unit, t1, t2)                 whole units from t1 to t2
 //	DATE_ADD(date, days)
@@ -152,8 +158,8 @@
 // Not supported, and an error at compile time naming them: SIMILAR TO,
 // REGEXP_EXTRACT_ALL, the variant (PARSE_JSON, TRY_PARSE_JSON), struct
 // (ARRAY, MAP, ROW, CARDINALITY, ARRAY_CONTAINS, ARRAY_POSITION, ELEMENT,
-// subscripts) and AI model functions, user-defined functions, and INTERVAL
-// literals. [FunctionNames] lists the supported names.
+// subscripts) and AI model functions, and user-defined functions.
+// [FunctionNames] lists the supported names.
 //
 // # Concurrency and speed
 //

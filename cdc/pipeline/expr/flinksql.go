@@ -230,6 +230,8 @@ func toFlink(e Expr, top bool) (Expr, error) {
 		return &Cast{X: x, Type: e.Type, Try: e.Try, Position: e.Position}, nil
 	case *Call:
 		return callToFlink(e)
+	case *Interval:
+		return e, nil
 	}
 	return nil, fmt.Errorf("expr: %s: no Flink SQL rendering for %T", e, e)
 }

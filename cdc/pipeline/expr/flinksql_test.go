@@ -37,6 +37,7 @@ func TestFlinkSQL(t *testing.T) {
 		{"TIMESTAMPDIFF(DAY, a, b)", "TIMESTAMPDIFF(DAY, a, b)", ""},
 		{"EXTRACT(YEAR FROM ts)", "EXTRACT(YEAR FROM ts)", ""},
 		{"CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP", ""},
+		{"ts + INTERVAL '8' HOUR", "ts + INTERVAL '8' HOUR", ""},
 	} {
 		// Every name is quoted in Flink SQL; the wants leave the backticks out.
 		e, err := ParseExpr(c.in)

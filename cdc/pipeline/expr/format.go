@@ -74,6 +74,7 @@ func (e *Like) String() string         { return render(e) }
 func (e *Case) String() string         { return render(e) }
 func (e *Cast) String() string         { return render(e) }
 func (e *Call) String() string         { return render(e) }
+func (e *Interval) String() string     { return render(e) }
 
 func (p printer) not(n bool) {
 	if n {
@@ -187,6 +188,11 @@ func (p printer) write(e Expr) {
 		b.WriteString(" AS " + e.Type.String() + ")")
 	case *Call:
 		p.writeCall(e)
+	case *Interval:
+		b.WriteString("INTERVAL " + quoteString(e.Value) + " " + e.Unit)
+		if e.To != "" {
+			b.WriteString(" TO " + e.To)
+		}
 	}
 }
 

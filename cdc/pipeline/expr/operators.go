@@ -71,6 +71,12 @@ func (c *compiler) unary(e *Unary) node {
 }
 
 func (c *compiler) binary(e *Binary) node {
+	if iv, ok := e.R.(*Interval); ok && (e.Op == "+" || e.Op == "-") {
+		return c.addInterval(e, e.L, iv, e.Op == "-")
+	}
+	if iv, ok := e.L.(*Interval); ok && e.Op == "+" {
+		return c.addInterval(e, e.R, iv, false)
+	}
 	l, r := c.compile(e.L), c.compile(e.R)
 	if l.eval == nil || r.eval == nil {
 		return node{}

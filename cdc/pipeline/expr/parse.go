@@ -407,7 +407,7 @@ func (p *parser) prefix() (Expr, error) {
 	case "CAST", "TRY_CAST":
 		return p.cast(t, kw == "TRY_CAST")
 	case "INTERVAL":
-		return nil, p.fail(t, "INTERVAL literals are not supported; add time with TIMESTAMPADD(unit, n, t) or DATE_ADD(date, days)")
+		return p.interval(t)
 	case "DATE", "TIME", "TIMESTAMP":
 		if s := p.peek(); s.kind == tokString {
 			p.next()
@@ -692,4 +692,32 @@ func (p *parser) specialForm(c *Call) error {
 		c.Args = append(c.Args, a)
 	}
 	return p.op(")")
+}
+
+var intervalUnits = map[string]bool{"YEAR": true, "MONTH": true, "DAY": true, "HOUR": true, "MINUTE": true, "SECOND": true}
+
+// interval parses INTERVAL 'value' unit [TO unit]; the value is checked
+// against the units by intervalAmount.
+func (p *parser) interval(t token) (Expr, error) {
+	v := p.next()
+	if v.kind != tokString {
+		return nil, p.fail(v, "want the interval's value as a string, such as INTERVAL '8' HOUR")
+	}
+	u := p.next()
+	if !intervalUnits[u.upper()] {
+		return nil, p.fail(u, "want an interval unit (YEAR, MONTH, DAY, HOUR, MINUTE or SECOND), found %s", describe(u))
+	}
+	iv := &Interval{Value: v.text, Unit: u.upper(), Position: t.pos}
+	if p.isKeyword("TO") {
+		p.next()
+		to := p.next()
+		if !intervalUnits[to.upper()] {
+			return nil, p.fail(to, "want an interval unit after TO, found %s", describe(to))
+		}
+		iv.To = to.upper()
+	}
+	if _, _, err := intervalAmount(iv); err != nil {
+		return nil, p.fail(v, "%v", err)
+	}
+	return iv, nil
 }

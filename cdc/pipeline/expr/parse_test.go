@@ -38,6 +38,8 @@ func TestParseRendersBack(t *testing.T) {
 		{"- -1", "-(-1)"},
 		{"__table_name__", "__table_name__"},
 		{"POSITION((a IN (1)) IN s)", "POSITION((a IN (1)) IN s)"},
+		{"ts + interval '1 02:03:04' day to second", "ts + INTERVAL '1 02:03:04' DAY TO SECOND"},
+		{"INTERVAL '8' HOUR + ts", "INTERVAL '8' HOUR + ts"},
 	} {
 		e, err := ParseExpr(c.in)
 		if err != nil {
@@ -92,7 +94,10 @@ func TestParseErrors(t *testing.T) {
 		{"from + 1", "quote a column of that name with backticks"},
 		{"CAST(x AS)", "want a type name"},
 		{"a IN ()", "want an expression"},
-		{"t + INTERVAL '1' DAY", "INTERVAL literals are not supported"},
+		{"t + INTERVAL '1' FORTNIGHT", "want an interval unit"},
+		{"t + INTERVAL '1.5' DAY", "does not fit DAY"},
+		{"t + INTERVAL '1-13' YEAR TO MONTH", "does not fit YEAR TO MONTH"},
+		{"t + INTERVAL '1' SECOND TO DAY", "is not an interval"},
 	} {
 		_, err := ParseExpr(c.in)
 		if err == nil {

@@ -3,6 +3,7 @@ package expr
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -710,4 +711,141 @@ func (p *javaPattern) hasLetter(l byte) bool {
 		}
 	}
 	return false
+}
+
+// intervalAmount reads an interval literal's value as months and a
+// duration: 'n' for one unit (SECOND may have a fraction), and for the
+// compound forms 'y-m' (YEAR TO MONTH), 'd h', 'd h:m', 'd h:m:s' (DAY TO
+// HOUR, MINUTE, SECOND), 'h:m', 'h:m:s' (HOUR TO MINUTE, SECOND) and 'm:s'
+// (MINUTE TO SECOND). A leading - negates it all.
+func intervalAmount(iv *Interval) (months int64, d time.Duration, err error) {
+	v := strings.TrimSpace(iv.Value)
+	neg := strings.HasPrefix(v, "-")
+	v = strings.TrimPrefix(strings.TrimPrefix(v, "-"), "+")
+	bad := fmt.Errorf("interval value %q does not fit %s", iv.Value, strings.TrimSpace(iv.Unit+" TO "+iv.To))
+	if iv.To == "" {
+		bad = fmt.Errorf("interval value %q does not fit %s: write a number, such as INTERVAL '8' HOUR", iv.Value, iv.Unit)
+	}
+	num := func(s string) (int64, bool) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil && n >= 0 && n < 1<<32
+	}
+	unitDur := map[string]time.Duration{"DAY": 24 * time.Hour, "HOUR": time.Hour, "MINUTE": time.Minute, "SECOND": time.Second}
+	switch {
+	case iv.To == "" && (iv.Unit == "YEAR" || iv.Unit == "MONTH"):
+		n, ok := num(v)
+		if !ok {
+			return 0, 0, bad
+		}
+		months = n
+		if iv.Unit == "YEAR" {
+			months = n * 12
+		}
+	case iv.To == "" && iv.Unit == "SECOND":
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1<<32 || strings.ContainsAny(v, "eEnN") {
+			return 0, 0, bad
+		}
+		d = time.Duration(f * float64(time.Second))
+	case iv.To == "":
+		n, ok := num(v)
+		if !ok {
+			return 0, 0, bad
+		}
+		d = time.Duration(n) * unitDur[iv.Unit]
+	case iv.Unit == "YEAR" && iv.To == "MONTH":
+		y, m, found := strings.Cut(v, "-")
+		yn, ok1 := num(y)
+		mn, ok2 := num(m)
+		if !found || !ok1 || !ok2 || mn > 11 {
+			return 0, 0, bad
+		}
+		months = yn*12 + mn
+	default:
+		order := []string{"DAY", "HOUR", "MINUTE", "SECOND"}
+		from, to := slices.Index(order, iv.Unit), slices.Index(order, iv.To)
+		if from < 0 || to <= from {
+			return 0, 0, fmt.Errorf("INTERVAL %s TO %s is not an interval; use YEAR TO MONTH or DAY, HOUR, MINUTE TO a smaller unit", iv.Unit, iv.To)
+		}
+		var parts []string
+		rest := v
+		if iv.Unit == "DAY" {
+			dd, tail, found := strings.Cut(rest, " ")
+			if !found {
+				return 0, 0, bad
+			}
+			parts, rest = append(parts, dd), tail
+		}
+		parts = append(parts, strings.Split(rest, ":")...)
+		if len(parts) != to-from+1 {
+			return 0, 0, bad
+		}
+		for i, part := range parts {
+			unit := order[from+i]
+			if unit == "SECOND" {
+				f, err := strconv.ParseFloat(part, 64)
+				if err != nil || f < 0 || f >= 60 {
+					return 0, 0, bad
+				}
+				d += time.Duration(f * float64(time.Second))
+				continue
+			}
+			n, ok := num(part)
+			if !ok || i > 0 && (unit == "HOUR" && n > 23 || unit == "MINUTE" && n > 59) {
+				return 0, 0, bad
+			}
+			d += time.Duration(n) * unitDur[unit]
+		}
+	}
+	if neg {
+		months, d = -months, -d
+	}
+	return months, d, nil
+}
+
+// addInterval compiles t + INTERVAL ... and t - INTERVAL ...: months first
+// (a day past the month's end becomes its last day), then the time. A DATE
+// stays a DATE when whole days are added; a TIME wraps around midnight.
+func (c *compiler) addInterval(e *Binary, t Expr, iv *Interval, minus bool) node {
+	x := c.compile(t)
+	if x.eval == nil {
+		return node{}
+	}
+	months, d, err := intervalAmount(iv)
+	if err != nil {
+		return c.bad(iv, "%v", err)
+	}
+	if minus {
+		months, d = -months, -d
+	}
+	switch x.b {
+	case bDate:
+		if d%(24*time.Hour) == 0 {
+			return fn1(e, bDate, x.ct, x, func(a value) (value, error) {
+				return value{t: addMonths(a.t, int(months)).Add(d)}, nil
+			})
+		}
+		return fn1(e, bTimestamp, timestampType(0, false), x, func(a value) (value, error) {
+			return value{t: addMonths(a.t, int(months)).Add(d)}, nil
+		})
+	case bTimestamp:
+		return fn1(e, bTimestamp, x.ct, x, func(a value) (value, error) {
+			return value{t: addMonths(a.t, int(months)).Add(d)}, nil
+		})
+	case bTime:
+		if months != 0 {
+			return c.bad(e, "a TIME has no months or years to add")
+		}
+		return fn1(e, bTime, x.ct, x, func(a value) (value, error) {
+			day := int64(24 * time.Hour)
+			v := (a.i + int64(d)) % day
+			if v < 0 {
+				v += day
+			}
+			return value{i: v}, nil
+		})
+	case bNull:
+		return constNode(bTimestamp, timestampType(0, false), nullValue)
+	}
+	return c.bad(e, "an INTERVAL is added to a DATE, TIME or TIMESTAMP, not %s", x.b)
 }
