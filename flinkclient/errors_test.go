@@ -433,3 +433,61 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		t.Fatalf("URL password printed: %s", s)
 	}
 }
+
+// TestFieldsAVersionLacksAreNamed checks that on Flink 1.13 every field it lacks is refused
+// before any I/O (the client points at a closed port), each with the version it needs.
+func TestFieldsAVersionLacksAreNamed(t *testing.T) {
+	c, _ := flinkclient.New("http://127.0.0.1:1", flinkclient.WithFlinkVersion("1.13.6"))
+	ctx := context.Background()
+	_, err := c.RunJar(ctx, "x.jar", flinkclient.RunJarRequest{SavepointPath: "/sp", ClaimMode: flinkclient.ClaimModeClaim,
+		FlinkConfiguration: map[string]string{"a": "b"}})
+	for _, want := range []string{`ClaimMode = "CLAIM": not supported by Flink 1.13.6 (needs 1.15`, "FlinkConfiguration: not supported by Flink 1.13.6 (needs 1.18)"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("RunJar on 1.13: %v, want %q", err, want)
+		}
+	}
+	job := strings.Repeat("ab", 16)
+	_, err = c.StopWithSavepoint(ctx, job, flinkclient.StopRequest{Format: flinkclient.SavepointNative, TriggerID: job})
+	for _, want := range []string{`Format = "NATIVE": not supported by Flink 1.13.6 (needs 1.15)`, "TriggerID = \"" + job + "\": an idempotent trigger needs Flink 1.15"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("StopWithSavepoint on 1.13: %v, want %q", err, want)
+		}
+	}
+	for _, call := range []func() error{
+		func() error { _, err := c.TriggerCheckpoint(ctx, job, ""); return err },
+		func() error { _, err := c.JobManagerEnvironment(ctx); return err },
+		func() error { _, err := c.ResourceRequirements(ctx, job); return err },
+		func() error { _, err := c.Applications(ctx); return err },
+	} {
+		var ue *flinkclient.UnsupportedError
+		if err := call(); !errors.As(err, &ue) || ue.Version.String() != "1.13.6" {
+			t.Errorf("on 1.13: %v, want an UnsupportedError", err)
+		}
+	}
+}
+
+// TestOwnTriggerID checks that a caller's trigger ID is the one sent (1.15 on) and that a
+// malformed one is refused.
+func TestOwnTriggerID(t *testing.T) {
+	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+		if !atLeast(jm, "1.15") {
+			return // TestRetriedTriggerTakesOneSavepoint and TestFieldsAVersionLacksAreNamed cover the refusal
+		}
+		ctx := context.Background()
+		job, _ := runWordCount(t, c)
+		own := strings.Repeat("0f", 16)
+		op, err := c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp", TriggerID: own})
+		if err != nil || op.TriggerID() != own {
+			t.Fatalf("TriggerSavepoint with TriggerID = %v, %v", op, err)
+		}
+		// Resumed by another process from the recorded ID.
+		again, _ := c.ResumeSavepointOperation(job, own)
+		if loc, err := again.WaitWith(ctx, fastWait); err != nil || loc == "" {
+			t.Fatalf("resumed operation = %q, %v", loc, err)
+		}
+		_, err = c.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TriggerID: "ABC"})
+		if !errors.Is(err, flinkclient.ErrInvalidRequest) || !strings.Contains(err.Error(), `TriggerID = "ABC"`) {
+			t.Fatalf("a malformed TriggerID = %v", err)
+		}
+	})
+}

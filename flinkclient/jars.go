@@ -310,7 +310,7 @@ func (c *Client) RunJar(ctx context.Context, jarID string, req RunJarRequest) (s
 	if err := checkJarID(jarID); err != nil {
 		return "", err
 	}
-	v, err := c.shapes(ctx)
+	v, err := c.FlinkVersion(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -345,7 +345,7 @@ func (c *Client) PlanJar(ctx context.Context, jarID string, req PlanJarRequest) 
 	if err := checkJarID(jarID); err != nil {
 		return nil, err
 	}
-	v, err := c.shapes(ctx)
+	v, err := c.FlinkVersion(ctx)
 	if err != nil {
 		return nil, err
 	}

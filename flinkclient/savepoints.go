@@ -109,7 +109,7 @@ func (c *Client) startSavepoint(ctx context.Context, kind, request, jobID string
 	if err := checkJobID(jobID); err != nil {
 		return nil, err
 	}
-	v, err := c.shapes(ctx)
+	v, err := c.FlinkVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
