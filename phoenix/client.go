@@ -3,6 +3,7 @@ package phoenix
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -65,6 +66,11 @@ type Config struct {
 	// HTTPClient replaces the HTTP client (for TLS, proxies, SPNEGO); Timeout
 	// and Authentication are then not applied to it.
 	HTTPClient *http.Client
+	// Batching sends the rows of each of the sink's statements in one
+	// ExecuteBatchRequest when the statement is done, instead of one
+	// ExecuteRequest per row (avatica-go's batching DSN option): one round
+	// trip per table and batch (DefaultConfig: on).
+	Batching bool
 	// MaxOpenConns bounds the connections (each one a PQS connection) of the
 	// client's *sql.DB (DefaultConfig: 4; 0: unbounded).
 	MaxOpenConns int
@@ -75,7 +81,7 @@ type Config struct {
 // DefaultConfig returns the configuration of a client of the PQS at url,
 // with a 60s request timeout and 4 connections.
 func DefaultConfig(url string) Config {
-	return Config{URL: url, Timeout: 60 * time.Second, MaxOpenConns: 4}
+	return Config{URL: url, Timeout: 60 * time.Second, MaxOpenConns: 4, Batching: true}
 }
 
 // String prints the configuration with the password redacted.
@@ -209,8 +215,10 @@ func (t statusTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // Client is a connection pool to a Phoenix Query Server through
 // calcite-avatica-go's database/sql driver. It is safe for concurrent use.
 type Client struct {
-	cfg    Config
-	db     *sql.DB
+	cfg Config
+	// db writes (batching as configured); reads goes without batching,
+	// which would add an empty ExecuteBatchRequest to every query.
+	db, reads *sql.DB
 	log    *slog.Logger
 	closed atomic.Bool
 }
@@ -222,24 +230,38 @@ func Open(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	cfg.ConnectionProperties = cfg.connectionInfo()
-	// The driver takes the endpoint and the default schema from the DSN; the
-	// credentials stay in the HTTP client.
-	connector := avatica.NewConnector(cfg.URL).(*avatica.Connector)
-	connector.Client = cfg.httpClient()
-	maps.Copy(connector.Info, cfg.ConnectionProperties)
-	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(cfg.MaxOpenConns)
-	db.SetMaxIdleConns(max(cfg.MaxOpenConns, 2))
+	hc := cfg.httpClient()
+	open := func(batching bool) *sql.DB {
+		// The driver takes the endpoint, the default schema and batching
+		// from the DSN; the credentials stay in the HTTP client.
+		dsn := cfg.URL
+		if batching {
+			u, _ := url.Parse(cfg.URL)
+			q := u.Query()
+			q.Set("batching", "true")
+			u.RawQuery = q.Encode()
+			dsn = u.String()
+		}
+		connector := avatica.NewConnector(dsn).(*avatica.Connector)
+		connector.Client = hc
+		maps.Copy(connector.Info, cfg.ConnectionProperties)
+		db := sql.OpenDB(connector)
+		db.SetMaxOpenConns(cfg.MaxOpenConns)
+		db.SetMaxIdleConns(max(cfg.MaxOpenConns, 2))
+		return db
+	}
+	db, reads := open(cfg.Batching), open(false)
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, db: db, log: log.With("component", "phoenix")}, nil
+	return &Client{cfg: cfg, db: db, reads: reads, log: log.With("component", "phoenix")}, nil
 }
 
-// DB returns the client's *sql.DB for queries of one's own; bind values as
-// arguments (?), never in the SQL text.
-func (c *Client) DB() *sql.DB { return c.db }
+// DB returns the client's *sql.DB for statements of one's own; bind values
+// as arguments (?), never in the SQL text. It never batches, so every Exec
+// runs when called.
+func (c *Client) DB() *sql.DB { return c.reads }
 
 // Config returns the client's configuration.
 func (c *Client) Config() Config { return c.cfg }
@@ -249,7 +271,7 @@ func (c *Client) Ping(ctx context.Context) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	return c.wrap("ping "+redact.DSN(c.cfg.URL), "", c.db.PingContext(ctx))
+	return c.wrap("ping "+redact.DSN(c.cfg.URL), "", c.reads.PingContext(ctx))
 }
 
 // wrap turns a driver error into an [*Error] (a Phoenix error) or wraps it,
@@ -267,7 +289,7 @@ func (c *Client) Exec(ctx context.Context, op, sqlText string, args ...any) erro
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	_, err := c.db.ExecContext(ctx, sqlText, args...)
+	_, err := c.reads.ExecContext(ctx, sqlText, args...)
 	return c.wrap(op, sqlText, err)
 }
 
@@ -305,5 +327,5 @@ func (c *Client) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
-	return c.db.Close()
+	return errors.Join(c.db.Close(), c.reads.Close())
 }

@@ -94,7 +94,14 @@
 // counted as written, and the next Flush tries it whole. UPSERT and DELETE
 // by key are idempotent, so the replay after a crash converges. Tables are
 // created from the event schemas unless [SinkConfig.ManualTables]; an
-// upstream ADD COLUMN becomes ALTER TABLE ... ADD IF NOT EXISTS.
+// upstream ADD COLUMN becomes ALTER TABLE ... ADD IF NOT EXISTS. With
+// [Config.Batching] (DefaultConfig's) the rows of each statement travel in
+// one ExecuteBatchRequest, one round trip per table and batch instead of
+// one per row: BenchmarkSinkBatch measures about three times the rows per
+// second of per-row executes against the in-process PQS, whose answers take
+// microseconds; a real PQS, farther away, gains more. The MySQL source
+// flushes at each checkpoint (mysql.Config.OffsetCommitInterval, 1s by
+// default), so a DIM row reaches Phoenix within about a second.
 //
 // # DIM lookups
 //
@@ -104,6 +111,9 @@
 // that invalidates the keys of the change events it sees, for tables another
 // process writes. [Lookup.Stats] reports the hit rate and the mean load
 // time, and [LookupConfig.OnLookup] sees every Get with its latency.
+// BenchmarkLookup measures a cached Get at well under a microsecond against
+// a few hundred microseconds for the query of a miss through avatica-go
+// and the in-process PQS, in the same run.
 //
 // # Errors
 //

@@ -54,10 +54,13 @@ func event(op cdc.Op, s *cdc.TableSchema, before, after cdc.Row) cdc.Event {
 }
 
 // newFake starts a fake PQS and a client of it.
-func newFake(t *testing.T, cfg avaticatest.Config) (*avaticatest.Server, *phoenix.Client) {
+func newFake(t *testing.T, cfg avaticatest.Config, configure ...func(*phoenix.Config)) (*avaticatest.Server, *phoenix.Client) {
 	t.Helper()
 	srv := avaticatest.NewServer(t, cfg)
 	ccfg := phoenix.DefaultConfig(srv.URL())
+	for _, f := range configure {
+		f(&ccfg)
+	}
 	ccfg.Timeout = 10 * time.Second
 	ccfg.NamespaceMapping = cfg.NamespaceMapping
 	ccfg.MapSystemTablesToNamespace = cfg.MapSystemTablesToNamespace

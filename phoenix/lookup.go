@@ -202,7 +202,7 @@ func (l *Lookup) keyValues(key []any) ([]driver.Value, error) {
 
 func (l *Lookup) load(ctx context.Context, key []driver.Value) (map[string]any, error) {
 	op := "lookup in " + l.table.String()
-	rows, err := l.client.db.QueryContext(ctx, l.layout.selectByKey, asArgs(key)...)
+	rows, err := l.client.reads.QueryContext(ctx, l.layout.selectByKey, asArgs(key)...)
 	if err != nil {
 		return nil, l.client.wrap(op, l.layout.selectByKey, err)
 	}

@@ -317,8 +317,9 @@ func (s *Sink) flushLocked(ctx context.Context) error {
 }
 
 // commit writes b in one transaction: autocommit off, one prepared
-// statement per table and kind, a bound execution per row, then COMMIT. Any
-// failure rolls the transaction back.
+// statement per table and kind, a bound execution per row (with batching,
+// sent as one ExecuteBatchRequest when the statement closes), then COMMIT.
+// Any failure rolls the transaction back.
 func (s *Sink) commit(ctx context.Context, b *batch) (err error) {
 	tx, err := s.client.db.BeginTx(ctx, nil)
 	if err != nil {

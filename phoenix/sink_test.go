@@ -77,9 +77,11 @@ func TestSinkWritesEventsInOneTransactionPerBatch(t *testing.T) {
 	}
 }
 
+// Without batching each row is an ExecuteRequest: the third fails (an
+// HBase write error), after two went through.
 func TestSinkBatchFailingHalfWayReportsNothingWritten(t *testing.T) {
 	t.Parallel()
-	srv, client := newFake(t, avaticatest.Config{})
+	srv, client := newFake(t, avaticatest.Config{}, func(c *phoenix.Config) { c.Batching = false })
 	ctx := ctxT(t)
 	s := userInfo(t)
 	sink, err := phoenix.NewSink(client, phoenix.SinkConfig{})
@@ -209,5 +211,51 @@ func TestPhoenixErrorCarriesCodeAndMessage(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "ERROR 1012 (42M03): Table undefined") {
 		t.Fatalf("the message the user sees lacks Phoenix's: %v", err)
+	}
+}
+
+// With batching the rows go in one ExecuteBatchRequest; the third row is
+// refused by Phoenix (too large for the column), after the first two were
+// taken into the transaction.
+func TestSinkBatchedRowFailingHalfWayReportsNothingWritten(t *testing.T) {
+	t.Parallel()
+	srv, client := newFake(t, avaticatest.Config{})
+	ctx := ctxT(t)
+	// The table exists with user_level narrower than the source's.
+	if err := client.Exec(ctx, "create", `CREATE TABLE "user_info" ("id" BIGINT NOT NULL, "login_name" VARCHAR, "birthday" DATE, `+
+		`"balance" DECIMAL(10,2), "create_time" TIMESTAMP, "user_level" TINYINT, "score" DOUBLE, "avatar" VARBINARY, CONSTRAINT "pk" PRIMARY KEY ("id"))`); err != nil {
+		t.Fatal(err)
+	}
+	s := userInfo(t)
+	sink, _ := phoenix.NewSink(client, phoenix.SinkConfig{ManualTables: true})
+	var events []cdc.Event
+	for i := int64(1); i <= 4; i++ {
+		row := userRow(i, "u")
+		if i != 3 {
+			row[5] = uint64(5)
+		}
+		events = append(events, event(cdc.OpCreate, s, nil, row))
+	}
+	if err := sink.HandleEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // a poison row fails every time, and never half-commits
+		err := sink.Flush(ctx)
+		var pe *phoenix.Error
+		if !errors.As(err, &pe) || pe.Code != 206 || !strings.Contains(pe.Message, "user_level") {
+			t.Fatalf("Flush = %v, want Phoenix's ERROR 206 for user_level", err)
+		}
+		if rows, _ := srv.Rows("", "user_info"); len(rows) != 0 {
+			t.Fatalf("%d rows committed by a failed batch", len(rows))
+		}
+		if st := sink.Stats(); st.RowsUpserted != 0 || st.Commits != 0 || st.RowsBuffered != 4 {
+			t.Fatalf("stats = %+v", st)
+		}
+	}
+	if n := srv.Count("ExecuteBatchRequest"); n < 2 || srv.Count("ExecuteRequest") != 0 {
+		t.Fatalf("%d ExecuteBatchRequests, %d ExecuteRequests: with batching the rows go in batches", n, srv.Count("ExecuteRequest"))
+	}
+	if srv.Count("CommitRequest") != 0 {
+		t.Fatal("a failed batch was committed")
 	}
 }
