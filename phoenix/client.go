@@ -219,8 +219,8 @@ type Client struct {
 	// db writes (batching as configured); reads goes without batching,
 	// which would add an empty ExecuteBatchRequest to every query.
 	db, reads *sql.DB
-	log    *slog.Logger
-	closed atomic.Bool
+	log       *slog.Logger
+	closed    atomic.Bool
 }
 
 // Open returns a client of the PQS cfg names. It checks cfg and does no I/O:
