@@ -63,3 +63,27 @@ func ExampleParseMemorySize() {
 	// 2G -> 2147483648 false
 	// 1.5g -> 0 true
 }
+
+// The tutorials' Flink 1.13 reads high-availability, not high-availability.type (a 1.18 name it silently
+// ignores), so a file mixing the two is read into typed fields and the newer spelling is reported.
+func ExampleParse() {
+	conf := []byte(`jobmanager.rpc.address: hadoop102
+high-availability: zookeeper
+high-availability.zookeeper.quorum: hadoop102:2181,hadoop103:2181,hadoop104:2181
+high-availability.storageDir: hdfs://hadoop102:8020/flink/ha/
+state.backend.type: rocksdb
+taskmanager.numberOfTaskSlot: 2
+`)
+	cfg, err := flinkconf.Parse(flinkconf.Version{Major: 1, Minor: 13}, "conf/flink-conf.yaml", conf)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.HighAvailability.Type, cfg.HighAvailability.ZooKeeperQuorum)
+	fmt.Println(cfg.Validate())
+	// Output:
+	// zookeeper [hadoop102:2181 hadoop103:2181 hadoop104:2181]
+	// flinkconf: invalid Flink 1.13 configuration: 2 problems:
+	//   - state.backend.type = "rocksdb": Flink 1.13 has no state.backend.type and silently ignores it; its name in 1.13 is state.backend (the typed field Config.StateBackend writes it)
+	//   - taskmanager.numberOfTaskSlot = "2": unknown key for Flink 1.13; did you mean taskmanager.numberOfTaskSlots?
+}

@@ -241,7 +241,28 @@ func (d FlinkDeployment) Validate() error {
 		ps.Problems = append(ps.Problems, err.(*deploy.ConfigError).Problems...)
 	}
 	d.checkJob(ps)
-	return ps.Err()
+	if err := ps.Err(); err != nil {
+		return err
+	}
+	// What the field checks cannot see (a pod template's fields) the CRD schema does, on the encoded resource.
+	data, err := d.encode()
+	if err != nil {
+		return err
+	}
+	return ValidateFlinkDeploymentYAML(data)
+}
+
+// encode writes the resource as YAML, without validating it.
+func (d FlinkDeployment) encode() ([]byte, error) {
+	r, err := d.resource()
+	if err != nil {
+		return nil, err
+	}
+	data, err := yaml.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("k8s: encoding FlinkDeployment: %w", err)
+	}
+	return data, nil
 }
 
 func (d FlinkDeployment) checkMetadata(ps *deploy.ConfigError) {
@@ -514,23 +535,21 @@ func (d FlinkDeployment) Render() (deploy.File, error) {
 	if err := d.Validate(); err != nil {
 		return deploy.File{}, err
 	}
-	r, err := d.resource()
+	data, err := d.encode()
 	if err != nil {
-		return deploy.File{}, err
-	}
-	data, err := yaml.Marshal(r)
-	if err != nil {
-		return deploy.File{}, fmt.Errorf("k8s: encoding FlinkDeployment: %w", err)
-	}
-	if err := ValidateFlinkDeploymentYAML(data); err != nil {
 		return deploy.File{}, err
 	}
 	return deploy.File{Path: d.Name + ".flinkdeployment.yaml", Mode: deploy.ConfigFileMode, Data: data}, nil
 }
 
-// ParseFlinkDeployment reads a FlinkDeployment manifest back (strictly: unknown fields are errors). The
-// configuration comes back through [flinkconf.Parse]'s key mapping, so typed keys fill typed fields.
+// ParseFlinkDeployment reads a FlinkDeployment manifest back. The manifest is first held to the CRD schema
+// as the API server holds it ([ValidateFlinkDeploymentYAML]: unknown fields are errors and field names are
+// case-sensitive, which Go's JSON decoding alone is not). The configuration comes back through
+// [flinkconf.FromMap]'s key mapping, so typed keys fill typed fields.
 func ParseFlinkDeployment(data []byte) (FlinkDeployment, error) {
+	if err := ValidateFlinkDeploymentYAML(data); err != nil {
+		return FlinkDeployment{}, err
+	}
 	var r fdResource
 	if err := yaml.UnmarshalStrict(data, &r); err != nil {
 		return FlinkDeployment{}, fmt.Errorf("k8s: reading FlinkDeployment: %w", err)
