@@ -343,7 +343,7 @@ func formatValue(v value, b base, ct cdc.ColumnType) string {
 		if ct.Kind == cdc.KindFloat {
 			bitSize = 32
 		}
-		return strconv.FormatFloat(v.f, 'g', -1, bitSize)
+		return javaDouble(v.f, bitSize)
 	case bString:
 		return v.s
 	case bBytes:
@@ -428,4 +428,39 @@ func parseTimeOfDay(s string) (time.Duration, int, error) {
 		}
 	}
 	return 0, 0, fmt.Errorf("%q is not a TIME (HH:mm:ss[.fraction])", s)
+}
+
+// javaDouble writes f as Java's Double.toString (Float.toString for
+// bitSize 32) does, which Flink CDC's CAST to STRING uses: the shortest
+// digits that read back, plain with at least one fraction digit from 1e-3
+// up to 1e7 (100.0, 0.001), in computerized scientific notation outside it
+// (1.0E10, 1.5E-4).
+func javaDouble(f float64, bitSize int) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	if a := math.Abs(f); a >= 1e-3 && a < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, bitSize)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(f, 'E', -1, bitSize) // 1.5E+10, 1E-04
+	mant, exp, _ := strings.Cut(s, "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
 }

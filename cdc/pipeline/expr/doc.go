@@ -57,7 +57,12 @@
 //     compares Java objects and finds an INT and a BIGINT unequal.
 //   - Integer arithmetic is 64-bit and an overflow is an error; Flink CDC's
 //     INT arithmetic wraps around.
-//   - The REGEXP_ functions use RE2 (Go's regexp) syntax, not Java's.
+//   - The REGEXP_ functions use RE2 (Go's regexp) syntax, not Java's; a
+//     constant pattern RE2 does not read (lookaround, backreferences) is a
+//     compile error rather than NULL on every row.
+//   - CAST(x AS STRING) writes a TIMESTAMP as SQL does (2024-01-31
+//     13:45:30.123, as Flink SQL and MySQL), not as Java's LocalDateTime
+//     (2024-01-31T13:45:30.123), and a DOUBLE as Java does (100.0, 1.0E10).
 //   - CHAR_LENGTH, SUBSTRING and the other positions count characters (code
 //     points), not UTF-16 units.
 //   - For MySQL, __schema_name__ is the database and __namespace_name__ is
@@ -135,6 +140,7 @@
 //	LPAD(s, n, pad)  RPAD(s, n, pad)            cut to n when longer
 //	REPLACE(s, from, to)  REPEAT(s, n)  LEFT(s, n)  RIGHT(s, n)
 //	STARTSWITH(s, p)  ENDSWITH(s, p)            strings or bytes
+//	s [NOT] SIMILAR TO p [ESCAPE c]             SQL regular expressions, whole string
 //	REGEXP_REPLACE(s, re, r)  REGEXP_EXTRACT(s, re[, group])   RE2 syntax
 //	REGEXP_COUNT(s, re)  REGEXP_INSTR(s, re)  REGEXP_SUBSTR(s, re)
 //	TO_BASE64(s)  FROM_BASE64(s)  FROM_BASE64_BINARY(s)   NULL for text that is not base64
@@ -155,7 +161,7 @@
 //	CASE ... END  COALESCE(v, ...)  IFNULL(v, r)  IF(cond, a, b)  NULLIF(a, b)
 //	CAST(v AS type)  TRY_CAST(v AS type)        TRY_CAST gives NULL where CAST fails
 //
-// Not supported, and an error at compile time naming them: SIMILAR TO,
+// Not supported, and an error at compile time naming them:
 // REGEXP_EXTRACT_ALL, the variant (PARSE_JSON, TRY_PARSE_JSON), struct
 // (ARRAY, MAP, ROW, CARDINALITY, ARRAY_CONTAINS, ARRAY_POSITION, ELEMENT,
 // subscripts) and AI model functions, and user-defined functions.

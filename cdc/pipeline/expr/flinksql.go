@@ -179,14 +179,11 @@ func toFlink(e Expr, top bool) (Expr, error) {
 		}
 		return isTrue(in), nil
 	case *Like:
-		if e.Similar {
-			return nil, fmt.Errorf("expr: %s: SIMILAR TO is not supported", e)
-		}
 		xs, err := subAll(e.X, e.Pattern)
 		if err != nil {
 			return nil, err
 		}
-		l := &Like{X: xs[0], Pattern: xs[1], Not: e.Not, Position: e.Position}
+		l := &Like{X: xs[0], Pattern: xs[1], Not: e.Not, Similar: e.Similar, Position: e.Position}
 		if e.Escape != nil {
 			if l.Escape, err = sub(e.Escape); err != nil {
 				return nil, err

@@ -399,9 +399,13 @@ func (c *compiler) regexpFunc(e *Call, args []node) node {
 	if args[1].constant {
 		v, err := args[1].eval(evalCtx{})
 		if err == nil && !v.null {
+			// A constant pattern that does not compile is a mistake to fix
+			// now, not a NULL on every row: most often a Java construct
+			// RE2 lacks (lookaround, backreferences, possessive
+			// quantifiers).
 			re, err := regexp.Compile(v.s)
-			if err != nil && e.Name == "REGEXP_REPLACE" {
-				return c.bad(e, "bad regular expression %s: %v (the syntax is RE2's: Go's regexp package)", quoteString(v.s), err)
+			if err != nil {
+				return c.bad(e, "bad regular expression %s: %v; the syntax is RE2's (Go's regexp), which has no lookaround, backreferences or possessive quantifiers", quoteString(v.s), err)
 			}
 			fixed = re
 		}
@@ -806,9 +810,6 @@ func (c *compiler) fromBase64(e *Call, args []node) node {
 // character, the escape character (none by default) makes the next one
 // literal. A NULL operand gives NULL. A constant pattern is read once.
 func (c *compiler) like(e *Like) node {
-	if e.Similar {
-		return c.bad(e, "SIMILAR TO is not supported; use LIKE or REGEXP_COUNT(s, pattern) > 0")
-	}
 	exprs := []Expr{e.X, e.Pattern}
 	if e.Escape != nil {
 		exprs = append(exprs, e.Escape)
@@ -824,6 +825,9 @@ func (c *compiler) like(e *Like) node {
 	}
 	esc := optional(ns, 2, bString, value{s: ""})
 	neg := e.Not
+	if e.Similar {
+		return c.similar(e, ns[0], ns[1], esc)
+	}
 	var fixed []likeToken
 	if ns[1].constant && esc.constant {
 		p, err1 := ns[1].eval(evalCtx{})
@@ -919,4 +923,86 @@ func likeMatch(s string, toks []likeToken) bool {
 		ti++
 	}
 	return ti == len(toks)
+}
+
+// similar compiles [NOT] SIMILAR TO: SQL's regular expressions (% and _ as
+// in LIKE; | * + ? {m,n} ( ) [ ] as in regular expressions), matching the
+// whole string. A NULL operand gives NULL, as Flink CDC documents.
+func (c *compiler) similar(e *Like, x, pattern, esc node) node {
+	var fixed *regexp.Regexp
+	if pattern.constant && esc.constant {
+		p, err1 := pattern.eval(evalCtx{})
+		s, err2 := esc.eval(evalCtx{})
+		if err1 == nil && err2 == nil && !p.null && !s.null {
+			re, err := similarRegexp(p.s, s.s)
+			if err != nil {
+				return c.bad(e, "%v", err)
+			}
+			fixed = re
+		}
+	}
+	neg := e.Not
+	return fn3(e, bBool, typeBool, x, pattern, esc, func(s, p, x value) (value, error) {
+		re := fixed
+		if re == nil {
+			var err error
+			if re, err = similarRegexp(p.s, x.s); err != nil {
+				return value{}, err
+			}
+		}
+		return boolValue(re.MatchString(s.s) != neg), nil
+	})
+}
+
+// similarRegexp translates a SIMILAR TO pattern into an anchored RE2
+// expression.
+func similarRegexp(pattern, escape string) (*regexp.Regexp, error) {
+	var esc rune = -1
+	if escape != "" {
+		if utf8.RuneCountInString(escape) != 1 {
+			return nil, fmt.Errorf("the ESCAPE string must be one character, not %q", escape)
+		}
+		esc, _ = utf8.DecodeRuneInString(escape)
+	}
+	var b strings.Builder
+	b.WriteString(`^(?s:`)
+	escaped, inClass := false, false
+	for _, r := range pattern {
+		switch {
+		case escaped:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+			escaped = false
+		case r == esc:
+			escaped = true
+		case inClass:
+			if r == ']' {
+				inClass = false
+			}
+			if r == '\\' {
+				b.WriteString(`\\`)
+				continue
+			}
+			b.WriteRune(r)
+		case r == '%':
+			b.WriteString(".*")
+		case r == '_':
+			b.WriteString(".")
+		case r == '[':
+			inClass = true
+			b.WriteRune(r)
+		case strings.ContainsRune("|*+?{}()", r):
+			b.WriteRune(r)
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	if escaped {
+		return nil, fmt.Errorf("SIMILAR TO pattern %q ends with its escape character", pattern)
+	}
+	b.WriteString(`)$`)
+	re, err := regexp.Compile(b.String())
+	if err != nil {
+		return nil, fmt.Errorf("SIMILAR TO pattern %q: %v", pattern, err)
+	}
+	return re, nil
 }
