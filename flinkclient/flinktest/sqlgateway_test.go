@@ -133,8 +133,9 @@ func TestSQLGatewayFlinkLikeErrors(t *testing.T) {
 }
 
 func TestSQLGatewaySessionsExpire(t *testing.T) {
+	t.Parallel() // it sleeps for seconds
 	// Generous margins: the machine may be busy, and a heartbeat must arrive well within the timeout.
-	g := flinktest.NewTestSQLGateway(t, flinktest.SQLGatewayConfig{SessionIdleTimeout: 400 * time.Millisecond})
+	g := flinktest.NewTestSQLGateway(t, flinktest.SQLGatewayConfig{SessionIdleTimeout: 2 * time.Second})
 	h := openRaw(t, g, "v4")
 	for range 3 { // heartbeats keep it alive
 		time.Sleep(50 * time.Millisecond)
@@ -142,7 +143,7 @@ func TestSQLGatewaySessionsExpire(t *testing.T) {
 			t.Fatalf("heartbeat: %d %s", status, body)
 		}
 	}
-	time.Sleep(800 * time.Millisecond)
+	time.Sleep(3 * time.Second)
 	if status, body := do(t, "GET", g.URL()+"/v4/sessions/"+h, ""); status != 500 || !strings.Contains(body, "does not exist") {
 		t.Fatalf("idle session still there: %d %s", status, body)
 	}

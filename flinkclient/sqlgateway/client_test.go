@@ -774,14 +774,15 @@ func TestParseAPIVersion(t *testing.T) {
 }
 
 func TestKeepAliveOutlivesTheIdleTimeout(t *testing.T) {
+	t.Parallel() // it sleeps for seconds
 	// Generous margins: the machine may be busy, and heartbeats must arrive well within the timeout.
-	g := newFake(t, flinktest.SQLGatewayConfig{SessionIdleTimeout: 500 * time.Millisecond})
+	g := newFake(t, flinktest.SQLGatewayConfig{SessionIdleTimeout: 2 * time.Second})
 	c, _ := sqlgateway.New(g.URL())
 	s := openSession(t, c)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.KeepAlive(ctx, 20*time.Millisecond) }()
-	time.Sleep(1200 * time.Millisecond)
+	time.Sleep(3 * time.Second) // longer than the idle timeout: only the heartbeats keep it
 	if _, err := s.Properties(testCtx(t)); err != nil {
 		t.Fatalf("session expired despite heartbeats: %v", err)
 	}
@@ -790,7 +791,7 @@ func TestKeepAliveOutlivesTheIdleTimeout(t *testing.T) {
 		t.Fatalf("KeepAlive returned %v", err)
 	}
 	// Without heartbeats the session expires, and KeepAlive says so.
-	time.Sleep(1000 * time.Millisecond)
+	time.Sleep(3 * time.Second)
 	err := s.KeepAlive(testCtx(t), time.Millisecond)
 	if !errors.Is(err, sqlgateway.ErrSessionNotFound) {
 		t.Fatalf("KeepAlive on an expired session: %v", err)
