@@ -110,7 +110,8 @@
 // each key it commits, after the commit; a Lookup is itself a [cdc.Sink]
 // that invalidates the keys of the change events it sees, for tables another
 // process writes. [Lookup.Stats] reports the hit rate and the mean load
-// time, and [LookupConfig.OnLookup] sees every Get with its latency.
+// time, and [LookupConfig.OnLookup] sees every Get with its latency;
+// package phoenix/phoenixprom makes Prometheus metrics of both.
 // BenchmarkLookup measures a cached Get at well under a microsecond against
 // a few hundred microseconds for the query of a miss through avatica-go
 // and the in-process PQS, in the same run.
