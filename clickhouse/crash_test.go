@@ -43,6 +43,11 @@ type crashChild struct {
 	// flush of its own, and a SIGKILL at the first flush or checkpoint save
 	// after a handler call returned.
 	Wrapped bool
+	// Schema runs the schema change child: every table whose name starts
+	// with Table, schema changes delivered and applied under EVOLVE, no
+	// flush of the sink's own, and a SIGKILL at the first flush after a
+	// handler call that delivered a schema change returned.
+	Schema bool
 }
 
 func (c crashChild) environ() []string {
@@ -54,6 +59,7 @@ func (c crashChild) environ() []string {
 		"RTDW_CRASH_CLICKHOUSE="+c.ClickHouse, "RTDW_CRASH_CH_DATABASE="+c.CHDatabase,
 		"RTDW_CRASH_STORE="+c.Store, "RTDW_CRASH_SERVER_IDS="+c.ServerIDs,
 		"RTDW_CRASH_WRAPPED="+strconv.FormatBool(c.Wrapped),
+		"RTDW_CRASH_SCHEMA="+strconv.FormatBool(c.Schema),
 	)
 }
 
@@ -81,9 +87,13 @@ func runCrashChild() int {
 		// the moments a crash must not turn into wrong data.
 		MaxRows: 300, FlushInterval: 30 * time.Millisecond,
 	}
-	if wrapped {
+	schema := os.Getenv("RTDW_CRASH_SCHEMA") == "true"
+	if wrapped || schema {
 		// Rows stay buffered until the source flushes.
 		cfg.MaxRows, cfg.FlushInterval = 1_000_000, -1
+	}
+	if schema {
+		cfg.SchemaChanges = cdc.SchemaChangePolicy{Behavior: cdc.BehaviorEvolve}
 	}
 	chSink, err := clickhouse.NewSink(client, cfg)
 	if err != nil {
@@ -101,13 +111,19 @@ func runCrashChild() int {
 		sink = k.sink(cdc.Filter(chSink, func(e *cdc.Event) bool { return e.Op != cdc.OpSchemaChange }))
 		store = k.store(store)
 	}
+	tables := strings.ReplaceAll(os.Getenv("RTDW_CRASH_DATABASE")+"."+os.Getenv("RTDW_CRASH_TABLE"), ".", `\.`)
+	if schema {
+		sink = &killAfterSchemaChange{next: chSink}
+		tables += ".*"
+	}
 	var mu sync.Mutex
 	last := mysql.Phase("")
 	src, err := mysql.NewSource().
 		Hostname(os.Getenv("RTDW_CRASH_HOST")).Port(port).
 		Username(os.Getenv("RTDW_CRASH_USER")).Password(os.Getenv("RTDW_CRASH_PASSWORD")).
 		DatabaseList(os.Getenv("RTDW_CRASH_DATABASE")).
-		TableList(strings.ReplaceAll(os.Getenv("RTDW_CRASH_DATABASE")+"."+os.Getenv("RTDW_CRASH_TABLE"), ".", `\.`)).
+		TableList(tables).
+		IncludeSchemaChanges(schema).
 		ServerID(os.Getenv("RTDW_CRASH_SERVER_IDS")).
 		SplitSize(100).
 		SnapshotParallelism(2).
@@ -187,6 +203,35 @@ func (k *killAfterDelivery) killIfDelivered(at string) {
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {}
 	}
+}
+
+// killAfterSchemaChange kills its own process with SIGKILL at the first
+// Flush after a HandleEvents call that delivered a schema change returned:
+// the change is applied, the rows after it in that call are buffered, and
+// the source has stored no checkpoint past it.
+type killAfterSchemaChange struct {
+	next    cdc.Sink
+	changed bool
+}
+
+func (k *killAfterSchemaChange) HandleEvents(ctx context.Context, events []cdc.Event) error {
+	err := k.next.HandleEvents(ctx, events)
+	for i := range events {
+		if events[i].Op == cdc.OpSchemaChange && len(events[i].Changes) > 0 {
+			k.changed = true
+		}
+	}
+	return err
+}
+
+func (k *killAfterSchemaChange) Flush(ctx context.Context) error {
+	if k.changed {
+		fmt.Printf("killed at flush after a schema change\n")
+		os.Stdout.Sync()
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+	return k.next.Flush(ctx)
 }
 
 // crashWriter updates, deletes and re-inserts rows of the table until ctx

@@ -2,6 +2,7 @@ package clickhouse_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 
@@ -113,4 +114,43 @@ func ExampleSink() {
 		log.Fatal(err)
 	}
 	fmt.Println(rows)
+}
+
+// A sink that evolves its tables with the source, but keeps the rows of
+// truncated and dropped tables; a policy with a typo is refused before any
+// I/O, naming the field and the values it takes.
+func ExampleSinkConfig_schemaChanges() {
+	client, err := clickhouse.Open("clickhouse://default@127.0.0.1:9000/analytics") // does not connect
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	policy := cdc.SchemaChangePolicy{
+		Behavior: cdc.BehaviorEvolve,
+		PerKind: map[cdc.SchemaChangeKind]cdc.SchemaChangeBehavior{
+			cdc.ChangeTruncateTable: cdc.BehaviorIgnore,
+			cdc.ChangeDropTable:     cdc.BehaviorIgnore,
+		},
+	}
+	sink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{SchemaChanges: policy})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, k := range cdc.SchemaChangeKinds {
+		fmt.Println(k, sink.Config().SchemaChanges.For(k))
+	}
+
+	policy.Behavior = "EVOLVED"
+	_, err = clickhouse.NewSink(client, clickhouse.SinkConfig{SchemaChanges: policy})
+	fmt.Println(errors.Is(err, clickhouse.ErrInvalidConfig))
+	// Output:
+	// create.table EVOLVE
+	// add.column EVOLVE
+	// drop.column EVOLVE
+	// alter.column.type EVOLVE
+	// rename.column EVOLVE
+	// rename.table EVOLVE
+	// drop.table IGNORE
+	// truncate.table IGNORE
+	// true
 }

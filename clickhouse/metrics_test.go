@@ -55,9 +55,15 @@ rtdw_clickhouse_sink_retries_total{pipeline="shop"} %d
 # HELP rtdw_clickhouse_sink_rows_buffered Rows the ClickHouse sink holds that are not written yet, in flight included.
 # TYPE rtdw_clickhouse_sink_rows_buffered gauge
 rtdw_clickhouse_sink_rows_buffered{pipeline="shop"} %d
+# HELP rtdw_clickhouse_sink_rows_fenced_total Replayed rows the ClickHouse sink dropped because their table's schema changed after them.
+# TYPE rtdw_clickhouse_sink_rows_fenced_total counter
+rtdw_clickhouse_sink_rows_fenced_total{pipeline="shop"} 0
 # HELP rtdw_clickhouse_sink_rows_written_total Rows the ClickHouse sink has written and the server acknowledged.
 # TYPE rtdw_clickhouse_sink_rows_written_total counter
 rtdw_clickhouse_sink_rows_written_total{pipeline="shop"} %d
+# HELP rtdw_clickhouse_sink_schema_changes_total Schema changes the ClickHouse sink has handled: applied, or taken as its policy says.
+# TYPE rtdw_clickhouse_sink_schema_changes_total counter
+rtdw_clickhouse_sink_schema_changes_total{pipeline="shop"} 0
 `, bytes, failures, flushes, retries, buffered, rows)
 }
 
@@ -97,8 +103,8 @@ func TestSinkCollectorWhileClickHouseIsGone(t *testing.T) {
 	if err := testutil.CollectAndCompare(c, strings.NewReader(expectedMetrics(0, 0, 0, 2, 1, 2))); err != nil {
 		t.Fatal(err)
 	}
-	if n := testutil.CollectAndCount(c); n != 6 {
-		t.Fatalf("%d metrics, want 6", n)
+	if n := testutil.CollectAndCount(c); n != 8 {
+		t.Fatalf("%d metrics, want 8", n)
 	}
 }
 

@@ -1,6 +1,7 @@
 package clickhouse
 
 import (
+	"context"
 	"os"
 	"testing"
 
@@ -57,4 +58,21 @@ func TestModernServerRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("engine: %s", engine)
+}
+
+// TestModernServerSchemaChanges runs every kind of schema change under
+// EVOLVE, and its replays, on a modern server: RENAME COLUMN, ADD COLUMN
+// ... FIRST and the is_deleted engine instead of 18.16's statements.
+func TestModernServerSchemaChanges(t *testing.T) {
+	addr := os.Getenv(EnvClickHouseModern)
+	if addr == "" {
+		t.Skipf("opt-in: set %s to host:port of a ClickHouse 23.2+ native protocol to test schema changes on it", EnvClickHouseModern)
+	}
+	c := testClient(t, addr)
+	db := testenv.DatabaseName(t)
+	t.Cleanup(func() { _ = c.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+QuoteIdent(db)) })
+	if err := c.CreateDatabase(ctxT(t), db); err != nil {
+		t.Fatal(err)
+	}
+	evolveEveryKind(t, c, db)
 }

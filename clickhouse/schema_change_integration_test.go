@@ -216,7 +216,12 @@ func dec(s string) any { return mustDecimal(s) }
 func TestEvolveEveryKindOn1816(t *testing.T) {
 	t.Parallel()
 	ch := testenv.NewClickHouse(t)
-	c := testClient(t, ch.Addr)
+	evolveEveryKind(t, testClient(t, ch.Addr), ch.Database)
+}
+
+// evolveEveryKind is TestEvolveEveryKindOn1816 on the server of c, in
+// database db.
+func evolveEveryKind(t *testing.T, c *Client, db string) {
 	evolve := cdc.SchemaChangePolicy{Behavior: cdc.BehaviorEvolve}
 	s := &script{h: &ddlHistory{}}
 	s.ddl("CREATE TABLE orders ...", s.h.createTable(ordersSchema()))
@@ -228,12 +233,12 @@ func TestEvolveEveryKindOn1816(t *testing.T) {
 	s.insert(cdc.Row{int64(5), int64(1) << 40, dec("5"), "e"})
 	s.ddl("ALTER TABLE orders RENAME COLUMN note TO memo", s.h.renameColumn("note", "memo"))
 	s.update(cdc.Row{int64(1), int64(10), dec("1.5"), "a"}, cdc.Row{int64(1), int64(11), dec("1.5"), "a2"})
-	sink := newTestSink(t, c, ch.Database, evolve)
+	sink := newTestSink(t, c, db, evolve)
 	runScript(t, sink, s.take())
-	expectRows(t, "after add, modify and rename", visible(t, c, ch.Database, "orders"),
+	expectRows(t, "after add, modify and rename", visible(t, c, db, "orders"),
 		"id=1 qty=11 price=1.5 memo=a2", "id=2 qty=20 price=1.5 memo=NULL", "id=3 qty=30 price=1.5 memo=c",
 		"id=4 qty=40 price=9.99 memo=d", "id=5 qty=1099511627776 price=5 memo=e")
-	cols, _ := sink.tableColumns(ctxT(t), ch.Database, "orders")
+	cols, _ := sink.tableColumns(ctxT(t), db, "orders")
 	if want := (chTable{{"id", "Int64", true}, {"qty", "Int64", false}, {"price", "Decimal(10, 2)", false}, {"memo", "Nullable(String)", false},
 		{VersionColumn, "UInt64", false}, {DeletedColumn, "UInt8", false}}); !reflect.DeepEqual(cols, want) {
 		t.Errorf("columns %v, want %v", cols, want)
@@ -245,25 +250,25 @@ func TestEvolveEveryKindOn1816(t *testing.T) {
 	s.insert(cdc.Row{int64(2), int64(21), "b", nil}, cdc.Row{int64(7), int64(70), "g", "y"})
 	runScript(t, sink, s.take())
 	truncated := []string{"id=2 qty=21 memo=b note2=NULL", "id=7 qty=70 memo=g note2=y"}
-	expectRows(t, "after drop, add and truncate", visible(t, c, ch.Database, "orders"), truncated...)
+	expectRows(t, "after drop, add and truncate", visible(t, c, db, "orders"), truncated...)
 
 	s.ddl("RENAME TABLE orders TO orders_v2", s.h.renameTable(cdc.TableID{Database: "shop", Table: "orders_v2"}))
 	s.insert(cdc.Row{int64(8), int64(80), "h", nil})
 	runScript(t, sink, s.take())
-	expectRows(t, "renamed table", visible(t, c, ch.Database, "orders_v2"), append(truncated, "id=8 qty=80 memo=h note2=NULL")...)
-	expectRows(t, "old name", visible(t, c, ch.Database, "orders"))
+	expectRows(t, "renamed table", visible(t, c, db, "orders_v2"), append(truncated, "id=8 qty=80 memo=h note2=NULL")...)
+	expectRows(t, "old name", visible(t, c, db, "orders"))
 
 	s.ddl("DROP TABLE orders_v2", s.h.dropTable())
 	runScript(t, sink, s.take())
-	if got := visible(t, c, ch.Database, "orders_v2"); got != nil {
+	if got := visible(t, c, db, "orders_v2"); got != nil {
 		t.Errorf("orders_v2 not dropped: %q", got)
 	}
 	// Replays: the whole history again, into this sink and into a new one.
 	replay := s.all
-	for _, into := range []*Sink{sink, newTestSink(t, c, ch.Database, evolve)} {
+	for _, into := range []*Sink{sink, newTestSink(t, c, db, evolve)} {
 		runScript(t, into, replay)
 		var tables []string
-		rows, err := c.Conn().Query(ctxT(t), "SELECT name FROM system.tables WHERE database = ? ORDER BY name", ch.Database)
+		rows, err := c.Conn().Query(ctxT(t), "SELECT name FROM system.tables WHERE database = ? ORDER BY name", db)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,6 +67,10 @@ type pipelineOptions struct {
 	splitSize int
 	// wrap, when set, wraps the sink the source runs into.
 	wrap func(cdc.Sink) cdc.Sink
+	// ddl delivers schema changes (IncludeSchemaChanges), and patterns,
+	// when set, are the table list instead of the tables named.
+	ddl      bool
+	patterns []string
 }
 
 // startPipeline runs a source capturing tables of db into sink until the
@@ -74,9 +78,9 @@ type pipelineOptions struct {
 func startPipeline(t testing.TB, db *testenv.Source, sink *clickhouse.Sink, o pipelineOptions, tables ...string) *pipeline {
 	t.Helper()
 	p := &pipeline{sink: sink, done: make(chan error, 1)}
-	patterns := make([]string, len(tables))
-	for i, tb := range tables {
-		patterns[i] = strings.ReplaceAll(db.Database+"."+tb, ".", `\.`)
+	patterns := o.patterns
+	for _, tb := range tables {
+		patterns = append(patterns, strings.ReplaceAll(db.Database+"."+tb, ".", `\.`))
 	}
 	if o.store == nil {
 		o.store = cdc.NewMemoryOffsetStore()
@@ -90,6 +94,7 @@ func startPipeline(t testing.TB, db *testenv.Source, sink *clickhouse.Sink, o pi
 		ServerID(serverIDRange(2)).
 		SplitSize(o.splitSize).
 		StartupOptions(o.startup).
+		IncludeSchemaChanges(o.ddl).
 		OffsetStore(o.store).
 		OffsetCommitInterval(50 * time.Millisecond).
 		ConnectTimeout(5 * time.Second).

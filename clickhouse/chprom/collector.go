@@ -14,6 +14,8 @@ import (
 //	rtdw_clickhouse_sink_retries_total         counter  insert attempts beyond the first
 //	rtdw_clickhouse_sink_failures_total        counter  batch inserts that failed every attempt
 //	rtdw_clickhouse_sink_rows_buffered         gauge    rows waiting to be written, in flight included
+//	rtdw_clickhouse_sink_schema_changes_total  counter  schema changes handled (applied, or taken as the policy says)
+//	rtdw_clickhouse_sink_rows_fenced_total     counter  replayed rows dropped: their table changed after them
 //
 // A scrape reads the totals without waiting for a flush in progress.
 // Register one collector per sink; give each its own constant labels (such
@@ -21,6 +23,7 @@ import (
 type SinkCollector struct {
 	sink                                              *clickhouse.Sink
 	rows, bytes, flushes, retries, failures, buffered *prometheus.Desc
+	schemaChanges, fenced                             *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*SinkCollector)(nil)
@@ -32,19 +35,21 @@ func NewSinkCollector(sink *clickhouse.Sink, labels prometheus.Labels) *SinkColl
 		return prometheus.NewDesc("rtdw_clickhouse_sink_"+name, help, nil, labels)
 	}
 	return &SinkCollector{
-		sink:     sink,
-		rows:     desc("rows_written_total", "Rows the ClickHouse sink has written and the server acknowledged."),
-		bytes:    desc("bytes_written_total", "Estimated bytes of the rows the ClickHouse sink has written."),
-		flushes:  desc("flushes_total", "Successful batch inserts of the ClickHouse sink, one per table per flush."),
-		retries:  desc("retries_total", "Attempts of the ClickHouse sink beyond the first, after transient failures."),
-		failures: desc("failures_total", "Batch inserts of the ClickHouse sink that failed every attempt; their rows stay buffered."),
-		buffered: desc("rows_buffered", "Rows the ClickHouse sink holds that are not written yet, in flight included."),
+		sink:          sink,
+		rows:          desc("rows_written_total", "Rows the ClickHouse sink has written and the server acknowledged."),
+		bytes:         desc("bytes_written_total", "Estimated bytes of the rows the ClickHouse sink has written."),
+		flushes:       desc("flushes_total", "Successful batch inserts of the ClickHouse sink, one per table per flush."),
+		retries:       desc("retries_total", "Attempts of the ClickHouse sink beyond the first, after transient failures."),
+		failures:      desc("failures_total", "Batch inserts of the ClickHouse sink that failed every attempt; their rows stay buffered."),
+		buffered:      desc("rows_buffered", "Rows the ClickHouse sink holds that are not written yet, in flight included."),
+		schemaChanges: desc("schema_changes_total", "Schema changes the ClickHouse sink has handled: applied, or taken as its policy says."),
+		fenced:        desc("rows_fenced_total", "Replayed rows the ClickHouse sink dropped because their table's schema changed after them."),
 	}
 }
 
-// Describe sends the descriptions of the six metrics.
+// Describe sends the descriptions of the eight metrics.
 func (c *SinkCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.rows, c.bytes, c.flushes, c.retries, c.failures, c.buffered} {
+	for _, d := range []*prometheus.Desc{c.rows, c.bytes, c.flushes, c.retries, c.failures, c.buffered, c.schemaChanges, c.fenced} {
 		ch <- d
 	}
 }
@@ -60,5 +65,7 @@ func (c *SinkCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.flushes, st.Flushes)
 	counter(c.retries, st.Retries)
 	counter(c.failures, st.Failures)
+	counter(c.schemaChanges, st.SchemaChanges)
+	counter(c.fenced, st.RowsFenced)
 	ch <- prometheus.MustNewConstMetric(c.buffered, prometheus.GaugeValue, float64(st.RowsBuffered))
 }

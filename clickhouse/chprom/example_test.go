@@ -29,5 +29,7 @@ func ExampleNewSinkCollector() {
 	// rtdw_clickhouse_sink_flushes_total COUNTER orders
 	// rtdw_clickhouse_sink_retries_total COUNTER orders
 	// rtdw_clickhouse_sink_rows_buffered GAUGE orders
+	// rtdw_clickhouse_sink_rows_fenced_total COUNTER orders
 	// rtdw_clickhouse_sink_rows_written_total COUNTER orders
+	// rtdw_clickhouse_sink_schema_changes_total COUNTER orders
 }
