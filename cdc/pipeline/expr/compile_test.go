@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -222,5 +223,36 @@ func TestMetadataOf(t *testing.T) {
 	}
 	if got := EventType(cdc.OpUpdate, false); got != "+U" {
 		t.Errorf("EventType(u, after) = %s", got)
+	}
+}
+
+// Computed values come out as the canonical Go values of their column
+// types, so sinks see the same types as for captured columns.
+func TestCanonicalOutputs(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		expr string
+		want any
+	}{
+		{"CASE WHEN TRUE THEN u END", uint64(math.MaxUint64)},
+		{"IFNULL(fl, fl)", float32(0.1)},
+		{"CAST(2.5 AS FLOAT)", float32(2.5)},
+		{"COALESCE(ts, ts)", testRow[9]},
+		{"i > 1", int64(1)},
+		{"CAST(i AS TINYINT)", int64(42)},
+		{"IF(TRUE, tm, tm)", testRow[11]},
+	} {
+		e, err := ParseExpr(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Compile(e, testSchema, Options{})
+		if err != nil {
+			t.Fatalf("Compile(%s): %v", c.expr, err)
+		}
+		got, err := p.Eval(testRow, &testMeta)
+		if err != nil || got != c.want {
+			t.Errorf("%s = %#v, %v; want %#v", c.expr, got, err, c.want)
+		}
 	}
 }

@@ -226,6 +226,22 @@ func (c *compiler) comparison(e *Binary, l, r node) node {
 	default:
 		test = func(n int) bool { return n >= 0 }
 	}
+	if r.constant && !l.constant {
+		// column <op> constant, the common case: the constant is read once.
+		if b, err := r.eval(evalCtx{}); err == nil {
+			return node{b: bBool, ct: typeBool, eval: func(ctx evalCtx) (value, error) {
+				a, err := l.eval(ctx)
+				if err != nil || a.null || b.null {
+					return value{}, err
+				}
+				n, err := f(a, b)
+				if err != nil {
+					return value{}, err
+				}
+				return boolValue(test(n)), nil
+			}}
+		}
+	}
 	return node{b: bBool, ct: typeBool, constant: allConstant(l, r), eval: func(ctx evalCtx) (value, error) {
 		a, err := l.eval(ctx)
 		if err != nil {

@@ -153,6 +153,11 @@ func canonical(v value, b base, ct cdc.ColumnType) any {
 		if ct.Kind == cdc.KindBit || ct.Kind == cdc.KindBigInt && ct.Unsigned {
 			return v.d.BigInt().Uint64()
 		}
+		if ct.Kind == cdc.KindDecimal && -v.d.Exponent() > int32(ct.Scale) {
+			// More digits than the column keeps (a product of two
+			// DECIMAL(65,30)s): rounded half up, as MySQL stores it.
+			return v.d.Round(int32(ct.Scale))
+		}
 		return v.d
 	case bFloat:
 		if ct.Kind == cdc.KindFloat {
