@@ -326,8 +326,12 @@ func (r *runner) syncerConfig(serverID uint32, purpose string) replication.Binlo
 		TLSConfig:        r.cfg.TLS,
 		DisableRetrySync: true,
 		DiscardGTIDSet:   true,
-		Logger:           r.src.obs.goMySQL.With("syncer", purpose, "server_id", serverID),
-		Dialer:           (&net.Dialer{Timeout: r.cfg.ConnectTimeout}).DialContext, // 0: none
+		// The read-ahead while the handler is busy: FetchSize events, not
+		// go-mysql's 10240, so that a slow sink holds memory in proportion
+		// to the configured batch, not to whatever the server streams.
+		EventCacheCount: max(r.cfg.FetchSize, 16),
+		Logger:          r.src.obs.goMySQL.With("syncer", purpose, "server_id", serverID),
+		Dialer:          (&net.Dialer{Timeout: r.cfg.ConnectTimeout}).DialContext, // 0: none
 	}
 	if r.cfg.HeartbeatInterval > 0 {
 		c.HeartbeatPeriod = r.cfg.HeartbeatInterval
