@@ -100,7 +100,7 @@ func startWriter(db *sql.DB, database string, rows, payload int, seed uint64) *w
 func (w *writer) run(seed uint64) {
 	defer close(w.done)
 	rng := rand.New(rand.NewPCG(seed, 7))
-	next := w.rows * faultShards
+	next := w.rows*faultShards + int(seed%1000)*100_000 // writers of other seeds insert other ids
 	for version := 1; ; version++ {
 		select {
 		case <-w.stop:
