@@ -248,7 +248,7 @@ func TestRetriedTriggerTakesOneSavepoint(t *testing.T) {
 
 func TestWaitForJobState(t *testing.T) {
 	// The job must still be INITIALIZING when the test first asks, on a busy machine too.
-	eachVersionWith(t, flinktest.JobManagerConfig{StartDelay: time.Second}, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+	eachVersionWith(t, flinktest.JobManagerConfig{StartDelay: 2 * time.Second}, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
 		ctx := context.Background()
 		up, _ := c.UploadJar(ctx, "a.jar", bytes.NewReader(testJar(t, "a.B")), flinkclient.UploadJarOptions{})
 		job, _ := c.RunJar(ctx, up.ID, flinkclient.RunJarRequest{})

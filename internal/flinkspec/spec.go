@@ -66,9 +66,9 @@ func (s *Spec) APIVersion() int { return s.apiVersion }
 // package documentation. Callers must not modify it.
 func (s *Spec) Document() *openapi3.T { return s.doc }
 
-// HasOperation reports whether the spec defines an operation with this operationId
-// (for example "triggerCheckpoint", which exists from Flink 1.18 on). Flink 1.15's spec declares
-// no operationIds at all; use [Spec.HasRoute] to ask across all versions.
+// HasOperation reports whether the spec defines an operation with this operationId (for
+// example "triggerCheckpoint", which exists from Flink 1.18 on). The 1.12, 1.13 and 1.15 specs
+// declare no operationIds at all; use [Spec.HasRoute] to ask across all versions.
 func (s *Spec) HasOperation(operationID string) bool {
 	for _, rt := range s.routes {
 		for _, op := range rt.item.Operations() {
@@ -80,9 +80,9 @@ func (s *Spec) HasOperation(operationID string) bool {
 	return false
 }
 
-// HasRoute reports whether the spec defines method on the path template (for example
-// "GET", "/jobs/{jobid}/status", which exists from Flink 1.18 on). Flink 1.15's spec has no
-// operationIds, so a route is the portable way to ask.
+// HasRoute reports whether the spec defines method on the path template (for example "GET",
+// "/jobs/{jobid}/status", which exists from Flink 1.18 on). The 1.12, 1.13 and 1.15 specs have
+// no operationIds, so a route is the portable way to ask.
 func (s *Spec) HasRoute(method, pathTemplate string) bool {
 	for _, rt := range s.routes {
 		if rt.path == pathTemplate {
@@ -109,7 +109,8 @@ func IsDerived(flinkVersion string) bool {
 func JobManagerVersions() []string { return append([]string(nil), jobManagerVersions...) }
 
 // SQLGatewayAPIVersions returns the SQL Gateway REST API versions (ascending) that the given
-// Flink version serves. It returns nil for versions without a gateway (1.15) or unknown versions.
+// Flink version serves. It returns nil for versions without a gateway (1.12, 1.13, 1.15) or
+// unknown versions.
 func SQLGatewayAPIVersions(flinkVersion string) []int {
 	var out []int
 	for v := 1; v <= 9; v++ {
@@ -140,7 +141,8 @@ func jobManagerFile(v string) string {
 }
 
 // SQLGateway returns the SQL Gateway REST spec of a Flink version and API version (1..4).
-// Flink 1.15 has no gateway; API v3 exists from Flink 2.0 and v4 from 2.3.
+// Flink 1.12, 1.13 and 1.15 have no gateway spec (the gateway came with 1.16; the first spec
+// embedded is 1.18's); API v3 exists from Flink 2.0 and v4 from 2.3.
 func SQLGateway(flinkVersion string, apiVersion int) (*Spec, error) {
 	v, err := normalizeVersion(flinkVersion)
 	if err != nil {

@@ -42,3 +42,37 @@ func TestUndeclaredFields(t *testing.T) {
 		}
 	}
 }
+
+// TestRoutesByVersion pins the first version of each route whose absence flinkclient reports as
+// "needs Flink X" before sending anything.
+func TestRoutesByVersion(t *testing.T) {
+	routes := []struct {
+		method, path, since string
+	}{
+		{"GET", "/jobs/{jobid}/status", "1.18"},
+		{"POST", "/jobs/{jobid}/checkpoints", "1.18"},
+		{"GET", "/jobmanager/environment", "1.18"},
+		{"GET", "/jobs/{jobid}/resource-requirements", "1.18"},
+		{"PUT", "/jobs/{jobid}/resource-requirements", "1.18"},
+		{"GET", "/jobs/{jobid}/rescales/history", "2.3"},
+		{"GET", "/applications/overview", "2.3"},
+		{"POST", "/applications/{applicationid}/cancel", "2.3"},
+		{"GET", "/applications/{applicationid}/exceptions", "2.3"},
+		// Routes every version has.
+		{"GET", "/jobs/{jobid}/vertices/{vertexid}/backpressure", "1.12"},
+		{"GET", "/jobs/{jobid}/vertices/{vertexid}/watermarks", "1.12"},
+		{"GET", "/taskmanagers/{taskmanagerid}/logs", "1.12"},
+		{"GET", "/jobmanager/logs", "1.12"},
+		{"PATCH", "/jobs/{jobid}/rescaling", "1.12"},
+	}
+	order := JobManagerVersions()
+	for _, r := range routes {
+		since := slices.Index(order, r.since)
+		for i, v := range order {
+			s, _ := JobManager(v)
+			if got := s.HasRoute(r.method, r.path); got != (i >= since) {
+				t.Errorf("%s: %s %s present = %v, want %v (from %s)", v, r.method, r.path, got, i >= since, r.since)
+			}
+		}
+	}
+}
