@@ -132,6 +132,9 @@ type tableLayout struct {
 	table   TableRef
 	family  string
 	columns []columnMapping
+	// rowIndex is, for each column, its index in the rows of the source
+	// schema (which can have columns the Phoenix table lacks).
+	rowIndex []int
 	// key holds the indexes in columns of the primary key, in key order.
 	key []int
 	// ddl is the CREATE TABLE statement.
@@ -156,6 +159,7 @@ func newTableLayout(schema *cdc.TableSchema, opts *TableOptions) (*tableLayout, 
 			return nil, err
 		}
 		l.columns = append(l.columns, m)
+		l.rowIndex = append(l.rowIndex, len(l.rowIndex))
 	}
 	for _, name := range schema.PrimaryKey {
 		i := schema.ColumnIndex(name)
@@ -175,6 +179,14 @@ func newTableLayout(schema *cdc.TableSchema, opts *TableOptions) (*tableLayout, 
 	l.delete = l.deleteSQL()
 	l.selectByKey = l.selectSQL()
 	return l, nil
+}
+
+// readRowsOf makes l read rows of source, a schema with the same columns
+// and maybe more.
+func (l *tableLayout) readRowsOf(source *cdc.TableSchema) {
+	for i, c := range l.columns {
+		l.rowIndex[i] = source.ColumnIndex(c.Name)
+	}
 }
 
 func (l *tableLayout) isKey(i int) bool { return slices.Contains(l.key, i) }

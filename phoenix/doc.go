@@ -93,8 +93,7 @@
 // that fails half-way is rolled back and stays buffered; nothing of it is
 // counted as written, and the next Flush tries it whole. UPSERT and DELETE
 // by key are idempotent, so the replay after a crash converges. Tables are
-// created from the event schemas unless [SinkConfig.ManualTables]; an
-// upstream ADD COLUMN becomes ALTER TABLE ... ADD IF NOT EXISTS. With
+// created from the event schemas unless [SinkConfig.ManualTables]. With
 // [Config.Batching] (DefaultConfig's) the rows of each statement travel in
 // one ExecuteBatchRequest, one round trip per table and batch instead of
 // one per row: BenchmarkSinkBatch measures about three times the rows per
@@ -102,6 +101,27 @@
 // microseconds; a real PQS, farther away, gains more. The MySQL source
 // flushes at each checkpoint (mysql.Config.OffsetCommitInterval, 1s by
 // default), so a DIM row reaches Phoenix within about a second.
+//
+// # Schema changes
+//
+// [SinkConfig.SchemaChanges] is Flink CDC's schema.change.behavior, per
+// kind of change ([cdc.SchemaChangePolicy]); rows buffered before a change
+// are committed before it is applied. What Phoenix can do decides the rest:
+//
+//	change             IGNORE    LENIENT (default)        TRY_EVOLVE / EVOLVE
+//	create.table       -         CREATE TABLE IF NOT EXISTS
+//	add.column         -         ALTER TABLE ... ADD IF NOT EXISTS "family"."column" type
+//	drop.column        -         kept (new rows NULL)     ALTER TABLE ... DROP COLUMN IF EXISTS
+//	rename.column      -         the new name added       added (TRY_EVOLVE); refused (EVOLVE): Phoenix cannot rename
+//	alter.column.type  -         kept, unless the Phoenix type is the same; EVOLVE refuses: Phoenix cannot change a type
+//	rename.table       -         rows of the new name go to a new table; EVOLVE refuses
+//	drop.table         -         kept                     DROP TABLE IF EXISTS
+//	truncate.table     -         kept                     DELETE FROM the table (Phoenix has no TRUNCATE)
+//
+// EXCEPTION refuses every change, and a refusal is a *[cdc.SchemaChangeError].
+// A change left unapplied never breaks the writes: the sink writes only the
+// columns the Phoenix table has. In the all-VARCHAR layout every type
+// change is a no-op, which is why DIM tables use it.
 //
 // # DIM lookups
 //

@@ -25,6 +25,10 @@ type SinkConfig struct {
 	// ManualTables turns off CREATE TABLE IF NOT EXISTS from the event
 	// schemas: the tables must exist with the columns the layout names.
 	ManualTables bool
+	// SchemaChanges says what the sink does with each kind of schema change
+	// (the zero value: LENIENT for every kind, Flink CDC's default); see
+	// the package documentation for what each behavior does in Phoenix.
+	SchemaChanges cdc.SchemaChangePolicy
 	// MaxRows commits the buffered rows once this many distinct rows wait
 	// (default 1000). A batch is one Phoenix transaction.
 	MaxRows int
@@ -67,6 +71,9 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 	c.TableOptions.validate(ps, "")
 	if c.MaxRows < 0 {
 		ps.Add("MaxRows", c.MaxRows, "must not be negative; use 0 for the default 1000 or a positive count")
+	}
+	if err := c.SchemaChanges.Validate(); err != nil {
+		ps.Add("SchemaChanges", "", "%v", err)
 	}
 	for i, l := range c.Lookups {
 		if l == nil {
@@ -112,8 +119,10 @@ type Sink struct {
 	layouts map[cdc.TableID]*tableLayout
 	// schemas are the schemas the layouts were made from, to notice changes.
 	schemas map[cdc.TableID]*cdc.TableSchema
-	// created holds the Phoenix tables this sink made sure of.
+	// created holds the Phoenix tables this sink made sure of, and columns
+	// their columns (name to Phoenix type) as far as the sink knows them.
 	created map[TableRef]bool
+	columns map[TableRef]map[string]string
 	batch   *batch
 	closed  bool
 
@@ -140,6 +149,7 @@ func NewSink(client *Client, cfg SinkConfig) (*Sink, error) {
 		layouts: map[cdc.TableID]*tableLayout{},
 		schemas: map[cdc.TableID]*cdc.TableSchema{},
 		created: map[TableRef]bool{},
+		columns: map[TableRef]map[string]string{},
 		batch:   newBatch(),
 	}, nil
 }
@@ -148,7 +158,8 @@ var _ cdc.Sink = (*Sink)(nil)
 
 // HandleEvents buffers the row changes of events, and commits a batch
 // whenever MaxRows distinct rows wait. A schema change commits what is
-// buffered first, so that rows are written with the schema they were read
+// buffered first, then is applied under SchemaChanges (see the package
+// documentation), so that rows are written with the schema they were read
 // with.
 func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) error {
 	s.mu.Lock()
@@ -234,48 +245,29 @@ func (s *Sink) layout(ctx context.Context, schema *cdc.TableSchema) (*tableLayou
 	if l, ok := s.layouts[schema.Table]; ok && s.schemas[schema.Table] == schema {
 		return l, nil
 	}
-	l, err := newTableLayout(schema, &s.cfg.TableOptions)
+	written, err := s.restrict(schema)
 	if err != nil {
 		return nil, err
 	}
+	l, err := newTableLayout(written, &s.cfg.TableOptions)
+	if err != nil {
+		return nil, err
+	}
+	l.readRowsOf(schema)
 	if !s.cfg.ManualTables && !s.created[l.table] {
 		if err := s.client.Exec(ctx, "create table "+l.table.String(), l.ddl); err != nil {
 			return nil, err
 		}
 		s.created[l.table] = true
+		s.columns[l.table] = map[string]string{}
+		for _, c := range l.columns {
+			s.columns[l.table][c.Name] = c.SQLType
+		}
 		s.log.Info("table ready", "table", l.table.String(), "source", schema.Table.String())
 	}
 	s.layouts[schema.Table] = l
 	s.schemas[schema.Table] = schema
 	return l, nil
-}
-
-// applySchemaChange adds the columns an ALTER TABLE ADD COLUMN added
-// upstream (ALTER TABLE ... ADD IF NOT EXISTS); other changes only replace
-// the layout, which the next row of the table makes from its schema.
-func (s *Sink) applySchemaChange(ctx context.Context, e *cdc.Event) error {
-	for _, ch := range e.Changes {
-		if ch.Kind != cdc.ChangeAddColumn || ch.After == nil || s.cfg.ManualTables {
-			continue
-		}
-		l, err := newTableLayout(ch.After, &s.cfg.TableOptions)
-		if err != nil {
-			return err
-		}
-		if !s.created[l.table] {
-			continue // created with every column when its first row comes
-		}
-		i := ch.After.ColumnIndex(ch.Column)
-		if i < 0 {
-			continue
-		}
-		stmt := "ALTER TABLE " + l.table.String() + " ADD IF NOT EXISTS " + l.columnSQL(i) + " " + l.columns[i].SQLType
-		if err := s.client.Exec(ctx, "add column "+ch.Column+" to "+l.table.String(), stmt); err != nil {
-			return err
-		}
-		s.log.Info("column added", "table", l.table.String(), "column", ch.Column)
-	}
-	return nil
 }
 
 // Flush commits every buffered row, and returns nil only then.
@@ -401,10 +393,11 @@ func (s *Sink) Close(ctx context.Context) error {
 func (l *tableLayout) keyValues(row cdc.Row) ([]driver.Value, error) {
 	key := make([]driver.Value, len(l.key))
 	for n, i := range l.key {
-		if i >= len(row) {
-			return nil, fmt.Errorf("phoenix: %s: row has %d values, the schema %d columns", l.source, len(row), len(l.columns))
+		r := l.rowIndex[i]
+		if r >= len(row) {
+			return nil, fmt.Errorf("phoenix: %s: row has %d values, the schema more columns", l.source, len(row))
 		}
-		v, err := l.columns[i].convert(row[i])
+		v, err := l.columns[i].convert(row[r])
 		if err != nil {
 			return nil, fmt.Errorf("phoenix: %s.%s: %w", l.source, l.columns[i].Name, err)
 		}
@@ -418,12 +411,12 @@ func (l *tableLayout) keyValues(row cdc.Row) ([]driver.Value, error) {
 
 // rowValues returns the bound values of every column of row.
 func (l *tableLayout) rowValues(row cdc.Row) ([]driver.Value, error) {
-	if len(row) != len(l.columns) {
-		return nil, fmt.Errorf("phoenix: %s: row has %d values, the schema %d columns", l.source, len(row), len(l.columns))
-	}
-	values := make([]driver.Value, len(row))
-	for i, v := range row {
-		dv, err := l.columns[i].convert(v)
+	values := make([]driver.Value, len(l.columns))
+	for i, r := range l.rowIndex {
+		if r < 0 || r >= len(row) {
+			return nil, fmt.Errorf("phoenix: %s: row has %d values, fewer than its schema's columns", l.source, len(row))
+		}
+		dv, err := l.columns[i].convert(row[r])
 		if err != nil {
 			return nil, fmt.Errorf("phoenix: %s.%s: %w", l.source, l.columns[i].Name, err)
 		}

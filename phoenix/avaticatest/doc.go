@@ -18,8 +18,9 @@
 // It understands the statements rtdw writes, parsed as Phoenix parses
 // them where it matters (unquoted identifiers are upper-cased, quoted ones
 // kept): SELECT 1, CREATE SCHEMA, CREATE TABLE with a primary key
-// constraint, column families and options, ALTER TABLE ADD, and UPSERT,
-// DELETE and SELECT by primary key with ? parameters. Bound values are
+// constraint, column families and options, ALTER TABLE ADD and DROP COLUMN,
+// DROP TABLE, DELETE of every row, and UPSERT, DELETE and SELECT by
+// primary key with ? parameters. Bound values are
 // checked against the column types (ERROR 203, 206). Writes with autocommit
 // off wait for the commit; a rollback drops them.
 //

@@ -178,6 +178,9 @@ const (
 	stmtUpsert
 	stmtDelete
 	stmtSelect
+	stmtAlterDrop
+	stmtDropTable
+	stmtDeleteAll
 )
 
 type columnDef struct {
@@ -259,7 +262,22 @@ func parseStatement(sql string) (*statement, error) {
 		st.kind = stmtDelete
 		if err = p.expectWord("FROM"); err == nil {
 			if st.table, err = p.name(); err == nil {
-				err = p.whereRest(st)
+				if p.peek().kind == tokEOF {
+					st.kind = stmtDeleteAll
+				} else {
+					err = p.whereRest(st)
+				}
+			}
+		}
+	case p.word("DROP"):
+		st.kind = stmtDropTable
+		if err = p.expectWord("TABLE"); err == nil {
+			if p.word("IF") {
+				err = p.expectWord("EXISTS")
+				st.ifNotExists = true // IF EXISTS
+			}
+			if err == nil {
+				st.table, err = p.name()
 			}
 		}
 	default:
@@ -403,6 +421,24 @@ func (p *parser) alterRest(st *statement) error {
 	var err error
 	if st.table, err = p.name(); err != nil {
 		return err
+	}
+	if p.word("DROP") {
+		st.kind = stmtAlterDrop
+		if err := p.expectWord("COLUMN"); err != nil {
+			return err
+		}
+		if p.word("IF") {
+			if err := p.expectWord("EXISTS"); err != nil {
+				return err
+			}
+			st.ifNotExists = true // IF EXISTS
+		}
+		ref, err := p.colRef()
+		if err != nil {
+			return err
+		}
+		st.targets = []colRef{ref}
+		return nil
 	}
 	if err := p.expectWord("ADD"); err != nil {
 		return err

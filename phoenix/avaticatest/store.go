@@ -232,11 +232,21 @@ func (s *Server) prepareAndExecute(c *conn, r *message.PrepareAndExecuteRequest)
 				message.TypedValue_builder{Type: message.Rep_INTEGER, NumberValue: 1}.Build()})}}.Build(),
 			UpdateCount: ^uint64(0),
 		}.Build()
-	case stmtCreateSchema, stmtCreateTable, stmtAlterAdd:
+	case stmtCreateSchema, stmtCreateTable, stmtAlterAdd, stmtAlterDrop, stmtDropTable:
 		if e := s.ddl(st); e != nil {
 			return errorResponse(e)
 		}
 		result = message.ResultSetResponse_builder{ConnectionId: c.id, StatementId: r.GetStatementId(), OwnStatement: true, UpdateCount: 0}.Build()
+	case stmtDeleteAll:
+		tbl, e := s.resolve(st.table)
+		if e != nil {
+			return errorResponse(e)
+		}
+		n := uint64(len(tbl.rows))
+		for k := range tbl.rows {
+			s.write(c, mutation{tbl: tbl, key: k})
+		}
+		result = updateCount(c, r.GetStatementId(), n)
 	default:
 		s.t.Errorf("avaticatest: %q sent without parameters: bind its values (Prepare, then Execute)", r.GetSql())
 		return errorResponse(SyntaxError("DML without parameters"))
@@ -299,6 +309,38 @@ func (s *Server) ddl(st *statement) *Exception {
 			}
 		}
 		s.tables[st.table] = tbl
+	case stmtDropTable:
+		if s.tables[st.table] == nil {
+			if st.ifNotExists {
+				return nil
+			}
+			return TableUndefined(st.table.String())
+		}
+		delete(s.tables, st.table)
+	case stmtAlterDrop:
+		tbl, e := s.resolve(st.table)
+		if e != nil {
+			return e
+		}
+		i, e := tbl.column(st.targets[0])
+		if e != nil {
+			if st.ifNotExists {
+				return nil
+			}
+			return e
+		}
+		if slices.Contains(tbl.pk, i) {
+			return &Exception{Class: sqlExceptionClass, Code: 506, SQLState: "42817", Message: "Primary key column may not be dropped. columnName=" + tbl.cols[i].name}
+		}
+		tbl.cols = slices.Delete(tbl.cols, i, i+1)
+		for n, j := range tbl.pk {
+			if j > i {
+				tbl.pk[n] = j - 1
+			}
+		}
+		for k, row := range tbl.rows {
+			tbl.rows[k] = slices.Delete(row, i, i+1)
+		}
 	case stmtAlterAdd:
 		tbl, e := s.resolve(st.table)
 		if e != nil {
