@@ -246,3 +246,45 @@ func TestDropAnswerChangesStateButAnswersNothing(t *testing.T) {
 		t.Fatalf("jars %v after a lost answer, %d requests", jm.JarIDs(), jm.Requests("POST /jars/upload"))
 	}
 }
+
+// TestLogFilesOutsideTheSpec checks the log and stdout routes Flink leaves out of its specs:
+// served as text/plain on every version without a violation, counted and faulted like other
+// routes, and answered with Flink's JSON error for an unknown TaskManager or file.
+func TestLogFilesOutsideTheSpec(t *testing.T) {
+	for _, v := range flinktest.JobManagerVersions() {
+		jm, rec := jmStart(t, v)
+		c, _ := flinkclient.New(jm.URL())
+		ctx := context.Background()
+		tms, err := c.TaskManagers(ctx)
+		if err != nil || len(tms) == 0 {
+			t.Fatalf("%s: TaskManagers = %v, %v", v, tms, err)
+		}
+		resp, err := http.Get(jm.URL() + "/v1/taskmanagers/" + tms[0].ID + "/stdout")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/plain" {
+			t.Errorf("%s: stdout answered %d %q", v, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if status, body := do(t, "GET", jm.URL()+"/taskmanagers/nope:1-abcdef/log", ""); status != 404 || !strings.Contains(body, `"errors"`) {
+			t.Errorf("%s: unknown TaskManager's log answered %d %s", v, status, body)
+		}
+		if status, _ := do(t, "GET", jm.URL()+"/jobmanager/logs/missing.log", ""); status != 404 {
+			t.Errorf("%s: a missing file answered %d", v, status)
+		}
+		jm.InjectFault("GET /jobmanager/log", flinktest.Fault{Status: 503, Times: 1})
+		if status, _ := do(t, "GET", jm.URL()+"/jobmanager/log", ""); status != 503 {
+			t.Errorf("%s: injected fault answered %d", v, status)
+		}
+		if status, _ := do(t, "GET", jm.URL()+"/jobmanager/log", ""); status != 200 {
+			t.Errorf("%s: after the fault: %d", v, status)
+		}
+		if n := jm.Requests("GET /jobmanager/log"); n != 2 {
+			t.Errorf("%s: Requests(GET /jobmanager/log) = %d, want 2", v, n)
+		}
+		if status, _ := do(t, "POST", jm.URL()+"/jobmanager/log", ""); status != 404 || len(rec.all()) != 1 {
+			t.Errorf("%s: POST to a log route answered %d with violations %q; want Flink's 404, reported", v, status, rec.all())
+		}
+	}
+}
