@@ -198,6 +198,9 @@ func (s *Sink) add(ctx context.Context, e *cdc.Event) error {
 	if e.Schema == nil {
 		return fmt.Errorf("phoenix: %s event of %s has no schema", e.Op, e.Table)
 	}
+	if e.Op == cdc.OpDelete && e.Before == nil || e.Op != cdc.OpDelete && e.After == nil {
+		return fmt.Errorf("phoenix: %s event of %s lacks the row image it needs (Before for a delete, After otherwise)", e.Op, e.Table)
+	}
 	l, err := s.layout(ctx, e.Schema)
 	if err != nil {
 		return err

@@ -259,3 +259,15 @@ func TestSinkBatchedRowFailingHalfWayReportsNothingWritten(t *testing.T) {
 		t.Fatal("a failed batch was committed")
 	}
 }
+
+func TestSinkRefusesEventsWithoutTheirImage(t *testing.T) {
+	t.Parallel()
+	_, client := newFake(t, avaticatest.Config{})
+	sink, _ := phoenix.NewSink(client, phoenix.SinkConfig{})
+	s := userInfo(t)
+	for _, ev := range []cdc.Event{event(cdc.OpDelete, s, nil, nil), event(cdc.OpUpdate, s, userRow(1, "a"), nil)} {
+		if err := sink.HandleEvents(ctxT(t), []cdc.Event{ev}); err == nil || !strings.Contains(err.Error(), "lacks the row image") {
+			t.Errorf("%s without its image: %v", ev.Op, err)
+		}
+	}
+}
