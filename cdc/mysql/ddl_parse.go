@@ -95,10 +95,17 @@ func parseDDL(q string) ([]ddlStatement, error) {
 // is parsed again. Parsing holds the read lock, registering the write lock.
 var parserCharsets sync.RWMutex
 
-func parseWithCharsets(p *parser.Parser, q string) ([]ast.StmtNode, error) {
+func parseWithCharsets(p *parser.Parser, q string) (nodes []ast.StmtNode, err error) {
 	parserCharsets.RLock()
 	defer parserCharsets.RUnlock()
-	nodes, _, err := p.Parse(q, "", "")
+	defer func() {
+		// The parser's literal values (its test_driver) panic on some
+		// numbers, such as a decimal of more digits than it holds.
+		if r := recover(); r != nil {
+			nodes, err = nil, fmt.Errorf("the parser failed: %v", r)
+		}
+	}()
+	nodes, _, err = p.Parse(q, "", "")
 	return nodes, err
 }
 

@@ -207,6 +207,9 @@ func (a *ddlApplier) renameColumn(id cdc.TableID, from, to string, ifExists bool
 		}
 		return fmt.Errorf("RENAME COLUMN %s: no such column", from)
 	}
+	if j := columnIndexFold(a.tables[id].schema, to); j >= 0 && j != i {
+		return fmt.Errorf("RENAME COLUMN %s TO %s: the column exists", from, to)
+	}
 	from = a.tables[id].schema.Columns[i].Name
 	return a.changeColumn(id, cdc.SchemaChange{Kind: cdc.ChangeRenameColumn, Column: from, NewColumn: to}, func(s *cdc.TableSchema) error {
 		s.Columns[i].Name = to

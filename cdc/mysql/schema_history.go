@@ -123,7 +123,18 @@ type ddlApplier struct {
 
 // apply applies a parsed statement to h. Statements other than table DDL
 // change nothing. An error names what could not be applied.
-func (h *schemaHistory) apply(st ddlStatement, env ddlEnv) (ddlResult, error) {
+func (h *schemaHistory) apply(st ddlStatement, env ddlEnv) (res ddlResult, err error) {
+	defer func() {
+		// The parser's literal values panic on some numbers (see
+		// parseWithCharsets).
+		if r := recover(); r != nil {
+			res, err = ddlResult{}, fmt.Errorf("%w: a value of the statement: %v", errDDLSyntax, r)
+		}
+	}()
+	return h.applyStatement(st, env)
+}
+
+func (h *schemaHistory) applyStatement(st ddlStatement, env ddlEnv) (ddlResult, error) {
 	a := &ddlApplier{env: env, tables: maps.Clone(h.tables), removed: map[cdc.TableID]bool{}}
 	if a.tables == nil {
 		a.tables = map[cdc.TableID]historyTable{}
@@ -301,6 +312,9 @@ func (a *ddlApplier) newTable(n *ast.CreateTableStmt, id cdc.TableID) (historyTa
 		c, err := columnFromDef(def, charset)
 		if err != nil {
 			return historyTable{}, fmt.Errorf("CREATE TABLE %s: %w", id, err)
+		}
+		if columnIndexFold(s, c.col.Name) >= 0 {
+			return historyTable{}, fmt.Errorf("CREATE TABLE %s: column %s twice", id, c.col.Name)
 		}
 		s.Columns = append(s.Columns, c.col)
 		if c.primaryKey {
