@@ -25,7 +25,8 @@ var (
 )
 
 // SupportedVersions returns the Flink versions whose REST API shapes the client implements and
-// is tested against. Newer clusters are spoken to as the newest of these.
+// is tested against. A version between two of them (1.14, 1.17, 2.1) is spoken to as the older
+// one, a newer cluster as the newest, and one before 1.12 as 1.12 (untested).
 func SupportedVersions() []Version {
 	return []Version{Flink112, Flink113, Flink115, Flink118, Flink120, Flink20, Flink23}
 }

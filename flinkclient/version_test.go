@@ -2,6 +2,7 @@ package flinkclient_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,4 +82,26 @@ func TestVersionDetection(t *testing.T) {
 			t.Fatalf("FlinkVersion with both refused = %v, want /config's error", err)
 		}
 	})
+}
+
+// TestVersionsBetween checks that a cluster between two supported versions is spoken to in the
+// older one's shapes: 1.14 (played by the 1.13 fake) gets no trigger ID, 1.17 (the 1.15 fake)
+// gets one, so a retried trigger after a lost answer takes one savepoint.
+func TestVersionsBetween(t *testing.T) {
+	for _, c := range []struct{ plays, reports string }{{"1.13", "1.14.6"}, {"1.15", "1.17.2"}, {"2.0", "2.1.0"}} {
+		jm := flinktest.NewTestJobManager(t, flinktest.JobManagerConfig{FlinkVersion: c.plays, ReportedVersion: c.reports})
+		client, _ := flinkclient.New(jm.URL(), fastRetry)
+		ctx := context.Background()
+		job, _ := runWordCount(t, client)
+		jm.InjectFault("POST /jobs/{jobid}/savepoints", flinktest.Fault{DropAnswer: true, Times: 1})
+		_, err := client.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{TargetDirectory: "/sp"})
+		idempotent := c.reports != "1.14.6"
+		if (err == nil) != idempotent || jm.Requests("POST /jobs/{jobid}/savepoints") != 1+btoi(idempotent) {
+			t.Errorf("%s: lost trigger answer: %v after %d requests (idempotent %v)", c.reports, err, jm.Requests("POST /jobs/{jobid}/savepoints"), idempotent)
+		}
+		_, err = client.TriggerSavepoint(ctx, job, flinkclient.SavepointRequest{Format: flinkclient.SavepointNative, TargetDirectory: "/sp"})
+		if refused := errors.Is(err, flinkclient.ErrInvalidRequest); refused != !idempotent || (refused && !strings.Contains(err.Error(), c.reports)) {
+			t.Errorf("%s: Format NATIVE = %v", c.reports, err)
+		}
+	}
 }
