@@ -135,6 +135,16 @@ func (d *delivery) HandleEvents(ctx context.Context, events []cdc.Event) error {
 			if ev.Schema != nil {
 				ev.Schema = d.routedSchema(ev.Schema, t)
 			}
+			if len(orig.Changes) > 0 {
+				changes, err := d.routeChanges(orig.Table, orig.Changes, t)
+				if err != nil {
+					return err
+				}
+				if len(changes) == 0 {
+					continue // nothing of the statement reaches this sink table
+				}
+				ev.Changes = changes
+			}
 			d.batches[t.sink] = append(d.batches[t.sink], ev)
 			out++
 		}
@@ -277,6 +287,73 @@ func (d *delivery) targetsOf(id cdc.TableID) ([]target, error) {
 	}
 	d.targets[id] = ts
 	return ts, nil
+}
+
+// routeChanges returns a statement's structured schema changes as they
+// apply to sink table t: renamed to t, their schemas transformed and
+// routed. A change of a column the transform leaves out does not reach the
+// sink; nor does dropping, truncating or renaming a table that a route
+// writes under another name (such as one shard of several merged into one
+// table: the sink table holds the other shards' rows too).
+func (d *delivery) routeChanges(src cdc.TableID, changes []cdc.SchemaChange, t target) ([]cdc.SchemaChange, error) {
+	renamed := t.table != src
+	out := make([]cdc.SchemaChange, 0, len(changes))
+	for _, c := range changes {
+		switch c.Kind {
+		case cdc.ChangeDropTable, cdc.ChangeTruncateTable, cdc.ChangeRenameTable:
+			if renamed {
+				d.p.log.Info("pipeline: schema change not passed on: the sink table is routed from it under another name",
+					"table", src.String(), "change", string(c.Kind), "sink_table", t.table.String())
+				continue
+			}
+		}
+		var err error
+		if c.After, err = d.outSchema(c.After, t); err != nil {
+			return nil, err
+		}
+		if c.Before, err = d.outSchema(c.Before, t); err != nil {
+			return nil, err
+		}
+		if !columnKept(c) {
+			continue
+		}
+		c.Table = t.table
+		if c.NewTable != (cdc.TableID{}) && !renamed {
+			c.NewTable = cdc.TableID{Database: t.table.Database, Table: c.NewTable.Table}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// outSchema is schema after the transform of its table, routed to t.
+func (d *delivery) outSchema(schema *cdc.TableSchema, t target) (*cdc.TableSchema, error) {
+	if schema == nil {
+		return nil, nil
+	}
+	bt, err := d.transform(schema)
+	if err != nil {
+		return nil, err
+	}
+	if bt != nil {
+		schema = bt.out
+	}
+	return d.routedSchema(schema, t), nil
+}
+
+// columnKept reports whether the column a change is about is in the
+// transformed schemas (always, for changes of whole tables).
+func columnKept(c cdc.SchemaChange) bool {
+	has := func(s *cdc.TableSchema, col string) bool { return s != nil && col != "" && s.ColumnIndex(col) >= 0 }
+	switch c.Kind {
+	case cdc.ChangeAddColumn, cdc.ChangeAlterColumnType:
+		return has(c.After, c.Column)
+	case cdc.ChangeRenameColumn:
+		return has(c.After, c.NewColumn) || has(c.Before, c.Column)
+	case cdc.ChangeDropColumn:
+		return has(c.Before, c.Column)
+	}
+	return true
 }
 
 func (d *delivery) routedSchema(in *cdc.TableSchema, t target) *cdc.TableSchema {

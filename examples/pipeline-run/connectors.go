@@ -180,6 +180,8 @@ func newClickHouseSink(b *definition.Block, c *closers) (cdc.Sink, error) {
 		MaxRows:       b.Int("sink.buffer-flush.max-rows", 0),
 		FlushInterval: b.Duration("sink.buffer-flush.interval", 0),
 		Logger:        b.Logger,
+		// Flink CDC's pipeline-wide schema.change.behavior, applied by the sink.
+		SchemaChanges: cdc.SchemaChangePolicy{Behavior: b.Pipeline.SchemaChangeBehavior},
 	}
 	cfg.Retry.MaxAttempts = b.Int("sink.max-retries", 0)
 	if host == "" {

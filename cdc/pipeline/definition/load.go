@@ -184,12 +184,11 @@ func (l *loader) pipelineBlock(n *yaml.Node, cfg *pipeline.Config) Settings {
 				l.ps.Add("pipeline.execution.runtime-mode", v, "want STREAMING or BATCH")
 			}
 		case "schema.change.behavior":
-			switch strings.ToLower(v) {
-			case "exception", "evolve", "try_evolve", "lenient", "ignore":
-				s.SchemaChangeBehavior = strings.ToLower(v)
-			default:
+			b, err := cdc.ParseSchemaChangeBehavior(v)
+			if err != nil || v == "" {
 				l.ps.Add("pipeline.schema.change.behavior", v, "want exception, evolve, try_evolve, lenient or ignore")
 			}
+			s.SchemaChangeBehavior = b
 		case "user-defined-function", "model":
 			l.ps.Add("pipeline."+k, nil, "user-defined functions and models are Java classes, which the embedded runner cannot load; use the built-in functions, or a Go transform (pipeline.Func)")
 		}

@@ -112,9 +112,10 @@ type Settings struct {
 	// Batch is set for execution.runtime-mode: BATCH, under which a source
 	// reads its snapshot and stops.
 	Batch bool
-	// SchemaChangeBehavior is schema.change.behavior: exception, evolve,
-	// try_evolve, lenient (the default) or ignore.
-	SchemaChangeBehavior string
+	// SchemaChangeBehavior is schema.change.behavior (exception, evolve,
+	// try_evolve, lenient or ignore), for the sinks that apply schema
+	// changes; empty when the file does not set it (the sink's default).
+	SchemaChangeBehavior cdc.SchemaChangeBehavior
 }
 
 func (b *Block) field(key string) string { return b.Kind + "." + key }
