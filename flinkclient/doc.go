@@ -38,7 +38,8 @@
 //     [Client.JobManagerMetrics], [Client.JobManagerLogs], [Client.JobManagerLog],
 //     [Client.JobManagerStdout]. Log files stream to an io.Writer.
 //   - Rescaling in place with the adaptive scheduler: [Client.ResourceRequirements] and
-//     [Client.SetResourceRequirements] (1.18 on), [Client.RescaleHistory] (2.3 on). Flink's PATCH /jobs/{jobid}/rescaling is
+//     [Client.SetResourceRequirements], waitable with [Client.WaitForRescale] (1.18 on), and
+//     [Client.RescaleHistory] (2.3 on). Flink's PATCH /jobs/{jobid}/rescaling is
 //     disabled in every version (FLINK-12312); elsewhere rescale with Stop and RunJar.
 //   - Applications (2.3 on): [Client.Applications], [Client.Application],
 //     [Client.CancelApplication], [Client.ApplicationExceptions],

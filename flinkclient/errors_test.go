@@ -457,6 +457,7 @@ func TestFieldsAVersionLacksAreNamed(t *testing.T) {
 		func() error { _, err := c.TriggerCheckpoint(ctx, job, ""); return err },
 		func() error { _, err := c.JobManagerEnvironment(ctx); return err },
 		func() error { _, err := c.ResourceRequirements(ctx, job); return err },
+		func() error { _, err := c.WaitForRescale(ctx, job, flinkclient.WaitOptions{}); return err },
 		func() error { _, err := c.Applications(ctx); return err },
 	} {
 		var ue *flinkclient.UnsupportedError

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rtdw/rtdw/flinkclient"
 	"github.com/rtdw/rtdw/flinkclient/flinktest"
@@ -195,7 +196,8 @@ func TestJobManagerOperations(t *testing.T) {
 }
 
 func TestResourceRequirementsRescale(t *testing.T) {
-	eachVersion(t, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
+	// A rescale restarts the job for RescaleDelay: long enough to see RESTARTING on a busy machine.
+	eachVersionWith(t, flinktest.JobManagerConfig{RescaleDelay: 2 * time.Second}, func(t *testing.T, jm *flinktest.JobManager, c *flinkclient.Client) {
 		ctx := context.Background()
 		job, vertex := runWordCount(t, c)
 		req, err := c.ResourceRequirements(ctx, job)
@@ -214,7 +216,15 @@ func TestResourceRequirementsRescale(t *testing.T) {
 		if err := c.SetResourceRequirements(ctx, job, map[string]flinkclient.ParallelismBounds{vertex: {Lower: 1, Upper: 4}}); err != nil {
 			t.Fatal(err)
 		}
-		if d, err := c.JobDetails(ctx, job); err != nil || d.Vertices[0].Parallelism != 4 {
+		// The adaptive scheduler restarts the job; wait for it to run with the new parallelism.
+		if st, err := c.JobStatus(ctx, job); err != nil || st != flinkclient.JobRestarting {
+			t.Fatalf("right after the new requirements: %s, %v; want RESTARTING", st, err)
+		}
+		par, err := c.WaitForRescale(ctx, job, fastWait)
+		if err != nil || par[vertex] != 4 {
+			t.Fatalf("WaitForRescale = %v, %v", par, err)
+		}
+		if d, err := c.JobDetails(ctx, job); err != nil || d.Vertices[0].Parallelism != 4 || d.State != flinkclient.JobRunning {
 			t.Fatalf("after rescaling: %+v, %v", d, err)
 		}
 		history, err := c.RescaleHistory(ctx, job)

@@ -2,6 +2,7 @@ package flinkclient
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sort"
 )
@@ -81,6 +82,47 @@ func (c *Client) SetResourceRequirements(ctx context.Context, jobID string, boun
 		return err
 	}
 	return c.do(ctx, call{method: http.MethodPut, route: "/jobs/{jobid}/resource-requirements", path: "/jobs/" + jobID + "/resource-requirements", body: body, idempotent: true})
+}
+
+// WaitForRescale polls until the job runs again with every vertex's parallelism within its
+// resource requirements (the adaptive scheduler restarts a job after
+// [Client.SetResourceRequirements], once its resources have settled), and returns each vertex's
+// parallelism by vertex ID. A job that reaches FINISHED, CANCELED or FAILED instead gives a
+// [*JobStateError]; when ctx ends, an error wrapping ctx's error. Flink 1.18 on.
+func (c *Client) WaitForRescale(ctx context.Context, jobID string, w WaitOptions) (map[string]int, error) {
+	if err := checkJobID(jobID); err != nil {
+		return nil, err
+	}
+	bounds, err := c.ResourceRequirements(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	var got map[string]int
+	err = poll(ctx, w, func() (bool, error) {
+		d, err := c.JobDetails(ctx, jobID)
+		if err != nil {
+			return false, err
+		}
+		if d.State.IsGloballyTerminal() {
+			return false, &JobStateError{JobID: jobID, State: d.State, Want: []JobState{JobRunning}}
+		}
+		got = make(map[string]int, len(d.Vertices))
+		settled := d.State == JobRunning
+		for _, v := range d.Vertices {
+			got[v.ID] = v.Parallelism
+			if b, ok := bounds[v.ID]; ok && (v.Parallelism < b.Lower || v.Parallelism > b.Upper) {
+				settled = false
+			}
+		}
+		return settled, nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return got, fmt.Errorf("flinkclient: waiting for job %s to rescale: %w", jobID, ctx.Err())
+		}
+		return got, err
+	}
+	return got, nil
 }
 
 // Rescale is one rescaling of a job by the adaptive scheduler, as Flink 2.3 records it

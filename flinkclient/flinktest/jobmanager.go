@@ -37,6 +37,10 @@ type JobManagerConfig struct {
 	CheckpointDelay time.Duration
 	// CancelDelay is how long a cancelled job stays CANCELLING (default 20ms).
 	CancelDelay time.Duration
+	// RescaleDelay is how long a job whose resource requirements changed (Flink 1.18 on) stays
+	// RESTARTING before it runs with the new parallelism, as the adaptive scheduler restarts it
+	// (default 20ms).
+	RescaleDelay time.Duration
 	// StartDelay is how long a new job stays INITIALIZING before RUNNING (default 0: at once).
 	StartDelay time.Duration
 	// DefaultSavepointDir plays state.savepoints.dir: a savepoint without a target directory
@@ -57,7 +61,7 @@ func (c JobManagerConfig) validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"SavepointDelay", c.SavepointDelay}, {"CheckpointDelay", c.CheckpointDelay}, {"CancelDelay", c.CancelDelay}, {"StartDelay", c.StartDelay}} {
+	}{{"SavepointDelay", c.SavepointDelay}, {"CheckpointDelay", c.CheckpointDelay}, {"CancelDelay", c.CancelDelay}, {"StartDelay", c.StartDelay}, {"RescaleDelay", c.RescaleDelay}} {
 		if d.v < 0 {
 			ps.Add(d.name, d.v, "use a positive duration, or 0 for the default")
 		}
@@ -85,6 +89,9 @@ func (c JobManagerConfig) withDefaults() JobManagerConfig {
 	}
 	if c.CheckpointDelay == 0 {
 		c.CheckpointDelay = 20 * time.Millisecond
+	}
+	if c.RescaleDelay == 0 {
+		c.RescaleDelay = 20 * time.Millisecond
 	}
 	if c.CancelDelay == 0 {
 		c.CancelDelay = 20 * time.Millisecond

@@ -221,23 +221,29 @@ func (jm *JobManager) setRequirements(j *jmJob, r *http.Request) answer {
 		return errorAnswer(http.StatusBadRequest, fmt.Sprintf("Invalid parallelism bounds [%d, %d].", req.Parallelism.Lower, req.Parallelism.Upper))
 	}
 	j.lowerBound, j.upperBound = req.Parallelism.Lower, req.Parallelism.Upper
-	before := j.parallelism
-	j.parallelism = req.Parallelism.Upper
-	if jm.atLeast("2.3") {
-		jm.recordRescale(j, "UPDATE_REQUIREMENT", before, time.Now())
+	if j.state != "RUNNING" || j.parallelism == req.Parallelism.Upper {
+		return answer{200, nil}
 	}
+	// The adaptive scheduler restarts the job from its latest checkpoint with the new
+	// parallelism (here: as much as asked for, up to the upper bound).
+	now := time.Now()
+	if jm.atLeast("2.3") {
+		jm.recordRescale(j, "UPDATE_REQUIREMENT", j.parallelism, req.Parallelism.Upper, now)
+	}
+	jm.state.setState(j, "RESTARTING", now)
+	j.pending = []jmTransition{{at: now.Add(jm.cfg.RescaleDelay), state: "RUNNING", parallelism: req.Parallelism.Upper}}
 	return answer{200, nil}
 }
 
 // recordRescale adds a completed rescale to the job's history (Flink 2.3's adaptive scheduler).
-func (jm *JobManager) recordRescale(j *jmJob, cause string, before int, at time.Time) {
+func (jm *JobManager) recordRescale(j *jmJob, cause string, before, after int, at time.Time) {
 	j.rescales = append(j.rescales, map[string]any{
 		"rescaleUuid": randomUUID(), "resourceRequirementsUuid": randomUUID(), "rescaleAttemptId": len(j.rescales) + 1,
 		"triggerCause": cause, "terminalState": "COMPLETED", "terminatedReason": "SUCCEEDED",
 		"startTimestampInMillis": at.UnixMilli(), "endTimestampInMillis": at.UnixMilli() + 5,
 		"vertices": map[string]any{j.vertexID: map[string]any{"jobVertexId": j.vertexID, "jobVertexName": jmVertexName,
-			"desiredParallelism": j.parallelism, "sufficientParallelism": j.lowerBound, "preRescaleParallelism": before,
-			"postRescaleParallelism": j.parallelism}},
+			"desiredParallelism": after, "sufficientParallelism": j.lowerBound, "preRescaleParallelism": before,
+			"postRescaleParallelism": after}},
 	})
 }
 

@@ -28,6 +28,8 @@ type jmJar struct {
 type jmTransition struct {
 	at    time.Time
 	state string
+	// parallelism, when > 0, becomes the job's parallelism (a rescale taking effect).
+	parallelism int
 }
 
 type jmJob struct {
@@ -89,6 +91,9 @@ func (s *jmCluster) advance(now time.Time) {
 		for len(j.pending) > 0 && !now.Before(j.pending[0].at) {
 			next := j.pending[0]
 			j.pending = j.pending[1:]
+			if next.parallelism > 0 {
+				j.parallelism = next.parallelism
+			}
 			s.setState(j, next.state, next.at)
 		}
 	}
