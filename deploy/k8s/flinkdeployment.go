@@ -271,7 +271,7 @@ func (d FlinkDeployment) checkMetadata(ps *deploy.ConfigError) {
 	}
 	if d.Namespace != "" {
 		for _, msg := range validation.IsDNS1123Label(d.Namespace) {
-			ps.Add("metadata.namespace", d.Namespace, "Kubernetes: %s", msg)
+			ps.Add("metadata.namespace", d.Namespace, "Kubernetes refuses this namespace: %s", msg)
 		}
 	}
 	checkLabels(ps, "metadata.labels", d.Labels)
@@ -282,10 +282,10 @@ func (d FlinkDeployment) checkMetadata(ps *deploy.ConfigError) {
 func checkLabels(ps *deploy.ConfigError, field string, labels map[string]string) {
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		for _, msg := range validation.IsQualifiedName(k) {
-			ps.Add(field, k, "Kubernetes: label key %s", msg)
+			ps.Add(field, k, "Kubernetes refuses this label key: %s", msg)
 		}
 		for _, msg := range validation.IsValidLabelValue(labels[k]) {
-			ps.Add(field+"."+k, labels[k], "Kubernetes: label value %s", msg)
+			ps.Add(field+"."+k, labels[k], "Kubernetes refuses this label value: %s", msg)
 		}
 	}
 }
@@ -294,7 +294,7 @@ func checkLabels(ps *deploy.ConfigError, field string, labels map[string]string)
 func checkAnnotations(ps *deploy.ConfigError, field string, annotations map[string]string) {
 	for _, k := range slices.Sorted(maps.Keys(annotations)) {
 		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
-			ps.Add(field, k, "Kubernetes: annotation key %s", msg)
+			ps.Add(field, k, "Kubernetes refuses this annotation key: %s", msg)
 		}
 	}
 }
@@ -313,7 +313,7 @@ func (d FlinkDeployment) checkImageAndAccount(ps *deploy.ConfigError) {
 	}
 	if d.ServiceAccount != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(d.ServiceAccount) {
-			ps.Add("spec.serviceAccount", d.ServiceAccount, "Kubernetes: a service account name is %s", msg)
+			ps.Add("spec.serviceAccount", d.ServiceAccount, "Kubernetes refuses this service account name: %s", msg)
 		}
 	}
 }
@@ -412,13 +412,13 @@ func (d FlinkDeployment) checkIngress(ps *deploy.ConfigError) {
 		expanded := strings.NewReplacer("{{name}}", d.Name, "{{namespace}}", ns).Replace(in.Template)
 		if host, _, _ := strings.Cut(expanded, "/"); host != "" {
 			for _, msg := range validation.IsDNS1123Subdomain(host) {
-				ps.Add("spec.ingress.template", in.Template, "Kubernetes: the host %q is not valid: %s", host, msg)
+				ps.Add("spec.ingress.template", in.Template, "Kubernetes refuses the host %q: %s", host, msg)
 			}
 		}
 	}
 	if in.ClassName != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(in.ClassName) {
-			ps.Add("spec.ingress.className", in.ClassName, "Kubernetes: an IngressClass name is %s", msg)
+			ps.Add("spec.ingress.className", in.ClassName, "Kubernetes refuses this IngressClass name: %s", msg)
 		}
 	}
 	checkLabels(ps, "spec.ingress.labels", in.Labels)
@@ -432,7 +432,7 @@ func (d FlinkDeployment) checkIngress(ps *deploy.ConfigError) {
 		}
 		if tls.SecretName != "" {
 			for _, msg := range validation.IsDNS1123Subdomain(tls.SecretName) {
-				ps.Add(field+".secretName", tls.SecretName, "Kubernetes: a Secret name is %s", msg)
+				ps.Add(field+".secretName", tls.SecretName, "Kubernetes refuses this Secret name: %s", msg)
 			}
 		}
 	}
