@@ -245,10 +245,10 @@ func convert(v value, a base, act cdc.ColumnType, b base, ct cdc.ColumnType) (va
 		switch a {
 		case bString:
 			t, err := parseDate(v.s)
-			return value{t: t}, err
+			return timeValue(t), err
 		case bDate, bTimestamp:
-			y, m, d := v.t.Date()
-			return value{t: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}, nil
+			y, m, d := v.time().Date()
+			return timeValue(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)), nil
 		}
 	case bTimestamp:
 		switch a {
@@ -257,9 +257,9 @@ func convert(v value, a base, act cdc.ColumnType, b base, ct cdc.ColumnType) (va
 			if err != nil {
 				return value{}, err
 			}
-			return value{t: t.Truncate(fspUnit(ct.FSP))}, nil
+			return timeValue(t.Truncate(fspUnit(ct.FSP))), nil
 		case bDate, bTimestamp:
-			return value{t: v.t.Truncate(fspUnit(ct.FSP))}, nil
+			return timeValue(v.time().Truncate(fspUnit(ct.FSP))), nil
 		}
 	case bTime:
 		switch a {
@@ -267,15 +267,15 @@ func convert(v value, a base, act cdc.ColumnType, b base, ct cdc.ColumnType) (va
 			d, _, err := parseTimeOfDay(v.s)
 			return value{i: int64(d)}, err
 		case bTimestamp:
-			h, m, s := v.t.Clock()
-			return value{i: int64(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(v.t.Nanosecond()))}, nil
+			h, m, s := v.time().Clock()
+			return value{i: int64(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(v.time().Nanosecond()))}, nil
 		case bTime:
 			return v, nil
 		}
 	case bBytes:
 		switch a {
 		case bString:
-			return value{by: []byte(v.s)}, nil
+			return value{s: v.s}, nil
 		case bBytes:
 			return v, nil
 		}
@@ -347,11 +347,11 @@ func formatValue(v value, b base, ct cdc.ColumnType) string {
 	case bString:
 		return v.s
 	case bBytes:
-		return string(v.by)
+		return v.s
 	case bDate:
-		return v.t.Format(time.DateOnly)
+		return v.time().Format(time.DateOnly)
 	case bTimestamp:
-		return formatTimestamp(v.t, ct.FSP)
+		return formatTimestamp(v.time(), ct.FSP)
 	case bTime:
 		return formatTimeOfDay(time.Duration(v.i), ct.FSP)
 	}

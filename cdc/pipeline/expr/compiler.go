@@ -348,7 +348,7 @@ func (c *compiler) literal(e *Literal) node {
 		if err != nil {
 			return c.bad(e, "%v", err)
 		}
-		return constNode(bDate, typeDate, value{t: t})
+		return constNode(bDate, typeDate, timeValue(t))
 	case LitTime:
 		d, fsp, err := parseTimeOfDay(e.Text)
 		if err != nil {
@@ -360,7 +360,7 @@ func (c *compiler) literal(e *Literal) node {
 		if err != nil {
 			return c.bad(e, "%v", err)
 		}
-		return constNode(bTimestamp, timestampType(fsp, false), value{t: t})
+		return constNode(bTimestamp, timestampType(fsp, false), timeValue(t))
 	}
 	return c.bad(e, "unknown literal")
 }

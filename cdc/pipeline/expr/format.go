@@ -277,6 +277,13 @@ func (p printer) writeCall(c *Call) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
+		if i == 0 && c.Name == "POSITION" && prec(c.Args[0]) < precPrimary {
+			// POSITION reads its first argument with IN ending it.
+			b.WriteByte('(')
+			arg(i)
+			b.WriteByte(')')
+			continue
+		}
 		arg(i)
 	}
 }

@@ -765,7 +765,7 @@ func (c *compiler) startsEnds(e *Call, args []node) node {
 	starts := e.Name == "STARTSWITH"
 	x, y := args[0], args[1]
 	return fn2(e, bBool, typeBool, x, y, func(a, b value) (value, error) {
-		s, p := string(toBytes(a, x.b)), string(toBytes(b, y.b))
+		s, p := a.s, b.s
 		if starts {
 			return boolValue(strings.HasPrefix(s, p)), nil
 		}
@@ -779,7 +779,7 @@ func (c *compiler) toBase64(e *Call, args []node) node {
 	}
 	x := args[0]
 	return fn1(e, bString, stringType(0), x, func(a value) (value, error) {
-		return value{s: base64.StdEncoding.EncodeToString(toBytes(a, x.b))}, nil
+		return value{s: base64.StdEncoding.EncodeToString([]byte(a.s))}, nil
 	})
 }
 
@@ -800,7 +800,7 @@ func (c *compiler) fromBase64(e *Call, args []node) node {
 			return nullValue, nil
 		}
 		if binary {
-			return value{by: raw}, nil
+			return value{s: string(raw)}, nil
 		}
 		return value{s: string(raw)}, nil
 	})

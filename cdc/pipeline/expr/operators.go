@@ -1,7 +1,6 @@
 package expr
 
 import (
-	"bytes"
 	"cmp"
 	"math"
 	"strings"
@@ -140,13 +139,13 @@ func comparer(a, b base) (func(x, y value) (int, error), bool) {
 	case a == bString && b == bString:
 		return func(x, y value) (int, error) { return strings.Compare(x.s, y.s), nil }, true
 	case a == bBytes && b == bBytes:
-		return func(x, y value) (int, error) { return bytes.Compare(x.by, y.by), nil }, true
+		return func(x, y value) (int, error) { return strings.Compare(x.s, y.s), nil }, true
 	case (a == bBytes || a == bString) && (b == bBytes || b == bString):
-		return func(x, y value) (int, error) { return bytes.Compare(toBytes(x, a), toBytes(y, b)), nil }, true
+		return func(x, y value) (int, error) { return strings.Compare(x.s, y.s), nil }, true
 	case a == bBool && b == bBool:
 		return func(x, y value) (int, error) { return cmp.Compare(x.i, y.i), nil }, true
 	case (a == bDate || a == bTimestamp) && (b == bDate || b == bTimestamp):
-		return func(x, y value) (int, error) { return x.t.Compare(y.t), nil }, true
+		return func(x, y value) (int, error) { return compareTimes(x, y), nil }, true
 	case a == bTime && b == bTime:
 		return func(x, y value) (int, error) { return cmp.Compare(x.i, y.i), nil }, true
 	case a.temporal() && b == bString:
@@ -173,7 +172,7 @@ func compareSame(x, y value, b base) int {
 	if b == bTime {
 		return cmp.Compare(x.i, y.i)
 	}
-	return x.t.Compare(y.t)
+	return compareTimes(x, y)
 }
 
 func (c *compiler) comparator(e Expr, l, r node) (func(x, y value) (int, error), bool) {
@@ -191,10 +190,10 @@ func (c *compiler) comparator(e Expr, l, r node) (func(x, y value) (int, error),
 	loc := c.opts.location()
 	return func(x, y value) (int, error) {
 		if wallL {
-			x.t = wallClockIn(x.t, loc)
+			x = timeValue(wallClockIn(x.time(), loc))
 		}
 		if wallR {
-			y.t = wallClockIn(y.t, loc)
+			y = timeValue(wallClockIn(y.time(), loc))
 		}
 		n, err := f(x, y)
 		if err != nil {
@@ -601,13 +600,6 @@ func toDecimal(v value, b base) decimal.Decimal {
 	return v.d
 }
 
-func toBytes(v value, b base) []byte {
-	if b == bString {
-		return []byte(v.s)
-	}
-	return v.by
-}
-
 // sameClock makes an instant (a TIMESTAMP column, CURRENT_TIMESTAMP) that
 // meets a wall-clock value (DATETIME, DATE, a string) into the wall clock
 // of the session zone, as MySQL and Flink do when they compare or subtract
@@ -631,7 +623,7 @@ func (c *compiler) toWallClock(n node) node {
 		if err != nil || v.null {
 			return v, err
 		}
-		return value{t: wallClockIn(v.t, loc)}, nil
+		return timeValue(wallClockIn(v.time(), loc)), nil
 	}
 	n.ct = timestampType(n.ct.FSP, false)
 	return n

@@ -59,7 +59,7 @@ func (c *compiler) clock(e *Call, name string) node {
 	case "CURRENT_DATE":
 		return node{b: bDate, ct: typeDate, eval: func(evalCtx) (value, error) {
 			w := wall()
-			return value{t: time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC)}, nil
+			return timeValue(time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC)), nil
 		}}
 	case "CURRENT_TIME", "LOCALTIME":
 		return node{b: bTime, ct: timeType(0), eval: func(evalCtx) (value, error) {
@@ -68,11 +68,11 @@ func (c *compiler) clock(e *Call, name string) node {
 		}}
 	case "LOCALTIMESTAMP":
 		return node{b: bTimestamp, ct: timestampType(3, false), eval: func(evalCtx) (value, error) {
-			return value{t: wall().Truncate(time.Millisecond)}, nil
+			return timeValue(wall().Truncate(time.Millisecond)), nil
 		}}
 	}
 	return node{b: bTimestamp, ct: timestampType(3, true), eval: func(evalCtx) (value, error) {
-		return value{t: now().UTC().Truncate(time.Millisecond)}, nil
+		return timeValue(now().UTC().Truncate(time.Millisecond)), nil
 	}}
 }
 
@@ -112,7 +112,7 @@ func (c *compiler) extract(e *Call, args []node) node {
 		return node{}
 	}
 	return fn1(e, bInt, typeBigInt, x, func(a value) (value, error) {
-		t := c.wallClock(x, a.t)
+		t := c.wallClock(x, a.time())
 		var v int
 		switch unit {
 		case "YEAR":
@@ -168,7 +168,7 @@ func (c *compiler) dateFormat(e *Call, args []node) node {
 		case bTime:
 			t = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(a.i))
 		default:
-			t = c.wallClock(x, a.t)
+			t = c.wallClock(x, a.time())
 		}
 		if z.s != "" {
 			loc, err := zone(z.s)
@@ -176,7 +176,7 @@ func (c *compiler) dateFormat(e *Call, args []node) node {
 				return value{}, err
 			}
 			if x.ct.Kind == cdc.KindTimestamp {
-				t = a.t.In(loc)
+				t = a.time().In(loc)
 			} else {
 				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), c.opts.location()).In(loc)
 			}
@@ -269,13 +269,13 @@ func (c *compiler) timestampAdd(e *Call, args []node) node {
 	}
 	return fn2(e, b, ct, args[0], t, func(n, v value) (value, error) {
 		if isMonth {
-			return value{t: addMonths(v.t, int(n.i)*unitMonths[unit])}, nil
+			return timeValue(addMonths(v.time(), int(n.i)*unitMonths[unit])), nil
 		}
 		d := unitDurations[unit]
 		if n.i > math.MaxInt64/int64(d) || n.i < math.MinInt64/int64(d) {
 			return value{}, fmt.Errorf("%d %s is out of range", n.i, unit)
 		}
-		return value{t: v.t.Add(time.Duration(n.i) * d)}, nil
+		return timeValue(v.time().Add(time.Duration(n.i) * d)), nil
 	})
 }
 
@@ -295,9 +295,9 @@ func (c *compiler) timestampDiff(e *Call, args []node) node {
 	from, to := c.sameClock(args[0], args[1])
 	return fn2(e, bInt, typeBigInt, from, to, func(a, b value) (value, error) {
 		if isDur {
-			return value{i: int64(b.t.Sub(a.t) / unitDurations[unit])}, nil
+			return value{i: int64(b.time().Sub(a.time()) / unitDurations[unit])}, nil
 		}
-		from, to, sign := a.t, b.t, int64(1)
+		from, to, sign := a.time(), b.time(), int64(1)
 		if to.Before(from) {
 			from, to, sign = to, from, -1
 		}
@@ -325,7 +325,7 @@ func (c *compiler) dateAdd(e *Call, args []node) node {
 		b, ct = bDate, typeDate
 	}
 	return fn2(e, b, ct, x, args[1], func(a, n value) (value, error) {
-		t := a.t
+		t := a.time()
 		if x.b == bString {
 			var err error
 			if t, err = parseDate(a.s); err != nil {
@@ -335,7 +335,7 @@ func (c *compiler) dateAdd(e *Call, args []node) node {
 		if n.i > 1<<24 || n.i < -(1<<24) {
 			return value{}, fmt.Errorf("%d days is out of range", n.i)
 		}
-		return value{t: t.AddDate(0, 0, int(n.i))}, nil
+		return timeValue(t.AddDate(0, 0, int(n.i))), nil
 	})
 }
 
@@ -345,8 +345,8 @@ func (c *compiler) parseTemporal(e *Call, args []node) node {
 	x := args[0]
 	if e.Name == "TO_DATE" && (x.b == bTimestamp || x.b == bDate) && len(args) == 1 {
 		return fn1(e, bDate, typeDate, x, func(a value) (value, error) {
-			t := c.wallClock(x, a.t)
-			return value{t: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}, nil
+			t := c.wallClock(x, a.time())
+			return timeValue(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)), nil
 		})
 	}
 	if !c.want(e, args, 0, "a string", bString) || len(args) == 2 && !c.want(e, args, 1, "a string", bString) {
@@ -384,7 +384,7 @@ func (c *compiler) parseTemporal(e *Call, args []node) node {
 		if b == bDate {
 			t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 		}
-		return value{t: t.UTC()}, nil
+		return timeValue(t.UTC()), nil
 	})
 }
 
@@ -822,15 +822,15 @@ func (c *compiler) addInterval(e *Binary, t Expr, iv *Interval, minus bool) node
 	case bDate:
 		if d%(24*time.Hour) == 0 {
 			return fn1(e, bDate, x.ct, x, func(a value) (value, error) {
-				return value{t: addMonths(a.t, int(months)).Add(d)}, nil
+				return timeValue(addMonths(a.time(), int(months)).Add(d)), nil
 			})
 		}
 		return fn1(e, bTimestamp, timestampType(0, false), x, func(a value) (value, error) {
-			return value{t: addMonths(a.t, int(months)).Add(d)}, nil
+			return timeValue(addMonths(a.time(), int(months)).Add(d)), nil
 		})
 	case bTimestamp:
 		return fn1(e, bTimestamp, x.ct, x, func(a value) (value, error) {
-			return value{t: addMonths(a.t, int(months)).Add(d)}, nil
+			return timeValue(addMonths(a.time(), int(months)).Add(d)), nil
 		})
 	case bTime:
 		if months != 0 {
