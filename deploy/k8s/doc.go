@@ -8,8 +8,8 @@
 //
 // [FlinkDeployment.Validate] applies Kubernetes' own field rules (k8s.io/apimachinery's validation of names,
 // namespaces, label and annotation keys and values, service account names; the container rules for images and
-// pull policies) and Flink's (pod memory large enough for Flink's fixed memory components, finite CPU) before
-// anything is encoded, and reports every problem in one [github.com/rtdw/rtdw/deploy.ConfigError].
+// pull policies), Flink's (pod memory large enough for Flink's fixed memory components, finite CPU) and the
+// operator's admission rules (its DefaultValidator) before anything is encoded, and reports every problem in one [github.com/rtdw/rtdw/deploy.ConfigError].
 // [FlinkDeployment.Render] then writes YAML and checks it against the operator's published CRD schema, made
 // strict (unknown fields are errors, as with kubectl) and carrying the same Kubernetes rules, with an
 // independent JSON-schema validator ([ValidateFlinkDeploymentYAML]). [ParseFlinkDeployment] reads one back.

@@ -158,3 +158,48 @@ func TestFlinkDeploymentForEveryOperatorVersion(t *testing.T) {
 		})
 	}
 }
+
+// The operator's own admission rules (its DefaultValidator), reported before the resource is applied.
+func TestFlinkDeploymentOperatorRules(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*k8s.FlinkDeployment)
+		field  string
+	}{
+		{"namespace in flinkConfiguration", func(d *k8s.FlinkDeployment) { d.Config.Extra["kubernetes.namespace"] = "other" }, "kubernetes.namespace"},
+		{"cluster id in flinkConfiguration", func(d *k8s.FlinkDeployment) { d.Config.Extra["kubernetes.cluster-id"] = "x" }, "kubernetes.cluster-id"},
+		{"HA cluster id", func(d *k8s.FlinkDeployment) { d.Config.HighAvailability.ClusterID = "x" }, "high-availability.cluster-id"},
+		{"no parallelism and no TaskManager replicas", func(d *k8s.FlinkDeployment) { d.Job.Parallelism = 0 }, "spec.job.parallelism"},
+		{"savepoint nonce without a savepoint dir", func(d *k8s.FlinkDeployment) {
+			d.Job.UpgradeMode = k8s.UpgradeStateless
+			d.Config.SavepointDir = ""
+		}, "spec.job.savepointTriggerNonce"},
+		{"savepoint upgrades without a checkpoint dir", func(d *k8s.FlinkDeployment) {
+			d.Job.UpgradeMode = k8s.UpgradeSavepoint
+			d.Config.CheckpointDir = ""
+		}, "spec.job.upgradeMode"},
+		{"fractional bytes", func(d *k8s.FlinkDeployment) { d.TaskManager.Memory = "2147483648.5" }, "spec.taskManager.resource.memory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := seedFlinkDeployment()
+			tc.mutate(&d)
+			if _, ok := testkit.FindProblem(testkit.Problems(t, d.Validate()), tc.field); !ok {
+				t.Errorf("no problem at %s: %v", tc.field, d.Validate())
+			}
+		})
+	}
+	// Parallelism may be left to the configuration when the TaskManager count is fixed.
+	d := seedFlinkDeployment()
+	d.Job.Parallelism, d.TaskManager.Replicas = 0, 2
+	if err := d.Validate(); err != nil {
+		t.Errorf("fixed TaskManagers without parallelism: %v", err)
+	}
+	// Pod memory in every spelling the operator reads.
+	for _, memory := range []string{"4g", "4096 mb", "4Gi", "4 GiB", "4.5g", "4.5Gi", "4294967296"} {
+		d := seedFlinkDeployment()
+		d.TaskManager.Memory = memory
+		if err := d.Validate(); err != nil {
+			t.Errorf("memory %q: %v", memory, err)
+		}
+	}
+}

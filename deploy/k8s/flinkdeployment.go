@@ -213,7 +213,10 @@ type fdJob struct {
 // Validate checks what the CRD schema cannot, before anything is encoded: names, labels and annotations by
 // Kubernetes' own rules, the image, its pull policy and the service account, the Flink version against the
 // CRD's enum, pod resources (finite CPU, memory large enough for Flink's fixed components), pod templates,
-// ingress and log configuration, the configuration itself, and the settings each upgrade mode needs.
+// ingress and log configuration, the configuration itself, the settings each upgrade mode needs, and the
+// operator's own admission rules (keys it sets itself, a parallelism to size TaskManagers from, directories for
+// savepoints). It ends by checking the encoded resource against the CRD schema, so a deployment that validates
+// renders.
 func (d FlinkDeployment) Validate() error {
 	ps := invalid("FlinkDeployment " + d.Name)
 	d.checkMetadata(ps)
@@ -360,14 +363,21 @@ func (d FlinkDeployment) checkPods(ps *deploy.ConfigError) {
 	}
 }
 
-// podMemory reads a pod memory the way the operator does: Flink's memory syntax first ("2048m" is 2048 MiB,
-// not 2.048 bytes), then a Kubernetes quantity ("2Gi", "1.5G").
+// podMemory reads a pod memory the way the operator does (FlinkConfigBuilder.parseResourceMemoryString): Flink's
+// memory syntax first ("2048m" is 2048 MiB, not 2.048 bytes), then, with spaces dropped, letters upper-cased,
+// a trailing B dropped and a trailing I written i, a Kubernetes quantity ("2Gi", "1.5 GiB", "1.5g"). The
+// result must be a whole number of bytes, which Flink's process size needs.
 func podMemory(text string) (flinkconf.MemorySize, bool) {
 	if size, err := flinkconf.ParseMemorySize(text); err == nil {
 		return size, true
 	}
-	q, err := resource.ParseQuantity(text)
-	if err != nil || q.Sign() < 0 {
+	quantity := strings.ToUpper(strings.Join(strings.Fields(text), ""))
+	quantity = strings.TrimSuffix(quantity, "B")
+	if strings.HasSuffix(quantity, "I") {
+		quantity = strings.TrimSuffix(quantity, "I") + "i"
+	}
+	q, err := resource.ParseQuantity(quantity)
+	if err != nil || q.Sign() < 0 || q.MilliValue() != q.Value()*1000 {
 		return 0, false
 	}
 	return flinkconf.MemorySize(q.Value()), true
@@ -438,8 +448,20 @@ func (d FlinkDeployment) checkIngress(ps *deploy.ConfigError) {
 	}
 }
 
+// forbiddenKeys are the options the operator sets itself and refuses in flinkConfiguration
+// (DefaultValidator.FORBIDDEN_CONF_KEYS): the namespace and cluster id come from the resource's metadata.
+var forbiddenKeys = []string{"kubernetes.namespace", "kubernetes.cluster-id", "high-availability.cluster-id"}
+
 func (d FlinkDeployment) checkJob(ps *deploy.ConfigError) {
 	c := d.Config
+	for _, k := range forbiddenKeys {
+		if v, set := c.Extra[k]; set {
+			ps.Add(k, v, "the operator sets it from the resource's name and namespace and refuses it in flinkConfiguration; remove it from Config.Extra")
+		}
+	}
+	if c.HighAvailability.ClusterID != "" {
+		ps.Add("high-availability.cluster-id", c.HighAvailability.ClusterID, "the operator sets it from the resource's name and refuses it in flinkConfiguration; leave Config.HighAvailability.ClusterID empty")
+	}
 	haOn := c.HighAvailability.Type != "" && !strings.EqualFold(c.HighAvailability.Type, "none")
 	if d.JobManager.Replicas > 1 && !haOn {
 		ps.Add("spec.jobManager.replicas", strconv.Itoa(d.JobManager.Replicas), "several JobManagers need high availability (Config.HighAvailability.Type kubernetes and a StorageDir)")
@@ -451,14 +473,22 @@ func (d FlinkDeployment) checkJob(ps *deploy.ConfigError) {
 	if j.JarURI == "" {
 		ps.Add("spec.job.jarURI", "", "give the jar, e.g. local:///opt/flink/usrlib/job.jar")
 	}
-	if j.Parallelism < 0 {
+	if j.Parallelism < 1 && d.TaskManager.Replicas == 0 {
+		ps.Add("spec.job.parallelism", strconv.Itoa(j.Parallelism), "the operator sizes the TaskManagers from the job's parallelism; use 1 or more (or set TaskManager.Replicas)")
+	} else if j.Parallelism < 0 {
 		ps.Add("spec.job.parallelism", strconv.Itoa(j.Parallelism), "use 1 or more (0 leaves the configuration's)")
+	}
+	if j.SavepointTriggerNonce != 0 && c.SavepointDir == "" {
+		ps.Add("spec.job.savepointTriggerNonce", strconv.FormatInt(j.SavepointTriggerNonce, 10), "the operator takes savepoints into the savepoint directory; set Config.SavepointDir")
 	}
 	switch j.UpgradeMode {
 	case "", UpgradeStateless:
 	case UpgradeSavepoint:
 		if c.SavepointDir == "" {
 			ps.Add("spec.job.upgradeMode", string(j.UpgradeMode), "savepoint upgrades need a savepoint directory; set Config.SavepointDir")
+		}
+		if c.CheckpointDir == "" {
+			ps.Add("spec.job.upgradeMode", string(j.UpgradeMode), "the operator needs a checkpoint directory for savepoint upgrades too; set Config.CheckpointDir")
 		}
 	case UpgradeLastState:
 		if !haOn {
