@@ -22,6 +22,7 @@ func TestCompileErrors(t *testing.T) {
 		{"FOO(i)", "unknown function FOO"},
 		{"UPPPER(s)", "unknown function UPPPER; did you mean UPPER?"},
 		{"PARSE_JSON(s)", "function PARSE_JSON is not supported"},
+		{"AI_EMBED('m', s)", "function AI_EMBED is not supported"},
 		{"REGEXP_EXTRACT_ALL(s, 'a')", "function REGEXP_EXTRACT_ALL is not supported"},
 		{"s SIMILAR TO '(a'", "SIMILAR TO pattern"},
 		{"REGEXP_EXTRACT(s, '(?=a)')", "bad regular expression '(?=a)'"},

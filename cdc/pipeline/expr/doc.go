@@ -164,7 +164,8 @@
 // Not supported, and an error at compile time naming them:
 // REGEXP_EXTRACT_ALL, the variant (PARSE_JSON, TRY_PARSE_JSON), struct
 // (ARRAY, MAP, ROW, CARDINALITY, ARRAY_CONTAINS, ARRAY_POSITION, ELEMENT,
-// subscripts) and AI model functions, and user-defined functions.
+// subscripts) and AI model functions (AI_COMPLETE, AI_EMBED), and
+// user-defined functions.
 // [FunctionNames] lists the supported names.
 //
 // # Concurrency and speed

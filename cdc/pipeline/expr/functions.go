@@ -40,8 +40,8 @@ var unsupported = map[string]string{
 	"ARRAY_CONTAINS":     "rtdw's tables hold no arrays",
 	"ARRAY_POSITION":     "rtdw's tables hold no arrays",
 	"ELEMENT":            "rtdw's tables hold no arrays",
-	"AI_CHAT_PREDICT":    "AI model functions call a model service per row",
-	"GET_EMBEDDING":      "AI model functions call a model service per row",
+	"AI_COMPLETE":        "AI model functions call a model service per row; call it from a Go transform (pipeline.Func)",
+	"AI_EMBED":           "AI model functions call a model service per row; call it from a Go transform (pipeline.Func)",
 }
 
 func init() {
