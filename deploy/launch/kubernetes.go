@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/rtdw/rtdw/deploy"
 	"github.com/rtdw/rtdw/deploy/flinkconf"
 	"github.com/rtdw/rtdw/deploy/internal/check"
@@ -36,8 +38,10 @@ func (k KubernetesCluster) check(ps *deploy.ConfigError) {
 	if !check.DNSLabel(k.ClusterID, 45) {
 		ps.Add("kubernetes.cluster-id", k.ClusterID, "use a lowercase DNS label of at most 45 characters (letters, digits, '-'), e.g. my-flink")
 	}
-	if k.Namespace != "" && !check.DNSLabel(k.Namespace, 63) {
-		ps.Add("kubernetes.namespace", k.Namespace, "use a lowercase DNS label")
+	if k.Namespace != "" {
+		for _, msg := range validation.IsDNS1123Label(k.Namespace) {
+			ps.Add("kubernetes.namespace", k.Namespace, "Kubernetes refuses this namespace: %s", msg)
+		}
 	}
 }
 
