@@ -91,6 +91,24 @@ type Options struct {
 	// SourceMetadata lists the source metadata columns the expressions may
 	// use, as Flink CDC's metadata.list does: "op_ts" ([MetadataOpTs]).
 	SourceMetadata []string
+	// Functions are scalar functions written in Go that expressions may
+	// call by name (case-insensitive), the counterpart of Flink CDC's
+	// user-defined functions. A name of a built-in function is an error.
+	Functions map[string]Function
+}
+
+// Function is a scalar function written in Go.
+type Function struct {
+	// Result is the column type of the function's values.
+	Result cdc.ColumnType
+	// Call computes the function from its arguments, each the canonical
+	// value (see package cdc) of its expression's [Program.Type], and
+	// returns a canonical value of Result, nil for NULL. It must be safe
+	// for concurrent use. Unless CallOnNull is set, it is not called when
+	// an argument is NULL, and the result is NULL.
+	Call func(args []any) (any, error)
+	// CallOnNull passes NULL arguments to Call.
+	CallOnNull bool
 }
 
 func (o Options) location() *time.Location {

@@ -257,3 +257,55 @@ func TestCanonicalOutputs(t *testing.T) {
 		}
 	}
 }
+
+func TestGoFunctions(t *testing.T) {
+	t.Parallel()
+	opts := Options{Functions: map[string]Function{
+		"mask": {
+			Result: cdc.ColumnType{Kind: cdc.KindVarChar, Length: 32, Raw: "varchar(32)"},
+			Call: func(args []any) (any, error) {
+				s := args[0].(string)
+				keep := int(args[1].(int64))
+				if keep > len(s) {
+					keep = len(s)
+				}
+				return strings.Repeat("*", len(s)-keep) + s[len(s)-keep:], nil
+			},
+		},
+		"fail":  {Result: typeBigInt, Call: func([]any) (any, error) { return nil, errors.New("boom") }},
+		"wrong": {Result: typeBigInt, Call: func([]any) (any, error) { return "x", nil }},
+		"UPPER": {Result: typeBigInt, Call: func([]any) (any, error) { return int64(1), nil }},
+	}}
+	for _, c := range []struct {
+		expr string
+		want any
+		err  string
+	}{
+		{"MASK(s, 5)", "*******World", ""},
+		{"mask(s, i - 40) || '!'", "**********ld!", ""},
+		{"MASK(ns, 1)", nil, ""},
+		{"FAIL()", nil, "FAIL(): boom"},
+		{"WRONG()", nil, "returned a string, not the canonical value of BIGINT"},
+	} {
+		e, _ := ParseExpr(c.expr)
+		p, err := Compile(e, testSchema, opts)
+		if err != nil {
+			t.Errorf("Compile(%s): %v", c.expr, err)
+			continue
+		}
+		got, err := p.Eval(testRow, &testMeta)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s = %v, %v; want an error containing %q", c.expr, got, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%s = %#v, %v; want %#v", c.expr, got, err, c.want)
+		}
+	}
+	e, _ := ParseExpr("UPPER(s)")
+	if _, err := Compile(e, testSchema, opts); err == nil || !strings.Contains(err.Error(), "which is a built-in function") {
+		t.Errorf("a Go function named UPPER compiled: %v", err)
+	}
+}

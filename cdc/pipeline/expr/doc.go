@@ -161,11 +161,12 @@
 //	CASE ... END  COALESCE(v, ...)  IFNULL(v, r)  IF(cond, a, b)  NULLIF(a, b)
 //	CAST(v AS type)  TRY_CAST(v AS type)        TRY_CAST gives NULL where CAST fails
 //
-// Not supported, and an error at compile time naming them:
+// Go functions given in [Options.Functions] are called like the built-in
+// ones. Not supported, and an error at compile time naming them:
 // REGEXP_EXTRACT_ALL, the variant (PARSE_JSON, TRY_PARSE_JSON), struct
 // (ARRAY, MAP, ROW, CARDINALITY, ARRAY_CONTAINS, ARRAY_POSITION, ELEMENT,
-// subscripts) and AI model functions (AI_COMPLETE, AI_EMBED), and
-// user-defined functions.
+// subscripts) and AI model functions (AI_COMPLETE, AI_EMBED), and Flink
+// CDC's Java user-defined functions.
 // [FunctionNames] lists the supported names.
 //
 // # Concurrency and speed

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -111,6 +112,12 @@ func FunctionNames() []string {
 
 func (c *compiler) call(e *Call) node {
 	fn, ok := functions[e.Name]
+	if user, found := c.userFunction(e.Name); found {
+		if ok {
+			return c.bad(e, "Options.Functions defines %s, which is a built-in function; give the Go function another name", e.Name)
+		}
+		return c.callUser(e, user)
+	}
 	if !ok {
 		if why, known := unsupported[e.Name]; known {
 			return c.bad(e, "function %s is not supported: %s", e.Name, why)
@@ -1005,4 +1012,74 @@ func similarRegexp(pattern, escape string) (*regexp.Regexp, error) {
 		return nil, fmt.Errorf("SIMILAR TO pattern %q: %v", pattern, err)
 	}
 	return re, nil
+}
+
+func (c *compiler) userFunction(name string) (Function, bool) {
+	for n, f := range c.opts.Functions {
+		if strings.EqualFold(n, name) {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// callUser compiles a call of a Go function: the arguments are handed over
+// as canonical values, the result read back as a value of its type.
+func (c *compiler) callUser(e *Call, f Function) node {
+	if f.Call == nil {
+		return c.bad(e, "Options.Functions[%q] has no Call", e.Name)
+	}
+	b, ok := baseOf(f.Result)
+	if !ok {
+		return c.bad(e, "Options.Functions[%q].Result is %s, which expressions cannot compute with", e.Name, f.Result.Kind)
+	}
+	args, ok := c.compileAll(e.Args)
+	if !ok {
+		return node{}
+	}
+	return node{b: b, ct: f.Result, eval: func(ctx evalCtx) (value, error) {
+		in := make([]any, len(args))
+		for i, a := range args {
+			v, err := a.eval(ctx)
+			if err != nil {
+				return v, err
+			}
+			if v.null && !f.CallOnNull {
+				return nullValue, nil
+			}
+			in[i] = canonical(v, a.b, a.ct)
+		}
+		out, err := f.Call(in)
+		if err != nil {
+			return value{}, evalErr(e, "%v", err)
+		}
+		v, ok := readColumn(out, b)
+		if !ok || !fitsBase(out, b) {
+			return value{}, evalErr(e, "returned a %T, not the canonical value of %s", out, f.Result.Kind)
+		}
+		return v, nil
+	}}
+}
+
+// fitsBase reports whether a canonical value belongs to base b.
+func fitsBase(v any, b base) bool {
+	switch v.(type) {
+	case nil:
+		return true
+	case int64, uint64:
+		return b == bInt || b == bDecimal || b == bBool
+	case decimal.Decimal:
+		return b == bDecimal
+	case float32, float64:
+		return b == bFloat
+	case string, cdc.JSON:
+		return b == bString
+	case []byte:
+		return b == bBytes || b == bString
+	case time.Time, cdc.ZeroTime:
+		return b == bDate || b == bTimestamp
+	case time.Duration:
+		return b == bTime
+	}
+	return false
 }
