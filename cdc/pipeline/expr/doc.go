@@ -22,7 +22,9 @@
 // compiles is a tree of Go closures over the row's canonical values (see
 // package cdc); constant parts are computed once. Errors while evaluating,
 // such as a division by zero or a CAST of 'abc' to INT, are [*EvalError]s.
-// [FlinkSQL] renders the same tree as Flink SQL for the Flink runtime.
+// [FlinkSQL], [FlinkSQLCondition] and [FlinkSQLSelect] render the same tree
+// as Flink SQL for the Flink runtime, with the same meaning; [Walk] and
+// [ColumnNames] look inside a tree.
 //
 // # Types
 //
@@ -35,7 +37,10 @@
 // a sink creates for it: BOOLEAN is TINYINT(1) (1 or 0), integers BIGINT,
 // decimals DECIMAL(p, s) with p and s derived as SQL does (a + b: scale
 // max(s1, s2); a * b: s1 + s2), strings VARCHAR(n) when the length is known
-// and LONGTEXT otherwise. MySQL's zero dates read as NULL.
+// and LONGTEXT otherwise. MySQL's zero dates read as NULL. As in Flink CDC
+// (Java), an integer divided by an integer is an integer (7 / 2 is 3) and a
+// decimal quotient keeps the dividend's scale, rounded toward zero (10.00 /
+// 3 is 3.33); dividing an integer or a decimal by zero is an [*EvalError].
 //
 // # NULL
 //
