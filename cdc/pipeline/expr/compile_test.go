@@ -2,7 +2,9 @@ package expr
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"strconv"
 	"reflect"
 	"strings"
 	"testing"
@@ -309,3 +311,40 @@ func TestGoFunctions(t *testing.T) {
 		t.Errorf("a Go function named UPPER compiled: %v", err)
 	}
 }
+
+// A compiled transform keeps no per-row state: many goroutines apply it at
+// once (run with -race) and each gets its own row's result.
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	proj, _ := ParseProjection("i * 2 AS twice, REGEXP_REPLACE(s, 'o', '0') AS s0, s SIMILAR TO 'H%' AS h, UPPER(s) || CAST(i AS STRING) AS tag")
+	cond, _ := ParseFilter("s LIKE '%o%' AND i >= 0")
+	tr, err := CompileTransform(testSchema, &proj, cond, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := range 8 {
+		go func() {
+			row := slicesClone(testRow)
+			var out cdc.Row
+			for n := range 200 {
+				row[0] = int64(g*1000 + n)
+				var keep bool
+				var err error
+				out, keep, err = tr.Apply(out, row, &testMeta)
+				if err != nil || !keep || out[0] != int64(2*(g*1000+n)) || out[3] != "HELLO, WORLD"+strconv.Itoa(g*1000+n) {
+					done <- fmt.Errorf("goroutine %d row %d: %v %v %v", g, n, out, keep, err)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func slicesClone(r cdc.Row) cdc.Row { return append(cdc.Row(nil), r...) }
