@@ -207,6 +207,7 @@ func spawn(logFile string, argv []string, extraEnv ...string) (int, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Env = append(os.Environ(), extraEnv...)
+	cmd.Dir = filepath.Dir(logFile) // not the starting test's directory, which may go away
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return 0, err
