@@ -182,6 +182,11 @@
 //	drop.table         DROP TABLE IF EXISTS                           nothing                               nothing
 //	truncate.table     TRUNCATE TABLE, or DELETE WHERE _version < V   nothing                               nothing
 //
+// A source that does not deliver schema changes (cdc/mysql without
+// IncludeSchemaChanges) leaves the sink only the schemas of the rows: it
+// then adds the columns a table gained, as SyncTable does, and changes
+// nothing else.
+//
 // EXCEPTION stops at the first change of its kind with a
 // *[cdc.SchemaChangeError] naming the change and the statement; so does
 // EVOLVE at a change the table cannot take (a narrower type, a column of
