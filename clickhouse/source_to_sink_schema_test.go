@@ -53,7 +53,7 @@ type schemaCase struct {
 func schemaCases() []schemaCase {
 	return []schemaCase{
 		{kind: cdc.ChangeCreateTable, ddl: []string{fmt.Sprintf(schemaItemsDDL, "items2")},
-			after: []string{"INSERT INTO items2 (id, v, note) VALUES (1, 1, 'new table')"}, table: "items2"},
+			after: []string{"INSERT INTO items2 (id, v, note) VALUES (1000, 1, 'new table')"}, table: "items2"},
 		{kind: cdc.ChangeAddColumn, ddl: []string{"ALTER TABLE items ADD COLUMN price DECIMAL(10,2) NOT NULL DEFAULT 1.50 AFTER qty"},
 			after: []string{"UPDATE items SET price = 9.99 WHERE id % 7 = 0"}, table: "items"},
 		{kind: cdc.ChangeDropColumn, ddl: []string{"ALTER TABLE items DROP COLUMN qty"}, table: "items"},
@@ -140,20 +140,31 @@ func runDDLWhileWriting(t *testing.T, db *testenv.Source, tc schemaCase, between
 	var table atomic.Pointer[string]
 	items := "items"
 	table.Store(&items)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go schemaWriter(ctx, t, db.DB, &table, done)
-	time.Sleep(300 * time.Millisecond)
 	writes := 0
+	done := make(chan int, 1)
+	start := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		go schemaWriter(ctx, t, db.DB, &table, done)
+		stopped := false
+		return func() {
+			if !stopped {
+				stopped = true
+				cancel()
+				writes += <-done
+			}
+		}
+	}
+	stop := start()
+	// The writer stops before the test ends, even when a statement fails it.
+	defer func() { stop() }()
+	time.Sleep(300 * time.Millisecond)
 	if tc.quiet {
-		cancel()
-		writes = <-done
-		ctx, cancel = context.WithCancel(context.Background())
+		stop()
 	}
 	db.Exec(t, tc.ddl...)
 	table.Store(&tc.table)
 	if tc.quiet {
-		go schemaWriter(ctx, t, db.DB, &table, done)
+		stop = start()
 	}
 	if between != nil {
 		between()
@@ -161,8 +172,8 @@ func runDDLWhileWriting(t *testing.T, db *testenv.Source, tc schemaCase, between
 	time.Sleep(300 * time.Millisecond)
 	db.Exec(t, tc.after...)
 	time.Sleep(200 * time.Millisecond)
-	cancel()
-	t.Logf("%d writes around %q", writes+<-done, tc.ddl)
+	stop()
+	t.Logf("%d writes around %q", writes, tc.ddl)
 }
 
 // checkSchemaConverged waits until ClickHouse shows MySQL's rows of the
