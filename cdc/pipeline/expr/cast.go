@@ -107,6 +107,16 @@ func (c *compiler) cast(e *Cast) node {
 	if !castable(x.b, b) {
 		return c.bad(e, "cannot CAST %s to %s", x.b, e.Type)
 	}
+	// An instant (TIMESTAMP_LTZ, a TIMESTAMP column) becomes text, a date,
+	// a time or a DATETIME as its wall clock in the session zone; a wall
+	// clock becomes an instant in the session zone.
+	toInstant := false
+	if instant(x) && !(b == bTimestamp && ct.Kind == cdc.KindTimestamp) {
+		x = c.toWallClock(x)
+	} else if !instant(x) && b == bTimestamp && ct.Kind == cdc.KindTimestamp {
+		toInstant = true
+	}
+	loc := c.opts.location()
 	try := e.Try
 	from := x.b
 	return node{b: b, ct: ct, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
@@ -115,6 +125,10 @@ func (c *compiler) cast(e *Cast) node {
 			return v, err
 		}
 		out, err := convert(v, from, x.ct, b, ct)
+		if err == nil && toInstant {
+			w := out.time()
+			out = timeValue(time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc))
+		}
 		if err != nil {
 			if try {
 				return nullValue, nil

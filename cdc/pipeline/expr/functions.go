@@ -611,6 +611,11 @@ func (c *compiler) locate(e *Call, args []node) node {
 // concat compiles || and CONCAT: NULL when any operand is NULL; an operand
 // that is not a string is converted as CAST(x AS STRING) does.
 func (c *compiler) concat(e Expr, args []node) node {
+	for i, a := range args {
+		if instant(a) {
+			args[i] = c.toWallClock(a) // written as the session zone's wall clock
+		}
+	}
 	total := 0
 	constant := true
 	for _, a := range args {
@@ -658,6 +663,11 @@ func stringOf(v value, n node) string {
 // concatWs skips NULL strings, as Flink CDC documents; a NULL separator
 // gives NULL.
 func (c *compiler) concatWs(e *Call, args []node) node {
+	for i, a := range args {
+		if instant(a) {
+			args[i] = c.toWallClock(a)
+		}
+	}
 	return node{b: bString, ct: stringType(0), eval: func(ctx evalCtx) (value, error) {
 		sep, err := args[0].eval(ctx)
 		if err != nil || sep.null {
