@@ -33,6 +33,7 @@ func TestCompileErrors(t *testing.T) {
 		{"UPPER(i)", "argument 1 of UPPER must be a string, not BIGINT; convert it with CAST(i AS STRING)"},
 		{"i + s", "+ takes numbers, not BIGINT and STRING; join strings with || or CONCAT"},
 		{"dt + 1", "TIMESTAMPADD"},
+		{"ts - dt", "TIMESTAMPDIFF(unit, a, b)"},
 		{"i = s", "cannot compare i (BIGINT) with s (STRING); CAST one side"},
 		{"i AND TRUE", "AND takes conditions (BOOLEAN) on both sides; i is BIGINT"},
 		{"NOT s", "NOT takes a condition"},
@@ -244,6 +245,10 @@ func TestCanonicalOutputs(t *testing.T) {
 		{"i > 1", int64(1)},
 		{"CAST(i AS TINYINT)", int64(42)},
 		{"IF(TRUE, tm, tm)", testRow[11]},
+		{"-u", decimal.RequireFromString("-18446744073709551615")},
+		{"ABS(u)", decimal.RequireFromString("18446744073709551615")},
+		{"-CAST(1 AS TINYINT)", int64(-1)},
+		{"ABS(CAST(-128 AS TINYINT))", int64(128)},
 	} {
 		e, err := ParseExpr(c.expr)
 		if err != nil {
@@ -254,6 +259,12 @@ func TestCanonicalOutputs(t *testing.T) {
 			t.Fatalf("Compile(%s): %v", c.expr, err)
 		}
 		got, err := p.Eval(testRow, &testMeta)
+		if d, ok := c.want.(decimal.Decimal); ok {
+			if g, isDec := got.(decimal.Decimal); !isDec || !g.Equal(d) || err != nil {
+				t.Errorf("%s = %#v, %v; want %s", c.expr, got, err, d)
+			}
+			continue
+		}
 		if err != nil || got != c.want {
 			t.Errorf("%s = %#v, %v; want %#v", c.expr, got, err, c.want)
 		}

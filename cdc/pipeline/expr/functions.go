@@ -244,7 +244,15 @@ func (c *compiler) abs(e *Call, args []node) node {
 		return node{}
 	}
 	x := args[0]
-	return fn1(e, x.b, x.ct, x, func(a value) (value, error) {
+	ct := x.ct
+	switch x.b {
+	case bInt:
+		ct = typeBigInt // ABS(-128) does not fit a TINYINT
+	case bDecimal:
+		p, s := precisionScale(x)
+		ct = decimalType(p, s)
+	}
+	return fn1(e, x.b, ct, x, func(a value) (value, error) {
 		switch x.b {
 		case bInt:
 			if a.i == math.MinInt64 {
@@ -308,7 +316,10 @@ func (c *compiler) round(e *Call, args []node) node {
 	}
 	x := args[0]
 	ct := x.ct
-	if x.b == bDecimal {
+	switch x.b {
+	case bInt:
+		ct = typeBigInt // ROUND(127, -1) does not fit a TINYINT
+	case bDecimal:
 		p, s := precisionScale(x)
 		ns := max(min(int(places), s), 0)
 		ct = decimalType(p-s+1+ns, ns)

@@ -37,7 +37,8 @@ func (c *compiler) unary(e *Unary) node {
 	// "-"
 	switch x.b {
 	case bInt:
-		return node{b: bInt, ct: x.ct, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
+		// BIGINT: -x of a TINYINT or an INT UNSIGNED may not fit x's type.
+		return node{b: bInt, ct: typeBigInt, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
 			v, err := x.eval(ctx)
 			if err != nil || v.null {
 				return v, err
@@ -48,7 +49,8 @@ func (c *compiler) unary(e *Unary) node {
 			return value{i: -v.i}, nil
 		}}
 	case bDecimal:
-		return node{b: bDecimal, ct: x.ct, constant: x.constant, eval: func(ctx evalCtx) (value, error) {
+		p, sc := precisionScale(x)
+		return node{b: bDecimal, ct: decimalType(p, sc), constant: x.constant, eval: func(ctx evalCtx) (value, error) {
 			v, err := x.eval(ctx)
 			if err != nil || v.null {
 				return v, err
@@ -455,6 +457,8 @@ func (c *compiler) arithmetic(e *Binary, l, r node) node {
 		hint := ""
 		if e.Op == "+" && (l.b == bString || r.b == bString) {
 			hint = "; join strings with || or CONCAT"
+		} else if e.Op == "-" && l.b.temporal() && r.b.temporal() {
+			hint = "; count the time between them with TIMESTAMPDIFF(unit, a, b)"
 		} else if l.b.temporal() || r.b.temporal() {
 			hint = "; add to dates and times with TIMESTAMPADD(unit, n, t) or DATE_ADD(date, days)"
 		}
