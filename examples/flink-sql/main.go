@@ -118,7 +118,10 @@ func runStatement(ctx context.Context, out, bar io.Writer, session *sqlgateway.S
 	defer op.Close(context.WithoutCancel(ctx))
 
 	rows := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(bar), progressbar.OptionSetDescription("rows"),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(),
+		// No spinner goroutine: the bar renders on Add only, from this goroutine
+		// (the library's ticker goroutine raced the test's reads under -race).
+		progressbar.OptionSetSpinnerChangeInterval(0))
 	defer rows.Finish()
 	res := op.Results(ctx, sqlgateway.ResultsOptions{OnPage: func(p sqlgateway.Progress) {
 		fmt.Fprintf(out, "  page %d fetched: %s; %d rows read before it\n", p.Pages, p.LastType, p.Rows)
