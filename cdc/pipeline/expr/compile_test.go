@@ -109,6 +109,8 @@ func TestTypes(t *testing.T) {
 		{"f + i", "double"},
 		{"i > 1", "tinyint(1)"},
 		{"UPPER(s)", ""},
+		{"UPPER(__table_name__)", "varchar(64)"},
+		{"LOWER(CAST(s AS STRING))", "longtext"},
 		{"s || 'abc'", "varchar(35)"},
 		{"CONCAT(s, ns)", "varchar(64)"},
 		{"CONCAT(s, i)", "longtext"},
@@ -359,3 +361,29 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func slicesClone(r cdc.Row) cdc.Row { return append(cdc.Row(nil), r...) }
+
+// A string computed from an ENUM, a SET or a JSON value is text: its
+// values need not be members, or JSON.
+func TestTextFromEnumAndJSON(t *testing.T) {
+	t.Parallel()
+	schema := &cdc.TableSchema{Columns: []cdc.Column{
+		{Name: "e", Type: cdc.ColumnType{Kind: cdc.KindEnum, Elements: []string{"new", "paid"}, Raw: "enum('new','paid')"}},
+		{Name: "j", Type: cdc.ColumnType{Kind: cdc.KindJSON, Raw: "json"}},
+	}}
+	proj, _ := ParseProjection("e, UPPER(e) AS ue, SUBSTR(j, 2) AS sj, COALESCE(e, e) AS ce")
+	tr, err := CompileTransform(schema, &proj, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws []string
+	for _, c := range tr.Schema().Columns {
+		raws = append(raws, c.Type.Raw)
+	}
+	if want := []string{"enum('new','paid')", "longtext", "longtext", "enum('new','paid')"}; !reflect.DeepEqual(raws, want) {
+		t.Errorf("types = %q, want %q", raws, want)
+	}
+	out, _, err := tr.Apply(nil, cdc.Row{"paid", cdc.JSON(`{"a":1}`)}, &testMeta)
+	if err != nil || out[1] != "PAID" || out[2] != `"a":1}` || out[3] != "paid" {
+		t.Errorf("Apply = %#v, %v", out, err)
+	}
+}

@@ -374,7 +374,7 @@ func (c *compiler) upperLower(e *Call, args []node) node {
 	if e.Name == "UPPER" {
 		f = strings.ToUpper
 	}
-	return fn1(e, bString, args[0].ct, args[0], func(a value) (value, error) { return value{s: f(a.s)}, nil })
+	return fn1(e, bString, textType(args[0].ct), args[0], func(a value) (value, error) { return value{s: f(a.s)}, nil })
 }
 
 // trim removes the characters of the second argument (a space by default)
@@ -393,7 +393,7 @@ func (c *compiler) trim(e *Call, args []node) node {
 		left = false
 	}
 	chars := optional(args, 1, bString, value{s: " "})
-	return fn2(e, bString, args[0].ct, args[0], chars, func(a, set value) (value, error) {
+	return fn2(e, bString, textType(args[0].ct), args[0], chars, func(a, set value) (value, error) {
 		s := a.s
 		if left {
 			s = strings.TrimLeft(s, set.s)
@@ -452,7 +452,7 @@ func (c *compiler) regexpFunc(e *Call, args []node) node {
 			return node{}
 		}
 		group := optional(args, 2, bInt, value{i: 0})
-		return fn3(e, bString, s.ct, s, pat, group, func(a, p, g value) (value, error) {
+		return fn3(e, bString, textType(s.ct), s, pat, group, func(a, p, g value) (value, error) {
 			re, err := compile(p.s)
 			if err != nil || g.i < 0 || int(g.i) > re.NumSubexp() {
 				return nullValue, nil
@@ -485,7 +485,7 @@ func (c *compiler) regexpFunc(e *Call, args []node) node {
 		})
 	}
 	// REGEXP_SUBSTR
-	return fn2(e, bString, s.ct, s, pat, func(a, p value) (value, error) {
+	return fn2(e, bString, textType(s.ct), s, pat, func(a, p value) (value, error) {
 		re, err := compile(p.s)
 		if err != nil {
 			return nullValue, nil
@@ -507,7 +507,7 @@ func (c *compiler) substring(e *Call, args []node) node {
 		return node{}
 	}
 	length := optional(args, 2, bInt, value{i: math.MaxInt32})
-	return fn3(e, bString, args[0].ct, args[0], args[1], length, func(a, from, n value) (value, error) {
+	return fn3(e, bString, textType(args[0].ct), args[0], args[1], length, func(a, from, n value) (value, error) {
 		if n.i < 0 {
 			return value{}, fmt.Errorf("the length must be 0 or more, not %d", n.i)
 		}
@@ -771,7 +771,7 @@ func (c *compiler) leftRight(e *Call, args []node) node {
 		return node{}
 	}
 	left := e.Name == "LEFT"
-	return fn2(e, bString, args[0].ct, args[0], args[1], func(a, n value) (value, error) {
+	return fn2(e, bString, textType(args[0].ct), args[0], args[1], func(a, n value) (value, error) {
 		if n.i <= 0 {
 			return value{s: ""}, nil
 		}
@@ -1103,4 +1103,14 @@ func fitsBase(v any, b base) bool {
 		return b == bTime
 	}
 	return false
+}
+
+// textType is the type of a string computed from a value of type ct (its
+// case changed, trimmed, cut): ct itself for CHAR, VARCHAR and TEXT, text
+// for an ENUM, SET or JSON, whose results need not be members or JSON.
+func textType(ct cdc.ColumnType) cdc.ColumnType {
+	if ct.Kind.IsText() {
+		return ct
+	}
+	return stringType(0)
 }
