@@ -465,9 +465,16 @@ func (b *binlogReader) handleQuery(ctx context.Context, h *replication.EventHead
 	if err := b.handleDDL(ctx, h, e, q, endPos); err != nil {
 		return err
 	}
-	if !b.explicitTxn {
-		// A DDL statement is its own transaction, except MariaDB's CREATE
-		// TABLE … SELECT, logged inside the transaction of its rows.
+	switch {
+	case b.explicitTxn:
+		// MariaDB's CREATE TABLE … SELECT, logged inside the transaction
+		// of its rows: the transaction's end is its boundary.
+	case startTransactionRE.MatchString(q):
+		// MySQL's atomic CREATE TABLE … SELECT (8.0.21+): the statement
+		// starts the transaction its rows and XID end.
+		b.inTxn, b.explicitTxn = true, true
+	default:
+		// A DDL statement is its own transaction.
 		return b.endTxn(ctx, endPos)
 	}
 	return nil

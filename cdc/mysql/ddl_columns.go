@@ -166,6 +166,9 @@ func columnDefault(col *cdc.Column, e ast.ExprNode) *cdc.ColumnDefault {
 		if text == nil {
 			return &cdc.ColumnDefault{}
 		}
+		if expr, ok := strings.CutPrefix(*text, defaultExprMarker); ok {
+			return &cdc.ColumnDefault{Expression: expr} // see parseDDL
+		}
 		if v, err := decodeText(col, []byte(*text), time.UTC); err == nil {
 			return &cdc.ColumnDefault{Value: v}
 		}
@@ -204,7 +207,7 @@ func literalText(e ast.ExprNode) (*string, bool) {
 // restoreSQL renders an expression as SQL text.
 func restoreSQL(n ast.Node) string {
 	var b strings.Builder
-	if err := n.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &b)); err != nil {
+	if err := n.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags|format.RestoreStringWithoutCharset, &b)); err != nil {
 		return ""
 	}
 	return b.String()

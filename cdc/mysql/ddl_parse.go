@@ -30,7 +30,12 @@ import (
 //     read as LONGBLOB with a marker comment, and turned back into the
 //     spatial type; MySQL's SRID n after them is dropped;
 //   - the INVISIBLE column attribute (MySQL 8.0.23+, MariaDB): dropped, as
-//     an invisible column is in the row image like any other.
+//     an invisible column is in the row image like any other; ALTER COLUMN
+//     … SET [IN]VISIBLE changes nothing;
+//   - expression defaults, DEFAULT (expr), that the parser cannot read:
+//     kept as their text;
+//   - SPATIAL INDEX: read as an index; MariaDB's PERSISTENT generated
+//     columns: read as STORED.
 //
 // The last two are done where the parser stops: at a syntax error, the
 // word at the error's position is rewritten and the statement parsed
@@ -47,6 +52,11 @@ type ddlStatement struct {
 // errDDLSyntax is matched by parseDDL's error for a statement the parser
 // cannot read.
 var errDDLSyntax = errors.New("DDL statement the parser cannot read")
+
+// visibilityMarker is the default parseDDL writes for ALTER COLUMN … SET
+// VISIBLE and SET INVISIBLE, which change no column's definition in the
+// row image.
+const visibilityMarker = "rtdw-column-visibility"
 
 // spatialMarker starts the comment that marks a column whose spatial type
 // parseDDL rewrote to LONGBLOB; the type's name follows it.
@@ -155,18 +165,81 @@ func rewriteAtError(q string, err error) (string, bool) {
 		return "", false
 	}
 	at := len(q) - len(m[1])
+	if next, ok := rewriteDefaultExpression(q, at); ok {
+		return next, true
+	}
 	word, rest := leadingWord(q[at:])
 	switch upper := strings.ToUpper(word); {
 	case spatialTypes[upper]:
 		return q[:at] + "LONGBLOB COMMENT '" + spatialMarker + strings.ToLower(upper) + "'" + rest, true
+	case (upper == "INVISIBLE" || upper == "VISIBLE") && strings.HasSuffix(strings.ToUpper(strings.TrimRightFunc(q[:at], unicode.IsSpace)), "SET"):
+		// ALTER COLUMN c SET [IN]VISIBLE: a marked default that changes
+		// nothing.
+		return q[:at] + "DEFAULT '" + visibilityMarker + "'" + rest, true
 	case upper == "INVISIBLE":
 		return q[:at] + rest, true
+	case upper == "SPATIAL":
+		// SPATIAL INDEX: an index as far as the schema goes.
+		return q[:at] + rest, true
+	case upper == "PERSISTENT":
+		// MariaDB's synonym of STORED for a generated column.
+		return q[:at] + "STORED" + rest, true
 	case upper == "SRID":
 		// SRID n: drop both.
 		_, after := leadingWord(strings.TrimLeftFunc(rest, unicode.IsSpace))
 		return q[:at] + after, true
 	}
 	return "", false
+}
+
+// defaultExprRE finds DEFAULT followed by an opening parenthesis.
+var defaultExprRE = regexp.MustCompile(`(?i)\bDEFAULT\s*\(`)
+
+// defaultExprMarker starts the string parseDDL puts in place of an
+// expression default the parser cannot read; the expression's text
+// follows it.
+const defaultExprMarker = "rtdw-default-expression:"
+
+// rewriteDefaultExpression replaces the expression default (MySQL 8.0.13+'s
+// DEFAULT (expr)) the parser stopped inside, at, with a marked string
+// holding its text.
+func rewriteDefaultExpression(q string, at int) (string, bool) {
+	locs := defaultExprRE.FindAllStringIndex(q[:at], -1)
+	if len(locs) == 0 {
+		return "", false
+	}
+	open := locs[len(locs)-1][1] - 1
+	end := matchingParen(q, open)
+	if end < at {
+		return "", false // the error is not inside this default
+	}
+	expr := q[open+1 : end]
+	lit := "'" + strings.ReplaceAll(strings.ReplaceAll(defaultExprMarker+strings.TrimSpace(expr), `\`, `\\`), "'", "''") + "'"
+	return q[:open] + lit + q[end+1:], true
+}
+
+// matchingParen returns the index of the parenthesis closing the one at
+// open, skipping quoted text; -1 when there is none.
+func matchingParen(q string, open int) int {
+	depth := 0
+	for i := open; i < len(q); i++ {
+		switch c := q[i]; c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		case '\'', '"', '`':
+			for i++; i < len(q) && q[i] != c; i++ {
+				if q[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // leadingWord splits s into its leading word (letters, digits, _ and $)

@@ -129,6 +129,8 @@ func TestDDLChanges(t *testing.T) {
 		{"ALTER TABLE t ADD COLUMN g POINT NOT NULL SRID 4326", "add.column db.t.g", "id int not null, a int, b varchar(10), g point not null key(id)"},
 		{"ALTER TABLE t ADD COLUMN j JSON, ADD COLUMN e ENUM('x','it''s') DEFAULT 'x'", "add.column db.t.j; add.column db.t.e", "id int not null, a int, b varchar(10), j JSON, e enum('x','it''s') =x key(id)"},
 		{"ALTER TABLE t ADD COLUMN n INT DEFAULT -3", "add.column db.t.n", "id int not null, a int, b varchar(10), n int =-3 key(id)"},
+		{"ALTER TABLE t ADD COLUMN n INT DEFAULT (a + 1), ADD COLUMN m VARCHAR(40) DEFAULT (concat('it''s', ')')) NOT NULL", "add.column db.t.n; add.column db.t.m",
+			"id int not null, a int, b varchar(10), n int =a + 1, m varchar(40) not null =CONCAT('it''s', ')') key(id)"},
 		// DROP COLUMN.
 		{"ALTER TABLE t DROP COLUMN a", "drop.column db.t.a", "id int not null, b varchar(10) key(id)"},
 		{"ALTER TABLE t DROP a, DROP COLUMN b", "drop.column db.t.a; drop.column db.t.b", "id int not null key(id)"},
@@ -145,6 +147,9 @@ func TestDDLChanges(t *testing.T) {
 		{"ALTER TABLE t CHANGE COLUMN b b VARCHAR(20)", "alter.column.type db.t.b", "id int not null, a int, b varchar(20) key(id)"},
 		{"ALTER TABLE t CHANGE id id2 INT NOT NULL", "rename.column db.t.id to id2", "id2 int not null, a int, b varchar(10) key(id2)"},
 		{"ALTER TABLE t ALTER COLUMN a SET DEFAULT 5", "alter.column.type db.t.a", "id int not null, a int =5, b varchar(10) key(id)"},
+		{"ALTER TABLE t ALTER COLUMN a SET INVISIBLE", "", "id int not null, a int, b varchar(10) key(id)"},
+		{"ALTER TABLE t ALTER COLUMN a SET VISIBLE, ADD SPATIAL INDEX sp (b)", "", "id int not null, a int, b varchar(10) key(id)"},
+		{"ALTER TABLE t ADD COLUMN g INT AS (a + 1) PERSISTENT", "add.column db.t.g", "id int not null, a int, b varchar(10), g int key(id)"},
 		// RENAME COLUMN.
 		{"ALTER TABLE t RENAME COLUMN a TO a2", "rename.column db.t.a to a2", "id int not null, a2 int, b varchar(10) key(id)"},
 		{"ALTER TABLE t RENAME COLUMN a TO x, RENAME COLUMN b TO a", "rename.column db.t.a to x; rename.column db.t.b to a", "id int not null, x int, a varchar(10) key(id)"},

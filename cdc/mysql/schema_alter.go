@@ -234,6 +234,9 @@ func (a *ddlApplier) alterColumnDefault(id cdc.TableID, spec *ast.AlterTableSpec
 	for _, o := range def.Options {
 		// SET DEFAULT's value is an option of no type.
 		if (o.Tp == ast.ColumnOptionDefaultValue || o.Tp == ast.ColumnOptionNoOption) && o.Expr != nil {
+			if text, ok := literalText(o.Expr); ok && text != nil && *text == visibilityMarker {
+				return nil // SET [IN]VISIBLE (see parseDDL)
+			}
 			dflt = columnDefault(&col, o.Expr)
 		}
 	}

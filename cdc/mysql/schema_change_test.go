@@ -116,6 +116,10 @@ func TestSchemaChangeEvents(t *testing.T) {
 				if got := rowText(news[1]); len(news) != 3 || got != "c t4[10 20]" {
 					t.Errorf("CREATE TABLE … SELECT: %s", describe(news))
 				}
+				// One transaction: the statement and its rows.
+				if g := news[0].Source.GTID; g == "" || news[1].Source.GTID != g {
+					t.Errorf("CREATE TABLE … SELECT: GTID %q, its row's %q", g, news[1].Source.GTID)
+				}
 			}
 			ddl := schemaEvents(news)
 			if len(ddl) != 1 {
@@ -304,7 +308,7 @@ func TestUnparsableDDLStops(t *testing.T) {
 			if db.Flavor == testenv.MariaDB {
 				return "ALTER TABLE " + table + " ADD COLUMN u UUID"
 			}
-			return "ALTER TABLE " + table + " ALTER COLUMN a SET INVISIBLE"
+			return "ALTER TABLE " + table + " ADD COLUMN c INT NOT SECONDARY"
 		}
 		cfg := testConfig(db, "t")
 		h := &collector{}
