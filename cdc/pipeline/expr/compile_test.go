@@ -369,8 +369,9 @@ func TestTextFromEnumAndJSON(t *testing.T) {
 	schema := &cdc.TableSchema{Columns: []cdc.Column{
 		{Name: "e", Type: cdc.ColumnType{Kind: cdc.KindEnum, Elements: []string{"new", "paid"}, Raw: "enum('new','paid')"}},
 		{Name: "j", Type: cdc.ColumnType{Kind: cdc.KindJSON, Raw: "json"}},
+		{Name: "e2", Type: cdc.ColumnType{Kind: cdc.KindEnum, Elements: []string{"x"}, Raw: "enum('x')"}},
 	}}
-	proj, _ := ParseProjection("e, UPPER(e) AS ue, SUBSTR(j, 2) AS sj, COALESCE(e, e) AS ce")
+	proj, _ := ParseProjection("e, UPPER(e) AS ue, SUBSTR(j, 2) AS sj, COALESCE(e, e) AS ce, COALESCE(e, e2) AS ce2")
 	tr, err := CompileTransform(schema, &proj, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -379,10 +380,10 @@ func TestTextFromEnumAndJSON(t *testing.T) {
 	for _, c := range tr.Schema().Columns {
 		raws = append(raws, c.Type.Raw)
 	}
-	if want := []string{"enum('new','paid')", "longtext", "longtext", "enum('new','paid')"}; !reflect.DeepEqual(raws, want) {
+	if want := []string{"enum('new','paid')", "longtext", "longtext", "enum('new','paid')", "longtext"}; !reflect.DeepEqual(raws, want) {
 		t.Errorf("types = %q, want %q", raws, want)
 	}
-	out, _, err := tr.Apply(nil, cdc.Row{"paid", cdc.JSON(`{"a":1}`)}, &testMeta)
+	out, _, err := tr.Apply(nil, cdc.Row{"paid", cdc.JSON(`{"a":1}`), "x"}, &testMeta)
 	if err != nil || out[1] != "PAID" || out[2] != `"a":1}` || out[3] != "paid" {
 		t.Errorf("Apply = %#v, %v", out, err)
 	}

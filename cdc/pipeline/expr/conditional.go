@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"slices"
+
 	"github.com/rtdw/rtdw/cdc"
 )
 
@@ -63,7 +65,7 @@ func common(ns []node) (base, cdc.ColumnType, bool) {
 
 func sameType(a, b cdc.ColumnType) bool {
 	return a.Kind == b.Kind && a.Unsigned == b.Unsigned && a.Length == b.Length && a.Precision == b.Precision &&
-		a.Scale == b.Scale && a.FSP == b.FSP
+		a.Scale == b.Scale && a.FSP == b.FSP && slices.Equal(a.Elements, b.Elements)
 }
 
 // coerce converts n's values to base b.
