@@ -41,8 +41,14 @@
 // checked to be zip archives, Main-Class read from the manifest), jobs moving through
 // INITIALIZING, RUNNING, CANCELLING, CANCELED, FINISHED and FAILED, savepoints and checkpoints
 // that stay IN_PROGRESS for a configurable time and then complete or fail with a Flink-like
-// failure cause, savepoint disposal, and Flink's idempotent trigger IDs. Tests steer it with
-// [JobManager.FailNextSavepoint], [JobManager.FailJob] and [JobManager.FinishJob].
+// failure cause, savepoint disposal, and Flink's idempotent trigger IDs (1.15 on). It also
+// serves what operators watch: job, vertex, TaskManager and JobManager metrics, watermarks,
+// back pressure (answered "deprecated" first, as Flink does while it measures), the job plan and
+// configuration, checkpoint summaries and per-vertex details, standalone TaskManagers
+// ("127.0.0.1:36000-<6 hex>") with their details and log files, resource requirements with the
+// adaptive scheduler's restart ([JobManagerConfig.RescaleDelay], 1.18 on), and on 2.3 each job
+// as an application with its rescale history. Tests steer it with [JobManager.FailNextSavepoint],
+// [JobManager.FailJob], [JobManager.RecordJobException] and [JobManager.FinishJob].
 //
 // The fake SQL Gateway keeps sessions (with idle expiry), their configuration and catalogs, and
 // operations that answer NOT_READY for a while before their paged results; it runs a small,
