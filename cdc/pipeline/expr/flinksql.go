@@ -25,7 +25,9 @@ var FlinkMetadataColumns = map[string]string{
 // fields become the columns of [FlinkMetadataColumns]; the functions Flink
 // SQL lacks are written with the ones it has (DATE_ADD with TIMESTAMPADD,
 // STARTSWITH with POSITION, BTRIM with TRIM). A function with no Flink SQL
-// counterpart is an error naming it.
+// counterpart is an error naming it. Two differences remain, for want of
+// the operands' types here: a decimal quotient has Flink SQL's scale rather
+// than the dividend's, and SUBSTRING's negative start is Flink SQL's.
 func FlinkSQL(e Expr) (string, error) {
 	f, err := toFlink(e, false)
 	if err != nil {
