@@ -22,7 +22,13 @@
 // (io.debezium.time.MicroTimestamp, org.apache.kafka.connect.data.Decimal
 // with its scale and connect.decimal.precision, …). A schema change event
 // ([cdc.OpSchemaChange]) is written as Debezium's schema change record
-// value: source, databaseName, schemaName, ddl and tableChanges.
+// value: source, databaseName, schemaName, ddl and tableChanges. The
+// event's structured changes ([cdc.Event.Changes]) give one tableChanges
+// entry per table the statement left changed, with the table's columns as
+// the statement left them: CREATE for a created table, DROP (with the table
+// as it was) for a dropped one, ALTER for the others, a renamed table an
+// ALTER under its new name as Debezium records a rename; TRUNCATE has no
+// entry. An event without Changes gets one entry from its Schema.
 //
 // source.name is the name of the source that captured the event
 // ([github.com/rtdw/rtdw/cdc/mysql.Config.Name], carried in [cdc.Source.Name]), as
@@ -80,8 +86,9 @@
 //
 // Differences from Debezium that remain: the schema carries no column
 // defaults, the schema change record's column details (autoIncremented,
-// generated, comment, defaultValueExpression) are not known to rtdw and
-// written as false or null, TINYINT(1) is an int16 as in Debezium without
+// generated, comment) are not known to rtdw and written as false or null
+// (defaultValueExpression is the column's default when the source parsed
+// it from DDL, else null), TINYINT(1) is an int16 as in Debezium without
 // its boolean converter, ts_us and ts_ns are ts_ms in finer units (rtdw
 // keeps milliseconds), and the snapshot marks only the first and last rows
 // of the whole snapshot, never Debezium 2's first_in_data_collection and

@@ -551,10 +551,22 @@ func sameColumn(a, b cdc.Column) bool {
 	if a.Name != b.Name || a.Nullable != b.Nullable || !sameType(a.Type, b.Type) {
 		return false
 	}
-	if (a.Default == nil) != (b.Default == nil) {
+	da, db := effectiveDefault(a), effectiveDefault(b)
+	if (da == nil) != (db == nil) {
 		return false
 	}
-	return a.Default == nil || (a.Default.Expression == b.Default.Expression && fmt.Sprint(a.Default.Value) == fmt.Sprint(b.Default.Value))
+	return da == nil || (da.Expression == db.Expression && fmt.Sprint(da.Value) == fmt.Sprint(db.Value))
+}
+
+// effectiveDefault is a column's default with DEFAULT NULL on a nullable
+// column, which is what a nullable column without a DEFAULT clause has,
+// as none (a definition from information_schema and one from SHOW CREATE
+// TABLE's text then compare equal).
+func effectiveDefault(c cdc.Column) *cdc.ColumnDefault {
+	if d := c.Default; d != nil && c.Nullable && d.Value == nil && d.Expression == "" {
+		return nil
+	}
+	return c.Default
 }
 
 // sameType reports whether two column types are the same, whatever their
