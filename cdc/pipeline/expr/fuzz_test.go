@@ -38,8 +38,12 @@ func FuzzExpr(f *testing.F) {
 			_, _ = p.Eval(testRow, &testMeta)
 			_, _ = p.Eval(make([]any, len(testSchema.Columns)), nil)
 		}
-		if _, err := FlinkSQL(e); err == nil {
-			// FlinkSQL's output is parsed by Flink, not here; it must not panic.
+		// Flink SQL output is in a syntax this parser reads too: it must
+		// parse, so its parentheses and quoting are at least well formed.
+		if f, err := FlinkSQL(e); err == nil {
+			if _, err := ParseExpr(f); err != nil {
+				t.Fatalf("FlinkSQL(%q) = %q, which does not parse: %v", text, f, err)
+			}
 		}
 	})
 }
