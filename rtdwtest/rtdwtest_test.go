@@ -60,6 +60,11 @@ func TestFreshDatabase(t *testing.T) {
 					t.Fatalf("a second test sees the first test's table t")
 				}
 			})
+			if first == "" && second == "" {
+				// Both subtests ended before getting a database: skipped for
+				// want of a server (a failure to get one has failed them).
+				t.Skip("no server: the subtests skipped")
+			}
 			if first == "" || first == second {
 				t.Fatalf("databases %q and %q: want two distinct ones", first, second)
 			}
