@@ -449,3 +449,80 @@ func TestSchemaChangeReplayAfterFailedDelivery(t *testing.T) {
 		}
 	})
 }
+
+// comparable renders what decoding depends on of a schema's columns, for
+// comparing a schema the history built from DDL with the server's.
+func comparable(s *cdc.TableSchema) string {
+	var parts []string
+	for _, c := range s.Columns {
+		t := c.Type
+		if t.Kind.IsInteger() {
+			t.Length = 0 // a display width
+		}
+		cs := ""
+		if t.Kind.IsText() || t.Kind == cdc.KindEnum || t.Kind == cdc.KindSet {
+			cs = t.Charset
+		}
+		parts = append(parts, fmt.Sprintf("%s %s u=%v len=%d p=%d s=%d fsp=%d el=%q cs=%s null=%v",
+			c.Name, t.Kind, t.Unsigned, t.Length, t.Precision, t.Scale, t.FSP, t.Elements, cs, c.Nullable))
+	}
+	return strings.Join(parts, "\n") + "\nkey " + strings.Join(s.PrimaryKey, ",")
+}
+
+// The schema the history builds from a server's own CREATE TABLE text
+// (SHOW CREATE TABLE, as pt-online-schema-change copies it) and from
+// ALTERs equals what information_schema says of the table, column for
+// column, on both servers.
+func TestParsedSchemaMatchesServer(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
+		cols := []string{
+			"id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT", "ti TINYINT", "b1 TINYINT(1) NOT NULL DEFAULT 0", "si SMALLINT UNSIGNED",
+			"mi MEDIUMINT", "i INT(8) ZEROFILL", "de DECIMAL(12,4) DEFAULT '1.5000'", "f FLOAT", "dbl DOUBLE", "bt BIT(3)",
+			"d DATE", "tm TIME(3)", "dt DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6)", "ts TIMESTAMP NULL DEFAULT NULL", "y YEAR",
+			"c CHAR(3) CHARACTER SET latin1", "vc VARCHAR(40) NOT NULL DEFAULT 'x'", "tt TINYTEXT", "tx TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+			"mt MEDIUMTEXT", "lt LONGTEXT", "bn BINARY(4)", "vb VARBINARY(9)", "bl BLOB", "lb LONGBLOB",
+			"e ENUM('a','it''s') DEFAULT 'a'", "st SET('x','y')", "j JSON", "g GEOMETRY", "p POINT",
+		}
+		db.Exec(t, "CREATE TABLE wide ("+strings.Join(cols, ", ")+", PRIMARY KEY (id)) DEFAULT CHARSET=utf8mb4")
+		ctx := context.Background()
+		var name, create string
+		if err := db.DB.QueryRowContext(ctx, "SHOW CREATE TABLE wide").Scan(&name, &create); err != nil {
+			t.Fatal(err)
+		}
+		server := func(table string) *cdc.TableSchema {
+			t.Helper()
+			m, err := LoadTableSchemas(ctx, db.DB, []cdc.TableID{{Database: db.Database, Table: table}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m[cdc.TableID{Database: db.Database, Table: table}]
+		}
+		env := ddlEnv{
+			defaultDB:       db.Database,
+			captured:        func(cdc.TableID) bool { return false },
+			matches:         func(cdc.TableID) bool { return true },
+			load:            func(id cdc.TableID) (historyTable, error) { return historyTable{schema: server(id.Table)}, nil },
+			databaseCharset: func(string) string { return "utf8mb4" },
+		}
+		res := applyAll(t, newSchemaHistory(nil), env, create)
+		id := cdc.TableID{Database: db.Database, Table: "wide"}
+		if got, want := comparable(res.history.schema(id)), comparable(server("wide")); got != want {
+			t.Errorf("from SHOW CREATE TABLE:\n%s\n\nthe server:\n%s\n\n%s", got, want, create)
+		}
+		alters := []string{
+			"ALTER TABLE wide ADD COLUMN n1 INT UNSIGNED NOT NULL DEFAULT 3 AFTER ti, DROP COLUMN mi",
+			"ALTER TABLE wide MODIFY c VARCHAR(7) CHARACTER SET latin1 NOT NULL FIRST, CHANGE si si2 INT",
+			"ALTER TABLE wide RENAME COLUMN tt TO tt2, ADD COLUMN e2 ENUM('p','q') NOT NULL",
+			"ALTER TABLE wide CONVERT TO CHARACTER SET latin1",
+		}
+		h := res.history
+		env.captured = func(cdc.TableID) bool { return true }
+		for _, q := range alters {
+			db.Exec(t, q)
+			h = applyAll(t, h, env, q).history
+			if got, want := comparable(h.schema(id)), comparable(server("wide")); got != want {
+				t.Errorf("after %s:\n%s\n\nthe server:\n%s", q, got, want)
+			}
+		}
+	})
+}
