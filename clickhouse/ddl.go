@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rtdw/rtdw/cdc"
@@ -88,7 +89,7 @@ func (l *tableLayout) project(st *tableState) *tableLayout {
 	for i, c := range l.codecs {
 		target, mapped := st.Columns[c.name]
 		switch {
-		case !mapped || target == c.name:
+		case !mapped || target == c.name || (target == "" && slices.Contains(l.pk, i)):
 			p.codecs = append(p.codecs, c)
 		case target == "":
 			continue

@@ -445,3 +445,45 @@ func TestRenameInterruptedOn1816Completes(t *testing.T) {
 	runScript(t, sink, s.take())
 	expectRows(t, "renamed", visible(t, c, ch.Database, "orders"), "id=1 qty=10 memo=a", "id=2 qty=20 memo=NULL", "id=3 qty=30 memo=c")
 }
+
+// TestTryEvolveKeepsGoingWithTheOldSchema: the changes ClickHouse cannot
+// make (a key column renamed or dropped, a table renamed onto one that
+// exists) leave the table as it was under TRY_EVOLVE, and the rows after
+// them go into the columns and table it has; EVOLVE stops at each.
+func TestTryEvolveKeepsGoingWithTheOldSchema(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	c := testClient(t, ch.Addr)
+	ctx := ctxT(t)
+	if err := c.Conn().Exec(ctx, "CREATE TABLE "+qualified(ch.Database, "taken")+" (x Int8) ENGINE = Memory"); err != nil {
+		t.Fatal(err)
+	}
+	s := &script{h: &ddlHistory{cur: ordersSchema()}}
+	s.insert(cdc.Row{int64(1), int64(10), "a"})
+	s.ddl("ALTER TABLE orders RENAME COLUMN id TO order_id", s.h.renameColumn("id", "order_id"))
+	s.insert(cdc.Row{int64(2), int64(20), "b"})
+	s.ddl("RENAME TABLE orders TO taken", s.h.renameTable(cdc.TableID{Database: "shop", Table: "taken"}))
+	s.insert(cdc.Row{int64(3), int64(30), "c"})
+	events := s.take()
+
+	for _, ev := range []int{1, 3} {
+		// EVOLVE for the kind of the change, in a database of its own.
+		other := testenv.NewClickHouse(t)
+		if err := c.Conn().Exec(ctx, "CREATE TABLE "+qualified(other.Database, "taken")+" (x Int8) ENGINE = Memory"); err != nil {
+			t.Fatal(err)
+		}
+		kind := events[ev].Changes[0].Kind
+		policy := cdc.SchemaChangePolicy{Behavior: cdc.BehaviorTryEvolve, PerKind: map[cdc.SchemaChangeKind]cdc.SchemaChangeBehavior{kind: cdc.BehaviorEvolve}}
+		err := newTestSink(t, c, other.Database, policy).HandleEvents(ctx, events[:ev+1])
+		var sce *cdc.SchemaChangeError
+		if !errors.As(err, &sce) || sce.Change.Kind != kind || sce.Err == nil {
+			t.Errorf("EVOLVE at %q: got %v, want a SchemaChangeError", events[ev].DDL, err)
+		}
+	}
+	for _, sink := range []*Sink{newTestSink(t, c, ch.Database, cdc.SchemaChangePolicy{Behavior: cdc.BehaviorTryEvolve}),
+		newTestSink(t, c, ch.Database, cdc.SchemaChangePolicy{Behavior: cdc.BehaviorTryEvolve})} {
+		// The second sink replays everything after a restart.
+		runScript(t, sink, events)
+		expectRows(t, "TRY_EVOLVE", visible(t, c, ch.Database, "orders"), "id=1 qty=10 note=a", "id=2 qty=20 note=b", "id=3 qty=30 note=c")
+	}
+}

@@ -252,6 +252,9 @@ func TestProjectMapsColumnsByState(t *testing.T) {
 	if !slices.Equal(p.src, []int{0, 2, 3}) {
 		t.Errorf("source columns %v, want [0 2 3]", p.src)
 	}
+	if k := l.project(&tableState{Columns: map[string]string{"id": ""}}); !slices.Equal(k.src, []int{0, 1, 2, 3}) {
+		t.Errorf("a key column left unwritten: source columns %v", k.src)
+	}
 	if l.project(&tableState{Version: 5}) != l {
 		t.Error("a state without a map changed the layout")
 	}

@@ -130,6 +130,9 @@ func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uin
 		plan.note = "not applied (" + reason + "): " + plan.note
 	}
 	plan.state.Version, plan.state.Step = version, i
+	if plan.renamed != nil {
+		plan.renamed.Version, plan.renamed.Step = version, i
+	}
 	if err := s.saveState(ctx, c.Table, plan.state); err != nil {
 		return err
 	}
