@@ -162,3 +162,43 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// A range scan of a salted Phoenix table: one scan per bucket, through
+// gohbase, and the keys decoded.
+func TestScanOfASaltedTable(t *testing.T) {
+	t.Parallel()
+	_, client := newCluster(t)
+	ctx := ctxT(t)
+	k := hbase.RowKey{SaltBuckets: 3, Columns: []hbase.KeyColumn{{Name: "id", Type: "BIGINT"}}}
+	if err := client.CreateTable(ctx, "GMALL:dim_salted", []string{"0"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for id := int64(1); id <= 20; id++ {
+		key, err := k.Encode(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := client.Put(ctx, "GMALL:dim_salted", key, hbase.Values{"0": {"_0": []byte("x")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lo, _ := (hbase.RowKey{Columns: k.Columns}).Encode(int64(5))
+	hi, _ := (hbase.RowKey{Columns: k.Columns}).Encode(int64(15))
+	got := map[int64]bool{}
+	for _, r := range k.ScanRanges(lo, hi) {
+		err := client.Scan(ctx, "GMALL:dim_salted", r[0], r[1], nil, func(row *hbase.Row) error {
+			_, values, err := k.Decode(row.Key)
+			if err != nil {
+				return err
+			}
+			got[values[0].(int64)] = true
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 10 || !got[5] || !got[14] || got[15] || got[4] {
+		t.Fatalf("ids scanned = %v, want 5..14", got)
+	}
+}

@@ -39,7 +39,8 @@
 // bytes as signed values, from 1, then the absolute value of the remainder).
 // Salting spreads monotonically increasing keys (ids, times) over n
 // pre-split regions; a range scan of a salted table is n scans, one per
-// bucket, each from the bucket byte followed by the range's bounds.
+// bucket, each from the bucket byte followed by the range's bounds
+// ([RowKey.ScanRanges]).
 //
 // [RowKey.Encode] builds a key from Go values and [RowKey.Decode] reads one
 // back, checking the salt; [RowKeyOf] gives the layout of the table package

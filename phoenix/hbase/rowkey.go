@@ -313,3 +313,27 @@ func decodeValue(t keyType, f []byte) (any, error) {
 	}
 	return nil, ErrUnsupportedKeyType
 }
+
+// ScanRanges returns the row ranges a scan of the key range [start, stop)
+// (unsalted keys, as Encode writes them without the salt byte; nil for an
+// open end) covers in the table: one range when the table is unsalted; one
+// per bucket when it is salted, each prefixed with its bucket's byte,
+// since salting scatters neighbouring keys over the buckets. Scan each
+// range with [Client.Scan]; the rows of one bucket come in key order.
+func (k RowKey) ScanRanges(start, stop []byte) [][2][]byte {
+	if k.SaltBuckets == 0 {
+		return [][2][]byte{{start, stop}}
+	}
+	out := make([][2][]byte, k.SaltBuckets)
+	for b := range k.SaltBuckets {
+		lo := append([]byte{byte(b)}, start...)
+		var hi []byte
+		if stop != nil {
+			hi = append([]byte{byte(b)}, stop...)
+		} else {
+			hi = []byte{byte(b + 1)} // the next bucket's first key
+		}
+		out[b] = [2][]byte{lo, hi}
+	}
+	return out
+}

@@ -152,17 +152,21 @@ func (s *Server) scan(r *pb.ScanRequest) (proto.Message, error) {
 	for k := range rows {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	compare := bytes.Compare
+	if string(r.GetRegion().GetValue()) == metaRegion {
+		compare = compareMetaKeys
+	}
+	sort.Slice(keys, func(i, j int) bool { return compare([]byte(keys[i]), []byte(keys[j])) < 0 })
 	start, stop := sc.GetStartRow(), sc.GetStopRow()
 	var results []*pb.Result
 	if sc.GetReversed() {
 		// From start (inclusive) down to stop (exclusive).
 		for i := len(keys) - 1; i >= 0; i-- {
 			k := []byte(keys[i])
-			if len(start) > 0 && bytes.Compare(k, start) > 0 {
+			if len(start) > 0 && compare(k, start) > 0 {
 				continue
 			}
-			if len(stop) > 0 && bytes.Compare(k, stop) <= 0 {
+			if len(stop) > 0 && compare(k, stop) <= 0 {
 				break
 			}
 			results = append(results, &pb.Result{Cell: rows[keys[i]]})
@@ -170,10 +174,10 @@ func (s *Server) scan(r *pb.ScanRequest) (proto.Message, error) {
 	} else {
 		for _, key := range keys {
 			k := []byte(key)
-			if len(start) > 0 && bytes.Compare(k, start) < 0 {
+			if len(start) > 0 && compare(k, start) < 0 {
 				continue
 			}
-			if len(stop) > 0 && bytes.Compare(k, stop) >= 0 {
+			if len(stop) > 0 && compare(k, stop) >= 0 {
 				break
 			}
 			results = append(results, &pb.Result{Cell: rows[key]})
@@ -270,4 +274,42 @@ func (s *Server) serveMaster(method string, unmarshal func(proto.Message) error)
 	}
 	s.t.Errorf("hbasetest: MasterService.%s is not served", method)
 	return nil, &hbaseError{"org.apache.hadoop.hbase.exceptions.UnknownProtocolException", method}
+}
+
+// compareMetaKeys orders hbase:meta row keys ("table,startkey,regionid") as
+// HBase's meta comparator does: by table, then start key, then region id,
+// each field on its own, so that a search key "t,\x01,:" sorts after the
+// first region "t,,1" whose start key is empty. A key without commas (a
+// bare table name, as a scan's bound) sorts before the table's regions.
+func compareMetaKeys(a, b []byte) int {
+	at, ak, ai := splitMetaKey(a)
+	bt, bk, bi := splitMetaKey(b)
+	if c := bytes.Compare(at, bt); c != 0 {
+		return c
+	}
+	if ak == nil || bk == nil { // a bare table name
+		switch {
+		case ak == nil && bk == nil:
+			return 0
+		case ak == nil:
+			return -1
+		}
+		return 1
+	}
+	if c := bytes.Compare(ak, bk); c != 0 {
+		return c
+	}
+	return bytes.Compare(ai, bi)
+}
+
+func splitMetaKey(k []byte) (table, start, id []byte) {
+	first := bytes.IndexByte(k, ',')
+	if first < 0 {
+		return k, nil, nil
+	}
+	last := bytes.LastIndexByte(k, ',')
+	if last == first {
+		return k[:first], k[first+1:], []byte{}
+	}
+	return k[:first], k[first+1 : last], k[last+1:]
 }
