@@ -33,6 +33,7 @@ func TestCompileErrors(t *testing.T) {
 		{"UPPER(i)", "argument 1 of UPPER must be a string, not BIGINT; convert it with CAST(i AS STRING)"},
 		{"i + s", "+ takes numbers, not BIGINT and STRING; join strings with || or CONCAT"},
 		{"dt + 1", "TIMESTAMPADD"},
+		{"ok + 1", "+ takes numbers, not BOOLEAN and BIGINT"},
 		{"ts - dt", "TIMESTAMPDIFF(unit, a, b)"},
 		{"i = s", "cannot compare i (BIGINT) with s (STRING); CAST one side"},
 		{"i AND TRUE", "AND takes conditions (BOOLEAN) on both sides; i is BIGINT"},

@@ -28,8 +28,10 @@
 //
 // # Types
 //
-// Values compute in a few types: BOOLEAN, BIGINT (every signed integer,
-// YEAR, and unsigned integers up to INT UNSIGNED), DECIMAL (DECIMAL and, as
+// Values compute in a few types: BOOLEAN (conditions, and TINYINT(1)
+// columns, MySQL's BOOL, as Flink CDC reads them, so `NOT is_deleted`
+// works), BIGINT (every other signed integer, YEAR, and unsigned integers up
+// to INT UNSIGNED), DECIMAL (DECIMAL and, as
 // in Flink CDC, BIGINT UNSIGNED), DOUBLE (FLOAT and DOUBLE), STRING (text,
 // ENUM, SET, JSON), BYTES (binary strings), DATE, TIMESTAMP (DATETIME and
 // TIMESTAMP) and TIME. A projected column that is a bare column keeps the

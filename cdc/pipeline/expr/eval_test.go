@@ -147,6 +147,13 @@ var functionCases = []struct {
 	{"NULL IS UNKNOWN", int64(1)},
 	{"TRUE IS NOT UNKNOWN", int64(1)},
 	{"ok = 1", int64(1)},
+	{"ok", int64(1)},
+	{"NOT ok", int64(0)},
+	{"ok AND TRUE", int64(1)},
+	{"ok IS TRUE", int64(1)},
+	{"ok = TRUE", int64(1)},
+	{"IF(ok, 'yes', 'no')", "yes"},
+	{"CAST(ok AS INT) + 1", int64(2)},
 	// Arithmetic.
 	{"i + 1", int64(43)},
 	{"i - 50", int64(-8)},

@@ -33,17 +33,18 @@ var mysqlSchema = &cdc.TableSchema{
 		{Name: "tsz", Type: cdc.ColumnType{Kind: cdc.KindTimestamp, FSP: 3}},
 		{Name: "tm", Type: cdc.ColumnType{Kind: cdc.KindTime}},
 		{Name: "uni", Type: cdc.ColumnType{Kind: cdc.KindVarChar, Length: 32}},
+		{Name: "ok", Type: cdc.ColumnType{Kind: cdc.KindTinyInt, Length: 1}},
 	},
 }
 
 const mysqlTable = `CREATE TABLE t (i BIGINT, u BIGINT UNSIGNED, n INT NULL, d DECIMAL(10,2), f DOUBLE,
 	s VARCHAR(32) COLLATE utf8mb4_bin, ns VARCHAR(32) COLLATE utf8mb4_bin NULL, dt DATE, ts DATETIME(3), tsz TIMESTAMP(3),
-	tm TIME, uni VARCHAR(32) COLLATE utf8mb4_bin)`
+	tm TIME, uni VARCHAR(32) COLLATE utf8mb4_bin, ok TINYINT(1))`
 
 // The row as MySQL stores it: the session zone is +08:00, so tsz is the
 // instant 05:45:30.123Z.
 const mysqlInsert = `INSERT INTO t VALUES (42, 18446744073709551615, NULL, 12.34, 2.5, 'Hello, World', NULL,
-	'2024-02-29', '2024-01-31 13:45:30.123', '2024-01-31 13:45:30.123', '13:45:30', 'héllo wörld')`
+	'2024-02-29', '2024-01-31 13:45:30.123', '2024-01-31 13:45:30.123', '13:45:30', 'héllo wörld', TRUE)`
 
 var mysqlRow = cdc.Row{
 	int64(42), uint64(math.MaxUint64), nil, decimal.RequireFromString("12.34"), 2.5, "Hello, World", nil,
@@ -52,6 +53,7 @@ var mysqlRow = cdc.Row{
 	time.Date(2024, 1, 31, 5, 45, 30, 123e6, time.UTC),
 	13*time.Hour + 45*time.Minute + 30*time.Second,
 	"héllo wörld",
+	int64(1),
 }
 
 // mysqlCases are the functions MySQL has with the same meaning. mysql is
@@ -61,6 +63,10 @@ var mysqlRow = cdc.Row{
 // them against Flink CDC's documentation.
 var mysqlCases = []struct{ expr, mysql string }{
 	{"i = 42", ""},
+	{"NOT ok", ""},
+	{"ok = TRUE", ""},
+	{"ok AND i > 1", ""},
+	{"IF(ok, 'yes', 'no')", ""},
 	{"i <> 42", ""},
 	{"i = 42.0", ""},
 	{"s < 'Hello, Xorld'", ""},

@@ -108,19 +108,19 @@ func (c *compiler) logical(e *Binary, l, r node) node {
 			return a, err
 		}
 		if !a.null && (a.i != 0) != and {
-			return a, nil
+			return boolValue(!and), nil
 		}
 		b, err := r.eval(ctx)
 		if err != nil {
 			return b, err
 		}
 		if !b.null && (b.i != 0) != and {
-			return b, nil
+			return boolValue(!and), nil
 		}
 		if a.null || b.null {
 			return nullValue, nil
 		}
-		return a, nil
+		return boolValue(and), nil
 	}}
 }
 
@@ -145,7 +145,13 @@ func comparer(a, b base) (func(x, y value) (int, error), bool) {
 	case (a == bBytes || a == bString) && (b == bBytes || b == bString):
 		return func(x, y value) (int, error) { return strings.Compare(x.s, y.s), nil }, true
 	case a == bBool && b == bBool:
-		return func(x, y value) (int, error) { return cmp.Compare(x.i, y.i), nil }, true
+		return func(x, y value) (int, error) { return cmp.Compare(truth(x), truth(y)), nil }, true
+	case a == bBool && b.numeric():
+		// A TINYINT(1) column (BOOLEAN) compared with a number: by its
+		// number, as MySQL compares it.
+		return comparer(bInt, b)
+	case a.numeric() && b == bBool:
+		return comparer(a, bInt)
 	case (a == bDate || a == bTimestamp) && (b == bDate || b == bTimestamp):
 		return func(x, y value) (int, error) { return compareTimes(x, y), nil }, true
 	case a == bTime && b == bTime:
@@ -642,4 +648,12 @@ func instant(n node) bool { return n.b == bTimestamp && n.ct.Kind == cdc.KindTim
 func wallClockIn(t time.Time, loc *time.Location) time.Time {
 	w := t.In(loc)
 	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+}
+
+// truth is a BOOLEAN value as 0 or 1.
+func truth(v value) int64 {
+	if v.i != 0 {
+		return 1
+	}
+	return 0
 }

@@ -16,8 +16,8 @@ type base uint8
 
 const (
 	bNull      base = iota // the type of the NULL literal; a value of any type may be NULL
-	bBool                  // i is 0 or 1
-	bInt                   // i; every signed integer, YEAR, unsigned integers up to INT UNSIGNED, BIT(1-63)
+	bBool                  // i is 0 for FALSE, anything else TRUE (a TINYINT(1) column keeps its number)
+	bInt                   // i; every signed integer but TINYINT(1), YEAR, unsigned integers up to INT UNSIGNED, BIT(1-63)
 	bDecimal               // d; DECIMAL, BIGINT UNSIGNED, BIT(64)
 	bFloat                 // f; FLOAT and DOUBLE
 	bString                // s; text, ENUM, SET, JSON
@@ -118,6 +118,10 @@ func readColumn(v any, b base) (value, bool) {
 // for the types expressions cannot compute with (VECTOR).
 func baseOf(ct cdc.ColumnType) (base, bool) {
 	switch k := ct.Kind; {
+	case k == cdc.KindTinyInt && ct.Length == 1 && !ct.Unsigned:
+		// MySQL's BOOL is TINYINT(1), and Flink CDC reads it as BOOLEAN
+		// (treat-tinyint1-as-boolean), so that `NOT is_deleted` works.
+		return bBool, true
 	case k.IsInteger():
 		if k == cdc.KindBigInt && ct.Unsigned {
 			return bDecimal, true
