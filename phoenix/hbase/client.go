@@ -132,7 +132,10 @@ func Open(cfg Config) (*Client, error) {
 	return &Client{cfg: cfg, client: gohbase.NewClient(cfg.Quorum, opts...), admin: gohbase.NewAdminClient(cfg.Quorum, opts...)}, nil
 }
 
-// Close closes the client's connections. It is safe to call twice.
+// Close closes the client's connections to the region servers. It is safe
+// to call twice. gohbase's admin client has no Close (and its client's
+// Close panics on it), so the connection to the master, opened by the first
+// admin call, stays until the process ends.
 func (c *Client) Close() {
 	if !c.closed.Swap(true) {
 		c.client.Close()
