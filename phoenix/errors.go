@@ -65,6 +65,7 @@ type Error struct {
 	SQL string
 }
 
+// Error reads "phoenix: op: ERROR code (state): message [sql: statement]".
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("phoenix: ")

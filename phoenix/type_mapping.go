@@ -28,6 +28,7 @@ const (
 	LayoutAllVarchar
 )
 
+// String returns "typed" or "all-varchar".
 func (l Layout) String() string {
 	switch l {
 	case LayoutTyped:
@@ -51,6 +52,7 @@ type UnmappableTypeError struct {
 	Reason string
 }
 
+// Error names the table, the column, its type, and the fix.
 func (e *UnmappableTypeError) Error() string {
 	typ := e.Type.Raw
 	if typ == "" {

@@ -43,6 +43,7 @@ func (e *Exception) stackTrace() string {
 		e.Class, e.PhoenixMessage(), e.Class, e.PhoenixMessage())
 }
 
+// Error returns the Phoenix message, "ERROR code (state): text".
 func (e *Exception) Error() string { return e.PhoenixMessage() }
 
 const sqlExceptionClass = "java.sql.SQLException"
