@@ -526,3 +526,64 @@ func TestParsedSchemaMatchesServer(t *testing.T) {
 		}
 	})
 }
+
+// Each server's own DDL forms, as it writes them into its binlog, become
+// the right changes, and the row after each decodes with the new schema.
+func TestServerSpecificDDLForms(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
+		db.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY, a INT)")
+		cfg := testConfig(db)
+		cfg.IncludeSchemaChanges = true
+		h := &collector{}
+		r := start(t, cfg, h)
+		waitPhase(t, r.src, PhaseBinlog)
+		d := db.Database
+		type step struct{ ddl, insert, changes, after string }
+		steps := []step{
+			{"/* ApplicationName=DBeaver 24.1.0 - SQLEditor <Script-1.sql> */ ALTER TABLE t ADD COLUMN b INT NOT NULL DEFAULT 1",
+				"INSERT INTO t VALUES (1, 1, 2)", "add.column " + d + ".t.b", "t(id:INT,a:INT,b:INT)"},
+			{"CREATE TABLE t2 LIKE t", "INSERT INTO t2 VALUES (2, 2, 2)", "create.table " + d + ".t2", "t2(id:INT,a:INT,b:INT)"},
+		}
+		if db.Flavor == testenv.MariaDB {
+			steps = append(steps,
+				step{"ALTER TABLE t ADD COLUMN IF NOT EXISTS c VARCHAR(5), ADD COLUMN IF NOT EXISTS a INT", "INSERT INTO t VALUES (3, 3, 3, 'c')",
+					"add.column " + d + ".t.c", "t(id:INT,a:INT,b:INT,c:VARCHAR)"},
+				step{"ALTER ONLINE TABLE t DROP COLUMN IF EXISTS zz, DROP COLUMN IF EXISTS b", "INSERT INTO t VALUES (4, 4, 'c')",
+					"drop.column " + d + ".t.b", "t(id:INT,a:INT,c:VARCHAR)"},
+				step{"ALTER TABLE t WAIT 5 MODIFY COLUMN IF EXISTS c VARCHAR(9) FIRST", "INSERT INTO t VALUES ('c', 5, 5)",
+					"alter.column.type " + d + ".t.c", "t(c:VARCHAR,id:INT,a:INT)"},
+				step{"CREATE OR REPLACE TABLE t2 (k BIGINT PRIMARY KEY, v JSON)", `INSERT INTO t2 VALUES (6, '{"a":1}')`,
+					"drop.table " + d + ".t2; create.table " + d + ".t2", "t2(k:BIGINT,v:JSON)"},
+			)
+		} else {
+			steps = append(steps,
+				step{"ALTER TABLE t ADD COLUMN c VARCHAR(5) DEFAULT (concat('x', 'y')), ALGORITHM=COPY", "INSERT INTO t (id, a, b) VALUES (3, 3, 3)",
+					"add.column " + d + ".t.c", "t(id:INT,a:INT,b:INT,c:VARCHAR)"},
+				step{"ALTER TABLE t ALTER COLUMN c SET INVISIBLE, ADD COLUMN e INT DEFAULT (a + 1) AFTER a", "INSERT INTO t (id, a, b, c) VALUES (4, 4, 4, 'c')",
+					"add.column " + d + ".t.e", "t(id:INT,a:INT,e:INT,b:INT,c:VARCHAR)"},
+				step{"ALTER TABLE t RENAME COLUMN e TO e2, MODIFY b BIGINT", "INSERT INTO t (id, a, e2, b) VALUES (5, 5, 5, 5)",
+					"rename.column " + d + ".t.e to e2; alter.column.type " + d + ".t.b", "t(id:INT,a:INT,e2:INT,b:BIGINT,c:VARCHAR)"},
+			)
+		}
+		for _, st := range steps {
+			seen := len(h.snapshot())
+			db.Exec(t, st.ddl, st.insert)
+			ev := r.waitFor(t, h, st.ddl, func(ev []cdc.Event) bool { return len(ev) >= seen+2 })[seen:]
+			if len(ev) != 2 || ev[0].Op != cdc.OpSchemaChange || ev[1].Op != cdc.OpCreate {
+				t.Fatalf("%s: events %s", st.ddl, describe(ev))
+			}
+			if got := describeChanges(ev[0].Changes); got != st.changes {
+				t.Errorf("%s: changes %s, want %s", st.ddl, got, st.changes)
+			}
+			if got := columnNames(ev[1].Schema); got != st.after || len(ev[1].After) != len(ev[1].Schema.Columns) {
+				t.Errorf("%s: the row's schema %s (row %v), want %s", st.ddl, got, ev[1].After, st.after)
+			}
+			if ev[0].DDL != st.ddl && !strings.Contains(ev[0].DDL, "ApplicationName") {
+				t.Logf("%s logged as %q", db.Flavor, ev[0].DDL)
+			}
+		}
+		if err := r.stop(t); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
