@@ -114,3 +114,28 @@ func (o StartupOptions) validate() error {
 	}
 	return nil
 }
+
+// Mode names the startup mode as Flink CDC's scan.startup.mode values do:
+// "initial", "earliest-offset", "latest-offset", "specific-offset" (for
+// both [SpecificOffset] and [SpecificGTID]), "timestamp" or "snapshot".
+// The Flink runtime (package cdc/pipeline/flinksql) renders a source with it.
+func (o StartupOptions) Mode() string {
+	switch o.mode {
+	case startupSpecificOffset, startupSpecificGTID:
+		return "specific-offset"
+	case startupTimestamp:
+		return "timestamp"
+	}
+	return o.String()
+}
+
+// SpecificPosition returns the binlog file and position of a
+// [SpecificOffset], or the GTID set of a [SpecificGTID]; zero values for the
+// other modes.
+func (o StartupOptions) SpecificPosition() (file string, pos uint64, gtidSet string) {
+	return o.file, o.pos, o.gtid
+}
+
+// TimestampMillis returns the milliseconds of a [Timestamp] startup, 0 for
+// the other modes.
+func (o StartupOptions) TimestampMillis() int64 { return o.tsMs }
