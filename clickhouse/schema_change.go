@@ -188,242 +188,298 @@ func qualified(db, table string) string { return QuoteIdent(db) + "." + QuoteIde
 // *cannotApplyError; the caller decides (EVOLVE stops, TRY_EVOLVE plans it
 // again in modeKeep).
 func planChange(c cdc.SchemaChange, m changeMode, st *tableState, env changeEnv) (changePlan, error) {
-	p := changePlan{state: st.clone()}
 	db, table := targetOf(c.Table, st, env.opts)
-	target := qualified(db, table)
-	step := func(sql string) changeStep { return changeStep{sql: sql, database: db, table: table} }
-	switch c.Kind {
-	case cdc.ChangeCreateTable:
-		if m == modeKeep || env.target != nil {
-			return p, nil
-		}
-		if c.After == nil {
-			return p, fmt.Errorf("clickhouse: %s: the change has no schema after it", c)
-		}
-		l, err := newLayout(c.After, env.opts.Database, env.features, env.opts.MappingOptions)
-		if err != nil {
-			return p, cannotApply("%v", err)
-		}
-		p.state.Database, p.state.Table, p.state.Columns = "", "", nil
-		p.steps = append(p.steps, changeStep{sql: CreateDatabaseSQL(l.database)}, changeStep{sql: l.createSQL(), database: l.database, table: l.table})
-		return p, nil
+	pl := &planner{c: c, m: m, st: st, env: env, db: db, table: table, target: qualified(db, table), plan: changePlan{state: st.clone()}}
+	kinds := map[cdc.SchemaChangeKind]func() error{
+		cdc.ChangeCreateTable:     pl.createTable,
+		cdc.ChangeAddColumn:       pl.addColumn,
+		cdc.ChangeDropColumn:      pl.dropColumn,
+		cdc.ChangeAlterColumnType: pl.alterColumnType,
+		cdc.ChangeRenameColumn:    pl.renameColumn,
+		cdc.ChangeRenameTable:     pl.renameTable,
+		cdc.ChangeDropTable:       pl.dropTable,
+		cdc.ChangeTruncateTable:   pl.truncateTable,
+	}
+	plan, ok := kinds[c.Kind]
+	if !ok {
+		return pl.plan, fmt.Errorf("clickhouse: %s: unknown kind of schema change %q", c, c.Kind)
+	}
+	err := plan()
+	return pl.plan, err
+}
 
-	case cdc.ChangeAddColumn:
-		col, i, err := changedColumn(c, c.Column)
-		if err != nil {
-			return p, err
-		}
-		if env.target == nil {
-			return p, nil // the table is created with the column by its next row
-		}
-		if env.target.find(col.Name) != nil {
-			p.state.mapColumn(col.Name, col.Name)
-			return p, nil
-		}
-		if m == modeKeep {
-			p.state.mapColumn(col.Name, "")
-			p.note = "column not added; its values are not written"
-			return p, nil
-		}
-		if m == modeLenient && nullableKind(col) {
-			col.Nullable = true
-		}
-		cd, err := newCodec(c.Table, col, env.features, env.opts.MappingOptions)
-		if err != nil {
-			return p, cannotApply("%v", err)
-		}
+// planner plans one change: each kind has a method, which fills plan.
+type planner struct {
+	c   cdc.SchemaChange
+	m   changeMode
+	st  *tableState
+	env changeEnv
+	// db, table and target (quoted) name the change's ClickHouse table.
+	db, table, target string
+	plan              changePlan
+}
+
+// step returns a step running sql on the change's table.
+func (pl *planner) step(sql string) changeStep {
+	return changeStep{sql: sql, database: pl.db, table: pl.table}
+}
+
+// createTable creates the table, unless it exists.
+func (pl *planner) createTable() error {
+	c, m, env, p := pl.c, pl.m, pl.env, &pl.plan
+	if m == modeKeep || env.target != nil {
+		return nil
+	}
+	if c.After == nil {
+		return fmt.Errorf("clickhouse: %s: the change has no schema after it", c)
+	}
+	l, err := newLayout(c.After, env.opts.Database, env.features, env.opts.MappingOptions)
+	if err != nil {
+		return cannotApply("%v", err)
+	}
+	p.state.Database, p.state.Table, p.state.Columns = "", "", nil
+	p.steps = append(p.steps, changeStep{sql: CreateDatabaseSQL(l.database)}, changeStep{sql: l.createSQL(), database: l.database, table: l.table})
+	return nil
+}
+
+// addColumn adds the column where MySQL has it (Nullable under LENIENT), or
+// maps it to nowhere.
+func (pl *planner) addColumn() error {
+	c, m, env, target, step, p := pl.c, pl.m, pl.env, pl.target, pl.step, &pl.plan
+	col, i, err := changedColumn(c, c.Column)
+	if err != nil {
+		return err
+	}
+	if env.target == nil {
+		return nil // the table is created with the column by its next row
+	}
+	if env.target.find(col.Name) != nil {
 		p.state.mapColumn(col.Name, col.Name)
-		clause := "ADD COLUMN " + QuoteIdent(col.Name) + " " + cd.chType
-		if def := defaultSQL(col, parseCHType(cd.chType)); def != "" {
-			clause += " DEFAULT " + def
-		}
-		clause += addPosition(c.After, i, p.state, env)
-		p.steps = append(p.steps, step("ALTER TABLE "+target+" "+clause))
-		return p, nil
+		return nil
+	}
+	if m == modeKeep {
+		p.state.mapColumn(col.Name, "")
+		p.note = "column not added; its values are not written"
+		return nil
+	}
+	if m == modeLenient && nullableKind(col) {
+		col.Nullable = true
+	}
+	cd, err := newCodec(c.Table, col, env.features, env.opts.MappingOptions)
+	if err != nil {
+		return cannotApply("%v", err)
+	}
+	p.state.mapColumn(col.Name, col.Name)
+	clause := "ADD COLUMN " + QuoteIdent(col.Name) + " " + cd.chType
+	if def := defaultSQL(col, parseCHType(cd.chType)); def != "" {
+		clause += " DEFAULT " + def
+	}
+	clause += addPosition(c.After, i, p.state, env)
+	p.steps = append(p.steps, step("ALTER TABLE "+target+" "+clause))
+	return nil
+}
 
-	case cdc.ChangeDropColumn:
-		name := p.state.column(c.Column)
-		delete(p.state.Columns, c.Column)
-		ex := env.target.find(name)
-		if ex == nil || name == "" {
-			return p, nil
+// dropColumn drops the column, or keeps it (Nullable under LENIENT).
+func (pl *planner) dropColumn() error {
+	c, m, env, target, step, p := pl.c, pl.m, pl.env, pl.target, pl.step, &pl.plan
+	name := p.state.column(c.Column)
+	delete(p.state.Columns, c.Column)
+	ex := env.target.find(name)
+	if ex == nil || name == "" {
+		return nil
+	}
+	switch {
+	case m == modeKeep:
+		p.note = "column kept; rows leave it to its default"
+	case m == modeLenient:
+		p.note = "column kept, made Nullable; rows leave it NULL"
+		if t := parseCHType(ex.typ); !t.nullable && !ex.key && nullableType(t) {
+			t.nullable = true
+			p.steps = append(p.steps, step("ALTER TABLE "+target+" MODIFY COLUMN "+QuoteIdent(name)+" "+t.String()))
 		}
-		switch {
-		case m == modeKeep:
-			p.note = "column kept; rows leave it to its default"
-		case m == modeLenient:
-			p.note = "column kept, made Nullable; rows leave it NULL"
-			if t := parseCHType(ex.typ); !t.nullable && !ex.key && nullableType(t) {
-				t.nullable = true
-				p.steps = append(p.steps, step("ALTER TABLE "+target+" MODIFY COLUMN "+QuoteIdent(name)+" "+t.String()))
-			}
-		case ex.key:
-			return p, cannotApply("column %s is in the sorting key of %s, which ClickHouse cannot drop it from", QuoteIdent(name), target)
-		default:
-			p.steps = append(p.steps, step("ALTER TABLE "+target+" DROP COLUMN "+QuoteIdent(name)))
-		}
-		return p, nil
+	case ex.key:
+		return cannotApply("column %s is in the sorting key of %s, which ClickHouse cannot drop it from", QuoteIdent(name), target)
+	default:
+		p.steps = append(p.steps, step("ALTER TABLE "+target+" DROP COLUMN "+QuoteIdent(name)))
+	}
+	return nil
+}
 
-	case cdc.ChangeAlterColumnType:
-		col, _, err := changedColumn(c, c.Column)
-		if err != nil {
-			return p, err
-		}
-		name := p.state.column(c.Column)
-		ex := env.target.find(name)
-		if ex == nil || name == "" {
-			return p, nil
-		}
-		old := parseCHType(ex.typ)
-		if m == modeLenient && old.nullable && nullableKind(col) {
-			col.Nullable = true
-		}
-		cd, err := newCodec(c.Table, col, env.features, env.opts.MappingOptions)
-		if err != nil {
-			if m == modeApply {
-				return p, cannotApply("%v", err)
-			}
-			return keepColumn(p, c, col, name, old, ex)
-		}
-		if cd.chType == ex.typ {
-			return p, nil
-		}
-		want := parseCHType(cd.chType)
-		switch {
-		case widens(old, want) && !ex.key && m != modeKeep:
-			p.steps = append(p.steps, step("ALTER TABLE "+target+" MODIFY COLUMN "+QuoteIdent(name)+" "+cd.chType))
-			return p, nil
-		case m == modeApply && ex.key:
-			return p, cannotApply("column %s is in the sorting key of %s, whose type ClickHouse cannot change from %s to %s", QuoteIdent(name), target, ex.typ, cd.chType)
-		case m == modeApply:
-			return p, cannotApply("%s cannot hold every value of the column's old type %s (the ClickHouse column is %s)", cd.chType, typeText(beforeType(c)), ex.typ)
+// alterColumnType retypes the column when the new type holds every old value,
+// else keeps it.
+func (pl *planner) alterColumnType() error {
+	c, m, env, target, step, p := pl.c, pl.m, pl.env, pl.target, pl.step, &pl.plan
+	col, _, err := changedColumn(c, c.Column)
+	if err != nil {
+		return err
+	}
+	name := p.state.column(c.Column)
+	ex := env.target.find(name)
+	if ex == nil || name == "" {
+		return nil
+	}
+	old := parseCHType(ex.typ)
+	if m == modeLenient && old.nullable && nullableKind(col) {
+		col.Nullable = true
+	}
+	cd, err := newCodec(c.Table, col, env.features, env.opts.MappingOptions)
+	if err != nil {
+		if m == modeApply {
+			return cannotApply("%v", err)
 		}
 		return keepColumn(p, c, col, name, old, ex)
-
-	case cdc.ChangeRenameColumn:
-		col, _, err := changedColumn(c, c.NewColumn)
-		if err != nil {
-			return p, err
-		}
-		name := p.state.column(c.Column)
-		delete(p.state.Columns, c.Column)
-		ex := env.target.find(name)
-		if m == modeKeep {
-			if ex != nil && name != "" {
-				p.state.mapColumn(c.NewColumn, name)
-				p.note = "column keeps its name; the renamed column's values go to it"
-			} else {
-				p.state.mapColumn(c.NewColumn, "")
-				p.note = "the renamed column's values are not written"
-			}
-			return p, nil
-		}
-		p.state.mapColumn(c.NewColumn, c.NewColumn)
-		if ex == nil || name == "" {
-			return p, nil // nothing to rename (a replay finds it renamed)
-		}
-		exists := env.target.find(c.NewColumn) != nil
-		if m == modeLenient {
-			p.note = "old column kept, made Nullable; a new Nullable column takes the values"
-			t := parseCHType(ex.typ)
-			if !t.nullable && !ex.key && nullableType(t) {
-				t.nullable = true
-				p.steps = append(p.steps, step("ALTER TABLE "+target+" MODIFY COLUMN "+QuoteIdent(name)+" "+t.String()))
-			}
-			if !exists {
-				if nullableKind(col) {
-					col.Nullable = true
-				}
-				cd, err := newCodec(c.Table, col, env.features, env.opts.MappingOptions)
-				if err != nil {
-					return p, cannotApply("%v", err)
-				}
-				p.steps = append(p.steps, step("ALTER TABLE "+target+" ADD COLUMN "+QuoteIdent(c.NewColumn)+" "+cd.chType+" AFTER "+QuoteIdent(name)))
-			}
-			return p, nil
-		}
-		if ex.key {
-			return p, cannotApply("column %s is in the sorting key of %s, which ClickHouse cannot rename", QuoteIdent(name), target)
-		}
-		if exists && name != c.NewColumn {
-			// Only the copy of an interrupted rename leaves both.
-			p.steps = append(p.steps, copyColumn(step, target, name, c.NewColumn)...)
-			return p, nil
-		}
-		if env.features.RenameColumn {
-			p.steps = append(p.steps, step("ALTER TABLE "+target+" RENAME COLUMN "+QuoteIdent(name)+" TO "+QuoteIdent(c.NewColumn)))
-			return p, nil
-		}
-		// Before 20.4: add the new column beside the old, copy, drop the old.
-		p.steps = append(p.steps, step("ALTER TABLE "+target+" ADD COLUMN "+QuoteIdent(c.NewColumn)+" "+ex.typ+" AFTER "+QuoteIdent(name)))
-		p.steps = append(p.steps, copyColumn(step, target, name, c.NewColumn)...)
-		return p, nil
-
-	case cdc.ChangeRenameTable:
-		p.state.Database, p.state.Table, p.state.Columns = "", "", nil
-		newDB, newTable := targetOf(c.NewTable, nil, env.opts)
-		renamed := st.clone()
-		renamed.Version, renamed.Step = env.version, 0
-		p.renamed = renamed
-		if m == modeKeep {
-			if db != newDB || table != newTable {
-				renamed.Database, renamed.Table = db, table
-			}
-			p.note = "ClickHouse table keeps its name; the renamed table's rows go to it"
-			return p, nil
-		}
-		renamed.Database, renamed.Table = "", ""
-		switch {
-		case env.target != nil && env.newTarget == nil:
-			if newDB != db {
-				p.steps = append(p.steps, changeStep{sql: CreateDatabaseSQL(newDB)})
-			}
-			p.steps = append(p.steps, step("RENAME TABLE "+target+" TO "+qualified(newDB, newTable)))
-		case env.target != nil && env.newTarget != nil:
-			return p, cannotApply("a ClickHouse table %s exists already", qualified(newDB, newTable))
-		}
-		return p, nil
-
-	case cdc.ChangeDropTable:
-		if m != modeApply {
-			p.note = "table kept"
-			return p, nil
-		}
-		p.state.Database, p.state.Table, p.state.Columns = "", "", nil
-		if env.target != nil {
-			p.steps = append(p.steps, step("DROP TABLE IF EXISTS "+target))
-		}
-		return p, nil
-
-	case cdc.ChangeTruncateTable:
-		if m != modeApply {
-			p.note = "rows kept"
-			return p, nil
-		}
-		if env.target != nil {
-			s := step("")
-			s.truncateBelow = env.version
-			p.steps = append(p.steps, s)
-		}
-		return p, nil
 	}
-	return p, fmt.Errorf("clickhouse: %s: unknown kind of schema change %q", c, c.Kind)
+	if cd.chType == ex.typ {
+		return nil
+	}
+	want := parseCHType(cd.chType)
+	switch {
+	case widens(old, want) && !ex.key && m != modeKeep:
+		p.steps = append(p.steps, step("ALTER TABLE "+target+" MODIFY COLUMN "+QuoteIdent(name)+" "+cd.chType))
+		return nil
+	case m == modeApply && ex.key:
+		return cannotApply("column %s is in the sorting key of %s, whose type ClickHouse cannot change from %s to %s", QuoteIdent(name), target, ex.typ, cd.chType)
+	case m == modeApply:
+		return cannotApply("%s cannot hold every value of the column's old type %s (the ClickHouse column is %s)", cd.chType, typeText(beforeType(c)), ex.typ)
+	}
+	return keepColumn(p, c, col, name, old, ex)
+}
+
+// renameColumn renames the column (by add, copy and drop before 20.4), or keeps
+// it and maps the new name to it (beside a new Nullable column under LENIENT).
+func (pl *planner) renameColumn() error {
+	c, m, env, target, step, p := pl.c, pl.m, pl.env, pl.target, pl.step, &pl.plan
+	col, _, err := changedColumn(c, c.NewColumn)
+	if err != nil {
+		return err
+	}
+	name := p.state.column(c.Column)
+	delete(p.state.Columns, c.Column)
+	ex := env.target.find(name)
+	if m == modeKeep {
+		if ex != nil && name != "" {
+			p.state.mapColumn(c.NewColumn, name)
+			p.note = "column keeps its name; the renamed column's values go to it"
+		} else {
+			p.state.mapColumn(c.NewColumn, "")
+			p.note = "the renamed column's values are not written"
+		}
+		return nil
+	}
+	p.state.mapColumn(c.NewColumn, c.NewColumn)
+	if ex == nil || name == "" {
+		return nil // nothing to rename (a replay finds it renamed)
+	}
+	exists := env.target.find(c.NewColumn) != nil
+	if m == modeLenient {
+		p.note = "old column kept, made Nullable; a new Nullable column takes the values"
+		t := parseCHType(ex.typ)
+		if !t.nullable && !ex.key && nullableType(t) {
+			t.nullable = true
+			p.steps = append(p.steps, step("ALTER TABLE "+target+" MODIFY COLUMN "+QuoteIdent(name)+" "+t.String()))
+		}
+		if !exists {
+			if nullableKind(col) {
+				col.Nullable = true
+			}
+			cd, err := newCodec(c.Table, col, env.features, env.opts.MappingOptions)
+			if err != nil {
+				return cannotApply("%v", err)
+			}
+			p.steps = append(p.steps, step("ALTER TABLE "+target+" ADD COLUMN "+QuoteIdent(c.NewColumn)+" "+cd.chType+" AFTER "+QuoteIdent(name)))
+		}
+		return nil
+	}
+	if ex.key {
+		return cannotApply("column %s is in the sorting key of %s, which ClickHouse cannot rename", QuoteIdent(name), target)
+	}
+	if exists && name != c.NewColumn {
+		// Only the copy of an interrupted rename leaves both.
+		p.steps = append(p.steps, copyColumn(step, target, name, c.NewColumn)...)
+		return nil
+	}
+	if env.features.RenameColumn {
+		p.steps = append(p.steps, step("ALTER TABLE "+target+" RENAME COLUMN "+QuoteIdent(name)+" TO "+QuoteIdent(c.NewColumn)))
+		return nil
+	}
+	// Before 20.4: add the new column beside the old, copy, drop the old.
+	p.steps = append(p.steps, step("ALTER TABLE "+target+" ADD COLUMN "+QuoteIdent(c.NewColumn)+" "+ex.typ+" AFTER "+QuoteIdent(name)))
+	p.steps = append(p.steps, copyColumn(step, target, name, c.NewColumn)...)
+	return nil
+}
+
+// renameTable renames the table, or keeps it and sends the new name's rows to
+// it.
+func (pl *planner) renameTable() error {
+	c, m, env, st, db, table, target, step, p := pl.c, pl.m, pl.env, pl.st, pl.db, pl.table, pl.target, pl.step, &pl.plan
+	p.state.Database, p.state.Table, p.state.Columns = "", "", nil
+	newDB, newTable := targetOf(c.NewTable, nil, env.opts)
+	renamed := st.clone()
+	renamed.Version, renamed.Step = env.version, 0
+	p.renamed = renamed
+	if m == modeKeep {
+		if db != newDB || table != newTable {
+			renamed.Database, renamed.Table = db, table
+		}
+		p.note = "ClickHouse table keeps its name; the renamed table's rows go to it"
+		return nil
+	}
+	renamed.Database, renamed.Table = "", ""
+	switch {
+	case env.target != nil && env.newTarget == nil:
+		if newDB != db {
+			p.steps = append(p.steps, changeStep{sql: CreateDatabaseSQL(newDB)})
+		}
+		p.steps = append(p.steps, step("RENAME TABLE "+target+" TO "+qualified(newDB, newTable)))
+	case env.target != nil && env.newTarget != nil:
+		return cannotApply("a ClickHouse table %s exists already", qualified(newDB, newTable))
+	}
+	return nil
+}
+
+// dropTable drops the table under EVOLVE and TRY_EVOLVE.
+func (pl *planner) dropTable() error {
+	m, env, target, step, p := pl.m, pl.env, pl.target, pl.step, &pl.plan
+	if m != modeApply {
+		p.note = "table kept"
+		return nil
+	}
+	p.state.Database, p.state.Table, p.state.Columns = "", "", nil
+	if env.target != nil {
+		p.steps = append(p.steps, step("DROP TABLE IF EXISTS "+target))
+	}
+	return nil
+}
+
+// truncateTable removes the rows before the change under EVOLVE and TRY_EVOLVE.
+func (pl *planner) truncateTable() error {
+	m, env, step, p := pl.m, pl.env, pl.step, &pl.plan
+	if m != modeApply {
+		p.note = "rows kept"
+		return nil
+	}
+	if env.target != nil {
+		s := step("")
+		s.truncateBelow = env.version
+		p.steps = append(p.steps, s)
+	}
+	return nil
 }
 
 // keepColumn completes the plan of a type change the table does not take:
 // the column keeps its type when that can hold the new type's values, each
 // checked as it is written; otherwise the column's values are not written.
-func keepColumn(p changePlan, c cdc.SchemaChange, col cdc.Column, name string, old chType, ex *chColumn) (changePlan, error) {
+func keepColumn(p *changePlan, c cdc.SchemaChange, col cdc.Column, name string, old chType, ex *chColumn) error {
 	if _, ok := codecFor(c.Table, col, old); ok {
 		p.note = "column keeps its type " + ex.typ + "; each value is checked against it"
-		return p, nil
+		return nil
 	}
 	if ex.key {
-		return p, cannotApply("column %s is in the sorting key, and its type %s cannot hold the column's new type %s", QuoteIdent(name), ex.typ, typeText(col.Type))
+		return cannotApply("column %s is in the sorting key, and its type %s cannot hold the column's new type %s", QuoteIdent(name), ex.typ, typeText(col.Type))
 	}
 	p.state.mapColumn(c.Column, "")
 	p.note = "column keeps its type " + ex.typ + ", which cannot hold the new type " + typeText(col.Type) + ": its values are not written"
-	return p, nil
+	return nil
 }
 
 // copyColumn returns the steps that copy column from into to and drop

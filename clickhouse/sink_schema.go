@@ -222,8 +222,8 @@ func (s *Sink) runSteps(ctx context.Context, steps []changeStep, ran *[]string) 
 	return nil
 }
 
-func (s *Sink) exec(ctx context.Context, sql string) error {
-	_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error { return s.client.conn.Exec(ctx, sql) })
+func (s *Sink) exec(ctx context.Context, sql string, args ...any) error {
+	_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error { return s.client.conn.Exec(ctx, sql, args...) })
 	if err != nil {
 		return fmt.Errorf("clickhouse: %s: %w", sql, err)
 	}
@@ -252,11 +252,11 @@ func (s *Sink) truncateBelow(ctx context.Context, db, table string, v uint64, ra
 		*ran = append(*ran, sql)
 		return s.exec(ctx, sql)
 	}
-	sql := fmt.Sprintf("ALTER TABLE %s DELETE WHERE %s < %d", target, QuoteIdent(VersionColumn), v)
-	if err := s.exec(ctx, sql); err != nil {
+	sql := "ALTER TABLE " + target + " DELETE WHERE " + QuoteIdent(VersionColumn) + " < ?"
+	if err := s.exec(ctx, sql, v); err != nil {
 		return err
 	}
-	*ran = append(*ran, sql)
+	*ran = append(*ran, fmt.Sprintf("%s (%d)", sql, v))
 	return s.waitMutations(ctx, db, table)
 }
 

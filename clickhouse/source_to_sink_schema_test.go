@@ -101,7 +101,7 @@ func schemaSetup(t *testing.T, db *testenv.Source) *testenv.ClickHouse {
 // schemaWriter inserts, updates and deletes rows of the table *table names,
 // touching only id and v, until ctx ends. A table that does not exist for a
 // moment (dropped, renamed) is no error.
-func schemaWriter(ctx context.Context, t *testing.T, db *sql.DB, table *atomic.Pointer[string], done chan<- int) {
+func schemaWriter(ctx context.Context, t *testing.T, db *sql.DB, table *atomic.Pointer[string], count *atomic.Int64, done chan<- int) {
 	r := rand.New(rand.NewPCG(rand.Uint64(), 1))
 	n := 0
 	defer func() { done <- n }()
@@ -122,6 +122,7 @@ func schemaWriter(ctx context.Context, t *testing.T, db *sql.DB, table *atomic.P
 		switch {
 		case err == nil:
 			n++
+			count.Add(1)
 		case ctx.Err() != nil:
 			return
 		case errors.As(err, &me) && me.Number == 1146: // the table is gone for now
@@ -142,9 +143,20 @@ func runDDLWhileWriting(t *testing.T, db *testenv.Source, tc schemaCase, between
 	table.Store(&items)
 	writes := 0
 	done := make(chan int, 1)
+	var count atomic.Int64
+	// written waits until the writer has made n more writes.
+	written := func(n int64) {
+		t.Helper()
+		want := count.Load() + n
+		for deadline := time.Now().Add(30 * time.Second); count.Load() < want; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the writer made %d of %d writes in 30s", count.Load()-want+n, n)
+			}
+		}
+	}
 	start := func() (stop func()) {
 		ctx, cancel := context.WithCancel(context.Background())
-		go schemaWriter(ctx, t, db.DB, &table, done)
+		go schemaWriter(ctx, t, db.DB, &table, &count, done)
 		stopped := false
 		return func() {
 			if !stopped {
@@ -157,7 +169,7 @@ func runDDLWhileWriting(t *testing.T, db *testenv.Source, tc schemaCase, between
 	stop := start()
 	// The writer stops before the test ends, even when a statement fails it.
 	defer func() { stop() }()
-	time.Sleep(300 * time.Millisecond)
+	written(50)
 	if tc.quiet {
 		stop()
 	}
@@ -169,9 +181,9 @@ func runDDLWhileWriting(t *testing.T, db *testenv.Source, tc schemaCase, between
 	if between != nil {
 		between()
 	}
-	time.Sleep(300 * time.Millisecond)
+	written(50)
 	db.Exec(t, tc.after...)
-	time.Sleep(200 * time.Millisecond)
+	written(30)
 	stop()
 	t.Logf("%d writes around %q", writes, tc.ddl)
 }
