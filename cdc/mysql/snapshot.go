@@ -185,7 +185,10 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 			}
 		}
 	}()
-	defer wg.Wait()
+	// On the way out, error or not, the readers stop first: one blocked
+	// handing over a chunk nobody will take would keep wg.Wait from
+	// returning.
+	defer func() { cancel(); wg.Wait() }()
 
 	remaining := len(tasks)
 	for remaining > 0 {
