@@ -53,12 +53,14 @@ func compileExprs(projection, filter string, o exprOptions) (compiledExprs, []pr
 func (p *parsedExprs) bind(in *cdc.TableSchema) (projectFunc, *cdc.TableSchema, []problems.Problem) {
 	t, err := expr.CompileTransform(in, p.projection, p.filter, p.opts)
 	if err != nil {
-		field, value := "Projection", ""
-		if p.projection != nil {
-			value = p.projection.String()
-		}
-		if p.projection == nil {
+		var field, value string
+		switch {
+		case p.filter == nil:
+			field, value = "Projection", p.projection.String()
+		case p.projection == nil:
 			field, value = "Filter", p.filter.String()
+		default: // the error names the part at fault
+			field, value = "Projection/Filter", p.projection.String()+" WHERE "+p.filter.String()
 		}
 		return nil, nil, []problems.Problem{{Field: field, Value: value, Fix: err.Error()}}
 	}
