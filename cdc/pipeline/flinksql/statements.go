@@ -55,7 +55,7 @@ func with(opts []option) string {
 
 // columnsDDL renders the column list of a table, its metadata columns and
 // its primary key.
-func columnsDDL(schema *cdc.TableSchema, metadata []string, withKey bool) (string, error) {
+func columnsDDL(schema *cdc.TableSchema, metadata []string, metadataFrom map[string]string, withKey bool) (string, error) {
 	var lines []string
 	for _, c := range schema.Columns {
 		ft, err := flinkType(c)
@@ -68,7 +68,11 @@ func columnsDDL(schema *cdc.TableSchema, metadata []string, withKey bool) (strin
 		if schema.ColumnIndex(m) >= 0 {
 			return "", fmt.Errorf("table %s has a column %s, which the metadata column of the same name would hide: rename it in a projection", schema.Table, m)
 		}
-		lines = append(lines, fmt.Sprintf("  %s %s METADATA FROM %s VIRTUAL", quoteIdent(m), metadataType[m], quoteString(m)))
+		from := m
+		if f, ok := metadataFrom[m]; ok {
+			from = f
+		}
+		lines = append(lines, fmt.Sprintf("  %s %s METADATA FROM %s VIRTUAL", quoteIdent(m), metadataType[m], quoteString(from)))
 	}
 	if withKey && len(schema.PrimaryKey) > 0 {
 		keys := make([]string, len(schema.PrimaryKey))
@@ -159,25 +163,32 @@ func (r *renderer) renderSources() {
 		field := fmt.Sprintf("Sources[%d]", st.source)
 		var opts []option
 		var err error
+		var metadataFrom map[string]string
+		connector := ""
 		switch src := r.cfg.Sources[st.source].(type) {
 		case *mysql.Source:
 			opts, err = r.mysqlOptions(src.Config(), st)
 		case *SQLServerSource:
 			opts, err = r.sqlServerOptions(src, st)
+			// A SQL Server table's TableID.Database is its schema, which
+			// __schema_name__ names.
+			metadataFrom = map[string]string{"database_name": "schema_name"}
+			connector = "sqlserver-cdc "
 		}
 		if err == nil && st.appendOnly {
 			opts = append(opts, option{"scan.read-changelog-as-append-only.enabled", "true"})
+			err = r.t.check(connector + "scan.read-changelog-as-append-only.enabled")
 		}
 		if err == nil {
 			for _, m := range st.metadata {
-				if m == "row_kind" {
-					err = r.t.check("metadata row_kind")
+				if m == "row_kind" && err == nil {
+					err = r.t.check(connector + "metadata row_kind")
 				}
 			}
 		}
 		var cols string
 		if err == nil {
-			cols, err = columnsDDL(st.schema, st.metadata, true)
+			cols, err = columnsDDL(st.schema, st.metadata, metadataFrom, true)
 		}
 		if err != nil {
 			r.errs.Add(field, st.schema.Table.String(), "%v", err)
@@ -398,7 +409,7 @@ func (r *renderer) renderSinks() {
 			withKey = false
 			opts = []option{{"connector", "print"}, {"print-identifier", sk.table.String()}}
 		}
-		cols, err := columnsDDL(schema, nil, withKey)
+		cols, err := columnsDDL(schema, nil, nil, withKey)
 		if err != nil {
 			r.errs.Add(field, sk.table.String(), "%v", err)
 			continue

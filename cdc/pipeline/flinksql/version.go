@@ -148,6 +148,9 @@ func (t target) check(option string) error {
 	if !ok || t.atLeast(since) {
 		return nil
 	}
+	if since == "99.0.0" {
+		return fmt.Errorf("%s is in no Flink CDC release (up to 3.6)", option)
+	}
 	return fmt.Errorf("%s is not in Flink CDC %s: it needs Flink CDC %s or newer (Target.CDC)", option, t.cdc, since)
 }
 
