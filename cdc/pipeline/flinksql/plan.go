@@ -131,6 +131,12 @@ func (r *renderer) plan() {
 				}
 				sourceTables[key] = st
 				r.sources = append(r.sources, st)
+				if !toClickHouse {
+					if r.script.sourceNames == nil {
+						r.script.sourceNames = map[cdc.TableID]string{}
+					}
+					r.script.sourceNames[schema.Table] = st.name
+				}
 			}
 			for _, name := range usedMetadata(proj, filter) {
 				st.addMetadata(name)

@@ -57,6 +57,8 @@ type Script struct {
 	inserts  []string
 	sinks    []*cdc.TableSchema
 	secrets  []string
+	// sourceNames maps each captured table to its changelog source table.
+	sourceNames map[cdc.TableID]string
 }
 
 // Statements returns the statements to submit, in order, with passwords in
@@ -65,12 +67,26 @@ type Script struct {
 // BEGIN STATEMENT SET; ... END; as several statements, a single INSERT or
 // the several INSERTs between them). Never log them.
 func (s *Script) Statements() []string {
+	return append(s.Setup(), s.jobStatements()...)
+}
+
+// Setup returns the statements before the job, with passwords in clear:
+// the SETs and the CREATE TEMPORARY TABLEs. A program that queries the
+// source tables itself (SELECT * FROM a source table, as the seed's
+// FlinkCDC_02_SQL does) runs these first.
+func (s *Script) Setup() []string {
 	var out []string
 	for _, kv := range s.settings {
 		out = append(out, setStatement(kv[0], kv[1]))
 	}
-	out = append(out, s.tables...)
-	return append(out, s.jobStatements()...)
+	return append(out, s.tables...)
+}
+
+// SourceTable returns the name of the Flink table that reads the captured
+// table id as a changelog, and whether the script has one.
+func (s *Script) SourceTable(id cdc.TableID) (string, bool) {
+	name, ok := s.sourceNames[id]
+	return name, ok
 }
 
 // Job returns the statement that starts the job: the only INSERT, or an
@@ -113,6 +129,10 @@ func (s *Script) String() string {
 	}
 	return redactAll(b.String(), s.secrets)
 }
+
+// Redact returns text with the script's passwords replaced by a
+// placeholder: for printing one of its statements.
+func (s *Script) Redact(text string) string { return redactAll(text, s.secrets) }
 
 // Format makes %v, %s and %q print the redacted script.
 func (s *Script) Format(f fmt.State, verb rune) {
