@@ -62,7 +62,7 @@ func TestRealGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := pipeline.New("rtdw-flinksql-"+src.Database).From(source).To(pipeline.NewPrintSink(os.Stdout, pipeline.PrintReadable))
+	cfg := pipeline.New("rtdw-flinksql-" + src.Database).From(source).To(pipeline.NewPrintSink(os.Stdout, pipeline.PrintReadable))
 	for _, s := range loaded {
 		cfg.Schemas(s)
 	}
