@@ -100,7 +100,17 @@ func startWriter(db *sql.DB, database string, rows, payload int, seed uint64) *w
 func (w *writer) run(seed uint64) {
 	defer close(w.done)
 	rng := rand.New(rand.NewPCG(seed, 7))
-	next := w.rows*faultShards + int(seed%1000)*100_000 // writers of other seeds insert other ids
+	// Rows of the load, and the writer's own range of new ids: writers of
+	// other seeds never touch it.
+	base := w.rows * faultShards
+	first := base + int(seed%1000)*100_000
+	next := first
+	pick := func() int {
+		if next == first || rng.IntN(2) == 0 {
+			return rng.IntN(base)
+		}
+		return first + rng.IntN(next-first)
+	}
 	for version := 1; ; version++ {
 		select {
 		case <-w.stop:
@@ -113,7 +123,7 @@ func (w *writer) run(seed uint64) {
 			return
 		}
 		for range 1 + rng.IntN(4) {
-			id := rng.IntN(next)
+			id := pick()
 			t := "`" + w.database + "`.`" + shardName(id%faultShards) + "`"
 			switch rng.IntN(6) {
 			case 0, 1, 2:
