@@ -14,7 +14,8 @@ func TestImportsNoConnector(t *testing.T) {
 	if err != nil {
 		t.Skip("no go command in PATH to list dependencies with")
 	}
-	out, err := exec.Command(goBin, "list", "-deps", "github.com/rtdw/rtdw/cdc/pipeline").Output()
+	// The YAML loader too: it finds connectors in the registry a program fills.
+	out, err := exec.Command(goBin, "list", "-deps", "github.com/rtdw/rtdw/cdc/pipeline", "github.com/rtdw/rtdw/cdc/pipeline/definition").Output()
 	if err != nil {
 		t.Fatalf("go list -deps: %v", err)
 	}
@@ -25,7 +26,7 @@ func TestImportsNoConnector(t *testing.T) {
 			"github.com/ClickHouse/", "github.com/prometheus/",
 		} {
 			if strings.HasPrefix(dep, bad) {
-				t.Errorf("cdc/pipeline depends on %s", dep)
+				t.Errorf("cdc/pipeline or cdc/pipeline/definition depends on %s", dep)
 			}
 		}
 	}

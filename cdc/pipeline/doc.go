@@ -58,6 +58,31 @@
 // delivers what it read, flushes, stores its checkpoint, and Run returns
 // nil.
 //
+// # Failures
+//
+// [Config.Restart] runs a failed source again from its checkpoint, as
+// Flink's restart strategy does; the sinks are idempotent, so what the
+// failed run delivered after its checkpoint is delivered again without
+// doubling. A sink that is down for a while (ClickHouse restarting) is best
+// ridden out by the sink's own retries: the source then simply waits.
+//
+// # Schema changes
+//
+// A source's structured schema changes (cdc.Event.Changes) follow the
+// transforms and routes: each reaches a sink as a change of the sink table,
+// with the transformed and routed schemas, and the sink applies it under
+// its own policy (the clickhouse sink's SinkConfig.SchemaChanges, Flink
+// CDC's schema.change.behavior). A change of a column the projection
+// leaves out does not reach the sink, nor does dropping, truncating or
+// renaming a table that a route writes under another name, such as one
+// shard of several merged into one table.
+//
+// # Sinks
+//
+// A sink is a cdc.Sink: HandleEvents and Flush, Flush returning once what
+// it was handed is durable. The clickhouse sink, the phoenix sink and
+// [PrintSink] implement it; so can any other.
+//
 // # Progress, logs and metrics
 //
 // [Pipeline.Progress] counts each source table's snapshot rows, inserts,
