@@ -336,6 +336,32 @@ func TestDDLOnlineSchemaChangeSwap(t *testing.T) {
 	}
 }
 
+// A swap undone (gh-ost's cut-over rolled back: the old table renamed
+// back before the shadow came in) changes nothing and keeps the table
+// captured.
+func TestDDLSwapUndone(t *testing.T) {
+	h, env := testHistory(t)
+	captured := map[cdc.TableID]bool{{Database: "db", Table: "t"}: true}
+	env.captured = func(id cdc.TableID) bool { return captured[id] }
+	tid := cdc.TableID{Database: "db", Table: "t"}
+	before := columns(h.schema(tid))
+	var all []cdc.SchemaChange
+	for _, q := range []string{"CREATE TABLE _t_gho LIKE t", "ALTER TABLE t RENAME _t_del", "ALTER TABLE _t_del RENAME t", "DROP TABLE _t_gho"} {
+		res := applyAll(t, h, env, q)
+		h = res.history
+		for _, id := range res.removed {
+			delete(captured, id)
+		}
+		for _, id := range res.added {
+			captured[id] = true
+		}
+		all = append(all, res.changes...)
+	}
+	if len(all) != 0 || !captured[tid] || columns(h.schema(tid)) != before || len(h.tables) != 1 {
+		t.Fatalf("changes %s, captured %v, schema %s, history %v", describeChanges(all), captured, columns(h.schema(tid)), h.tables)
+	}
+}
+
 func TestDDLNotTableDDL(t *testing.T) {
 	for _, q := range []string{
 		"CREATE DATABASE x", "GRANT SELECT ON *.* TO u", "CREATE VIEW v AS SELECT 1", "CREATE USER 'u'@'%' IDENTIFIED BY 'p'",

@@ -436,9 +436,16 @@ func (a *ddlApplier) renameTable(from, to cdc.TableID) error {
 	case followed && t.shadow:
 		delete(a.tables, from)
 		if orig, ok := a.shadowOf(from, shadowNewRE); ok && orig == to {
-			return a.swapIn(to, t)
+			return a.swapIn(to, t, nil)
 		}
-		if orig, ok := a.shadowOf(to, shadowOldRE); ok && orig != (cdc.TableID{}) {
+		if orig, ok := a.shadowOf(from, shadowOldRE); ok && orig == to {
+			// The old table back under its name (a swap undone): it is
+			// what it was.
+			s := *t.schema
+			s.Table = to
+			return a.swapIn(to, t, &s)
+		}
+		if _, ok := a.shadowOf(to, shadowOldRE); ok {
 			a.tables[to] = t // the old table, renamed once more
 		}
 		return nil
@@ -481,17 +488,11 @@ func (a *ddlApplier) renameTable(from, to cdc.TableID) error {
 }
 
 // swapIn gives table id the schema of its shadow: the changes from the
-// table's last schema (as the shadow's old table, or still under its name)
-// to the shadow's are emitted as column changes.
-func (a *ddlApplier) swapIn(id cdc.TableID, shadow historyTable) error {
-	var before *cdc.TableSchema
-	for oid, t := range a.tables {
-		if m := shadowOldRE.FindStringSubmatch(oid.Table); m != nil && oid.Database == id.Database && m[1] == id.Table && t.shadow {
-			s := *t.schema
-			s.Table = id
-			before = &s
-			delete(a.tables, oid)
-		}
+// table's last schema (before when given, else as the shadow's old table,
+// or still under its name) to the shadow's are emitted as column changes.
+func (a *ddlApplier) swapIn(id cdc.TableID, shadow historyTable, before *cdc.TableSchema) error {
+	if before == nil {
+		before = a.takeOldTable(id)
 	}
 	if cur, ok := a.tables[id]; ok && !cur.shadow {
 		before = cur.schema
@@ -507,6 +508,21 @@ func (a *ddlApplier) swapIn(id cdc.TableID, shadow historyTable) error {
 	}
 	for _, c := range diffSchemas(before, &after) {
 		a.emit(c)
+	}
+	return nil
+}
+
+// takeOldTable returns the schema of table id renamed out of the way of a
+// shadow (_t_del, _t_old), as named id, and stops following it; nil when
+// there is none.
+func (a *ddlApplier) takeOldTable(id cdc.TableID) *cdc.TableSchema {
+	for oid, t := range a.tables {
+		if m := shadowOldRE.FindStringSubmatch(oid.Table); m != nil && oid.Database == id.Database && m[1] == id.Table && t.shadow {
+			s := *t.schema
+			s.Table = id
+			delete(a.tables, oid)
+			return &s
+		}
 	}
 	return nil
 }
