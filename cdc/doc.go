@@ -60,7 +60,10 @@
 // A change the sink cannot make stops EVOLVE with a [*SchemaChangeError];
 // TRY_EVOLVE then keeps the sink's table as it was and goes on. Whatever a
 // sink's table kept, rows are written into the columns it has. Package
-// clickhouse's documentation lists the statements its sink runs for each.
+// clickhouse's documentation lists the statements its sink runs for each;
+// package cdc/mysql's lists the MySQL and MariaDB statements that make
+// each kind, and how its schema history keeps rows decoded with the schema
+// they were written with.
 //
 // # Checkpoints and stores
 //
