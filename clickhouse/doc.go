@@ -197,7 +197,8 @@
 // that the rows from before the change read MySQL's default, as they do in
 // MySQL; an expression default (CURRENT_TIMESTAMP) cannot be known and
 // leaves the type's zero value. A position change alone (MODIFY ... FIRST)
-// runs nothing: no server here reorders columns, and reads name them.
+// runs nothing: inserts and reads name their columns, so the order does not
+// matter (and 18.16 cannot change it).
 //
 // Where the table keeps its schema, rows are written into the columns it
 // has: a column it lacks is left out of the insert (and takes its default,

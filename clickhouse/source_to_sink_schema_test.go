@@ -382,3 +382,37 @@ func TestSourceToSinkStoppedAcrossTwoAlters(t *testing.T) {
 		}
 	})
 }
+
+// TestSourceToSinkLenientByDefault runs the default policy, LENIENT,
+// through the parsing source: an added column (with MySQL's default for
+// the old rows), a dropped one and a widened one, while rows are written.
+// ClickHouse shows MySQL's rows in MySQL's columns, and keeps the dropped
+// column, Nullable, NULL in the rows written after the drop.
+func TestSourceToSinkLenientByDefault(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
+		ch := schemaSetup(t, db)
+		c := newClient(t, ch.Addr)
+		sink, err := clickhouse.NewSink(c, clickhouse.SinkConfig{TableOptions: clickhouse.TableOptions{Database: ch.Database}, FlushInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := startPipeline(t, db, sink, pipelineOptions{ddl: true}, "items")
+		p.waitStreaming(t, time.Minute)
+		runDDLWhileWriting(t, db, schemaCase{table: "items", ddl: []string{
+			"ALTER TABLE items ADD COLUMN price DECIMAL(10,2) NOT NULL DEFAULT 1.50 AFTER qty",
+			"ALTER TABLE items DROP COLUMN note",
+			"ALTER TABLE items MODIFY COLUMN qty BIGINT NOT NULL DEFAULT 0",
+		}, after: []string{"UPDATE items SET qty = 1099511627776, price = 2.50 WHERE id % 5 = 0", "INSERT INTO items (id, v) VALUES (1000, 1)"}}, nil)
+		id := cdc.TableID{Database: db.Database, Table: "items"}
+		waitConverged(t, p, db.DB, c, clickhouse.TableOptions{Database: ch.Database}, id, time.Minute)
+		types := chNames(t, c, "SELECT concat(name, ' ', type) FROM system.columns WHERE database = ? AND table = 'items'", ch.Database)
+		want := []string{"id Int64", "v Int64", "qty Int64", "price Nullable(Decimal(10, 2))", "note Nullable(String)", "_version UInt64", "_is_deleted UInt8"}
+		if !slices.Equal(types, want) {
+			t.Errorf("ClickHouse columns %q, want %q", types, want)
+		}
+		var nulls uint64
+		if err := c.Conn().QueryRow(context.Background(), "SELECT count() FROM "+testenv.QuoteIdent(ch.Database)+".items FINAL WHERE id = 1000 AND note IS NULL").Scan(&nulls); err != nil || nulls != 1 {
+			t.Errorf("the row inserted after the drop: %d rows with note NULL (%v), want 1", nulls, err)
+		}
+	})
+}
