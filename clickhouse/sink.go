@@ -833,7 +833,9 @@ func (s *Sink) Close(ctx context.Context) (err error) {
 		return nil
 	}
 	err = s.flushLocked(ctx)
-	if !isHandOff(err) {
+	// A flush cut short by ctx (handed off, or an insert that gave up when
+	// ctx ended) leaves its rows for the next Close.
+	if !isHandOff(err) && ctx.Err() == nil {
 		s.closed = true
 	}
 	return err
