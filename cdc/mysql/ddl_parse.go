@@ -23,7 +23,8 @@ import (
 //   - MySQL's atomic CREATE TABLE … SELECT is logged as the CREATE TABLE
 //     with its columns and a trailing START TRANSACTION: dropped;
 //   - MariaDB's ALTER ONLINE TABLE, and WAIT n / NOWAIT after the table
-//     name of ALTER, DROP, RENAME and TRUNCATE: dropped;
+//     name of ALTER, DROP, RENAME and TRUNCATE: dropped; its
+//     ALGORITHM=NOCOPY: read as ALGORITHM=DEFAULT;
 //   - MariaDB's CREATE OR REPLACE TABLE: parsed as CREATE TABLE, and
 //     applied as DROP TABLE IF EXISTS then CREATE TABLE;
 //   - spatial types (GEOMETRY, POINT, …), which the TiDB parser lacks:
@@ -86,6 +87,10 @@ func parseDDL(q string) ([]ddlStatement, error) {
 			return out, nil
 		}
 		if registerUnknownCharset(err) {
+			continue
+		}
+		if strings.Contains(err.Error(), "Unknown ALGORITHM") && nocopyRE.MatchString(q) {
+			q = nocopyRE.ReplaceAllString(q, "ALGORITHM=DEFAULT")
 			continue
 		}
 		next, ok := rewriteAtError(q, err)
@@ -381,6 +386,10 @@ func rewriteDDLHead(q string) (string, bool) {
 	}
 	return q, false
 }
+
+// nocopyRE matches MariaDB's ALGORITHM=NOCOPY, which the TiDB parser does
+// not know; as far as the schema goes it is ALGORITHM=DEFAULT.
+var nocopyRE = regexp.MustCompile(`(?i)\bALGORITHM\s*=?\s*NOCOPY\b`)
 
 // startTransactionRE matches the START TRANSACTION MySQL appends to an
 // atomic CREATE TABLE … SELECT in the binlog.

@@ -125,6 +125,7 @@ func TestDDLChanges(t *testing.T) {
 		{"ALTER ONLINE TABLE t ADD COLUMN c INT", "add.column db.t.c", "id int not null, a int, b varchar(10), c int key(id)"},
 		{"ALTER TABLE t WAIT 5 ADD COLUMN c INT", "add.column db.t.c", "id int not null, a int, b varchar(10), c int key(id)"},
 		{"ALTER TABLE t NOWAIT ADD COLUMN c INT", "add.column db.t.c", "id int not null, a int, b varchar(10), c int key(id)"},
+		{"ALTER TABLE t ADD COLUMN c INT, ALGORITHM = NOCOPY, LOCK=NONE", "add.column db.t.c", "id int not null, a int, b varchar(10), c int key(id)"},
 		{"ALTER TABLE t ADD COLUMN c INT INVISIBLE", "add.column db.t.c", "id int not null, a int, b varchar(10), c int key(id)"},
 		{"ALTER TABLE t ADD COLUMN g POINT NOT NULL SRID 4326", "add.column db.t.g", "id int not null, a int, b varchar(10), g point not null key(id)"},
 		{"ALTER TABLE t ADD COLUMN j JSON, ADD COLUMN e ENUM('x','it''s') DEFAULT 'x'", "add.column db.t.j; add.column db.t.e", "id int not null, a int, b varchar(10), j JSON, e enum('x','it''s') =x key(id)"},
