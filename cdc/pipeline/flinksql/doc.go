@@ -59,11 +59,16 @@
 //   - One version per Flink run, [Options.Epoch], above every version the
 //     embedded runtime wrote before the hand-off: [EpochAfter] of the
 //     embedded source's last offset is the version of the first position of
-//     the next binlog file.
+//     the next binlog file. Snapshot rows (op_ts 0, as Flink CDC documents)
+//     carry the epoch and binlog changes the epoch + 1, because snapshot
+//     chunks are read by several subtasks, each writing on its own: a
+//     snapshot row flushed late never hides a change written before it.
 //   - Order within the run from the order of inserts: ReplacingMergeTree
 //     keeps, of the rows of one key with the greatest version, the last one
-//     inserted (ClickHouse documents this), and Flink writes the changes of
-//     one key in binlog order from the one subtask that holds the key.
+//     inserted (ClickHouse documents this), and Flink writes the binlog
+//     changes in binlog order: one subtask reads the binlog, and the
+//     sink, whose parallelism the script leaves at the source's, is chained
+//     to it (no shuffle between them).
 //     A failover of the job restores its last checkpoint and writes again,
 //     in order, the changes after it: older images are inserted again and
 //     then overwritten by the newer ones, as the embedded sink's replay does.

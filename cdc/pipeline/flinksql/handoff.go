@@ -24,7 +24,8 @@ const (
 // version of the first position of the next binlog file, above every version
 // the embedded sink wrote for changes up to offset's file.
 //
-// Every row the run writes carries this one version. ReplacingMergeTree
+// Every binlog change the run writes carries this version + 1 (its snapshot
+// rows the version itself). ReplacingMergeTree
 // keeps, among rows of one key with equal versions, the last inserted, and
 // a Flink job writes the changes of one key in their binlog order (one
 // subtask per key), so the run's rows replace each other in order and all

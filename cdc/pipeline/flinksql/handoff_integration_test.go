@@ -105,8 +105,8 @@ func (r *handoffRig) states() (mysqlState, chState string) {
 
 // playFlink writes to ClickHouse what the rendered job's SELECT writes for
 // the changes after offset: each change of the append-only changelog as one
-// row, in binlog order, all with the run's epoch as _version and
-// _is_deleted 1 for -U and -D rows. The changes are read by rtdw's own source
+// row, in binlog order, all with the run's epoch + 1 as _version (binlog
+// changes) and _is_deleted 1 for -U and -D rows. The changes are read by rtdw's own source
 // from the same specific offset the script starts mysql-cdc at. All rows go
 // in one INSERT, so -U and +U rows of one key share a block.
 func (r *handoffRig) playFlink(offset mysql.Offset, epoch uint64, changes int) {
@@ -115,16 +115,21 @@ func (r *handoffRig) playFlink(offset mysql.Offset, epoch uint64, changes int) {
 	type flinkRow struct {
 		row     cdc.Row
 		deleted uint8
+		version uint64
 	}
 	var rows []flinkRow
 	for _, e := range events {
+		v := epoch + 1 // a binlog change; a snapshot row (op_ts 0) would have the epoch
+		if e.Op == cdc.OpRead {
+			v = epoch
+		}
 		switch e.Op {
 		case cdc.OpCreate, cdc.OpRead:
-			rows = append(rows, flinkRow{e.After, 0}) // +I
+			rows = append(rows, flinkRow{e.After, 0, v}) // +I
 		case cdc.OpUpdate:
-			rows = append(rows, flinkRow{e.Before, 1}, flinkRow{e.After, 0}) // -U, +U
+			rows = append(rows, flinkRow{e.Before, 1, v}, flinkRow{e.After, 0, v}) // -U, +U
 		case cdc.OpDelete:
-			rows = append(rows, flinkRow{e.Before, 1}) // -D
+			rows = append(rows, flinkRow{e.Before, 1, v}) // -D
 		}
 	}
 	ctx := context.Background()
@@ -134,7 +139,7 @@ func (r *handoffRig) playFlink(offset mysql.Offset, epoch uint64, changes int) {
 		r.t.Fatal(err)
 	}
 	for _, fr := range rows {
-		if err := batch.Append(fr.row[0].(int64), fr.row[1].(string), fr.row[2].(int64), epoch, fr.deleted); err != nil {
+		if err := batch.Append(fr.row[0].(int64), fr.row[1].(string), fr.row[2].(int64), fr.version, fr.deleted); err != nil {
 			r.t.Fatal(err)
 		}
 	}
@@ -241,7 +246,7 @@ func TestHandoffEmbeddedToFlinkAndBack(t *testing.T) {
 	for _, want := range []string{
 		"'scan.startup.mode' = 'specific-offset'",
 		"'scan.startup.specific-offset.gtid-set' = '" + offset.GTIDSet + "'",
-		fmt.Sprintf("CAST(%d AS BIGINT) AS `_version`", epoch),
+		fmt.Sprintf("CAST(%d + CASE WHEN `op_ts` = TO_TIMESTAMP_LTZ(0, 3) THEN 0 ELSE 1 END AS BIGINT) AS `_version`", epoch),
 	} {
 		if !strings.Contains(script.String(), want) {
 			t.Errorf("the script lacks %s:\n%s", want, script)
@@ -273,10 +278,10 @@ func TestHandoffEmbeddedToFlinkAndBack(t *testing.T) {
 		}
 	}
 	r.runEmbedded(cdc.NewMemoryOffsetStore(), mysql.SpecificGTID(offset.GTIDSet), pipeline.Func(flinksql.RenumberAbove(epoch)))
-	if after := r.maxVersion(); after <= epoch {
+	if after := r.maxVersion(); after <= epoch+1 {
 		t.Errorf("versions after moving back: up to %d, not above the epoch %d", after, epoch)
 	}
-	if got := r.versionsBelow(epoch); slices.Contains(got, 6) {
+	if got := r.versionsBelow(epoch + 2); slices.Contains(got, 6) {
 		t.Errorf("rows written after moving back carry versions below the epoch: ids %v", got)
 	}
 }

@@ -24,12 +24,13 @@ func TestEpochAfterMatchesClickHouseRowVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 		next := file[:strings.LastIndexByte(file, '.')+1] + nextSeq(file)
-		firstOfNext, err := clickhouse.RowVersion(cdc.Source{File: next, Pos: 0, Snapshot: cdc.SnapshotTrue})
+		// Position 4 is the first event of a binlog file.
+		firstOfNext, err := clickhouse.RowVersion(cdc.Source{File: next, Pos: 4, Snapshot: cdc.SnapshotTrue})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !(lastOfFile < epoch && epoch <= firstOfNext) {
-			t.Errorf("%s: epoch %d not in (%d, %d]", file, epoch, lastOfFile, firstOfNext)
+		if !(lastOfFile < epoch && epoch+1 < firstOfNext) {
+			t.Errorf("%s: epoch %d and epoch+1 not in (%d, %d)", file, epoch, lastOfFile, firstOfNext)
 		}
 		if epoch > 1<<63-1 {
 			t.Errorf("%s: epoch %d does not fit Flink's BIGINT", file, epoch)
@@ -90,7 +91,7 @@ func TestRenumberAboveKeepsVersionsGrowing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v <= epoch || v <= prev {
+		if v <= epoch+1 || v <= prev {
 			t.Errorf("%s:%d row %d: version %d, epoch %d, previous %d", src.File, src.Pos, src.Row, v, epoch, prev)
 		}
 		prev = v

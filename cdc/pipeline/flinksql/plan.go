@@ -128,6 +128,7 @@ func (r *renderer) plan() {
 				if toClickHouse {
 					st.name += "_append"
 					st.addMetadata(expr.FlinkMetadataColumns[expr.FieldDataEventType])
+					st.addMetadata(expr.FlinkMetadataColumns[expr.MetadataOpTs])
 				}
 				sourceTables[key] = st
 				r.sources = append(r.sources, st)

@@ -148,3 +148,19 @@ func TestRenderRefusesWhatTheConnectorLacks(t *testing.T) {
 		})
 	}
 }
+
+// A filter naming a column the projection computes filters the projected
+// rows (Flink SQL's WHERE sees only the FROM's columns), keeping the source
+// columns and metadata it reads; for ClickHouse, row_kind and op_ts too.
+func TestRenderFilterOnComputedColumnGolden(t *testing.T) {
+	t.Parallel()
+	sink := &flinksql.ClickHouseSink{URL: "clickhouse://ch.internal:8123"}
+	cfg := gmallPipeline(t, sink, mysql.Latest())
+	cfg.Transforms[0].Projection = "id, amount * 100 AS cents, UPPER(sku) AS sku"
+	cfg.Transforms[0].Filter = "cents > 1000 AND status <> 'cancelled' AND __schema_name__ = 'gmall'"
+	script, err := flinksql.Render(cfg, flinksql.Options{Target: flinksql.Target{Flink: "1.20"}, Epoch: 1 << 45})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "computed-filter-flink-1.20.sql", script.String())
+}

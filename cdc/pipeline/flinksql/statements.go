@@ -473,14 +473,17 @@ func (r *renderer) selectOf(in insert) (string, error) {
 				inner += ", " + quoteIdent(n)
 			}
 			if in.from.appendOnly {
-				inner += ", " + quoteIdent("row_kind")
+				inner += ", " + quoteIdent("row_kind") + ", " + quoteIdent("op_ts")
 			}
 			from = "(SELECT " + inner + " FROM " + from + ")"
 			list = outputList(in.to.schema)
 		}
 	}
 	if in.from.appendOnly {
-		list += fmt.Sprintf(",\n  CAST(%d AS BIGINT) AS `_version`,\n  CAST(CASE WHEN `row_kind` IN ('-U', '-D') THEN 1 ELSE 0 END AS TINYINT) AS `_is_deleted`", r.opts.Epoch)
+		// Snapshot rows (op_ts 0, as Flink CDC documents) get the epoch and
+		// binlog changes the epoch + 1: a snapshot row written late by one
+		// subtask never hides a change another subtask wrote before it.
+		list += fmt.Sprintf(",\n  CAST(%d + CASE WHEN `op_ts` = TO_TIMESTAMP_LTZ(0, 3) THEN 0 ELSE 1 END AS BIGINT) AS `_version`,\n  CAST(CASE WHEN `row_kind` IN ('-U', '-D') THEN 1 ELSE 0 END AS TINYINT) AS `_is_deleted`", r.opts.Epoch)
 	}
 	sql := "SELECT " + list + "\nFROM " + from
 	if where != "" {

@@ -10,6 +10,7 @@ CREATE TEMPORARY TABLE `src_gmall_orders_1_append` (
   `status` STRING,
   `created_at` TIMESTAMP(3) NOT NULL,
   `row_kind` STRING NOT NULL METADATA FROM 'row_kind' VIRTUAL,
+  `op_ts` TIMESTAMP_LTZ(3) NOT NULL METADATA FROM 'op_ts' VIRTUAL,
   `table_name` STRING NOT NULL METADATA FROM 'table_name' VIRTUAL,
   PRIMARY KEY (`id`) NOT ENFORCED
 ) WITH (
@@ -42,6 +43,7 @@ CREATE TEMPORARY TABLE `src_gmall_orders_2_append` (
   `status` STRING,
   `created_at` TIMESTAMP(3) NOT NULL,
   `row_kind` STRING NOT NULL METADATA FROM 'row_kind' VIRTUAL,
+  `op_ts` TIMESTAMP_LTZ(3) NOT NULL METADATA FROM 'op_ts' VIRTUAL,
   `table_name` STRING NOT NULL METADATA FROM 'table_name' VIRTUAL,
   PRIMARY KEY (`id`) NOT ENFORCED
 ) WITH (
@@ -125,13 +127,13 @@ EXECUTE STATEMENT SET
 BEGIN
 INSERT INTO `sink_warehouse_ods_orders`
 SELECT `id`, `user_id`, UPPER(`sku`) AS `sku`, `amount` * 100 AS `cents`, `status`, `table_name` AS `shard`,
-  CAST(457396837154816 AS BIGINT) AS `_version`,
+  CAST(457396837154816 + CASE WHEN `op_ts` = TO_TIMESTAMP_LTZ(0, 3) THEN 0 ELSE 1 END AS BIGINT) AS `_version`,
   CAST(CASE WHEN `row_kind` IN ('-U', '-D') THEN 1 ELSE 0 END AS TINYINT) AS `_is_deleted`
 FROM `src_gmall_orders_1_append`
 WHERE `status` <> 'cancelled';
 INSERT INTO `sink_warehouse_ods_orders`
 SELECT `id`, `user_id`, UPPER(`sku`) AS `sku`, `amount` * 100 AS `cents`, `status`, `table_name` AS `shard`,
-  CAST(457396837154816 AS BIGINT) AS `_version`,
+  CAST(457396837154816 + CASE WHEN `op_ts` = TO_TIMESTAMP_LTZ(0, 3) THEN 0 ELSE 1 END AS BIGINT) AS `_version`,
   CAST(CASE WHEN `row_kind` IN ('-U', '-D') THEN 1 ELSE 0 END AS TINYINT) AS `_is_deleted`
 FROM `src_gmall_orders_2_append`
 WHERE `status` <> 'cancelled';
