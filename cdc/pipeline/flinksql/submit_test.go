@@ -56,18 +56,21 @@ func TestSubmitToEveryGatewayVersion(t *testing.T) {
 		gw := flinktest.NewTestSQLGateway(t, flinktest.SQLGatewayConfig{FlinkVersion: gt.gateway, NotReadyPolls: 1})
 		for _, api := range gw.APIVersions() {
 			t.Run(fmt.Sprintf("flink-%s/v%d", gt.gateway, api), func(t *testing.T) {
+				// The other scripts (ClickHouse, SQL Server) go through too.
+				for i, other := range otherScripts(t, gt.target) {
+					otherID := fmt.Sprintf("%032x", 1<<20+api*1000+i)
+					registerJob(gw, other, otherID)
+					job := submitWith(t, gw, api, other)
+					if job.ID != otherID {
+						t.Errorf("job id %q, want %q", job.ID, otherID)
+					}
+					job.Close(context.Background())
+				}
 				script := jdbcScript(t, gt.target)
 				jobID := fmt.Sprintf("%032x", api*1000+len(gt.gateway))
 				registerJob(gw, script, jobID)
-				client, err := sqlgateway.New(gw.URL(), sqlgateway.WithAPIVersion(sqlgateway.APIVersion(api)))
-				if err != nil {
-					t.Fatal(err)
-				}
 				ctx := context.Background()
-				job, err := flinksql.Submit(ctx, client, script)
-				if err != nil {
-					t.Fatal(err)
-				}
+				job := submitWith(t, gw, api, script)
 				defer job.Close(ctx)
 				if job.ID != jobID {
 					t.Errorf("job id %q, want %q", job.ID, jobID)
@@ -92,6 +95,40 @@ func TestSubmitToEveryGatewayVersion(t *testing.T) {
 			})
 		}
 	}
+}
+
+func submitWith(t *testing.T, gw *flinktest.SQLGateway, api int, script *flinksql.Script) *flinksql.Job {
+	t.Helper()
+	client, err := sqlgateway.New(gw.URL(), sqlgateway.WithAPIVersion(sqlgateway.APIVersion(api)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := flinksql.Submit(context.Background(), client, script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+// otherScripts are the ClickHouse script (Flink CDC 3.4 on) and a SQL
+// Server one, rendered for flink.
+func otherScripts(t *testing.T, flink string) []*flinksql.Script {
+	t.Helper()
+	var out []*flinksql.Script
+	if flink != "1.18" {
+		ch := &flinksql.ClickHouseSink{URL: "clickhouse://ch.internal:8123", Password: testPassword}
+		s, err := flinksql.Render(gmallPipeline(t, ch, mysql.Initial()), flinksql.Options{Target: flinksql.Target{Flink: flink}, Epoch: 1 << 45})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	src := &flinksql.SQLServerSource{Hostname: "mssql.internal", Username: "sa", Password: testPassword, Database: "inventory"}
+	s, err := flinksql.Render(sqlServerPipeline(src, &flinksql.JDBCSink{URL: "jdbc:sqlserver://ods:1433"}), flinksql.Options{Target: flinksql.Target{Flink: flink}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(out, s)
 }
 
 func showTables(t *testing.T, s *sqlgateway.Session) []string {
