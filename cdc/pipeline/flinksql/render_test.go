@@ -164,3 +164,16 @@ func TestRenderFilterOnComputedColumnGolden(t *testing.T) {
 	}
 	golden(t, "computed-filter-flink-1.20.sql", script.String())
 }
+
+// Each parallel mysql-cdc reader needs a server id of its own.
+func TestRenderServerIDsPerParallelReader(t *testing.T) {
+	t.Parallel()
+	cfg := gmallPipeline(t, &flinksql.JDBCSink{URL: "jdbc:mysql://ods:3306/ods"}, mysql.Initial()) // 12 ids, 3 tables
+	if _, err := flinksql.Render(cfg, flinksql.Options{Target: flinksql.Target{Flink: "1.20"}, Parallelism: 4}); err != nil {
+		t.Fatalf("4 ids per table for parallelism 4: %v", err)
+	}
+	_, err := flinksql.Render(cfg, flinksql.Options{Target: flinksql.Target{Flink: "1.20"}, Parallelism: 5})
+	if err == nil || !strings.Contains(err.Error(), `Sources[0].ServerID = "5400-5411": each of the 3 captured tables gets 4 server ids, fewer than Options.Parallelism 5`) {
+		t.Errorf("err = %v", err)
+	}
+}

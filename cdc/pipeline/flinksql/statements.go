@@ -147,6 +147,10 @@ func (r *renderer) assignServerIDs() {
 			continue
 		}
 		per := len(ids) / max(len(tables), 1)
+		if p := r.opts.Parallelism; p > 0 && per < p {
+			r.errs.Add(fmt.Sprintf("Sources[%d].ServerID", i), ms.Config().ServerID, "each of the %d captured tables gets %d server ids, fewer than Options.Parallelism %d: mysql-cdc needs one id per parallel reader; give a range of at least %d ids", len(tables), per, p, p*len(tables))
+			continue
+		}
 		for k, st := range tables {
 			lo, hi := ids[k*per], ids[k*per+per-1]
 			if lo == hi {
