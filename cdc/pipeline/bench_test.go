@@ -22,7 +22,7 @@ import (
 )
 
 // The figures of the embedded runner, each beside the plain pipe in the
-// same run. scripts of one's own can run them as
+// same run; scripts/bench-pipeline.sh runs them, as
 //
 //	eval "$(scripts/services.sh env)"
 //	go test -run '^$' -bench 'Pipeline' -benchtime 1x -timeout 30m ./cdc/pipeline
@@ -119,6 +119,8 @@ func heapPeakDuring() (stop func() uint64) {
 // rows/s for each and the pipeline's ratio to the pipe:
 //
 //   - pipe: mariadb --quick -e 'SELECT …' | clickhouse-client --query 'INSERT … FORMAT TabSeparated'
+//   - source: the pipeline into a sink that drops the rows (the ceiling the
+//     source and the runner set)
 //   - plain: a pipeline of the MySQL source (SnapshotOnly) into the clickhouse sink
 //   - transformed: the same with a projection (a computed and a metadata
 //     column) and a filter keeping about 90% of the rows
@@ -137,9 +139,18 @@ func BenchmarkPipelineSnapshot(b *testing.B) {
 	}
 	defer client.Close()
 	runPipeline := func(i int, name string, transform ...pipeline.TransformStep) (time.Duration, uint64, uint64) {
-		sink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{})
-		if err != nil {
-			b.Fatal(err)
+		var sink interface {
+			cdc.Sink
+			Close(context.Context) error
+		}
+		if name == "discard" {
+			sink = &discardSink{}
+		} else {
+			chSink, err := clickhouse.NewSink(client, clickhouse.SinkConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink = chSink
 		}
 		bld := pipeline.New(name).From(benchSource(b, src, mysql.SnapshotOnly())).
 			Route(src.Database+`\.bench`, fmt.Sprintf("%s.%s_%d", ch.Database, name, i)).To(sink)
@@ -159,11 +170,19 @@ func BenchmarkPipelineSnapshot(b *testing.B) {
 		if err := sink.Close(ctx); err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(start), stop(), sink.Stats().RowsWritten
+		took, heap := time.Since(start), stop()
+		switch s := sink.(type) {
+		case *clickhouse.Sink:
+			return took, heap, s.Stats().RowsWritten
+		case *discardSink:
+			return took, heap, s.rows
+		}
+		return took, heap, 0
 	}
 	b.ResetTimer()
 	for i := range b.N {
 		pipe := pipeBench(b, src, ch, fmt.Sprintf("pipe_%d", i))
+		sourceOnly, _, _ := runPipeline(i, "discard")
 		plain, heap, rows := runPipeline(i, "plain")
 		if rows != uint64(n) {
 			b.Fatalf("the pipeline wrote %d rows, want %d", rows, n)
@@ -175,6 +194,7 @@ func BenchmarkPipelineSnapshot(b *testing.B) {
 			b.Fatalf("the transformed pipeline wrote %d rows, want about %d", kept, want)
 		}
 		b.ReportMetric(float64(n)/pipe.Seconds(), "pipe-rows/s")
+		b.ReportMetric(float64(n)/sourceOnly.Seconds(), "source-rows/s")
 		b.ReportMetric(float64(n)/plain.Seconds(), "rows/s")
 		b.ReportMetric(float64(n)/transformed.Seconds(), "transformed-rows/s")
 		b.ReportMetric(pipe.Seconds()/plain.Seconds(), "ratio")
@@ -182,6 +202,16 @@ func BenchmarkPipelineSnapshot(b *testing.B) {
 		b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
 	}
 }
+
+// discardSink counts and drops rows.
+type discardSink struct{ rows uint64 }
+
+func (d *discardSink) HandleEvents(_ context.Context, events []cdc.Event) error {
+	d.rows += uint64(len(events))
+	return nil
+}
+func (d *discardSink) Flush(context.Context) error { return nil }
+func (d *discardSink) Close(context.Context) error { return nil }
 
 // lagSink wraps the clickhouse sink to measure, for every changed row,
 // the time from the writer's commit (the ts column, Unix nanoseconds set in
