@@ -21,9 +21,9 @@ type Target struct {
 	CDC string
 }
 
-// The Flink releases Render knows, with the Flink CDC release each defaults to:
-// the newest one whose connectors are built for it (Flink CDC's own table of
-// supported Flink versions).
+// DefaultCDC maps the Flink releases Render knows to the Flink CDC release
+// each defaults to: the newest one whose connectors are built for it (Flink
+// CDC's own table of supported Flink versions).
 var DefaultCDC = map[string]string{
 	"1.13": "2.4.2", // com.ververica:flink-sql-connector-mysql-cdc:2.4.2 (Flink 1.13-1.17)
 	"1.18": "3.2.1", // org.apache.flink:flink-sql-connector-mysql-cdc:3.2.1 (Flink 1.17-1.20)
