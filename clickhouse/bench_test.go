@@ -1,3 +1,5 @@
+//go:build unix
+
 package clickhouse
 
 import (
@@ -8,10 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -199,44 +204,129 @@ func BenchmarkSinkVsPipe(b *testing.B) {
 	}
 }
 
+// benchShape is a MariaDB table the snapshot benchmarks copy, with the
+// ClickHouse table the pipe writes it into (the types the sink creates for
+// it on 18.16).
+type benchShape struct {
+	name string
+	// create and fill make and load the MariaDB table; fill has a %d for the
+	// row count.
+	create, fill string
+	// columns is the select list of the pipe; pipeColumns the ClickHouse
+	// columns it inserts into.
+	columns, pipeColumns string
+}
+
+// benchShapes are the tables of BenchmarkSnapshotToClickHouse: bench, five
+// columns, and wide, the issue's eight (a DATETIME(3), which ClickHouse
+// 18.16 stores as String, and a note of about 45 characters among them).
+var benchShapes = []benchShape{
+	{
+		name:        "bench",
+		create:      "CREATE TABLE bench (id BIGINT PRIMARY KEY, k INT NOT NULL, s VARCHAR(32) NOT NULL, amount DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL)",
+		fill:        "INSERT INTO bench SELECT seq, seq %% 1000, CONCAT('name-', seq), seq / 100, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_%d",
+		columns:     "id, k, s, amount, created",
+		pipeColumns: "id Int64, k Int32, s String, amount Decimal(12, 2), created DateTime('UTC')",
+	},
+	{
+		name: "wide",
+		create: "CREATE TABLE wide (id BIGINT PRIMARY KEY, b BIGINT NOT NULL, s VARCHAR(32) NOT NULL, amount DECIMAL(12,2) NOT NULL, " +
+			"t TINYINT NOT NULL, note VARCHAR(100) NOT NULL, at3 DATETIME(3) NOT NULL, at DATETIME NOT NULL)",
+		fill: "INSERT INTO wide SELECT seq, seq * 7919, CONCAT('name-', seq), seq / 100, seq %% 100, " +
+			"CONCAT('note of row ', seq, ': ', REPEAT('x', 24)), '2024-01-01 00:00:00' + INTERVAL seq * 1234000 MICROSECOND, " +
+			"'2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_%d",
+		columns:     "id, b, s, amount, t, note, at3, at",
+		pipeColumns: "id Int64, b Int64, s String, amount Decimal(12, 2), t Int8, note String, at3 String, at DateTime('UTC')",
+	},
+}
+
 // loadBenchTable creates the bench table in a MariaDB database and fills it
-// with n rows from MariaDB's sequence engine. The rows bypass the binlog
+// with n rows from MariaDB's sequence engine.
+func loadBenchTable(b *testing.B, src *testenv.Source, n int) {
+	b.Helper()
+	loadShape(b, src, benchShapes[0], n)
+}
+
+// loadShape creates shape's table in a MariaDB database and fills it with n
+// rows from MariaDB's sequence engine. The rows bypass the binlog
 // (sql_log_bin = 0 for the INSERT): the benchmarks snapshot the table and
 // never read that binlog, and logging it would add to the shared server's
 // binlog with every run.
-func loadBenchTable(b *testing.B, src *testenv.Source, n int) {
+func loadShape(b *testing.B, src *testenv.Source, shape benchShape, n int) {
 	b.Helper()
-	src.Exec(b, "CREATE TABLE bench (id BIGINT PRIMARY KEY, k INT NOT NULL, s VARCHAR(32) NOT NULL, amount DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL)")
-	src.ExecSession(b, false,
-		fmt.Sprintf("INSERT INTO bench SELECT seq, seq %% 1000, CONCAT('name-', seq), seq / 100, '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_%d", n))
+	src.Exec(b, shape.create)
+	src.ExecSession(b, false, fmt.Sprintf(shape.fill, n))
 }
 
-// runPipe copies the bench table with
+// runPipe copies the bench table into table of ClickHouse database chDB
+// with the plain pipe (see runShapePipe).
+func runPipe(b *testing.B, src *testenv.Source, chAddr, chDB, table string) time.Duration {
+	d, _ := runShapePipe(b, src, benchShapes[0], chAddr, chDB, table)
+	return d
+}
+
+// runShapePipe copies shape's table with
 //
 //	mariadb --quick -e 'SELECT ...' | clickhouse-client --query 'INSERT ... FORMAT TabSeparated'
 //
-// into table of ClickHouse database chDB and returns how long it took.
-func runPipe(b *testing.B, src *testenv.Source, chAddr, chDB, table string) time.Duration {
+// into table of ClickHouse database chDB and returns how long it took and
+// the CPU time (user and system) its processes used.
+func runShapePipe(b *testing.B, src *testenv.Source, shape benchShape, chAddr, chDB, table string) (wall, cpu time.Duration) {
 	b.Helper()
 	chHost, chPort, _ := net.SplitHostPort(chAddr)
-	script := fmt.Sprintf(`mariadb --no-defaults --skip-ssl -h%s -P%d -u%s --quick -N -B -e 'SELECT id, k, s, amount, created FROM bench' %s | clickhouse-client --host %s --port %s --query 'INSERT INTO %s.%s FORMAT TabSeparated'`,
-		src.Host, src.Port, src.User, src.Database, chHost, chPort, chDB, table)
+	script := fmt.Sprintf(`mariadb --no-defaults --skip-ssl -h%s -P%d -u%s --quick -N -B -e 'SELECT %s FROM %s' %s | clickhouse-client --host %s --port %s --query 'INSERT INTO %s.%s FORMAT TabSeparated'`,
+		src.Host, src.Port, src.User, shape.columns, shape.name, src.Database, chHost, chPort, chDB, table)
+	cpu0 := cpuTime(syscall.RUSAGE_CHILDREN)
 	start := time.Now()
 	cmd := exec.Command("bash", "-o", "pipefail", "-c", script)
 	cmd.Env = append(os.Environ(), "MYSQL_PWD="+src.Password)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("pipe: %v\n%s", err, out)
 	}
-	return time.Since(start)
+	return time.Since(start), cpuTime(syscall.RUSAGE_CHILDREN) - cpu0
 }
 
-// snapshotSource is a cdc source that snapshots the bench table and stops.
-func snapshotSource(b *testing.B, src *testenv.Source, progress func(mysql.Progress)) *mysql.Source {
+// cpuTime is the user and system CPU time of this process (RUSAGE_SELF) or
+// of its waited-for children (RUSAGE_CHILDREN).
+func cpuTime(who int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// resetPeakRSS returns freed memory to the OS and resets the process's
+// peak resident set (VmHWM) to its current size, so that peakRSS reports
+// the peak from now on. It reports false where Linux's clear_refs is not
+// available.
+func resetPeakRSS() bool {
+	debug.FreeOSMemory()
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// peakRSS returns the process's peak resident set (VmHWM) in bytes.
+func peakRSS() uint64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// shapeSource is a cdc source that snapshots table and stops.
+func shapeSource(b *testing.B, src *testenv.Source, table string, progress func(mysql.Progress)) *mysql.Source {
 	b.Helper()
 	base := 3_000_000_000 + rand.Uint32N(1<<28)
 	s, err := mysql.NewSource().
 		Hostname(src.Host).Port(src.Port).Username(src.User).Password(src.Password).
-		DatabaseList(src.Database).TableList(src.Database + `\.bench`).
+		DatabaseList(src.Database).TableList(src.Database + `\.` + table).
 		ServerID(fmt.Sprintf("%d-%d", base, base+3)).
 		StartupOptions(mysql.SnapshotOnly()).
 		Progress(progress).
@@ -247,20 +337,27 @@ func snapshotSource(b *testing.B, src *testenv.Source, progress func(mysql.Progr
 	return s
 }
 
-// BenchmarkSnapshotToClickHouse measures, in each iteration of one run, three
-// ways of copying a MariaDB table of benchRows rows into ClickHouse:
+// BenchmarkSnapshotToClickHouse measures, in each iteration of one run, for
+// each table of benchShapes (a sub-benchmark each), three ways of copying a
+// MariaDB table of benchRows rows into ClickHouse, one after the other:
 //
 //   - pipe-rows/s: mariadb --quick -e 'SELECT ...' | clickhouse-client --query 'INSERT ... FORMAT TabSeparated'
-//   - rows/s: the cdc source's snapshot (SnapshotOnly) into a Sink, which
-//     creates the ReplacingMergeTree table and writes each row with its version
+//   - rows/s: the cdc source's snapshot (SnapshotOnly) into a Sink with the
+//     default SinkConfig, which creates the ReplacingMergeTree table and
+//     writes each row with its version
 //   - source-rows/s: the same snapshot into a handler that drops the events,
 //     the ceiling the source sets
 //
-// and reports ratio = rows/s ÷ pipe-rows/s, and heap-peak-MiB and
-// live-peak-MiB, the peaks of HeapInuse and of the live heap while the
-// snapshot ran into the sink, above their values before it. It needs RTDW_TEST_MARIADB,
-// RTDW_TEST_CLICKHOUSE and the mariadb and clickhouse-client programs; run it
-// with -benchtime=1x (scripts/bench-clickhouse.sh does).
+// and reports ratio = rows/s ÷ pipe-rows/s; the CPU time per row of the
+// pipe's processes (pipe-cpu-ns/row: bash, mariadb and clickhouse-client,
+// from RUSAGE_CHILDREN) and of this process while the snapshot ran into the
+// sink (cpu-ns/row, RUSAGE_SELF) and their ratio cpu-ratio = pipe ÷ rtdw;
+// rss-peak-MiB, the peak resident set of this process during that run
+// (VmHWM, reset before it; Linux only), and heap-peak-MiB and
+// live-peak-MiB, the peaks of HeapInuse and of the live heap above their
+// values before it. It needs RTDW_TEST_MARIADB, RTDW_TEST_CLICKHOUSE and
+// the mariadb and clickhouse-client programs; run it with -benchtime=1x
+// (scripts/bench-clickhouse.sh does).
 func BenchmarkSnapshotToClickHouse(b *testing.B) {
 	n := benchRows()
 	for _, prog := range []string{"mariadb", "clickhouse-client"} {
@@ -268,25 +365,31 @@ func BenchmarkSnapshotToClickHouse(b *testing.B) {
 			b.Skipf("%s not installed: %v", prog, err)
 		}
 	}
+	for _, shape := range benchShapes {
+		b.Run(shape.name, func(b *testing.B) { benchSnapshotShape(b, shape, n) })
+	}
+}
+
+func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 	src := testenv.NewSource(b, testenv.MariaDB)
 	ch := testenv.NewClickHouse(b)
 	ctx := context.Background()
-	loadBenchTable(b, src, n)
+	loadShape(b, src, shape, n)
 	c := testClient(b, ch.Addr)
 	b.ResetTimer()
 	for i := range b.N {
 		// The pipe.
 		pipeTable := fmt.Sprintf("pipe_%d", i)
-		if err := ch.Conn.Exec(ctx, "CREATE TABLE "+pipeTable+" (id Int64, k Int32, s String, amount Decimal(12, 2), created DateTime('UTC')) ENGINE = MergeTree ORDER BY id"); err != nil {
+		if err := ch.Conn.Exec(ctx, "CREATE TABLE "+pipeTable+" ("+shape.pipeColumns+") ENGINE = MergeTree ORDER BY id"); err != nil {
 			b.Fatal(err)
 		}
-		pipe := runPipe(b, src, ch.Addr, ch.Database, pipeTable)
+		pipe, pipeCPU := runShapePipe(b, src, shape, ch.Addr, ch.Database, pipeTable)
 
 		// The source alone.
 		var delivered atomic.Int64
 		discard := cdc.HandlerFunc(func(_ context.Context, evs []cdc.Event) error { delivered.Add(int64(len(evs))); return nil })
 		start := time.Now()
-		if err := snapshotSource(b, src, nil).Run(ctx, cdc.Unbuffered(discard)); err != nil {
+		if err := shapeSource(b, src, shape.name, nil).Run(ctx, cdc.Unbuffered(discard)); err != nil {
 			b.Fatal(err)
 		}
 		sourceOnly := time.Since(start)
@@ -300,17 +403,21 @@ func BenchmarkSnapshotToClickHouse(b *testing.B) {
 			b.Fatal(err)
 		}
 		runtime.GC()
+		rssOK := resetPeakRSS()
 		before := readHeap()
 		stop := heapPeak()
+		cpu0 := cpuTime(syscall.RUSAGE_SELF)
 		start = time.Now()
-		if err := snapshotSource(b, src, nil).Run(ctx, sink); err != nil {
+		if err := shapeSource(b, src, shape.name, nil).Run(ctx, sink); err != nil {
 			b.Fatal(err)
 		}
 		if err := sink.Close(ctx); err != nil {
 			b.Fatal(err)
 		}
 		elapsed := time.Since(start)
+		cpu := cpuTime(syscall.RUSAGE_SELF) - cpu0
 		peak := stop()
+		rss := peakRSS()
 		if st := sink.Stats(); st.RowsWritten != uint64(n) {
 			b.Fatalf("sink wrote %d rows, want %d", st.RowsWritten, n)
 		}
@@ -327,8 +434,24 @@ func BenchmarkSnapshotToClickHouse(b *testing.B) {
 		b.ReportMetric(float64(n)/sourceOnly.Seconds(), "source-rows/s")
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
 		b.ReportMetric(pipe.Seconds()/elapsed.Seconds(), "ratio")
+		b.ReportMetric(float64(pipeCPU.Nanoseconds())/float64(n), "pipe-cpu-ns/row")
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/row")
+		b.ReportMetric(pipeCPU.Seconds()/cpu.Seconds(), "cpu-ratio")
+		if rssOK {
+			b.ReportMetric(float64(rss)/(1<<20), "rss-peak-MiB")
+		}
 		reportHeap(b, before, peak)
+		b.Logf("load average %s", loadAverage())
 	}
+}
+
+// loadAverage is the first line of /proc/loadavg, or "unknown".
+func loadAverage() string {
+	l, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(l))
 }
 
 // BenchmarkDecimalColumnAppend compares the ways clickhouse-go v2 takes

@@ -26,6 +26,8 @@ type columnBuffer interface {
 	truncate(n int)
 	// appendTo appends the buffered values to a batch column.
 	appendTo(col driver.BatchColumn) error
+	// appendRange appends the buffered values of rows lo to hi-1.
+	appendRange(col driver.BatchColumn, lo, hi int) error
 	// reset empties the buffer, keeping its capacity and dropping references
 	// to the values so that they can be collected.
 	reset()
@@ -122,10 +124,15 @@ func (b *typedColumn[T]) truncate(n int) {
 }
 
 func (b *typedColumn[T]) appendTo(col driver.BatchColumn) error {
+	return b.appendRange(col, 0, len(b.vals))
+}
+
+func (b *typedColumn[T]) appendRange(col driver.BatchColumn, lo, hi int) error {
+	vals := b.vals[lo:hi]
 	if b.rowWise {
-		for i, v := range b.vals {
+		for i, v := range vals {
 			var x any = v
-			if b.nullable && b.nulls[i] {
+			if b.nullable && b.nulls[lo+i] {
 				x = nil
 			}
 			if err := col.AppendRow(x); err != nil {
@@ -135,14 +142,15 @@ func (b *typedColumn[T]) appendTo(col driver.BatchColumn) error {
 		return nil
 	}
 	if !b.nullable {
-		return col.Append(b.vals)
+		return col.Append(vals)
 	}
+	nulls := b.nulls[lo:hi]
 	ptrs := b.ptrs[:0]
-	for i := range b.vals {
-		if b.nulls[i] {
+	for i := range vals {
+		if nulls[i] {
 			ptrs = append(ptrs, nil)
 		} else {
-			ptrs = append(ptrs, &b.vals[i])
+			ptrs = append(ptrs, &vals[i])
 		}
 	}
 	err := col.Append(ptrs)

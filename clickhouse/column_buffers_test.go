@@ -162,6 +162,18 @@ func TestColumnBuffersEncodeLikeRowAppends(t *testing.T) {
 					if g, w := encodeColumn(got), encodeColumn(want); !bytes.Equal(g, w) {
 						t.Errorf("%s: column-wise encoding differs from row-wise\n got %x\nwant %x", cd.chType, g, w)
 					}
+					// In two ranges, as an insert of several blocks appends.
+					split := newCHColumn(t, cd.chType)
+					half := buf.len() / 2
+					if err := buf.appendRange(batchColumn{split}, 0, half); err != nil {
+						t.Fatalf("%s: %v", cd.chType, err)
+					}
+					if err := buf.appendRange(batchColumn{split}, half, buf.len()); err != nil {
+						t.Fatalf("%s: %v", cd.chType, err)
+					}
+					if g, w := encodeColumn(split), encodeColumn(want); !bytes.Equal(g, w) {
+						t.Errorf("%s: encoding appended in two ranges differs from row-wise\n got %x\nwant %x", cd.chType, g, w)
+					}
 				})
 			}
 		}
@@ -240,6 +252,31 @@ func TestDecimalFits(t *testing.T) {
 		d := decimal.RequireFromString(c.v)
 		if got := decimalFits(d, c.p, c.s); (got == "") != c.ok {
 			t.Errorf("decimalFits(%s, %d, %d) = %q, want fits=%v", c.v, c.p, c.s, got, c.ok)
+		}
+	}
+}
+
+// appendTextTime writes what time.Format writes for every layout of a
+// temporal String column, at the edges of the years it formats itself and
+// beyond them, where it defers to Format.
+func TestAppendTextTimeMatchesFormat(t *testing.T) {
+	layouts := []string{time.DateOnly, time.DateTime, time.DateTime + ".0", time.DateTime + ".000", time.DateTime + ".000000"}
+	times := []time.Time{
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(999, 12, 31, 23, 59, 59, 999_999_000, time.UTC),
+		time.Date(1000, 1, 1, 0, 0, 0, 1_000, time.UTC),
+		time.Date(2024, 2, 29, 13, 4, 5, 123_456_000, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 6, 15, 12, 30, 0, 0, time.UTC),
+	}
+	for _, layout := range layouts {
+		dateOnly, fsp := layout == time.DateOnly, max(len(layout)-len(time.DateTime)-1, 0)
+		for _, tm := range times {
+			got, want := string(appendTextTime(nil, tm, layout, dateOnly, fsp)), tm.Format(layout)
+			if got != want {
+				t.Errorf("appendTextTime(%v, %q) = %q, want %q", tm, layout, got, want)
+			}
 		}
 	}
 }

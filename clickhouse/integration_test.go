@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"reflect"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -450,4 +451,44 @@ func writeAndRead(ctx context.Context, t *testing.T, sink *Sink, schema *cdc.Tab
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// An insert of more rows than insertBlockRows goes out in several blocks of
+// one INSERT: every row arrives once, in one flush, the block boundaries
+// included, and a DATETIME(3) kept as text in a String column on 18.16
+// reads back as the same instant.
+func TestInsertOfSeveralBlocks(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	c := testClient(t, ch.Addr)
+	schema := &cdc.TableSchema{
+		Table: cdc.TableID{Database: "source_db", Table: "blocks"},
+		Columns: []cdc.Column{
+			{Name: "id", Type: cdc.ColumnType{Kind: cdc.KindBigInt}},
+			{Name: "note", Type: cdc.ColumnType{Kind: cdc.KindVarChar}, Nullable: true},
+			{Name: "at", Type: cdc.ColumnType{Kind: cdc.KindDateTime, FSP: 3}},
+		},
+		PrimaryKey: []string{"id"},
+	}
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	n := 2*insertBlockRows + 7
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	rows := make([]cdc.Row, n)
+	for i := range rows {
+		var note any = "row " + strconv.Itoa(i)
+		if i%5 == 0 {
+			note = nil
+		}
+		rows[i] = cdc.Row{int64(i), note, base.Add(time.Duration(i) * 1234 * time.Millisecond)}
+	}
+	got := writeAndRead(ctx, t, sink, schema, insertEvents(schema, rows))
+	equalRows(t, schema, got, rows)
+	if st := sink.Stats(); st.RowsWritten != uint64(n) || st.Flushes != 1 {
+		t.Errorf("stats %+v, want %d rows in 1 flush", st, n)
+	}
 }

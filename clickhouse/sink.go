@@ -641,28 +641,46 @@ func (s *Sink) insertTable(ctx context.Context, buf *tableBuffer) error {
 	return nil
 }
 
+// insertBlockRows is the most rows the sink hands clickhouse-go in one
+// block. An insert of more rows sends several blocks (the batch's Flush)
+// within its one INSERT, so that clickhouse-go's copy of the rows, and its
+// encoded and compressed buffers, stay this small however large MaxRows
+// is. The server squashes the blocks of an INSERT into parts of up to
+// min_insert_block_size_rows (about a million rows), so the table gets no
+// more parts than with one block.
+const insertBlockRows = 16384
+
 // insert writes b with one batch insert, column by column: each typed
-// buffer is handed to its batch column whole.
+// buffer is handed to its batch column whole, in blocks of insertBlockRows.
 func (s *Sink) insert(ctx context.Context, b *rowBatch) error {
 	l := b.layout
 	batch, err := s.client.conn.PrepareBatch(ctx, l.insertSQL())
 	if err != nil {
 		return err
 	}
-	for i, c := range b.cols {
-		if err := c.appendTo(batch.Column(i)); err != nil {
-			_ = batch.Abort()
-			return fmt.Errorf("clickhouse: column %s: %w", QuoteIdent(l.codecs[i].name), err)
-		}
-	}
 	n := len(b.cols)
-	if err := batch.Column(n).Append(b.versions); err != nil {
-		_ = batch.Abort()
-		return err
-	}
-	if err := batch.Column(n + 1).Append(b.deleted); err != nil {
-		_ = batch.Abort()
-		return err
+	for lo := 0; lo < b.rows; lo += insertBlockRows {
+		hi := min(lo+insertBlockRows, b.rows)
+		for i, c := range b.cols {
+			if err := c.appendRange(batch.Column(i), lo, hi); err != nil {
+				_ = batch.Abort()
+				return fmt.Errorf("clickhouse: column %s: %w", QuoteIdent(l.codecs[i].name), err)
+			}
+		}
+		if err := batch.Column(n).Append(b.versions[lo:hi]); err != nil {
+			_ = batch.Abort()
+			return err
+		}
+		if err := batch.Column(n + 1).Append(b.deleted[lo:hi]); err != nil {
+			_ = batch.Abort()
+			return err
+		}
+		if hi < b.rows {
+			if err := batch.Flush(); err != nil {
+				_ = batch.Abort()
+				return err
+			}
+		}
 	}
 	return batch.Send()
 }

@@ -140,7 +140,7 @@ func decodeText(col *cdc.Column, raw []byte, loc *time.Location) (any, error) {
 		}
 		return n, nil
 	case k == cdc.KindDate, k == cdc.KindDateTime, k == cdc.KindTimestamp:
-		return decodeDateTimeText(col, string(raw), loc)
+		return decodeDateTimeText(col, raw, loc)
 	case k == cdc.KindTime:
 		d, ok := parseTimeOfDay(string(raw))
 		if !ok {
@@ -168,11 +168,13 @@ func decodeText(col *cdc.Column, raw []byte, loc *time.Location) (any, error) {
 
 // decodeDateTimeText turns the server's text of a DATE, DATETIME or
 // TIMESTAMP into a time.Time in UTC, or a ZeroTime for dates time.Time
-// cannot hold. loc is the zone of TIMESTAMP text; nil means UTC.
-func decodeDateTimeText(col *cdc.Column, s string, loc *time.Location) (any, error) {
+// cannot hold. loc is the zone of TIMESTAMP text; nil means UTC. It takes
+// the text as the binlog has it (a string) or as the snapshot reads it (a
+// []byte, not retained), so that neither is copied.
+func decodeDateTimeText[T string | []byte](col *cdc.Column, s T, loc *time.Location) (any, error) {
 	dt, ok := parseDateTime(s)
 	if !ok {
-		return nil, valueError(col, s, "not a %s value", col.Type.Kind)
+		return nil, valueError(col, string(s), "not a %s value", col.Type.Kind)
 	}
 	if !dt.valid() {
 		return cdc.ZeroTime(s), nil
@@ -221,7 +223,7 @@ func (t dateTime) time(loc *time.Location) time.Time {
 
 // parseDateTime parses "YYYY-MM-DD" or "YYYY-MM-DD hh:mm:ss[.ffffff]". It
 // accepts zero and out-of-calendar dates; see dateTime.valid.
-func parseDateTime(s string) (dateTime, bool) {
+func parseDateTime[T string | []byte](s T) (dateTime, bool) {
 	var t dateTime
 	var ok bool
 	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
@@ -237,7 +239,7 @@ func parseDateTime(s string) (dateTime, bool) {
 		return t, false
 	}
 	rest := s[10:]
-	if rest == "" {
+	if len(rest) == 0 {
 		return t, true
 	}
 	if len(rest) < 9 || (rest[0] != ' ' && rest[0] != 'T') || rest[3] != ':' || rest[6] != ':' {
@@ -284,8 +286,8 @@ func parseTimeOfDay(s string) (time.Duration, bool) {
 }
 
 // digits parses a run of decimal digits.
-func digits(s string) (int, bool) {
-	if s == "" {
+func digits[T string | []byte](s T) (int, bool) {
+	if len(s) == 0 {
 		return 0, false
 	}
 	n := 0
@@ -300,8 +302,8 @@ func digits(s string) (int, bool) {
 }
 
 // fraction parses "" or ".f" to ".ffffff" as microseconds.
-func fraction(s string) (int, bool) {
-	if s == "" {
+func fraction[T string | []byte](s T) (int, bool) {
+	if len(s) == 0 {
 		return 0, true
 	}
 	if s[0] != '.' || len(s) < 2 || len(s) > 7 {
