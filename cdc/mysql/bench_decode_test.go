@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -84,6 +85,8 @@ func TestDecodeDriverValueMatchesDecodeText(t *testing.T) {
 		{"datetime(3)", []byte("2024-02-29 23:59:59.123"), "2024-02-29 23:59:59.123"},
 		{"datetime", []byte("0000-00-00 00:00:00"), "0000-00-00 00:00:00"},
 		{"date", []byte("2023-02-29"), "2023-02-29"},
+		{"date", []byte("2024-02-29"), "2024-02-29"},
+		{"datetime", []byte("1000-01-01 00:00:00"), "1000-01-01 00:00:00"},
 		{"timestamp(6)", []byte("1970-01-01 00:00:01.000001"), "1970-01-01 00:00:01.000001"},
 		{"time", []byte("-838:59:59"), "-838:59:59"},
 		{"bit(9)", []byte{1, 255}, "\x01\xff"},
@@ -198,4 +201,36 @@ func BenchmarkDecodeSnapshotRow(b *testing.B) {
 			}
 		}
 	})
+}
+
+// An interface made by valueSlab.box holds the same value as an ordinary
+// conversion, stays intact when its slab is the only thing holding it
+// through garbage collections, and is independent of the values boxed after
+// it.
+func TestValueSlab(t *testing.T) {
+	var times valueSlab[time.Time]
+	var decimals valueSlab[decimal.Decimal]
+	var strs valueSlab[string]
+	n := 3*valueSlabLen + 7
+	boxed := make([][3]any, n)
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		boxed[i] = [3]any{times.box(base.Add(time.Duration(i) * time.Millisecond)),
+			decimals.box(decimal.New(int64(i)*101, -2)), strs.box(fmt.Sprint("value ", i))}
+	}
+	times, decimals, strs = valueSlab[time.Time]{}, valueSlab[decimal.Decimal]{}, valueSlab[string]{}
+	runtime.GC()
+	runtime.GC()
+	for i, b := range boxed {
+		want := [3]any{base.Add(time.Duration(i) * time.Millisecond), decimal.New(int64(i)*101, -2), fmt.Sprint("value ", i)}
+		if !reflect.DeepEqual(b, want) {
+			t.Fatalf("value %d: boxed %#v, want %#v", i, b, want)
+		}
+		if b[0] != want[0] || b[2] != want[2] {
+			t.Fatalf("value %d: boxed interfaces do not compare equal to ordinary ones", i)
+		}
+		if _, ok := b[1].(decimal.Decimal); !ok {
+			t.Fatalf("value %d: %T, want decimal.Decimal", i, b[1])
+		}
+	}
 }

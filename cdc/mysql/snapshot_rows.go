@@ -8,6 +8,9 @@ import (
 	"io"
 	"strconv"
 	"time"
+	"unsafe"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/rtdw/rtdw/cdc"
 )
@@ -72,9 +75,23 @@ func decodeDriverValue(col *cdc.Column, v driver.Value, strs *stringArena, slot 
 		*slot = nil
 		return nil
 	case []byte:
-		if strs != nil && (k.IsText() || k == cdc.KindEnum || k == cdc.KindSet) {
-			strs.add(x, slot)
-			return nil
+		if strs != nil {
+			switch {
+			case k.IsText() || k == cdc.KindEnum || k == cdc.KindSet:
+				strs.add(x, slot)
+				return nil
+			case k == cdc.KindDateTime || k == cdc.KindDate:
+				// The same value as decodeDateTimeText, boxed in a slab.
+				if dt, ok := parseDateTime(x); ok && dt.valid() {
+					*slot = strs.times.box(dt.time(time.UTC))
+					return nil
+				}
+			case k == cdc.KindDecimal:
+				if d, ok := parseShortDecimal(x); ok {
+					*slot = strs.decimals.box(d)
+					return nil
+				}
+			}
 		}
 		d, err := decodeText(col, x, time.UTC)
 		*slot = d
@@ -138,9 +155,54 @@ func decodeDriverValue(col *cdc.Column, v driver.Value, strs *stringArena, slot 
 //
 // A kept substring keeps its whole block (at most stringArenaBlock bytes)
 // alive; strings longer than stringArenaMax get their own allocation.
+//
+// It also boxes the strings, and the snapshot's DATETIME and DECIMAL values,
+// in slabs (see [valueSlab]): a row's values cost no allocation each.
 type stringArena struct {
-	buf     []byte
-	pending []arenaSlot
+	buf      []byte
+	pending  []arenaSlot
+	strings  valueSlab[string]
+	times    valueSlab[time.Time]
+	decimals valueSlab[decimal.Decimal]
+}
+
+// valueSlab puts values of type T into interfaces without an allocation per
+// value: where `var x any = v` copies v to memory of its own, box copies it
+// into the next element of a slab of valueSlabLen and makes the interface
+// point there, as the runtime's own conversion would point to the memory
+// it allocated. The values are never written again, so an interface sees
+// what an ordinary conversion would give it; a kept value keeps its slab
+// alive, as a kept string keeps its arena block (a few KiB at most).
+//
+// T is limited to types the runtime holds in an interface by pointer
+// (structs of more than one word), which TestValueSlab checks.
+type valueSlab[T string | time.Time | decimal.Decimal] struct {
+	buf []T
+	// typ is the type word of an interface holding a T.
+	typ unsafe.Pointer
+}
+
+const valueSlabLen = 256
+
+// eface is the layout of an interface{} value in Go's runtime: its type
+// word and a pointer to its value.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+// box returns v in an interface whose value lives in s's slab.
+func (s *valueSlab[T]) box(v T) any {
+	if s.typ == nil {
+		var x any = v
+		s.typ = (*eface)(unsafe.Pointer(&x)).typ
+	}
+	if len(s.buf) == cap(s.buf) {
+		s.buf = make([]T, 0, valueSlabLen)
+	}
+	s.buf = append(s.buf, v)
+	var out any
+	*(*eface)(unsafe.Pointer(&out)) = eface{typ: s.typ, data: unsafe.Pointer(&s.buf[len(s.buf)-1])}
+	return out
 }
 
 type arenaSlot struct {
@@ -177,7 +239,7 @@ func (a *stringArena) flush() {
 	s := string(a.buf)
 	start := 0
 	for _, p := range a.pending {
-		*p.slot = s[start:p.end]
+		*p.slot = a.strings.box(s[start:p.end])
 		start = p.end
 	}
 	a.buf = a.buf[:0]
