@@ -4,7 +4,7 @@ GO ?= go
 # Generous: `go test -race` of every package, integration included, on a 2-core machine.
 TEST_TIMEOUT ?= 40m
 
-.PHONY: demo test services-up services-down services-status vet unit
+.PHONY: demo test bench services-up services-down services-status vet unit
 
 ## demo: the main job: start the local servers, then capture a MySQL table into ClickHouse and check they agree
 demo: services-up
@@ -22,6 +22,11 @@ test: services-up vet
 ## keeps rtdwtest from starting servers itself)
 unit: vet
 	RTDW_TEST_START=0 $(GO) test -race ./...
+
+## bench: start the local servers, then measure MySQL/MariaDB into ClickHouse beside the plain pipe and go-mysql's bare
+## binlog reader, each figure beside its baseline from the same run (scripts/bench.sh; sizes and counts by variable)
+bench: services-up
+	scripts/bench.sh
 
 vet:
 	$(GO) vet ./...

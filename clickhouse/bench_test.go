@@ -537,3 +537,66 @@ func BenchmarkSinkBuffer(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/row")
 }
+
+// BenchmarkSmallTable measures the fixed cost of a snapshot, in each
+// iteration of one run, on a table of 100 rows (the bench shape): the plain
+// pipe's time for it (pipe-ms: two programs starting, connecting and
+// copying), and the cdc source's SnapshotOnly run into a Sink with the
+// default SinkConfig: first-row-ms from Run to the first row handed to the
+// sink (connecting, loading the schema, splitting, storing the chunks, the
+// commit-visibility margin of the first low watermark) and ms, to the rows
+// in ClickHouse after Close. It needs what BenchmarkSnapshotToClickHouse
+// needs.
+func BenchmarkSmallTable(b *testing.B) {
+	const n = 100
+	for _, prog := range []string{"mariadb", "clickhouse-client"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			b.Skipf("%s not installed: %v", prog, err)
+		}
+	}
+	shape := benchShapes[0]
+	src := testenv.NewSource(b, testenv.MariaDB)
+	ch := testenv.NewClickHouse(b)
+	ctx := context.Background()
+	loadShape(b, src, shape, n)
+	c := testClient(b, ch.Addr)
+	b.ResetTimer()
+	for i := range b.N {
+		pipeTable := fmt.Sprintf("pipe_%d", i)
+		if err := ch.Conn.Exec(ctx, "CREATE TABLE "+pipeTable+" ("+shape.pipeColumns+") ENGINE = MergeTree ORDER BY id"); err != nil {
+			b.Fatal(err)
+		}
+		pipe, _ := runShapePipe(b, src, shape, ch.Addr, ch.Database, pipeTable)
+
+		sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: fmt.Sprintf("%s_sink_%d", ch.Database, i)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var first time.Time
+		watch := cdc.Filter(sink, func(*cdc.Event) bool {
+			if first.IsZero() {
+				first = time.Now()
+			}
+			return true
+		})
+		start := time.Now()
+		if err := shapeSource(b, src, shape.name, nil).Run(ctx, watch); err != nil {
+			b.Fatal(err)
+		}
+		if err := sink.Close(ctx); err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		if st := sink.Stats(); st.RowsWritten != n {
+			b.Fatalf("sink wrote %d rows, want %d", st.RowsWritten, n)
+		}
+		b.StopTimer()
+		if err := ch.Conn.Exec(ctx, "DROP DATABASE "+QuoteIdent(sink.Config().Database)); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		b.ReportMetric(float64(pipe.Microseconds())/1000, "pipe-ms")
+		b.ReportMetric(float64(first.Sub(start).Microseconds())/1000, "first-row-ms")
+		b.ReportMetric(float64(elapsed.Microseconds())/1000, "ms")
+	}
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# MySQL/MariaDB into ClickHouse beside the plain ways of doing it, each figure printed beside its baseline from the
+# same run (`make bench`):
+#   BenchmarkSnapshotToClickHouse  the SnapshotOnly snapshot into the ClickHouse sink (rows/s, cpu-ns/row,
+#       rss-peak-MiB) beside `mariadb --quick -e 'SELECT ...' | clickhouse-client --query 'INSERT ... FORMAT
+#       TabSeparated'` (pipe-rows/s, pipe-cpu-ns/row), on a 5-column table (bench) and the 8-column one of issue 15
+#       (wide), RTDW_BENCH_ROWS rows (default 2000000)
+#   BenchmarkBinlogToClickHouse    a live UPDATE of RTDW_BENCH_BINLOG_ROWS rows (default 1000000) through the source
+#       into the sink (s, rows/s, cpu-ns/row) beside go-mysql's bare BinlogSyncer with a batch insert (bare-s,
+#       bare-rows/s, bare-cpu-ns/row)
+#   BenchmarkSmallTable            the fixed cost before the first row of a 100-row table (first-row-ms, ms) beside the
+#       pipe (pipe-ms)
+#   BenchmarkSinkBuffer, BenchmarkDecodeSnapshotRow  the hot paths' ns and allocs per row, no server needed
+# The server benchmarks run RTDW_BENCH_COUNT times (default 3) and log the load average; RTDW_BENCH (a -bench regexp)
+# runs only the server benchmarks it names. Needs `scripts/services.sh up` and the mariadb and clickhouse-client programs. Extra arguments go to go test.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+eval "$("$top/scripts/services.sh" env)"
+cd "$top"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ -z "${RTDW_BENCH:-}" ]]; then
+  go test ./cdc/mysql/ -run '^$' -bench 'BenchmarkDecodeSnapshotRow' -benchmem -count 1
+  go test ./clickhouse/ -run '^$' -bench 'BenchmarkSinkBuffer' -benchmem -count 1
+fi
+exec go test ./clickhouse/ -run '^$' \
+  -bench "${RTDW_BENCH:-BenchmarkSmallTable|BenchmarkSnapshotToClickHouse|BenchmarkBinlogToClickHouse}" \
+  -benchtime 1x -count "${RTDW_BENCH_COUNT:-3}" -benchmem -timeout 60m "$@"
