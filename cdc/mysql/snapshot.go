@@ -512,11 +512,19 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 	if wantDeletes {
 		deleted = map[string]chunkDelete{}
 	}
-	index := make(map[string][]int, len(rows))
+	// The rows by key, built at the window's first change of the table: on
+	// a server busy with other tables, most windows have none.
+	var index map[string][]int
 	var kb []byte
-	for i, row := range rows {
-		kb = rowKey(kb[:0], t.schema, pk, row)
-		index[string(kb)] = append(index[string(kb)], i)
+	buildIndex := func() {
+		if index != nil {
+			return
+		}
+		index = make(map[string][]int, len(rows))
+		for i, row := range rows {
+			kb = rowKey(kb[:0], t.schema, pk, row)
+			index[string(kb)] = append(index[string(kb)], i)
+		}
 	}
 	inChunk := func(row cdc.Row) bool { return t.chunkOf(row[t.keyIdx]) == chunk }
 	remove := func(row cdc.Row) {
@@ -601,6 +609,7 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 			if err != nil {
 				return nil, nil, err
 			}
+			buildIndex()
 			for i, c := range changes {
 				if c.before != nil && inChunk(c.before) {
 					remove(c.before)
