@@ -44,6 +44,9 @@ func (r *renderer) checkKinds() {
 			r.errs.Add(fmt.Sprintf("Sinks[%d].URL", i), nil, "set the JDBC URL, such as jdbc:mysql://db:3306/ods")
 		}
 	}
+	if r.cfg.OnTransformError == pipeline.SkipOnError {
+		r.errs.Add("Config.OnTransformError", r.cfg.OnTransformError.String(), "a Flink SQL job cannot skip a row whose expression fails (it fails, or the function returns NULL): use StopOnError, or run the pipeline embedded")
+	}
 	for i, tr := range r.cfg.Transforms {
 		if len(tr.Funcs) > 0 {
 			r.errs.Add(fmt.Sprintf("Transforms[%d].Funcs", i), tr.SourceTable, "a Go function cannot run on Flink: write the transform as Projection and Filter expressions, or run the pipeline embedded")

@@ -131,6 +131,12 @@ func TestRenderRefusesWhatTheConnectorLacks(t *testing.T) {
 		{"embedded sink", gmallPipeline(t, nopSink{}, mysql.Initial()),
 			flinksql.Options{Target: flinksql.Target{Flink: "1.20"}},
 			[]string{"Sinks[0] (warehouse)", "flinksql_test.nopSink", "*flinksql.ClickHouseSink"}},
+		{"skip on error", func() pipeline.Config {
+			c := gmallPipeline(t, jdbc, mysql.Initial())
+			c.OnTransformError = pipeline.SkipOnError
+			return c
+		}(), flinksql.Options{Target: flinksql.Target{Flink: "1.20"}},
+			[]string{`Config.OnTransformError = "skip": a Flink SQL job cannot skip`}},
 		{"unknown Flink", gmallPipeline(t, jdbc, mysql.Initial()),
 			flinksql.Options{Target: flinksql.Target{Flink: "1.9"}},
 			[]string{"Options.Target", "1.13, 1.18, 1.20 and 2.2"}},
