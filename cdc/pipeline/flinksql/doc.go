@@ -115,8 +115,10 @@
 // # Submission and lifecycle
 //
 // [Submit] opens a gateway session, SETs the script's configuration
-// (pipeline.name, execution.checkpointing.interval, parallelism.default, and
-// the savepoint to resume from), creates the tables and executes the job,
+// (pipeline.name, execution.checkpointing.interval, parallelism.default,
+// table.local-time-zone from Config.TimeZone, the restart strategy from
+// Config.Restart, and the savepoint to resume from; every key one the
+// target release documents), creates the tables and executes the job,
 // returning a [Job] with its Flink job id. [Job.StopWithSavepoint] stops it
 // through the JobManager (flinkclient.Client.StopWithSavepoint) and
 // [Resume] submits the script again from the savepoint

@@ -43,7 +43,9 @@ func TestRenderJDBCGolden(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			t.Parallel()
 			sink := &flinksql.JDBCSink{URL: "jdbc:mysql://ods.internal:3306/ods", Username: "ods", Password: testPassword, BufferFlushMaxRows: 500, BufferFlushInterval: 2 * time.Second}
-			script, err := flinksql.Render(gmallPipeline(t, sink, mysql.Initial()), flinksql.Options{
+			cfg := gmallPipeline(t, sink, mysql.Initial())
+			cfg.Restart = pipeline.RestartPolicy{MaxAttempts: 5, Backoff: 2 * time.Second}
+			script, err := flinksql.Render(cfg, flinksql.Options{
 				Target: flinksql.Target{Flink: v}, Parallelism: 4, CheckpointInterval: 30 * time.Second,
 			})
 			if err != nil {

@@ -109,6 +109,7 @@ func (r *renderer) renderSettings() {
 	} else if r.opts.CheckpointInterval > 0 {
 		s.settings = append(s.settings, [2]string{"execution.checkpointing.interval", duration(r.opts.CheckpointInterval)})
 	}
+	s.settings = append(s.settings, r.restartSettings()...)
 	if r.cfg.TimeZone != nil {
 		s.settings = append(s.settings, [2]string{"table.local-time-zone", r.cfg.TimeZone.String()})
 	}
@@ -549,4 +550,42 @@ func cmpS(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// restartSettings renders the pipeline's RestartPolicy as Flink's restart
+// strategy: from Flink 1.20, exponential-delay with its backoffs and
+// MaxAttempts failures in a row; before, whose exponential-delay has no
+// bound on attempts, fixed-delay with MaxAttempts attempts Backoff apart.
+// A zero policy leaves the cluster's strategy (with checkpoints on, Flink
+// restarts a failed job without end), rather than failing at the first
+// error as the embedded runner does.
+func (r *renderer) restartSettings() [][2]string {
+	p := r.cfg.Restart
+	if p.MaxAttempts <= 0 {
+		return nil
+	}
+	backoff, maxBackoff := p.Backoff, p.MaxBackoff
+	if backoff == 0 {
+		backoff = time.Second
+	}
+	if maxBackoff == 0 {
+		maxBackoff = 30 * time.Second
+	}
+	typeKey := "restart-strategy.type"
+	if !r.t.flinkAtLeast("1.18") {
+		typeKey = "restart-strategy"
+	}
+	if r.t.flinkAtLeast("1.20") {
+		return [][2]string{
+			{typeKey, "exponential-delay"},
+			{"restart-strategy.exponential-delay.initial-backoff", duration(backoff)},
+			{"restart-strategy.exponential-delay.max-backoff", duration(maxBackoff)},
+			{"restart-strategy.exponential-delay.attempts-before-reset-backoff", strconv.Itoa(p.MaxAttempts)},
+		}
+	}
+	return [][2]string{
+		{typeKey, "fixed-delay"},
+		{"restart-strategy.fixed-delay.attempts", strconv.Itoa(p.MaxAttempts)},
+		{"restart-strategy.fixed-delay.delay", duration(backoff)},
+	}
 }

@@ -4,6 +4,12 @@ SET 'parallelism.default' = '4';
 
 SET 'execution.checkpointing.interval' = '30 s';
 
+SET 'restart-strategy' = 'fixed-delay';
+
+SET 'restart-strategy.fixed-delay.attempts' = '5';
+
+SET 'restart-strategy.fixed-delay.delay' = '2 s';
+
 CREATE TEMPORARY TABLE `src_gmall_orders_1` (
   `id` BIGINT NOT NULL,
   `user_id` INT NOT NULL,

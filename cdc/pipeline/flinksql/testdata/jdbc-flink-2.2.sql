@@ -4,6 +4,14 @@ SET 'parallelism.default' = '4';
 
 SET 'execution.checkpointing.interval' = '30 s';
 
+SET 'restart-strategy.type' = 'exponential-delay';
+
+SET 'restart-strategy.exponential-delay.initial-backoff' = '2 s';
+
+SET 'restart-strategy.exponential-delay.max-backoff' = '30 s';
+
+SET 'restart-strategy.exponential-delay.attempts-before-reset-backoff' = '5';
+
 CREATE TEMPORARY TABLE `src_gmall_orders_1` (
   `id` BIGINT NOT NULL,
   `user_id` INT NOT NULL,
