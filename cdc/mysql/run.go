@@ -39,15 +39,21 @@ func (r *runner) runSteps(ctx context.Context) error {
 	if err := r.connect(ctx); err != nil {
 		return err
 	}
+	// Binlog positions from now on, in case a snapshot runs: its first low
+	// watermark must be commitVisibilityMargin old, and the preflight and
+	// the checkpoint take up part of that wait (see recordWatermarks).
+	early := r.recordEarlyWatermarks(ctx)
 	p, err := r.preflight(ctx)
 	if err != nil {
+		early()
 		return err
 	}
 	if err := r.loadCheckpoint(ctx, p); err != nil {
+		early()
 		return err
 	}
 	r.chooseTables(p)
-	stopWatermarks, err := r.recordWatermarks(ctx, p)
+	stopWatermarks, err := r.recordWatermarks(ctx, p, early)
 	defer stopWatermarks()
 	if err != nil {
 		return err
@@ -214,15 +220,39 @@ func (r *runner) snapshotPending(p *runPlan) bool {
 // will run: its first low watermark must be commitVisibilityMargin old, and
 // loading schemas and splitting tables take up most of that wait. It
 // returns the function that stops recording, to call once and defer.
-func (r *runner) recordWatermarks(ctx context.Context, p *runPlan) (stop func(), err error) {
+//
+// early stops the recording recordEarlyWatermarks started, if it did: that
+// recording is kept when a snapshot will run, and stopped and dropped
+// otherwise.
+func (r *runner) recordWatermarks(ctx context.Context, p *runPlan, early func()) (stop func(), err error) {
 	if !r.snapshotPending(p) {
+		early()
+		r.watermarks = nil
 		return func() {}, nil
+	}
+	if r.watermarks != nil {
+		return early, nil
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	if err := r.startWatermarks(wctx); err != nil {
 		return cancel, r.stop(ctx, err)
 	}
 	return cancel, nil
+}
+
+// recordEarlyWatermarks starts recording binlog positions right after
+// connecting, before it is known whether a snapshot will run, and returns
+// the function that stops it (recordWatermarks keeps or drops it). A
+// failure to start is left to recordWatermarks, which tries again when a
+// snapshot needs the positions.
+func (r *runner) recordEarlyWatermarks(ctx context.Context) (stop func()) {
+	wctx, cancel := context.WithCancel(ctx)
+	if err := r.startWatermarks(wctx); err != nil {
+		cancel()
+		r.watermarks = nil
+		return func() {}
+	}
+	return cancel
 }
 
 // loadSchemas loads the captured tables' schemas: from the checkpoint's
