@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/ch-go/proto"
+	chgo "github.com/ClickHouse/clickhouse-go/v2"
 	chcolumn "github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/shopspring/decimal"
 
@@ -278,5 +280,43 @@ func TestAppendTextTimeMatchesFormat(t *testing.T) {
 				t.Errorf("appendTextTime(%v, %q) = %q, want %q", tm, layout, got, want)
 			}
 		}
+	}
+}
+
+// TestSinkBufferAllocations guards the sink's buffering: HandleEvents of
+// snapshot rows of the bench table plus a DATETIME(3) column (a String on
+// ClickHouse 18.16) allocates only that column's text, one string per row;
+// every other value goes into the typed buffers without an allocation.
+func TestSinkBufferAllocations(t *testing.T) {
+	c, err := New(&chgo.Options{Addr: []string{"127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetFeatures(FeaturesFor(ServerVersion{18, 16, 1}))
+	sink, err := NewSink(c, SinkConfig{MaxRows: 1 << 30, MaxBytes: 1 << 40, FlushInterval: -1, ManualTables: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := benchSchema("src")
+	schema.Columns = append(schema.Columns, cdc.Column{Name: "updated", Type: cdc.ColumnType{Kind: cdc.KindDateTime, FSP: 3}})
+	seedTable(t, sink, schema)
+	events := benchEvents(schema, 1024, 1024)[0]
+	for i := range events {
+		events[i].After = append(events[i].After, time.Date(2024, 6, 15, 6, 56, 7, 123_000_000, time.UTC))
+	}
+	ctx := context.Background()
+	handle := func() {
+		if err := sink.HandleEvents(ctx, events); err != nil {
+			t.Fatal(err)
+		}
+		sink.tables[schema.Table].batch.reset()
+		sink.rows, sink.bytes = 0, 0
+	}
+	handle() // the buffers reach their size
+	perRow := testing.AllocsPerRun(20, handle) / float64(len(events))
+	t.Logf("%.3f allocations per row", perRow)
+	if perRow > 1.05 {
+		t.Errorf("buffering a row costs %.2f allocations, want at most 1 (the DATETIME(3) text)", perRow)
 	}
 }

@@ -234,3 +234,41 @@ func TestValueSlab(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeSnapshotRowAllocations guards the snapshot's decoding: a row of
+// BenchmarkDecodeSnapshotRow's columns (integers, three strings, a DECIMAL,
+// a DATETIME and a DATETIME(3)) costs at most the DECIMAL's two allocations
+// (its big.Int and that Int's word), the strings and times being boxed in
+// slabs.
+func TestDecodeSnapshotRowAllocations(t *testing.T) {
+	types := []string{"bigint", "int", "varchar(32)", "varchar(64)", "varchar(128)", "decimal(12,2)", "datetime", "datetime(3)"}
+	vals := []driver.Value{int64(1234567), int64(34567), []byte("SKU-00012345"), []byte("Shanghai"),
+		[]byte("deliver to door 1234567"), []byte("12345.67"), []byte("2024-01-15 06:56:07"), []byte("2024-06-15 06:56:07.123")}
+	cols := make([]cdc.Column, len(types))
+	for i, s := range types {
+		typ, err := cdc.ParseColumnType(s, "utf8mb4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols[i] = cdc.Column{Name: fmt.Sprint("c", i), Type: typ}
+	}
+	const rows = 1024
+	var strs stringArena
+	slab := make([]any, len(cols)*rows)
+	perRun := testing.AllocsPerRun(20, func() {
+		for r := range rows {
+			row := slab[r*len(cols) : (r+1)*len(cols)]
+			for i := range cols {
+				if err := decodeDriverValue(&cols[i], vals[i], &strs, &row[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		strs.flush()
+	})
+	perRow := perRun / rows
+	t.Logf("%.3f allocations per row", perRow)
+	if perRow > 2.1 {
+		t.Errorf("decoding a snapshot row costs %.2f allocations, want at most 2.1", perRow)
+	}
+}
