@@ -2,14 +2,17 @@ package flinksql_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/cdc/mysql"
 	"github.com/rtdw/rtdw/cdc/pipeline"
 	"github.com/rtdw/rtdw/cdc/pipeline/flinksql"
+	"github.com/rtdw/rtdw/clickhouse"
 	"github.com/rtdw/rtdw/flinkclient"
 	"github.com/rtdw/rtdw/flinkclient/sqlgateway"
 	"github.com/rtdw/rtdw/internal/testenv"
@@ -17,7 +20,10 @@ import (
 
 // TestRealGateway submits a pipeline to a real Flink SQL Gateway whose
 // cluster has the mysql-cdc connector jar: a table of the test MySQL into a
-// print sink. With RTDW_TEST_FLINK (the cluster's JobManager) it also stops
+// print sink. With RTDW_TEST_FLINK_CLICKHOUSE_URL (the HTTP address, as the
+// cluster reaches it, of the ClickHouse in RTDW_TEST_CLICKHOUSE, and the
+// ClickHouse connector jar on the cluster) it also runs the table into
+// ClickHouse and waits for ClickHouse to show MySQL's rows. With RTDW_TEST_FLINK (the cluster's JobManager) it also stops
 // the job with a savepoint and resumes it. The cluster must reach the test
 // MySQL: RTDW_TEST_FLINK_MYSQL_HOST names the address it reaches it by when
 // that is not the one in RTDW_TEST_MYSQL.
@@ -77,6 +83,15 @@ func TestRealGateway(t *testing.T) {
 	}
 	defer job.Close(ctx)
 	t.Logf("job %s", job.ID)
+	if chURL := os.Getenv("RTDW_TEST_FLINK_CLICKHOUSE_URL"); chURL != "" {
+		// Another server-id range: the print job still runs.
+		chSource, err := mysql.NewSource().Hostname(host).Port(src.Port).Username(src.User).Password(src.Password).
+			DatabaseList(src.Database).TableList(src.Database + `\.t`).ServerID("6410-6411").Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		realClickHouse(ctx, t, gw, flink, src, chSource, loaded[cdc.TableID{Database: src.Database, Table: "t"}], chURL)
+	}
 	jmURL := os.Getenv("RTDW_TEST_FLINK")
 	if jmURL == "" {
 		t.Log("RTDW_TEST_FLINK unset: the job is left running; set it to stop and resume it")
@@ -108,4 +123,64 @@ func TestRealGateway(t *testing.T) {
 	defer resumed.Close(ctx)
 	defer jm.CancelJob(context.WithoutCancel(ctx), resumed.ID)
 	t.Logf("resumed as %s from %s", resumed.ID, savepoint)
+}
+
+// realClickHouse runs the ClickHouse path on the real cluster (which needs
+// the flink-connector-clickhouse jar and to reach ClickHouse at chURL, the
+// HTTP address of the server RTDW_TEST_CLICKHOUSE names): the sink table is
+// created by package clickhouse, the job writes it, and its visible state
+// must become MySQL's, changes and deletes included.
+func realClickHouse(ctx context.Context, t *testing.T, gw *sqlgateway.Client, flink string, src *testenv.Source, source *mysql.Source, schema *cdc.TableSchema, chURL string) {
+	if flink == "1.18" {
+		t.Log("Flink 1.18's connectors (Flink CDC 3.2) have no append-only changelog: ClickHouse path not tested")
+		return
+	}
+	ch := testenv.NewClickHouse(t)
+	client, err := clickhouse.Open("clickhouse://" + ch.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sinkSchema := *schema
+	sinkSchema.Table = cdc.TableID{Database: ch.Database, Table: "t"}
+	if err := client.CreateTable(ctx, &sinkSchema, clickhouse.TableOptions{Database: ch.Database}); err != nil {
+		t.Fatal(err)
+	}
+	file, pos := src.BinlogPosition(t)
+	epoch, err := flinksql.EpochAfter(mysql.Offset{File: file, Pos: uint64(pos)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := pipeline.New("rtdw-flinksql-ch-"+src.Database).From(source).
+		Route(src.Database+`\.t`, sinkSchema.Table.String()).To(&flinksql.ClickHouseSink{URL: chURL}).Schemas(schema).Config()
+	script, err := flinksql.Render(cfg, flinksql.Options{Target: flinksql.Target{Flink: flink}, CheckpointInterval: 5 * time.Second, Parallelism: 1, Epoch: epoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := flinksql.Submit(ctx, gw, script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer job.Close(ctx)
+	t.Logf("ClickHouse job %s (cancel it by hand when RTDW_TEST_FLINK is unset)", job.ID)
+	if jmURL := os.Getenv("RTDW_TEST_FLINK"); jmURL != "" {
+		if jm, err := flinkclient.New(jmURL); err == nil {
+			defer jm.CancelJob(context.WithoutCancel(ctx), job.ID)
+		}
+	}
+	src.Exec(t, "UPDATE t SET name = 'a2' WHERE id = 1", "DELETE FROM t WHERE id = 2", "INSERT INTO t VALUES (3, 'c')")
+	for deadline := time.Now().Add(3 * time.Minute); ; {
+		want, err := mysql.ReadTable(ctx, src.DB, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := client.ReadTable(ctx, &sinkSchema, clickhouse.TableOptions{Database: ch.Database})
+		if err == nil && fmt.Sprint(got) == fmt.Sprint(want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 3 minutes ClickHouse shows %v (%v), MySQL has %v", got, err, want)
+		}
+		time.Sleep(2 * time.Second)
+	}
 }
