@@ -185,3 +185,28 @@ func TestRenderServerIDsPerParallelReader(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// What mysql-cdc itself would refuse when the job starts is refused here.
+func TestRenderRefusesWhatMySQLCDCRefuses(t *testing.T) {
+	t.Parallel()
+	jdbc := &flinksql.JDBCSink{URL: "jdbc:mysql://ods:3306/ods"}
+	cfg := gmallPipeline(t, jdbc, mysql.Initial())
+	noKey := *cfg.Schemas[2]
+	noKey.PrimaryKey = nil
+	cfg.Schemas[2] = &noKey
+	_, err := flinksql.Render(cfg, flinksql.Options{Target: flinksql.Target{Flink: "1.20"}})
+	if err == nil || !strings.Contains(err.Error(), "table gmall.user_info has no primary key: mysql-cdc's incremental snapshot needs one, or a ChunkKeyColumn") {
+		t.Errorf("no key: %v", err)
+	}
+	src, err := mysql.NewSource().Hostname("h").Username("u").DatabaseList("gmall").TableList(`gmall\.orders_\d+`, `gmall\.user_info`).
+		SplitSize(1).ServerID("5400-5402").Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = gmallPipeline(t, jdbc, mysql.Initial())
+	cfg.Sources[0] = src
+	_, err = flinksql.Render(cfg, flinksql.Options{Target: flinksql.Target{Flink: "1.20"}})
+	if err == nil || !strings.Contains(err.Error(), "SplitSize 1: mysql-cdc's scan.incremental.snapshot.chunk.size must be larger than 1") {
+		t.Errorf("split size 1: %v", err)
+	}
+}

@@ -217,6 +217,19 @@ func (r *renderer) mysqlOptions(c mysql.Config, st *sourceTable) ([]option, erro
 	if c.Password != "" {
 		r.script.addSecret(c.Password)
 	}
+	// mysql-cdc's own checks (MySqlTableSourceFactory), made here before
+	// any I/O.
+	for _, n := range []struct {
+		field, key string
+		v          int
+	}{{"SplitSize", "scan.incremental.snapshot.chunk.size", c.SplitSize}, {"FetchSize", "scan.snapshot.fetch.size", c.FetchSize}, {"ConnectionPoolSize", "connection.pool.size", c.ConnectionPoolSize}} {
+		if n.v == 1 {
+			return nil, fmt.Errorf("%s 1: mysql-cdc's %s must be larger than 1", n.field, n.key)
+		}
+	}
+	if len(st.schema.PrimaryKey) == 0 && c.ChunkKeyColumn[st.schema.Table.String()] == "" {
+		return nil, fmt.Errorf("table %s has no primary key: mysql-cdc's incremental snapshot needs one, or a ChunkKeyColumn for the table", st.schema.Table)
+	}
 	if st.serverID != "" {
 		opts = append(opts, option{"server-id", st.serverID})
 	}
@@ -230,10 +243,12 @@ func (r *renderer) mysqlOptions(c mysql.Config, st *sourceTable) ([]option, erro
 	if col := c.ChunkKeyColumn[st.schema.Table.String()]; col != "" {
 		opts = append(opts, option{"scan.incremental.snapshot.chunk.key-column", col})
 	}
-	opts = append(opts,
-		option{"connect.timeout", duration(c.ConnectTimeout)},
-		option{"connect.max-retries", strconv.Itoa(c.ConnectMaxRetries)},
-	)
+	// Zero means no timeout of its own to the embedded source; mysql-cdc
+	// refuses a connect.timeout under 250 ms, so zero keeps its default.
+	if c.ConnectTimeout > 0 {
+		opts = append(opts, option{"connect.timeout", duration(max(c.ConnectTimeout, 250*time.Millisecond))})
+	}
+	opts = append(opts, option{"connect.max-retries", strconv.Itoa(c.ConnectMaxRetries)})
 	if c.ConnectionPoolSize != 0 {
 		opts = append(opts, option{"connection.pool.size", strconv.Itoa(c.ConnectionPoolSize)})
 	}
