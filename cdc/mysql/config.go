@@ -257,6 +257,8 @@ type resolvedConfig struct {
 	timeZone    *time.Location
 	chunkKeys   map[cdc.TableID]string
 	parallelism int
+	// storeGiven: the Config named its OffsetStore (see UseCheckpoints).
+	storeGiven bool
 }
 
 // withDefaults returns a copy of c with its own copies of c's slices and
@@ -307,7 +309,7 @@ func (c Config) clone() Config {
 // resolve applies the defaults and validates, returning one *ConfigError
 // listing every problem.
 func (c Config) resolve() (*resolvedConfig, error) {
-	r := &resolvedConfig{Config: c.withDefaults(), chunkKeys: map[cdc.TableID]string{}}
+	r := &resolvedConfig{Config: c.withDefaults(), chunkKeys: map[cdc.TableID]string{}, storeGiven: c.OffsetStore != nil}
 	ps := problems.New("mysql", "source configuration", ErrInvalidConfig)
 
 	if !r.fromDefaults {

@@ -65,6 +65,10 @@ type Config struct {
 	// Restart says how a source that failed is run again, as Flink's
 	// restart strategy does; the zero value restarts nothing.
 	Restart RestartPolicy
+	// Checkpoints, when its Store is set, keeps every source's checkpoint
+	// in one store, each under its source's name, saved at most every
+	// Interval (see [Checkpoints]). Otherwise each source keeps its own.
+	Checkpoints Checkpoints
 	// Logger receives the pipeline's logs (nil: discarded). The sources and
 	// sinks have loggers of their own.
 	Logger *slog.Logger

@@ -1,7 +1,7 @@
 // Package pipeline is rtdw's embedded job DSL: a pipeline names its
 // sources, transforms, routes and sinks once, and [Pipeline.Run] runs it in
 // the calling process. The same pipeline can be loaded from a Flink CDC 3.x
-// pipeline definition file (package cdc/pipeline/yaml).
+// pipeline definition file (package cdc/pipeline/definition).
 //
 //	p, err := pipeline.New("gmall-to-ch").
 //		From(src).                                            // a cdc/mysql source
@@ -57,6 +57,16 @@
 // sink it handed events to flushed them; when ctx ends, each source
 // delivers what it read, flushes, stores its checkpoint, and Run returns
 // nil.
+//
+// # Checkpoints
+//
+// Each source keeps its checkpoint in a store of its own (the MySQL
+// source's OffsetStore), or the pipeline keeps them all:
+// [Builder.Checkpoint] (Flink's checkpoint storage and interval) gives one
+// [cdc.OffsetStore] to every source, each source's checkpoint kept apart in
+// it under the source's name ([SharedStore]), saved at most every interval.
+// The sources must then be [CheckpointSource]s (as *mysql.Source is) with
+// distinct names and no store of their own; Build names each that is not.
 //
 // # Failures
 //

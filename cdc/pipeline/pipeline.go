@@ -49,7 +49,9 @@ type sinkTable struct {
 // does not keep cfg's slices; the error, a *[ConfigError], lists every
 // problem: a missing source or sink, a bad pattern, a route with no sink,
 // overlapping routes, an unknown column in a transform (for tables whose
-// schemas are given in [Config.Schemas]), a bad hook.
+// schemas are given in [Config.Schemas]), a bad hook, a source that cannot
+// take the pipeline's checkpoint store ([Config.Checkpoints]), which it
+// hands to each source.
 func NewFromConfig(cfg Config) (*Pipeline, error) {
 	cfg = cfg.clone()
 	ps := problems.New("pipeline", "pipeline "+fmt.Sprintf("%q", cfg.Name), ErrInvalidConfig)
@@ -110,6 +112,7 @@ func NewFromConfig(cfg Config) (*Pipeline, error) {
 		}
 	}
 	validateHooks(cfg.Hooks, ps)
+	validateCheckpoints(&cfg, ps)
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
