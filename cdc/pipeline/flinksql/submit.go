@@ -75,7 +75,7 @@ func submit(ctx context.Context, gw *sqlgateway.Client, script *Script, savepoin
 	}
 	last := len(statements) - 1
 	for i, st := range statements {
-		jobID, err := execute(ctx, session, st)
+		jobID, err := execute(ctx, session, st, i != last)
 		if err != nil {
 			return fail(redact.Error(fmt.Errorf("flinksql: statement %d of %d (%s): %w", i+1, len(statements), summary(st), err), script.secrets...))
 		}
@@ -91,8 +91,9 @@ func submit(ctx context.Context, gw *sqlgateway.Client, script *Script, savepoin
 
 // execute runs one statement and reads its results to the end, so that a
 // failure Flink reports with the results is an error here; it returns the
-// job the statement started, if any.
-func execute(ctx context.Context, session *sqlgateway.Session, statement string) (string, error) {
+// job the statement started, if any. The job statement's operation is left
+// open: the gateway would cancel what it still runs.
+func execute(ctx context.Context, session *sqlgateway.Session, statement string, closeOp bool) (string, error) {
 	op, err := session.Execute(ctx, statement, sqlgateway.ExecuteOptions{})
 	if err != nil {
 		return "", err
@@ -119,7 +120,9 @@ func execute(ctx context.Context, session *sqlgateway.Session, statement string)
 	if jobID == "" {
 		jobID = res.JobID()
 	}
-	_ = op.Close(ctx)
+	if closeOp {
+		_ = op.Close(ctx)
+	}
 	return jobID, nil
 }
 
