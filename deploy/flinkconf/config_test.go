@@ -420,3 +420,27 @@ func TestNewerSpellingsBelongToTheFieldOnlyWhereKnown(t *testing.T) {
 		t.Errorf("1.13: %+v", p)
 	}
 }
+
+// TestKeyCatalogStripsExecutionModes: Flink's generated tables of table
+// options name the execution modes after the key ("table.local-time-zone Batch
+// Streaming"); the catalog knows the key by its name alone.
+func TestKeyCatalogStripsExecutionModes(t *testing.T) {
+	for _, v := range []string{"1.12", "1.13", "1.18", "1.20"} {
+		ver, err := flinkconf.ParseVersion(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := ver.Keys()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{"table.local-time-zone", "table.exec.resource.default-parallelism"} {
+			if _, ok := keys.Lookup(key); !ok {
+				t.Errorf("Flink %s: Lookup(%q) found nothing", v, key)
+			}
+			if _, ok := keys.Lookup(key + " Batch Streaming"); ok {
+				t.Errorf("Flink %s: Lookup found %q with its modes", v, key+" Batch Streaming")
+			}
+		}
+	}
+}

@@ -115,7 +115,16 @@ func parseKeyCatalog(source, version string, data []byte) (*KeyCatalog, error) {
 		if len(fields) != 3 {
 			return nil, fmt.Errorf("flinkconf: %s line %d: want 3 tab-separated fields, got %d", source, line, len(fields))
 		}
-		info := KeyInfo{Key: fields[0], Default: fields[1], Type: OptionType(fields[2])}
+		// Flink's generated table-option tables put the execution modes an
+		// option applies to after its name ("table.local-time-zone Batch
+		// Streaming"); the key is the name alone.
+		key, modes, _ := strings.Cut(fields[0], " ")
+		switch modes {
+		case "", "Batch", "Streaming", "Batch Streaming":
+		default:
+			return nil, fmt.Errorf("flinkconf: %s line %d: key %q: want a name, optionally followed by Batch and/or Streaming", source, line, fields[0])
+		}
+		info := KeyInfo{Key: key, Default: fields[1], Type: OptionType(fields[2])}
 		if placeholder.MatchString(info.Key) {
 			// A placeholder stands for one dotted segment, except a trailing <parameter>/<key>, which may
 			// itself be dotted (metrics.reporter.<name>.<parameter>, flink.hadoop.<key>).
