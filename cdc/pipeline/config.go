@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/rtdw/rtdw/cdc"
@@ -88,6 +89,16 @@ type SinkSpec struct {
 	// OnlyRouted: the sink receives only the tables routes send it, not the
 	// tables no route matches.
 	OnlyRouted bool
+	// SchemaChanges, when set, is what the pipeline does with schema
+	// changes before the sink, per kind, as Flink CDC's
+	// schema.change.behavior: EXCEPTION stops the pipeline with a
+	// *cdc.SchemaChangeError naming the change; IGNORE drops the changes
+	// before a sink without a policy of its own; the other behaviors pass
+	// them on for the sink to apply under the same policy. A sink with a
+	// policy of its own ([SchemaChangeSink]) must agree with it on every
+	// kind but EXCEPTION's, and is passed IGNORE's changes too, which it
+	// keeps out of its tables. nil passes every change on.
+	SchemaChanges *cdc.SchemaChangePolicy
 }
 
 // ErrorPolicy says what a row whose transform fails does.
@@ -231,6 +242,13 @@ func (b *Builder) Build() (*Pipeline, error) { return NewFromConfig(b.Config()) 
 func (c Config) clone() Config {
 	c.Sources = append([]Source(nil), c.Sources...)
 	c.Sinks = append([]SinkSpec(nil), c.Sinks...)
+	for i, sk := range c.Sinks {
+		if sk.SchemaChanges != nil {
+			p := *sk.SchemaChanges
+			p.PerKind = maps.Clone(p.PerKind)
+			c.Sinks[i].SchemaChanges = &p
+		}
+	}
 	c.Routes = append([]Route(nil), c.Routes...)
 	ts := make([]Transform, len(c.Transforms))
 	for i, t := range c.Transforms {

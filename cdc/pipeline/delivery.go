@@ -15,6 +15,9 @@ import (
 // may share it, and a sink is handed one batch at a time.
 type sinkState struct {
 	spec SinkSpec
+	// appliesPolicy: the sink applies schema changes under a policy of its
+	// own (SchemaChangeSink), IGNORE included.
+	appliesPolicy bool
 
 	mu sync.Mutex
 	// events counts the events handed since the last Flush; oldestMs is the
@@ -144,6 +147,16 @@ func (d *delivery) HandleEvents(ctx context.Context, events []cdc.Event) error {
 					continue // nothing of the statement reaches this sink table
 				}
 				ev.Changes = changes
+			}
+			if keep, err := schemaChangesFor(d.p.sinks[t.sink].spec.SchemaChanges, d.p.sinks[t.sink].appliesPolicy, &ev); !keep {
+				if err != nil {
+					for i := range d.batches {
+						clear(d.batches[i])
+						d.batches[i] = d.batches[i][:0]
+					}
+					return fmt.Errorf("sink %q: %w", d.p.sinks[t.sink].spec.Name, err)
+				}
+				continue
 			}
 			d.batches[t.sink] = append(d.batches[t.sink], ev)
 			out++

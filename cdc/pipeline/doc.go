@@ -82,7 +82,11 @@
 // transforms and routes: each reaches a sink as a change of the sink table,
 // with the transformed and routed schemas, and the sink applies it under
 // its own policy (the clickhouse sink's SinkConfig.SchemaChanges, Flink
-// CDC's schema.change.behavior). A change of a column the projection
+// CDC's schema.change.behavior). [SchemaChanges] sets a sink's behavior
+// at the pipeline ([SinkSpec.SchemaChanges]): EXCEPTION stops the pipeline
+// with a *cdc.SchemaChangeError, IGNORE drops the changes before a sink
+// without a policy of its own, and Build checks that a sink with one
+// ([SchemaChangeSink]) agrees. A change of a column the projection
 // leaves out does not reach the sink, nor does dropping, truncating or
 // renaming a table that a route writes under another name, such as one
 // shard of several merged into one table.

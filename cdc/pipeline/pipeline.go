@@ -113,6 +113,7 @@ func NewFromConfig(cfg Config) (*Pipeline, error) {
 	}
 	validateHooks(cfg.Hooks, ps)
 	validateCheckpoints(&cfg, ps)
+	validateSchemaChanges(&cfg, ps)
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
@@ -123,7 +124,8 @@ func NewFromConfig(cfg Config) (*Pipeline, error) {
 	p := &Pipeline{cfg: cfg, log: log.With("pipeline", cfg.Name), hooks: newHookSet(cfg.Hooks),
 		transforms: transforms, routes: routes, canon: map[sinkTable]*cdc.TableSchema{}}
 	for _, s := range cfg.Sinks {
-		p.sinks = append(p.sinks, &sinkState{spec: s})
+		_, own := s.Sink.(SchemaChangeSink)
+		p.sinks = append(p.sinks, &sinkState{spec: s, appliesPolicy: own})
 	}
 	p.progress.init()
 	return p, nil
@@ -233,7 +235,8 @@ func (p *Pipeline) runSource(ctx context.Context, i int, src Source) error {
 // restartable reports whether another run of a source can cure err.
 func restartable(err error) bool {
 	var rerr *RowError
-	return !errors.As(err, &rerr) && !errors.Is(err, ErrInvalidConfig)
+	var serr *cdc.SchemaChangeError
+	return !errors.As(err, &rerr) && !errors.As(err, &serr) && !errors.Is(err, ErrInvalidConfig)
 }
 
 func sinkNames(sinks []*sinkState) string {

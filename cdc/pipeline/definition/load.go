@@ -103,7 +103,14 @@ func Load(data []byte, opts Options) (pipeline.Config, error) {
 	}
 	if n := blocks["sink"]; n != nil {
 		if s := l.sink(n, settings); s != nil {
-			cfg.Sinks = append(cfg.Sinks, pipeline.SinkSpec{Name: "sink", Sink: s})
+			spec := pipeline.SinkSpec{Name: "sink", Sink: s}
+			if b := settings.SchemaChangeBehavior; b != "" {
+				// Flink CDC's schema.change.behavior: the pipeline drops
+				// (IGNORE) or refuses (EXCEPTION) changes before the sink,
+				// which applies the others under the same behavior.
+				spec.SchemaChanges = &cdc.SchemaChangePolicy{Behavior: b}
+			}
+			cfg.Sinks = append(cfg.Sinks, spec)
 		}
 	} else {
 		ps.Add("sink", nil, "add a sink block, such as type: values")

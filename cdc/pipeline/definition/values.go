@@ -16,7 +16,9 @@ var valuesSink = SinkType{
 		if b.Bool("materialized.in.memory", false) {
 			b.Problem("materialized.in.memory", "true", "the embedded runner prints events and keeps none in memory; remove it or set false")
 		}
-		failOnDDL := b.Bool("error.on.schema.change", false) || b.Pipeline.SchemaChangeBehavior == cdc.BehaviorException
+		// schema.change.behavior is the pipeline's: EXCEPTION stops it
+		// before the sink, IGNORE drops the changes before the sink.
+		failOnDDL := b.Bool("error.on.schema.change", false)
 		var s cdc.Sink = cdc.Unbuffered(cdc.HandlerFunc(func(context.Context, []cdc.Event) error { return nil }))
 		if b.Bool("print.enabled", true) {
 			s = pipeline.NewPrintSink(b.Stdout, pipeline.PrintReadable)
