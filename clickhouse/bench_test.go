@@ -355,7 +355,8 @@ func shapeSource(b *testing.B, src *testenv.Source, table string, progress func(
 // rss-peak-MiB, the peak resident set of this process during that run
 // (VmHWM, reset before it; Linux only), and heap-peak-MiB and
 // live-peak-MiB, the peaks of HeapInuse and of the live heap above their
-// values before it. It needs RTDW_TEST_MARIADB, RTDW_TEST_CLICKHOUSE and
+// values before it. RTDW_BENCH_SINK_MAXROWS sets the sink's MaxRows (0 or
+// unset: the default). It needs RTDW_TEST_MARIADB, RTDW_TEST_CLICKHOUSE and
 // the mariadb and clickhouse-client programs; run it with -benchtime=1x
 // (scripts/bench-clickhouse.sh does).
 func BenchmarkSnapshotToClickHouse(b *testing.B) {
@@ -398,7 +399,8 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		}
 
 		// The source into the sink.
-		sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: fmt.Sprintf("%s_sink_%d", ch.Database, i)}})
+		maxRows, _ := strconv.Atoi(os.Getenv("RTDW_BENCH_SINK_MAXROWS"))
+		sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: fmt.Sprintf("%s_sink_%d", ch.Database, i)}, MaxRows: maxRows})
 		if err != nil {
 			b.Fatal(err)
 		}
