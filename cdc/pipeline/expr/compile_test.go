@@ -34,6 +34,7 @@ func TestCompileErrors(t *testing.T) {
 		{"i + s", "+ takes numbers, not BIGINT and STRING; join strings with || or CONCAT"},
 		{"dt + 1", "TIMESTAMPADD"},
 		{"ok + 1", "+ takes numbers, not BOOLEAN and BIGINT"},
+		{"MOD(s, 5)", "% takes numbers, not STRING and BIGINT"},
 		{"ts - dt", "TIMESTAMPDIFF(unit, a, b)"},
 		{"i = s", "cannot compare i (BIGINT) with s (STRING); CAST one side"},
 		{"i AND TRUE", "AND takes conditions (BOOLEAN) on both sides; i is BIGINT"},

@@ -134,6 +134,7 @@
 //	function                                    result, notes
 //	ABS(n)  CEIL(n)  CEILING(n)  FLOOR(n)       the number's type
 //	ROUND(n[, places])                          half away from zero; places a constant
+//	MOD(a, b)                                   a % b: the remainder, with a's sign
 //	UUID()                                      random RFC 4122 version 4, VARCHAR(36)
 //	CHAR_LENGTH(s)  CHARACTER_LENGTH(s)         characters
 //	UPPER(s)  LOWER(s)                          the string's type

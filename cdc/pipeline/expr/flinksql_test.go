@@ -11,6 +11,7 @@ func TestFlinkSQL(t *testing.T) {
 		{"UPPER(sku)", "UPPER(sku)", ""},
 		{"amount * 100", "amount * 100", ""},
 		{"a % 3", "MOD(a, 3)", ""},
+		{"MOD(a, 3)", "MOD(a, 3)", ""},
 		{"status <> 'x'", "(status <> 'x') IS TRUE", "status <> 'x'"},
 		{"a > 1 AND (b = 2 OR NOT c = 3)", "(a > 1) IS TRUE AND ((b = 2) IS TRUE OR NOT (c = 3) IS TRUE)",
 			"a > 1 AND (b = 2 OR NOT (c = 3) IS TRUE)"},

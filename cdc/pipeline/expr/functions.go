@@ -56,6 +56,7 @@ func init() {
 		"CEILING": f(1, 1, (*compiler).ceilFloor),
 		"FLOOR":   f(1, 1, (*compiler).ceilFloor),
 		"ROUND":   f(1, 2, (*compiler).round),
+		"MOD":     f(2, 2, (*compiler).mod),
 		"UUID":    f(0, 0, (*compiler).uuidFunc),
 		// Strings.
 		"CHAR_LENGTH":        f(1, 1, (*compiler).charLength),
@@ -237,6 +238,12 @@ func optional(args []node, i int, b base, v value) node {
 		return args[i]
 	}
 	return constNode(b, defaultType(b), v)
+}
+
+// mod is MOD(a, b), which Flink CDC's parser (Calcite's MOD, of the kind
+// of %) compiles as a % b.
+func (c *compiler) mod(e *Call, args []node) node {
+	return c.arithmetic(&Binary{Op: "%", L: e.Args[0], R: e.Args[1], Position: e.Position}, args[0], args[1])
 }
 
 func (c *compiler) abs(e *Call, args []node) node {
