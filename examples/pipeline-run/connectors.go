@@ -45,8 +45,8 @@ func (c *closers) closeAll(ctx context.Context) error {
 }
 
 // newRegistry returns the registry of this program: Flink CDC's values
-// sink, the MySQL source (type: mysql) and the ClickHouse sink (type:
-// clickhouse).
+// sink, the MySQL source (type: mysql), the ClickHouse sink (type:
+// clickhouse) and the Phoenix sink (type: phoenix).
 func newRegistry(c *closers) *definition.Registry {
 	reg := definition.NewRegistry()
 	reg.RegisterSource("mysql", definition.SourceType{Keys: mysqlKeys, New: func(b *definition.Block) (pipeline.Source, error) {
@@ -59,6 +59,9 @@ func newRegistry(c *closers) *definition.Registry {
 	}})
 	reg.RegisterSink("clickhouse", definition.SinkType{Keys: clickhouseKeys, New: func(b *definition.Block) (cdc.Sink, error) {
 		return newClickHouseSink(b, c)
+	}})
+	reg.RegisterSink("phoenix", definition.SinkType{Keys: phoenixKeys, New: func(b *definition.Block) (cdc.Sink, error) {
+		return newPhoenixSink(b, c)
 	}})
 	return reg
 }

@@ -2,7 +2,7 @@
 // embedded, without a JVM: the source, sink, route, transform and pipeline
 // blocks are loaded by package cdc/pipeline/definition, with this
 // program's registry of connectors (type: mysql for the cdc/mysql source;
-// type: clickhouse and type: values for sinks), and run by package
+// type: clickhouse, type: phoenix and type: values for sinks), and run by package
 // cdc/pipeline until Ctrl-C, which stops it cleanly: the sources deliver
 // what they read, the sinks flush, the checkpoints are stored in -state, and
 // a rerun resumes from them.
