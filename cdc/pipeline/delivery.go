@@ -139,8 +139,9 @@ func (d *delivery) HandleEvents(ctx context.Context, events []cdc.Event) error {
 				ev.Schema = d.routedSchema(ev.Schema, t)
 			}
 			if len(orig.Changes) > 0 {
-				changes, err := d.routeChanges(orig.Table, orig.Changes, t)
+				changes, err := d.routeChanges(orig.Table, orig.Changes, orig.DDL, t)
 				if err != nil {
+					d.dropBatches()
 					return err
 				}
 				if len(changes) == 0 {
@@ -150,10 +151,7 @@ func (d *delivery) HandleEvents(ctx context.Context, events []cdc.Event) error {
 			}
 			if keep, err := schemaChangesFor(d.p.sinks[t.sink].spec.SchemaChanges, d.p.sinks[t.sink].appliesPolicy, &ev); !keep {
 				if err != nil {
-					for i := range d.batches {
-						clear(d.batches[i])
-						d.batches[i] = d.batches[i][:0]
-					}
+					d.dropBatches()
 					return fmt.Errorf("sink %q: %w", d.p.sinks[t.sink].spec.Name, err)
 				}
 				continue
@@ -183,6 +181,14 @@ func (d *delivery) HandleEvents(ctx context.Context, events []cdc.Event) error {
 		h.OnDelivered(Delivered{Source: d.source, In: len(events), Out: out, Lag: lag})
 	}
 	return nil
+}
+
+// dropBatches empties the batches of a HandleEvents that fails.
+func (d *delivery) dropBatches() {
+	for i := range d.batches {
+		clear(d.batches[i])
+		d.batches[i] = d.batches[i][:0]
+	}
 }
 
 // Flush flushes every sink this source handed events to since its last
@@ -286,6 +292,7 @@ func (d *delivery) targetsOf(id cdc.TableID) ([]target, error) {
 			return nil, err
 		}
 		ts = append(ts, target{sink: r.sink, table: t})
+		d.p.feed(target{sink: r.sink, table: t}, sourceTable{d.source, id})
 		d.p.log.Info("pipeline: table routed", "table", s, "sink", d.p.sinks[r.sink].spec.Name, "to", t.String())
 		if d.p.cfg.RouteMode == RouteFirstMatch {
 			break
@@ -295,6 +302,7 @@ func (d *delivery) targetsOf(id cdc.TableID) ([]target, error) {
 		for i, sk := range d.p.sinks {
 			if !sk.spec.OnlyRouted {
 				ts = append(ts, target{sink: i, table: id})
+				d.p.feed(target{sink: i, table: id}, sourceTable{d.source, id})
 			}
 		}
 	}
@@ -305,19 +313,31 @@ func (d *delivery) targetsOf(id cdc.TableID) ([]target, error) {
 // routeChanges returns a statement's structured schema changes as they
 // apply to sink table t: renamed to t, their schemas transformed and
 // routed. A change of a column the transform leaves out does not reach the
-// sink; nor does dropping, truncating or renaming a table that a route
-// writes under another name (such as one shard of several merged into one
-// table: the sink table holds the other shards' rows too).
-func (d *delivery) routeChanges(src cdc.TableID, changes []cdc.SchemaChange, t target) ([]cdc.SchemaChange, error) {
-	renamed := t.table != src
+// sink. Dropping, truncating or renaming the table reaches it when src is
+// the only source table routed to t (a rename as a rename to where the
+// routes send the new name); when other source tables are merged into t,
+// shardTableChange decides.
+func (d *delivery) routeChanges(src cdc.TableID, changes []cdc.SchemaChange, ddl string, t target) ([]cdc.SchemaChange, error) {
+	routed := t.table != src
 	out := make([]cdc.SchemaChange, 0, len(changes))
 	for _, c := range changes {
 		switch c.Kind {
 		case cdc.ChangeDropTable, cdc.ChangeTruncateTable, cdc.ChangeRenameTable:
-			if renamed {
-				d.p.log.Info("pipeline: schema change not passed on: the sink table is routed from it under another name",
-					"table", src.String(), "change", string(c.Kind), "sink_table", t.table.String())
+			if d.p.merged(t, sourceTable{d.source, src}) {
+				if err := d.shardTableChange(src, c, ddl, t); err != nil {
+					return nil, err
+				}
 				continue
+			}
+			if c.Kind == cdc.ChangeRenameTable && routed {
+				to, ok, err := d.renamedTo(c.NewTable, t)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+				c.NewTable = to
 			}
 		}
 		var err error
@@ -331,12 +351,44 @@ func (d *delivery) routeChanges(src cdc.TableID, changes []cdc.SchemaChange, t t
 			continue
 		}
 		c.Table = t.table
-		if c.NewTable != (cdc.TableID{}) && !renamed {
+		if c.NewTable != (cdc.TableID{}) && !routed {
 			c.NewTable = cdc.TableID{Database: t.table.Database, Table: c.NewTable.Table}
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// renamedTo returns the sink table that source table renamed to newName
+// (routed one to one to t before) goes to in t's sink: where the routes send
+// the new name. ok is false, with a warning, when they send it nowhere in
+// that sink, to several tables or into a table other source tables feed:
+// the sink table then keeps its name and rows.
+func (d *delivery) renamedTo(newName cdc.TableID, t target) (to cdc.TableID, ok bool, err error) {
+	ts, err := d.targetsOf(newName)
+	if err != nil {
+		return cdc.TableID{}, false, err
+	}
+	var in []cdc.TableID
+	for _, nt := range ts {
+		if nt.sink == t.sink {
+			in = append(in, nt.table)
+		}
+	}
+	why := ""
+	switch {
+	case len(in) == 0:
+		why = "the routes send the new name nowhere in this sink"
+	case len(in) > 1:
+		why = "the routes send the new name to several tables of this sink"
+	case d.p.merged(target{sink: t.sink, table: in[0]}, sourceTable{d.source, newName}):
+		why = "the routes send the new name into a table other source tables feed"
+	default:
+		return in[0], true, nil
+	}
+	d.p.log.Warn("pipeline: rename not passed on: "+why, "table", newName.String(),
+		"sink", d.p.sinks[t.sink].spec.Name, "sink_table", t.table.String())
+	return cdc.TableID{}, false, nil
 }
 
 // outSchema is schema after the transform of its table, routed to t.

@@ -39,6 +39,26 @@
 // partly overlapping patterns are refused as a likely mistake) and
 // first-match.
 //
+// Truncating, dropping or renaming a source table follows its route when
+// that table is the only one the sink table is fed from: a route whose
+// pattern names the one table (`gmall\.orders` to ods.orders), or one
+// database's tables each under its own name (a replace symbol). The change
+// reaches the sink as one of the sink table (a rename as a rename to where
+// the routes send the new name, or not at all, with a warning, when they
+// send it nowhere in that sink or into a merged table). When several
+// source tables are merged into the sink table (a pattern such as
+// `gmall\.orders_\d+`, several routes to one table, or the same table of
+// several sources, counted once its first event has arrived), one shard's
+// truncate or drop would take the other shards' rows with it; the sink's
+// schema-change policy for that kind ([SinkSpec.SchemaChanges], else its
+// own, else LENIENT) decides: under IGNORE, LENIENT (as Flink CDC's
+// LENIENT does) and TRY_EVOLVE the change is dropped with a warning; under
+// EVOLVE and EXCEPTION the pipeline stops with a *cdc.SchemaChangeError
+// whose Err, a *[ShardChangeError], names the shard, the sink table and
+// the fixes (delete the shard's rows by hand, telling them apart by a
+// projected __table_name__, then choose LENIENT for that kind; or route
+// the shard to a table of its own).
+//
 // # Transforms
 //
 // A [Transform] matches tables by pattern, as a route does, and applies, in
@@ -87,9 +107,10 @@
 // with a *cdc.SchemaChangeError, IGNORE drops the changes before a sink
 // without a policy of its own, and Build checks that a sink with one
 // ([SchemaChangeSink]) agrees. A change of a column the projection
-// leaves out does not reach the sink, nor does dropping, truncating or
-// renaming a table that a route writes under another name, such as one
-// shard of several merged into one table.
+// leaves out does not reach the sink. Truncating, dropping or renaming a
+// table reaches it as Routes above says: passed on when the sink table is
+// fed from that table alone, decided by the sink's policy when several
+// tables are merged into it.
 //
 // # Sinks
 //

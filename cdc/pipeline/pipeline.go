@@ -36,7 +36,10 @@ type Pipeline struct {
 	// canon holds, per sink and sink table, the schema last handed to the
 	// sink: routed tables with equal schemas share one pointer, so that a
 	// sink merging sharded tables sees one schema, not a change per shard.
-	canon   map[sinkTable]*cdc.TableSchema
+	canon map[sinkTable]*cdc.TableSchema
+	// feeders holds, per sink and sink table, the source tables routed to
+	// it so far.
+	feeders map[sinkTable]map[sourceTable]struct{}
 	running bool
 }
 
@@ -122,7 +125,8 @@ func NewFromConfig(cfg Config) (*Pipeline, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	p := &Pipeline{cfg: cfg, log: log.With("pipeline", cfg.Name), hooks: newHookSet(cfg.Hooks),
-		transforms: transforms, routes: routes, canon: map[sinkTable]*cdc.TableSchema{}}
+		transforms: transforms, routes: routes, canon: map[sinkTable]*cdc.TableSchema{},
+		feeders: map[sinkTable]map[sourceTable]struct{}{}}
 	for _, s := range cfg.Sinks {
 		_, own := s.Sink.(SchemaChangeSink)
 		p.sinks = append(p.sinks, &sinkState{spec: s, appliesPolicy: own})
