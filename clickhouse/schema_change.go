@@ -35,6 +35,79 @@ type tableState struct {
 	// kept column cannot hold). Columns it does not name go to the column
 	// of their own name.
 	Columns map[string]string `json:"columns,omitempty"`
+	// Pending, when set, is the change at Version and Step whose state was
+	// stored before its statements ran: a crash may have stopped it
+	// anywhere among them. The sink finishes it, as planned, before it
+	// uses the state (see [Sink.state]); the rest of the state is what the
+	// change leaves, and Version fences the rows before it from the start.
+	Pending *pendingChange `json:"pending,omitempty"`
+}
+
+// pendingChange is a schema change stored before its statements ran.
+type pendingChange struct {
+	// Change describes the change, for the log.
+	Change string `json:"change"`
+	// Steps are the plan's statements, each skipped when ClickHouse shows
+	// it done.
+	Steps []savedStep `json:"steps,omitempty"`
+	// NewTable and Renamed are, for rename.table, the new name and its
+	// state after the change.
+	NewTable *cdc.TableID `json:"new_table,omitempty"`
+	Renamed  *tableState  `json:"renamed,omitempty"`
+}
+
+// savedStep is a [changeStep] as the state table keeps it.
+type savedStep struct {
+	SQL           string   `json:"sql,omitempty"`
+	WaitMutations bool     `json:"wait_mutations,omitempty"`
+	TruncateBelow uint64   `json:"truncate_below,omitempty"`
+	Database      string   `json:"database,omitempty"`
+	Table         string   `json:"table,omitempty"`
+	Done          stepDone `json:"done,omitzero"`
+}
+
+func saveSteps(steps []changeStep) []savedStep {
+	out := make([]savedStep, len(steps))
+	for i, st := range steps {
+		out[i] = savedStep{SQL: st.sql, WaitMutations: st.waitMutations, TruncateBelow: st.truncateBelow, Database: st.database, Table: st.table, Done: st.done}
+	}
+	return out
+}
+
+func loadSteps(saved []savedStep) []changeStep {
+	out := make([]changeStep, len(saved))
+	for i, st := range saved {
+		out[i] = changeStep{sql: st.SQL, waitMutations: st.WaitMutations, truncateBelow: st.TruncateBelow, database: st.Database, table: st.Table, done: st.Done}
+	}
+	return out
+}
+
+// stepDone tells from the ClickHouse table a step works on whether the
+// step ran already, so that a change finished after a crash runs each step
+// at most once. The zero value says nothing: the step is run again, which
+// it must then bear (CREATE ... IF NOT EXISTS, MODIFY COLUMN, a truncate).
+type stepDone struct {
+	// ColumnAdded: the step is done when the table has this column.
+	ColumnAdded string `json:"column_added,omitempty"`
+	// ColumnGone: the step is done when the table does not have this
+	// column (or does not exist).
+	ColumnGone string `json:"column_gone,omitempty"`
+	// TableGone: the step is done when the table does not exist.
+	TableGone bool `json:"table_gone,omitempty"`
+}
+
+// ran reports whether a step with these conditions is done in a table
+// whose columns are t (nil when it does not exist).
+func (d stepDone) ran(t chTable) bool {
+	switch {
+	case d.ColumnAdded != "":
+		return t.find(d.ColumnAdded) != nil
+	case d.ColumnGone != "":
+		return t.find(d.ColumnGone) == nil
+	case d.TableGone:
+		return t == nil
+	}
+	return false
 }
 
 // replays reports whether the step-th change of an event at version v was
@@ -67,7 +140,7 @@ func (st *tableState) mapColumn(name, to string) {
 
 func (st *tableState) clone() *tableState {
 	c := *st
-	c.Columns = nil
+	c.Columns, c.Pending = nil, nil
 	if len(st.Columns) > 0 {
 		c.Columns = make(map[string]string, len(st.Columns))
 		for k, v := range st.Columns {
@@ -134,6 +207,8 @@ type changeStep struct {
 	truncateBelow uint64
 	// database and table name the table the step works on.
 	database, table string
+	// done tells whether the step ran already.
+	done stepDone
 }
 
 // changePlan is what the sink runs for one schema change, and the state it
@@ -275,7 +350,9 @@ func (pl *planner) addColumn() error {
 		clause += " DEFAULT " + def
 	}
 	clause += addPosition(c.After, i, p.state, env)
-	p.steps = append(p.steps, step("ALTER TABLE "+target+" "+clause))
+	add := step("ALTER TABLE " + target + " " + clause)
+	add.done.ColumnAdded = col.Name
+	p.steps = append(p.steps, add)
 	return nil
 }
 
@@ -300,7 +377,9 @@ func (pl *planner) dropColumn() error {
 	case ex.key:
 		return cannotApply("column %s is in the sorting key of %s, which ClickHouse cannot drop it from", QuoteIdent(name), target)
 	default:
-		p.steps = append(p.steps, step("ALTER TABLE "+target+" DROP COLUMN "+QuoteIdent(name)))
+		drop := step("ALTER TABLE " + target + " DROP COLUMN " + QuoteIdent(name))
+		drop.done.ColumnGone = name
+		p.steps = append(p.steps, drop)
 	}
 	return nil
 }
@@ -386,7 +465,9 @@ func (pl *planner) renameColumn() error {
 			if err != nil {
 				return cannotApply("%v", err)
 			}
-			p.steps = append(p.steps, step("ALTER TABLE "+target+" ADD COLUMN "+QuoteIdent(c.NewColumn)+" "+cd.chType+" AFTER "+QuoteIdent(name)))
+			add := step("ALTER TABLE " + target + " ADD COLUMN " + QuoteIdent(c.NewColumn) + " " + cd.chType + " AFTER " + QuoteIdent(name))
+			add.done.ColumnAdded = c.NewColumn
+			p.steps = append(p.steps, add)
 		}
 		return nil
 	}
@@ -399,11 +480,15 @@ func (pl *planner) renameColumn() error {
 		return nil
 	}
 	if env.features.RenameColumn {
-		p.steps = append(p.steps, step("ALTER TABLE "+target+" RENAME COLUMN "+QuoteIdent(name)+" TO "+QuoteIdent(c.NewColumn)))
+		rename := step("ALTER TABLE " + target + " RENAME COLUMN " + QuoteIdent(name) + " TO " + QuoteIdent(c.NewColumn))
+		rename.done.ColumnGone = name
+		p.steps = append(p.steps, rename)
 		return nil
 	}
 	// Before 20.4: add the new column beside the old, copy, drop the old.
-	p.steps = append(p.steps, step("ALTER TABLE "+target+" ADD COLUMN "+QuoteIdent(c.NewColumn)+" "+ex.typ+" AFTER "+QuoteIdent(name)))
+	add := step("ALTER TABLE " + target + " ADD COLUMN " + QuoteIdent(c.NewColumn) + " " + ex.typ + " AFTER " + QuoteIdent(name))
+	add.done.ColumnAdded = c.NewColumn
+	p.steps = append(p.steps, add)
 	p.steps = append(p.steps, copyColumn(step, target, name, c.NewColumn)...)
 	return nil
 }
@@ -430,7 +515,9 @@ func (pl *planner) renameTable() error {
 		if newDB != db {
 			p.steps = append(p.steps, changeStep{sql: CreateDatabaseSQL(newDB)})
 		}
-		p.steps = append(p.steps, step("RENAME TABLE "+target+" TO "+qualified(newDB, newTable)))
+		rename := step("RENAME TABLE " + target + " TO " + qualified(newDB, newTable))
+		rename.done.TableGone = true
+		p.steps = append(p.steps, rename)
 	case env.target != nil && env.newTarget != nil:
 		return cannotApply("a ClickHouse table %s exists already", qualified(newDB, newTable))
 	}
@@ -487,7 +574,10 @@ func keepColumn(p *changePlan, c cdc.SchemaChange, col cdc.Column, name string, 
 func copyColumn(step func(string) changeStep, target, from, to string) []changeStep {
 	update := step("ALTER TABLE " + target + " UPDATE " + QuoteIdent(to) + " = " + QuoteIdent(from) + " WHERE 1")
 	update.waitMutations = true
-	return []changeStep{update, step("ALTER TABLE " + target + " DROP COLUMN " + QuoteIdent(from))}
+	update.done.ColumnGone = from
+	drop := step("ALTER TABLE " + target + " DROP COLUMN " + QuoteIdent(from))
+	drop.done.ColumnGone = from
+	return []changeStep{update, drop}
 }
 
 // changedColumn returns the column name of c.After and its index.

@@ -189,6 +189,11 @@ type Sink struct {
 	// stateTables whether each ClickHouse database has a StateTable.
 	states      map[cdc.TableID]*tableState
 	stateTables map[string]bool
+	// changeHook, set by tests, is called before each step of a schema
+	// change (with its index; -1 before its pending state is stored, and
+	// the number of steps after the last): an error stops the change
+	// there, as a crash would.
+	changeHook func(step int) error
 
 	// Running totals, read by Stats without the lock (which a flush holds
 	// for as long as ClickHouse takes).

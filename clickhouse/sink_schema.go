@@ -115,12 +115,40 @@ func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uin
 	if err != nil {
 		return err
 	}
+	plan.state.Version, plan.state.Step = version, i
+	if plan.renamed != nil {
+		plan.renamed.Version, plan.renamed.Step = version, i
+	}
+	if err := s.hook(-1); err != nil {
+		return err
+	}
+	if len(plan.steps) > 0 {
+		// The state goes first, marked pending with the plan: from now
+		// on the rows before the change are fenced, and a crash among
+		// the statements leaves the change for the next run to finish
+		// as planned (see state), not to decide again on a table it
+		// half changed.
+		pending := plan.state.clone()
+		pending.Pending = &pendingChange{Change: c.String(), Steps: saveSteps(plan.steps)}
+		if plan.renamed != nil {
+			newTable := c.NewTable
+			pending.Pending.NewTable, pending.Pending.Renamed = &newTable, plan.renamed
+		}
+		if err := s.saveState(ctx, c.Table, pending); err != nil {
+			return err
+		}
+	}
 	var ran []string
 	if err := s.runSteps(ctx, plan.steps, &ran); err != nil {
 		if IsTransient(err) || ctx.Err() != nil {
-			return err
+			return err // the pending change is finished by the next try
 		}
 		if b != cdc.BehaviorTryEvolve {
+			// The change is not applied: the state before it comes
+			// back, so that a run under another policy decides again.
+			if serr := s.saveStateAt(ctx, c.Table, st, version, i); serr != nil {
+				return errors.Join(&cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b, Err: err}, serr)
+			}
 			return &cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b, Err: err}
 		}
 		reason := err.Error()
@@ -128,10 +156,13 @@ func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uin
 			return &cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b, Err: err}
 		}
 		plan.note = "not applied (" + reason + "): " + plan.note
+		plan.state.Version, plan.state.Step = version, i
+		if plan.renamed != nil {
+			plan.renamed.Version, plan.renamed.Step = version, i
+		}
 	}
-	plan.state.Version, plan.state.Step = version, i
-	if plan.renamed != nil {
-		plan.renamed.Version, plan.renamed.Step = version, i
+	if err := s.hook(len(plan.steps)); err != nil {
+		return err
 	}
 	if err := s.saveState(ctx, c.Table, plan.state); err != nil {
 		return err
@@ -202,7 +233,19 @@ func (s *Sink) tableColumns(ctx context.Context, db, table string) (chTable, err
 // runSteps runs a plan's steps, retrying transient failures, and appends
 // each statement it ran to ran.
 func (s *Sink) runSteps(ctx context.Context, steps []changeStep, ran *[]string) error {
-	for _, st := range steps {
+	for i, st := range steps {
+		if err := s.hook(i); err != nil {
+			return err
+		}
+		if st.done != (stepDone{}) {
+			cols, err := s.tableColumns(ctx, st.database, st.table)
+			if err != nil {
+				return err
+			}
+			if st.done.ran(cols) {
+				continue
+			}
+		}
 		if st.truncateBelow > 0 {
 			if err := s.truncateBelow(ctx, st.database, st.table, st.truncateBelow, ran); err != nil {
 				return err
@@ -220,6 +263,14 @@ func (s *Sink) runSteps(ctx context.Context, steps []changeStep, ran *[]string) 
 		}
 	}
 	return nil
+}
+
+// hook calls the test hook of a schema change's steps, if any.
+func (s *Sink) hook(step int) error {
+	if s.changeHook == nil {
+		return nil
+	}
+	return s.changeHook(step)
 }
 
 func (s *Sink) exec(ctx context.Context, sql string, args ...any) error {
@@ -294,11 +345,46 @@ func (s *Sink) stateDatabase(id cdc.TableID) string {
 	return db
 }
 
-// state returns the state of a source table, reading it the first time.
+// state returns the state of a source table, reading it the first time. A
+// change stored pending (a crash stopped it among its statements) is
+// finished first, with the statements planned then.
 func (s *Sink) state(ctx context.Context, id cdc.TableID) (*tableState, error) {
-	if st := s.states[id]; st != nil {
+	st := s.states[id]
+	if st == nil {
+		var err error
+		if st, err = s.loadState(ctx, id); err != nil {
+			return nil, err
+		}
+		s.states[id] = st
+	}
+	if st.Pending == nil {
 		return st, nil
 	}
+	p := st.Pending
+	var ran []string
+	if err := s.runSteps(ctx, loadSteps(p.Steps), &ran); err != nil {
+		return nil, fmt.Errorf("clickhouse: finish the schema change %s of %s, stored at version %d before its statements ran: %w", p.Change, id, st.Version, err)
+	}
+	if p.Renamed != nil && p.NewTable != nil {
+		if err := s.saveState(ctx, *p.NewTable, p.Renamed); err != nil {
+			return nil, err
+		}
+	}
+	done := st.clone()
+	if err := s.saveState(ctx, id, done); err != nil {
+		return nil, err
+	}
+	s.schemaChanges.Add(1)
+	s.log.Info("clickhouse sink: interrupted schema change finished", "change", p.Change, "version", st.Version, "ran", ran)
+	return done, nil
+}
+
+// loadState reads the state of a source table from its state table. Of the
+// rows of its latest change, one not pending wins: the pending row is
+// stored before the change's statements, the final one after them, and the
+// state before the change again (its own Version older) when it was not
+// applied.
+func (s *Sink) loadState(ctx context.Context, id cdc.TableID) (*tableState, error) {
 	db := s.stateDatabase(id)
 	exists, known := s.stateTables[db]
 	if !known {
@@ -312,39 +398,57 @@ func (s *Sink) state(ctx context.Context, id cdc.TableID) (*tableState, error) {
 		exists = n > 0
 		s.stateTables[db] = exists
 	}
-	st := &tableState{}
-	if exists {
-		var text string
-		_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
-			rows, err := s.client.conn.Query(ctx, "SELECT state FROM "+qualified(db, StateTable)+" WHERE source = ? ORDER BY version DESC, step DESC LIMIT 1", id.String())
-			if err != nil {
+	if !exists {
+		return &tableState{}, nil
+	}
+	var texts []string
+	_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+		texts = texts[:0]
+		rows, err := s.client.conn.Query(ctx, "SELECT state FROM "+qualified(db, StateTable)+" WHERE source = ? AND (version, step) IN (SELECT version, step FROM "+qualified(db, StateTable)+" WHERE source = ? ORDER BY version DESC, step DESC LIMIT 1)", id.String(), id.String())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var text string
+			if err := rows.Scan(&text); err != nil {
 				return err
 			}
-			defer rows.Close()
-			text = ""
-			for rows.Next() {
-				if err := rows.Scan(&text); err != nil {
-					return err
-				}
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			return nil, fmt.Errorf("clickhouse: read the schema change state of %s from %s: %w", id, qualified(db, StateTable), err)
+			texts = append(texts, text)
 		}
-		if text != "" {
-			if err := json.Unmarshal([]byte(text), st); err != nil {
-				return nil, fmt.Errorf("clickhouse: the schema change state of %s in %s is not the sink's: %w", id, qualified(db, StateTable), err)
-			}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: read the schema change state of %s from %s: %w", id, qualified(db, StateTable), err)
+	}
+	var best *tableState
+	for _, text := range texts {
+		st := &tableState{}
+		if err := json.Unmarshal([]byte(text), st); err != nil {
+			return nil, fmt.Errorf("clickhouse: the schema change state of %s in %s is not the sink's: %w", id, qualified(db, StateTable), err)
+		}
+		switch {
+		case best == nil, best.Pending != nil && st.Pending == nil:
+			best = st
+		case st.Pending == nil && st.Version > best.Version:
+			best = st
 		}
 	}
-	s.states[id] = st
-	return st, nil
+	if best == nil {
+		best = &tableState{}
+	}
+	return best, nil
 }
 
 // saveState stores the state of a source table, creating the state table
 // the first time, and makes the table's next row prepare its layout again.
 func (s *Sink) saveState(ctx context.Context, id cdc.TableID, st *tableState) error {
+	return s.saveStateAt(ctx, id, st, st.Version, st.Step)
+}
+
+// saveStateAt is saveState with the row stored under the change at version
+// and step, which st's own Version and Step need not be.
+func (s *Sink) saveStateAt(ctx context.Context, id cdc.TableID, st *tableState, version uint64, step int) error {
 	db := s.stateDatabase(id)
 	if !s.stateTables[db] {
 		if err := s.exec(ctx, CreateDatabaseSQL(db)); err != nil {
@@ -364,7 +468,7 @@ func (s *Sink) saveState(ctx context.Context, id cdc.TableID, st *tableState) er
 		if err != nil {
 			return err
 		}
-		if err := batch.Append(id.String(), st.Version, uint32(st.Step), string(text)); err != nil {
+		if err := batch.Append(id.String(), version, uint32(step), string(text)); err != nil {
 			_ = batch.Abort()
 			return err
 		}
