@@ -264,3 +264,33 @@ func sameMultiset(got, want []string) error {
 	}
 	return nil
 }
+
+// The MySQL source takes the pipeline's store, unless its Config named one:
+// then Build says both set one.
+func TestCheckpointWithMySQLSources(t *testing.T) {
+	newSource := func(name string, store cdc.OffsetStore) *mysql.Source {
+		b := mysql.NewSource().Name(name).Hostname("127.0.0.1").Username("u").DatabaseList("shop")
+		if store != nil {
+			b.OffsetStore(store)
+		}
+		s, err := b.Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	own := cdc.NewFileOffsetStore(filepath.Join(t.TempDir(), "own.json"))
+	pipelineStore := cdc.NewMemoryOffsetStore()
+	_, err := pipeline.New("p").From(newSource("a", nil), newSource("b", own)).To(&recordingSink{}).
+		Checkpoint(pipelineStore, time.Second).Build()
+	if err == nil || !strings.Contains(err.Error(), `Sources[1] = "b": mysql: source "b" already keeps its checkpoint in its Config's OffsetStore (checkpoint file `+own.Path()) {
+		t.Errorf("a MySQL source with a store of its own: Build = %v", err)
+	}
+	a := newSource("a", nil)
+	if _, err := pipeline.New("p").From(a).To(&recordingSink{}).Checkpoint(pipelineStore, 2*time.Second).Build(); err != nil {
+		t.Fatal(err)
+	}
+	if c := a.Config(); c.OffsetCommitInterval != 2*time.Second || c.OffsetStore == cdc.OffsetStore(pipelineStore) || c.OffsetStore == nil {
+		t.Errorf("the source keeps %T every %v, want the pipeline store's view for it every 2s", c.OffsetStore, c.OffsetCommitInterval)
+	}
+}
