@@ -153,8 +153,11 @@ func (st *tableState) clone() *tableState {
 // StateTable is the table the sink keeps its schema change state in, one in
 // each ClickHouse database it writes: for each source table, the position
 // of the last schema change it applied (its fence against replays) and how
-// the table's columns map when a change was not applied as made. The sink
-// creates it at the first schema change of a database.
+// the table's columns map when a change was not applied as made. A table
+// two named sources write (cdc.Source.Name) has a state for each, since
+// their positions count different binlogs; a state stored under the table
+// alone is read for a source that has none of its own. The sink creates it
+// at the first schema change of a database.
 const StateTable = "_rtdw_schema_state"
 
 func stateTableSQL(database string) string {

@@ -187,7 +187,7 @@ type Sink struct {
 	versionSeq  uint64
 	// states caches the schema change state of each source table, and
 	// stateTables whether each ClickHouse database has a StateTable.
-	states      map[cdc.TableID]*tableState
+	states      map[stateKey]*tableState
 	stateTables map[string]bool
 	// changeHook, set by tests, is called before each step of a schema
 	// change (with its index; -1 before its pending state is stored, and
@@ -222,6 +222,9 @@ type tableBuffer struct {
 	// it were written before the change and are dropped when delivered
 	// again (see [tableState]).
 	fence uint64
+	// source is the source whose state the layout and fence are from
+	// (see [stateKey]).
+	source string
 	// stale is set when a schema change has changed the table: its next
 	// row prepares the layout again.
 	stale bool
@@ -289,7 +292,7 @@ func NewSink(client *Client, cfg SinkConfig) (*Sink, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sink{client: client, cfg: c, log: log, lock: make(chan struct{}, 1), tables: map[cdc.TableID]*tableBuffer{},
-		states: map[cdc.TableID]*tableState{}, stateTables: map[string]bool{},
+		states: map[stateKey]*tableState{}, stateTables: map[string]bool{},
 		closing: closing, startClosing: startClosing, timerDone: make(chan struct{})}, nil
 }
 
@@ -342,7 +345,7 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error)
 				s.rowsFenced.Add(1)
 				continue
 			}
-			if buf, err = s.buffer(ctx, e.Schema); err != nil {
+			if buf, err = s.buffer(ctx, e.Schema, e.Source.Name); err != nil {
 				return err
 			}
 			s.last = buf
@@ -368,10 +371,10 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error)
 // (unless ManualTables), and its existing columns' types read, so that the
 // rows are converted for the types the table has and a table that cannot
 // take them is refused here, with a *TableMismatchError.
-func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffer, error) {
+func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema, source string) (*tableBuffer, error) {
 	id := schema.Table
 	buf := s.tables[id]
-	if buf != nil && !buf.stale && buf.layout.schema == schema {
+	if buf != nil && !buf.stale && buf.layout.schema == schema && buf.source == source {
 		return buf, nil
 	}
 	if buf != nil {
@@ -383,7 +386,7 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 		}
 	}
 	err := s.settle(ctx, func() error {
-		st, err := s.state(ctx, id)
+		st, err := s.state(ctx, stateKey{source, id})
 		if err != nil {
 			return err
 		}
@@ -396,7 +399,7 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema) (*tableBuffe
 			s.order = append(s.order, id)
 		}
 		b := s.tables[id]
-		b.layout, b.fence, b.stale = l, st.Version, false
+		b.layout, b.fence, b.source, b.stale = l, st.Version, source, false
 		b.batch = nil // the old layout's buffers do not fit
 		return nil
 	})

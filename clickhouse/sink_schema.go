@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/rtdw/rtdw/cdc"
@@ -25,7 +26,7 @@ func (s *Sink) schemaChange(ctx context.Context, e *cdc.Event) error {
 		if e.Schema == nil {
 			return nil
 		}
-		buf, err := s.buffer(ctx, e.Schema)
+		buf, err := s.buffer(ctx, e.Schema, e.Source.Name)
 		if err == nil {
 			s.last = buf
 		}
@@ -54,11 +55,12 @@ func (s *Sink) schemaChange(ctx context.Context, e *cdc.Event) error {
 // change of at a later position: a replay of a row written before it.
 func (s *Sink) fenced(ctx context.Context, e *cdc.Event) (bool, error) {
 	id := e.Schema.Table
-	st := s.states[id]
+	key := stateKey{e.Source.Name, id}
+	st := s.states[key]
 	if st == nil {
 		err := s.settle(ctx, func() error {
 			var err error
-			st, err = s.state(ctx, id)
+			st, err = s.state(ctx, key)
 			return err
 		})
 		if err != nil {
@@ -91,7 +93,8 @@ func modeFor(b cdc.SchemaChangeBehavior) changeMode {
 // state.
 func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uint64) error {
 	c := e.Changes[i]
-	st, err := s.state(ctx, c.Table)
+	key := stateKey{e.Source.Name, c.Table}
+	st, err := s.state(ctx, key)
 	if err != nil {
 		return err
 	}
@@ -134,7 +137,7 @@ func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uin
 			newTable := c.NewTable
 			pending.Pending.NewTable, pending.Pending.Renamed = &newTable, plan.renamed
 		}
-		if err := s.saveState(ctx, c.Table, pending); err != nil {
+		if err := s.saveState(ctx, key, pending); err != nil {
 			return err
 		}
 	}
@@ -146,7 +149,7 @@ func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uin
 		if b != cdc.BehaviorTryEvolve {
 			// The change is not applied: the state before it comes
 			// back, so that a run under another policy decides again.
-			if serr := s.saveStateAt(ctx, c.Table, st, version, i); serr != nil {
+			if serr := s.saveStateAt(ctx, key, st, version, i); serr != nil {
 				return errors.Join(&cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b, Err: err}, serr)
 			}
 			return &cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b, Err: err}
@@ -164,11 +167,11 @@ func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uin
 	if err := s.hook(len(plan.steps)); err != nil {
 		return err
 	}
-	if err := s.saveState(ctx, c.Table, plan.state); err != nil {
+	if err := s.saveState(ctx, key, plan.state); err != nil {
 		return err
 	}
 	if plan.renamed != nil {
-		if err := s.saveState(ctx, c.NewTable, plan.renamed); err != nil {
+		if err := s.saveState(ctx, stateKey{key.source, c.NewTable}, plan.renamed); err != nil {
 			return err
 		}
 	}
@@ -345,17 +348,38 @@ func (s *Sink) stateDatabase(id cdc.TableID) string {
 	return db
 }
 
+// stateKey names a schema change state: the table's, as one source sees
+// it. Each source routed into a table has its own (two shards on two
+// servers, each with its own binlog): one source's change then never
+// fences the rows of another, whose row versions count another server's
+// binlog.
+type stateKey struct {
+	// source is the events' cdc.Source.Name; "" for a source without one.
+	source string
+	table  cdc.TableID
+}
+
+// String is the key's value in the state table's source column: the table,
+// and the source's name when it has one.
+func (k stateKey) String() string {
+	if k.source == "" {
+		return k.table.String()
+	}
+	return k.table.String() + " from source " + strconv.Quote(k.source)
+}
+
 // state returns the state of a source table, reading it the first time. A
 // change stored pending (a crash stopped it among its statements) is
 // finished first, with the statements planned then.
-func (s *Sink) state(ctx context.Context, id cdc.TableID) (*tableState, error) {
-	st := s.states[id]
+func (s *Sink) state(ctx context.Context, key stateKey) (*tableState, error) {
+	id := key.table
+	st := s.states[key]
 	if st == nil {
 		var err error
-		if st, err = s.loadState(ctx, id); err != nil {
+		if st, err = s.loadState(ctx, key); err != nil {
 			return nil, err
 		}
-		s.states[id] = st
+		s.states[key] = st
 	}
 	if st.Pending == nil {
 		return st, nil
@@ -366,12 +390,12 @@ func (s *Sink) state(ctx context.Context, id cdc.TableID) (*tableState, error) {
 		return nil, fmt.Errorf("clickhouse: finish the schema change %s of %s, stored at version %d before its statements ran: %w", p.Change, id, st.Version, err)
 	}
 	if p.Renamed != nil && p.NewTable != nil {
-		if err := s.saveState(ctx, *p.NewTable, p.Renamed); err != nil {
+		if err := s.saveState(ctx, stateKey{key.source, *p.NewTable}, p.Renamed); err != nil {
 			return nil, err
 		}
 	}
 	done := st.clone()
-	if err := s.saveState(ctx, id, done); err != nil {
+	if err := s.saveState(ctx, key, done); err != nil {
 		return nil, err
 	}
 	s.schemaChanges.Add(1)
@@ -384,7 +408,8 @@ func (s *Sink) state(ctx context.Context, id cdc.TableID) (*tableState, error) {
 // stored before the change's statements, the final one after them, and the
 // state before the change again (its own Version older) when it was not
 // applied.
-func (s *Sink) loadState(ctx context.Context, id cdc.TableID) (*tableState, error) {
+func (s *Sink) loadState(ctx context.Context, key stateKey) (*tableState, error) {
+	id := key.table
 	db := s.stateDatabase(id)
 	exists, known := s.stateTables[db]
 	if !known {
@@ -401,31 +426,19 @@ func (s *Sink) loadState(ctx context.Context, id cdc.TableID) (*tableState, erro
 	if !exists {
 		return &tableState{}, nil
 	}
-	var texts []string
-	_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
-		texts = texts[:0]
-		rows, err := s.client.conn.Query(ctx, "SELECT state FROM "+qualified(db, StateTable)+" WHERE source = ? AND (version, step) IN (SELECT version, step FROM "+qualified(db, StateTable)+" WHERE source = ? ORDER BY version DESC, step DESC LIMIT 1)", id.String(), id.String())
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var text string
-			if err := rows.Scan(&text); err != nil {
-				return err
-			}
-			texts = append(texts, text)
-		}
-		return rows.Err()
-	})
+	texts, err := s.readStates(ctx, db, key.String())
+	if err == nil && len(texts) == 0 && key.source != "" {
+		// Stored before states were kept per source.
+		texts, err = s.readStates(ctx, db, id.String())
+	}
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: read the schema change state of %s from %s: %w", id, qualified(db, StateTable), err)
+		return nil, fmt.Errorf("clickhouse: read the schema change state of %s from %s: %w", key, qualified(db, StateTable), err)
 	}
 	var best *tableState
 	for _, text := range texts {
 		st := &tableState{}
 		if err := json.Unmarshal([]byte(text), st); err != nil {
-			return nil, fmt.Errorf("clickhouse: the schema change state of %s in %s is not the sink's: %w", id, qualified(db, StateTable), err)
+			return nil, fmt.Errorf("clickhouse: the schema change state of %s in %s is not the sink's: %w", key, qualified(db, StateTable), err)
 		}
 		switch {
 		case best == nil, best.Pending != nil && st.Pending == nil:
@@ -440,15 +453,38 @@ func (s *Sink) loadState(ctx context.Context, id cdc.TableID) (*tableState, erro
 	return best, nil
 }
 
+// readStates returns the states stored under key for its latest change.
+func (s *Sink) readStates(ctx context.Context, db, key string) ([]string, error) {
+	var texts []string
+	_, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error {
+		texts = texts[:0]
+		rows, err := s.client.conn.Query(ctx, "SELECT state FROM "+qualified(db, StateTable)+" WHERE source = ? AND (version, step) IN (SELECT version, step FROM "+qualified(db, StateTable)+" WHERE source = ? ORDER BY version DESC, step DESC LIMIT 1)", key, key)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var text string
+			if err := rows.Scan(&text); err != nil {
+				return err
+			}
+			texts = append(texts, text)
+		}
+		return rows.Err()
+	})
+	return texts, err
+}
+
 // saveState stores the state of a source table, creating the state table
 // the first time, and makes the table's next row prepare its layout again.
-func (s *Sink) saveState(ctx context.Context, id cdc.TableID, st *tableState) error {
-	return s.saveStateAt(ctx, id, st, st.Version, st.Step)
+func (s *Sink) saveState(ctx context.Context, key stateKey, st *tableState) error {
+	return s.saveStateAt(ctx, key, st, st.Version, st.Step)
 }
 
 // saveStateAt is saveState with the row stored under the change at version
 // and step, which st's own Version and Step need not be.
-func (s *Sink) saveStateAt(ctx context.Context, id cdc.TableID, st *tableState, version uint64, step int) error {
+func (s *Sink) saveStateAt(ctx context.Context, key stateKey, st *tableState, version uint64, step int) error {
+	id := key.table
 	db := s.stateDatabase(id)
 	if !s.stateTables[db] {
 		if err := s.exec(ctx, CreateDatabaseSQL(db)); err != nil {
@@ -468,16 +504,16 @@ func (s *Sink) saveStateAt(ctx context.Context, id cdc.TableID, st *tableState, 
 		if err != nil {
 			return err
 		}
-		if err := batch.Append(id.String(), version, uint32(step), string(text)); err != nil {
+		if err := batch.Append(key.String(), version, uint32(step), string(text)); err != nil {
 			_ = batch.Abort()
 			return err
 		}
 		return batch.Send()
 	})
 	if err != nil {
-		return fmt.Errorf("clickhouse: store the schema change state of %s in %s: %w", id, qualified(db, StateTable), err)
+		return fmt.Errorf("clickhouse: store the schema change state of %s in %s: %w", key, qualified(db, StateTable), err)
 	}
-	s.states[id] = st
+	s.states[key] = st
 	if buf := s.tables[id]; buf != nil {
 		buf.stale = true
 	}

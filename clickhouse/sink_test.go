@@ -86,7 +86,7 @@ func seedTable(t testing.TB, s *Sink, schema *cdc.TableSchema) {
 	}
 	s.tables[schema.Table] = &tableBuffer{layout: l}
 	s.order = append(s.order, schema.Table)
-	s.states[schema.Table] = &tableState{} // no schema change handled
+	s.states[stateKey{table: schema.Table}] = &tableState{} // no schema change handled
 }
 
 // TestMaxBytesBoundsBatches: with large rows, MaxBytes, not MaxRows, cuts
