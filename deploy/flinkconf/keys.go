@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // The key lists are Flink's generated configuration documentation (docs/layouts/shortcodes/generated/*.html),
@@ -188,7 +190,7 @@ func (c *KeyCatalog) Suggest(key string) (suggestion string, ok bool) {
 		if d := len(name) - len(key); d > limit || -d > limit {
 			continue
 		}
-		d := levenshtein(lower, strings.ToLower(name))
+		d := levenshtein.ComputeDistance(lower, strings.ToLower(name))
 		if d < bestDist || (d == bestDist && name < suggestion) {
 			bestDist, suggestion = d, name
 		}

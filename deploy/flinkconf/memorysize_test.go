@@ -95,20 +95,3 @@ func FuzzParseMemorySize(f *testing.F) {
 		}
 	})
 }
-
-func TestLevenshtein(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"abc", "", 3}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2},
-		{"taskmanager.numberOfTaskSlot", "taskmanager.numberOfTaskSlots", 1},
-	} {
-		if got := levenshtein(tc.a, tc.b); got != tc.want {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-		if got := levenshtein(tc.b, tc.a); got != tc.want {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tc.b, tc.a, got, tc.want)
-		}
-	}
-}

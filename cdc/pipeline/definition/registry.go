@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agnivade/levenshtein"
+
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/cdc/pipeline"
 	"github.com/rtdw/rtdw/internal/problems"
@@ -232,31 +234,11 @@ func allowed(keys []string, key string) bool {
 func nearest(keys []string, key string) string {
 	best, bestD := "", 4 // only near misses
 	for _, k := range keys {
-		if d := editDistance(k, key); d < bestD {
+		if d := levenshtein.ComputeDistance(k, key); d < bestD {
 			best, bestD = k, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // unknownKeyFix says a key is not known, suggesting the nearest.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/shopspring/decimal"
 
 	"github.com/rtdw/rtdw/cdc"
@@ -271,7 +272,7 @@ func (c *compiler) unknownColumn(name string) string {
 func nearest(name string, candidates []string) string {
 	best, bestD := "", math.MaxInt
 	for _, cand := range candidates {
-		d := editDistance(strings.ToLower(name), strings.ToLower(cand))
+		d := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(cand))
 		if d < bestD {
 			best, bestD = cand, d
 		}
@@ -280,26 +281,6 @@ func nearest(name string, candidates []string) string {
 		return best
 	}
 	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func constNode(b base, ct cdc.ColumnType, v value) node {
