@@ -559,7 +559,7 @@ func (b *binlogReader) handleRows(ctx context.Context, h *replication.EventHeade
 	}
 	changes, err := decodeChanges(schema, e)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (a change of %s at %s)", err, bt.id, pos)
 	}
 	filter := b.filter[bt.id]
 	if filter != nil && pos.Compare(filter.maxHW) >= 0 {
@@ -569,11 +569,19 @@ func (b *binlogReader) handleRows(ctx context.Context, h *replication.EventHeade
 	now := time.Now()
 	b.lastEvent = now
 	nowMs := now.UnixMilli()
+	keyIdx := -1
+	if filter != nil {
+		// The chunk key's place in the schema of the change, which a DDL
+		// statement during the snapshot may have moved.
+		if keyIdx, err = filter.keyIndex(schema); err != nil {
+			return err
+		}
+	}
 	for i, c := range changes {
 		if i < skipRows {
 			continue
 		}
-		if filter != nil && b.coveredBySnapshot(filter, c, pos) {
+		if filter != nil && b.coveredBySnapshot(filter, keyIdx, c, pos) {
 			continue
 		}
 		b.batch = append(b.batch, cdc.Event{
@@ -595,19 +603,19 @@ func (b *binlogReader) handleRows(ctx context.Context, h *replication.EventHeade
 
 // coveredBySnapshot reports whether a change happened before the high
 // watermark of the chunk holding its row, so the snapshot already has it.
-func (b *binlogReader) coveredBySnapshot(t *tableState, c change, pos Offset) bool {
+func (b *binlogReader) coveredBySnapshot(t *tableState, keyIdx int, c change, pos Offset) bool {
 	row := c.after
 	if row == nil {
 		row = c.before
 	}
-	i := t.chunkOf(row[t.keyIdx])
+	i := t.chunkOf(row[keyIdx])
 	if pos.Compare(t.snap.Chunks[i].HighWatermark) >= 0 {
 		return false
 	}
 	if c.op == cdc.OpUpdate && c.before != nil {
 		// An update moving a row across chunks is covered only when both
 		// chunks were read after it.
-		j := t.chunkOf(c.before[t.keyIdx])
+		j := t.chunkOf(c.before[keyIdx])
 		return pos.Compare(t.snap.Chunks[j].HighWatermark) < 0
 	}
 	return true

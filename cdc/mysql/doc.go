@@ -198,6 +198,16 @@
 // rows written before a later ALTER are decoded with the schema they were
 // written with. [InspectCheckpoint] shows it.
 //
+// A statement on a table while it is snapshotted is followed the same way:
+// each chunk's binlog window (its backfill) starts no later than where the
+// table's earlier windows ended, decodes each change with the table's
+// schema at the change's position, and a chunk whose window holds a
+// statement made after the schema it was read with is read again with the
+// new one. Streaming then starts with each table's schema as of its start
+// position, and counts a change as covered by a chunk only when the chunk
+// was read after it with the schema the change was made under or a later
+// one (the chunk's rows hold the change).
+//
 // Each statement that changes captured tables becomes one
 // [cdc.OpSchemaChange] event (with IncludeSchemaChanges) whose Changes list
 // what it did, in order, each with the table's schema before and after:

@@ -406,6 +406,21 @@ func (r *runner) snapshot(ctx context.Context, p *runPlan, stopWatermarks func()
 			}
 		}
 	}
+	// Streaming starts with each table's schema as of its start: a DDL
+	// statement the snapshot's binlog windows read before that position
+	// is not read again.
+	if !p.start.IsZero() && p.start.File != "" {
+		hist := p.history
+		for _, t := range states {
+			if s := t.versionAt(p.start).schema; s != nil && hist.schema(t.id) != nil && s != hist.schema(t.id) {
+				hist = hist.with(t.id, historyTable{schema: s, charset: tableCharsetGuess(s)})
+			}
+		}
+		if hist != p.history {
+			p.history = hist
+			cp.setHistory(hist)
+		}
+	}
 	return nil
 }
 

@@ -29,6 +29,8 @@ type chunkTask struct {
 type chunkResult struct {
 	task chunkTask
 	rows []cdc.Row
+	// schema is the schema rows were read with.
+	schema *cdc.TableSchema
 	// deletes are the rows deleted from the chunk since its DeliveredFrom,
 	// delivered before rows (see [snapshotChunk.DeliveredFrom]).
 	deletes []chunkDelete
@@ -157,6 +159,9 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 	if err := r.awaitWatermarks(ctx); err != nil {
 		return err
 	}
+	for _, t := range states {
+		t.initVersions(r.watermarks.first)
+	}
 	taskCh := make(chan chunkTask)
 	results := make(chan chunkResult)
 	var wg sync.WaitGroup
@@ -267,7 +272,7 @@ func (r *runner) emitChunk(ctx context.Context, res chunkResult, firstRow *bool,
 	now := time.Now().UnixMilli()
 	batch := make([]cdc.Event, 0, min(len(res.rows)+len(res.deletes), r.cfg.FetchSize))
 	for _, d := range res.deletes {
-		batch = append(batch, cdc.Event{Op: cdc.OpDelete, Table: t.id, Schema: t.schema, Before: d.row, TsMs: now, Source: d.source})
+		batch = append(batch, cdc.Event{Op: cdc.OpDelete, Table: t.id, Schema: res.schema, Before: d.row, TsMs: now, Source: d.source})
 		if len(batch) == cap(batch) {
 			if err := r.deliver(ctx, batch); err != nil {
 				return err
@@ -284,7 +289,7 @@ func (r *runner) emitChunk(ctx context.Context, res chunkResult, firstRow *bool,
 			marker = cdc.SnapshotLast
 		}
 		batch = append(batch, cdc.Event{
-			Op: cdc.OpRead, Table: t.id, Schema: t.schema, After: row, TsMs: now,
+			Op: cdc.OpRead, Table: t.id, Schema: res.schema, After: row, TsMs: now,
 			Source: cdc.Source{TsMs: res.tsMs, Snapshot: marker, Database: t.id.Database, Table: t.id.Table,
 				File: res.hw.File, Pos: res.hw.Pos},
 		})
@@ -306,20 +311,47 @@ func (r *runner) emitChunk(ctx context.Context, res chunkResult, firstRow *bool,
 func (r *runner) readChunk(ctx context.Context, task chunkTask, serverID uint32) chunkResult {
 	res := chunkResult{task: task}
 	t := task.table
-	chunk := &t.snap.Chunks[task.index]
 	conn, err := r.db.Conn(ctx)
 	if err != nil {
 		res.err = sourceErr("snapshot", nil, err, "", "connect to read %s", t.id)
 		return res
 	}
 	defer conn.Close()
+	// A DDL statement on the table in the chunk's binlog window, after the
+	// schema the rows were read with, has the chunk read again with the new
+	// schema: the rows and the changes merged into them share one schema,
+	// and streaming never counts a change as covered by a chunk read with
+	// another schema than the change's.
+	for attempt := 0; ; attempt++ {
+		res = r.readChunkOnce(ctx, conn, task, serverID)
+		if !errors.Is(res.err, errChunkSchemaChanged) {
+			return res
+		}
+		if attempt == maxChunkRereads {
+			res.err = sourceErr("snapshot", ErrSchemaMismatch, res.err, "retry when the table's definition stops changing",
+				"chunk %d of %s was read %d times and its table's schema changed each time", task.index, t.id, attempt+1)
+			return res
+		}
+		r.src.obs.log.Info("mysql source: a DDL statement changed a table while its chunk was read; reading the chunk again with the new schema",
+			"table", t.id.String(), "chunk", task.index)
+	}
+}
+
+// readChunkOnce reads one chunk with the newest schema its table is known
+// to have.
+func (r *runner) readChunkOnce(ctx context.Context, conn *sql.Conn, task chunkTask, serverID uint32) chunkResult {
+	res := chunkResult{task: task}
+	t := task.table
+	chunk := &t.snap.Chunks[task.index]
+	sel := t.latestVersion()
+	res.schema = sel.schema
 	low, err := r.lowWatermark(ctx)
 	if err != nil {
 		res.err = err
 		return res
 	}
 	res.tsMs = time.Now().UnixMilli()
-	rows, err := r.selectChunk(ctx, conn, t, chunk)
+	rows, err := r.selectChunk(ctx, conn, t, sel.schema, chunk)
 	if err != nil {
 		res.err = err
 		return res
@@ -331,17 +363,27 @@ func (r *runner) readChunk(ctx context.Context, task chunkTask, serverID uint32)
 	}
 	// A chunk an earlier run delivered is replayed from that delivery, for
 	// the deletes since (see [snapshotChunk.DeliveredFrom]); replaying changes the
-	// SELECT already saw is harmless.
+	// SELECT already saw is harmless. The window starts no later than the
+	// end of the table's windows read so far, so that every DDL statement
+	// on the table is seen (see [snapshotSchemas]).
 	from, redelivery := low, !chunk.DeliveredFrom.IsZero()
 	if redelivery && chunk.DeliveredFrom.Compare(from) < 0 {
 		from = chunk.DeliveredFrom
 	}
+	if f := t.followedFrom(); !f.IsZero() && f.File != "" && from.File != "" && f.Compare(from) < 0 {
+		from = f
+	}
 	if from.File != high.File || from.Pos != high.Pos {
-		rows, res.deletes, err = r.backfill(ctx, serverID, t, task.index, rows, from, high, redelivery)
+		rows, res.deletes, err = r.backfill(ctx, serverID, t, task.index, rows, sel, from, high, redelivery)
 		if err != nil {
 			res.err = err
 			return res
 		}
+	}
+	t.markFollowed(high)
+	if t.versionAt(high).schema != sel.schema {
+		res.err = errChunkSchemaChanged
+		return res
 	}
 	res.rows, res.hw = rows, high
 	return res
@@ -362,6 +404,9 @@ type watermarkHistory struct {
 	mu      sync.Mutex
 	entries []watermarkEntry
 	started time.Time // when the first position was read
+	// first is the first position read: the schemas loaded after it hold
+	// from it on, or from a DDL statement after it (see [snapshotSchemas]).
+	first Offset
 }
 
 type watermarkEntry struct {
@@ -384,6 +429,9 @@ func (r *runner) startWatermarks(ctx context.Context) error {
 		h.mu.Lock()
 		now := time.Now()
 		h.entries = append(h.entries, watermarkEntry{now, off})
+		if h.first.IsZero() {
+			h.first = off
+		}
 		// Keep the newest entry older than the margin, and the ones after it.
 		keep := 0
 		for i, e := range h.entries {
@@ -440,8 +488,8 @@ func (r *runner) lowWatermark(ctx context.Context) (Offset, error) {
 }
 
 // selectChunk reads a chunk's rows.
-func (r *runner) selectChunk(ctx context.Context, conn *sql.Conn, t *tableState, chunk *snapshotChunk) ([]cdc.Row, error) {
-	cols := t.schema.Columns
+func (r *runner) selectChunk(ctx context.Context, conn *sql.Conn, t *tableState, schema *cdc.TableSchema, chunk *snapshotChunk) ([]cdc.Row, error) {
+	cols := schema.Columns
 	var sel strings.Builder
 	sel.WriteString("SELECT ")
 	for i := range cols {
@@ -506,8 +554,20 @@ type chunkDelete struct {
 // at high (Flink CDC's watermark backfill). With wantDeletes it also returns
 // the rows deleted in that range that are not in the chunk at high, each
 // with the coordinates of its last delete.
-func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, chunk int, rows []cdc.Row, low, high Offset, wantDeletes bool) ([]cdc.Row, []chunkDelete, error) {
-	pk := pkIndexes(t.schema)
+//
+// Each rows event is decoded with the table's schema at its position (see
+// [snapshotSchemas]); DDL statements on the table in the window add
+// versions. A change made under an older schema than sel, the schema the
+// rows were read with, is in the rows already (the statement waited for it
+// to commit): it only records a delete. A change under a newer one fails
+// with errChunkSchemaChanged, for the chunk to be read again.
+func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, chunk int, rows []cdc.Row, sel schemaVersion, low, high Offset, wantDeletes bool) ([]cdc.Row, []chunkDelete, error) {
+	schema := sel.schema
+	keyIdx, err := t.keyIndex(schema)
+	if err != nil {
+		return nil, nil, err
+	}
+	pk := pkIndexes(schema)
 	var deleted map[string]chunkDelete
 	if wantDeletes {
 		deleted = map[string]chunkDelete{}
@@ -522,13 +582,13 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 		}
 		index = make(map[string][]int, len(rows))
 		for i, row := range rows {
-			kb = rowKey(kb[:0], t.schema, pk, row)
+			kb = rowKey(kb[:0], schema, pk, row)
 			index[string(kb)] = append(index[string(kb)], i)
 		}
 	}
-	inChunk := func(row cdc.Row) bool { return t.chunkOf(row[t.keyIdx]) == chunk }
+	inChunk := func(row cdc.Row) bool { return t.chunkOf(row[keyIdx]) == chunk }
 	remove := func(row cdc.Row) {
-		kb = rowKey(kb[:0], t.schema, pk, row)
+		kb = rowKey(kb[:0], schema, pk, row)
 		idx := index[string(kb)]
 		if len(idx) == 0 {
 			return
@@ -544,7 +604,7 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 		if len(pk) > 0 {
 			remove(row)
 		}
-		kb = rowKey(kb[:0], t.schema, pk, row)
+		kb = rowKey(kb[:0], schema, pk, row)
 		index[string(kb)] = append(index[string(kb)], len(rows))
 		rows = append(rows, row)
 	}
@@ -554,7 +614,6 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
 	var stream *replication.BinlogStreamer
-	var err error
 	if low.File == "" {
 		// A DeliveredFrom stored on another server (see followServer):
 		// only its GTID set means something here.
@@ -598,6 +657,13 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 			continue
 		}
 		for _, inner := range flattenEvent(ev) {
+			if qe, ok := inner.Event.(*replication.QueryEvent); ok {
+				end := Offset{File: file, Pos: uint64(ev.Header.LogPos)}
+				if _, err := r.followDDL(ctx, t, qe, end); err != nil {
+					return nil, nil, err
+				}
+				continue
+			}
 			re, ok := inner.Event.(*replication.RowsEvent)
 			if !ok || string(re.Table.Table) != t.id.Table || string(re.Table.Schema) != t.id.Database {
 				continue
@@ -605,16 +671,55 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 			if err := checkFullImage(re, t.id); err != nil {
 				return nil, nil, err
 			}
-			changes, err := decodeChanges(t.schema, re)
+			at := Offset{File: file, Pos: uint64(ev.Header.LogPos) - uint64(ev.Header.EventSize)}
+			v := t.versionAt(at)
+			if v.schema == nil {
+				// Before a statement the loaded schema already had: the
+				// rows hold the change.
+				continue
+			}
+			if v.schema != schema && v.from.Compare(sel.from) > 0 {
+				return nil, nil, errChunkSchemaChanged
+			}
+			if why := tableMapMismatch(v.schema, re.Table); why != "" {
+				return nil, nil, rowsMismatchError(t.id, at, why)
+			}
+			changes, err := decodeChanges(v.schema, re)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, fmt.Errorf("%w (a change of %s at %s)", err, t.id, at)
+			}
+			older := v.schema != schema
+			vKey := keyIdx
+			if older {
+				if vKey, err = t.keyIndex(v.schema); err != nil {
+					return nil, nil, err
+				}
 			}
 			buildIndex()
 			for i, c := range changes {
+				if older {
+					// In the rows already; kept only for the deletes.
+					if deleted == nil {
+						continue
+					}
+					if c.before != nil && t.chunkOf(c.before[vKey]) == chunk {
+						b := convertRow(c.before, v.schema, schema)
+						kb = rowKey(kb[:0], schema, pk, b)
+						deleted[string(kb)] = chunkDelete{row: b, source: cdc.Source{
+							ServerID: ev.Header.ServerID, TsMs: int64(ev.Header.Timestamp) * 1000, Snapshot: cdc.SnapshotFalse,
+							Database: t.id.Database, Table: t.id.Table, File: file, Pos: at.Pos, Row: i,
+						}}
+					}
+					if c.after != nil && t.chunkOf(c.after[vKey]) == chunk {
+						kb = rowKey(kb[:0], schema, pk, convertRow(c.after, v.schema, schema))
+						delete(deleted, string(kb))
+					}
+					continue
+				}
 				if c.before != nil && inChunk(c.before) {
 					remove(c.before)
 					if deleted != nil {
-						kb = rowKey(kb[:0], t.schema, pk, c.before)
+						kb = rowKey(kb[:0], schema, pk, c.before)
 						deleted[string(kb)] = chunkDelete{row: c.before, source: cdc.Source{
 							ServerID: ev.Header.ServerID, TsMs: int64(ev.Header.Timestamp) * 1000, Snapshot: cdc.SnapshotFalse,
 							Database: t.id.Database, Table: t.id.Table,
@@ -625,7 +730,7 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 				if c.after != nil && inChunk(c.after) {
 					upsert(c.after)
 					if deleted != nil {
-						kb = rowKey(kb[:0], t.schema, pk, c.after)
+						kb = rowKey(kb[:0], schema, pk, c.after)
 						delete(deleted, string(kb))
 					}
 				}
@@ -718,7 +823,7 @@ var errSchemaMismatch = errors.New("binlog row does not match the table schema")
 // decodeRowInto decodes one binlog row image into row.
 func decodeRowInto(schema *cdc.TableSchema, raw []any, row cdc.Row) error {
 	if len(raw) != len(schema.Columns) {
-		return errSchemaMismatch
+		return fmt.Errorf("%w %s: the row has %d columns, the schema %d", errSchemaMismatch, schema.Table, len(raw), len(schema.Columns))
 	}
 	for i, v := range raw {
 		d, err := decodeBinlog(&schema.Columns[i], v, nil)

@@ -21,6 +21,8 @@ type tableState struct {
 	// for finding the chunk of a binlog row.
 	starts []any
 	maxHW  Offset
+	// ddl follows the DDL statements on the table while it is snapshotted.
+	ddl snapshotSchemas
 }
 
 func (t *tableState) keyCol() *cdc.Column { return &t.schema.Columns[t.keyIdx] }

@@ -5,18 +5,40 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
 // mysqlRoot is where scripts/services.sh unpacks Debian sid's Oracle MySQL
-// (it never installs it over the system's libraries).
+// (it never installs it over the system's libraries): RTDW_MYSQL_ROOT when
+// set, else mysql-root of RTDW_SERVICES_DIR when that holds one, else the
+// checkout's .services/mysql-root. A git worktree has no .services of its
+// own, so the main checkout's (found through git's common directory) is
+// tried after the worktree's.
 func mysqlRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", "..", ".services", "mysql-root"))
+	if root := os.Getenv("RTDW_MYSQL_ROOT"); root != "" {
+		return root
+	}
+	var candidates []string
+	if dir := os.Getenv("RTDW_SERVICES_DIR"); dir != "" {
+		candidates = append(candidates, filepath.Join(dir, "mysql-root"))
+	}
+	local, err := filepath.Abs(filepath.Join("..", "..", ".services", "mysql-root"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return root
+	candidates = append(candidates, local)
+	if out, err := exec.Command("git", "rev-parse", "--path-format=absolute", "--git-common-dir").Output(); err == nil {
+		common := strings.TrimSpace(string(out))
+		candidates = append(candidates, filepath.Join(filepath.Dir(common), ".services", "mysql-root"))
+	}
+	for _, c := range candidates {
+		if _, err := os.Stat(filepath.Join(c, "usr", "sbin", "mysqld")); err == nil {
+			return c
+		}
+	}
+	return local
 }
 
 // mysqldCommand runs the unpacked mysqld through sid's own dynamic loader,
@@ -38,7 +60,7 @@ func mysqldCommand(root, dir string, args ...string) *exec.Cmd {
 func startThrowawayMySQL(t *testing.T, binlogArgs ...string) *throwawayServer {
 	t.Helper()
 	root := mysqlRoot(t)
-	needBinary(t, root+"/usr/sbin/mysqld", "scripts/services.sh up unpacks Oracle MySQL into .services/mysql-root")
+	needBinary(t, root+"/usr/sbin/mysqld", "scripts/services.sh up unpacks Oracle MySQL into .services/mysql-root; set RTDW_MYSQL_ROOT to where it is")
 	dir := t.TempDir()
 	for _, d := range []string{"tmp", "files"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
