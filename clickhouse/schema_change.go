@@ -24,6 +24,9 @@ type tableState struct {
 	// the change (the fence that keeps a truncated table truncated).
 	Version uint64 `json:"version"`
 	Step    int    `json:"step"`
+	// ServerID is the server_id of the server the change came from (0
+	// when the source did not say).
+	ServerID uint32 `json:"server_id,omitempty"`
 	// Database and Table name the ClickHouse table the rows go to when it
 	// is not the one the mapping names (a rename the sink did not apply);
 	// empty otherwise.

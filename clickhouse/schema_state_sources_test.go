@@ -1,8 +1,12 @@
 package clickhouse
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rtdw/rtdw/cdc"
@@ -101,5 +105,44 @@ func TestSchemaStateBeforeSourceNames(t *testing.T) {
 	equalRows(t, s.h.cur, got, s.want())
 	if sink.Stats().RowsFenced == 0 {
 		t.Errorf("the replay fenced no row: %+v", sink.Stats())
+	}
+}
+
+// TestSchemaStateOtherServerUnderOneNameWarns: two servers' sources under
+// one name share a state, which the sink cannot tell from one source that
+// moved to another server. The rows the fence drops are not dropped
+// silently: the sink warns, naming the table and both servers.
+func TestSchemaStateOtherServerUnderOneNameWarns(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	c := testClient(t, ch.Addr)
+	ahead := shardScript("", "mysql-bin.000005", 1, 11)
+	behind := shardScript("", "mariadb-bin.000003", 2, 12)
+	for i := range ahead.all {
+		ahead.all[i].Source.ServerID = 1
+	}
+	for i := range behind.all {
+		behind.all[i].Source.ServerID = 2
+	}
+	var events []cdc.Event
+	events = append(events, ahead.all[:2]...)
+	events = append(events, behind.all[:2]...)
+	events = append(events, behind.all[2], ahead.all[2], ahead.all[3], behind.all[3])
+	var logs bytes.Buffer
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: -1,
+		SchemaChanges: cdc.SchemaChangePolicy{Behavior: cdc.BehaviorEvolve}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sink.Close(context.Background()) })
+	runScript(t, sink, events)
+	if sink.Stats().RowsFenced == 0 {
+		t.Fatalf("no row fenced: the test does not share a state between servers (%+v)", sink.Stats())
+	}
+	out := logs.String()
+	for _, want := range []string{"level=WARN", "give each its own name", "table=shop.orders", "row_server_id=2", "change_server_id=1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the logs do not say %q:\n%s", want, out)
+		}
 	}
 }

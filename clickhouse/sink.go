@@ -194,6 +194,9 @@ type Sink struct {
 	// the number of steps after the last): an error stops the change
 	// there, as a crash would.
 	changeHook func(step int) error
+	// warnedServers holds the states whose fence dropped a row of another
+	// server than their change's, warned about once.
+	warnedServers map[stateKey]bool
 
 	// Running totals, read by Stats without the lock (which a flush holds
 	// for as long as ClickHouse takes).

@@ -74,7 +74,21 @@ func (s *Sink) fenced(ctx context.Context, e *cdc.Event) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("clickhouse: %s event on %s: %w", e.Op, id, err)
 	}
-	return v < st.Version, nil
+	if v >= st.Version {
+		return false, nil
+	}
+	if e.Source.ServerID != 0 && st.ServerID != 0 && e.Source.ServerID != st.ServerID && !s.warnedServers[key] {
+		// A replay after the source moved to another server, or two
+		// servers' sources under one name, whose positions do not
+		// compare: the sink cannot tell them apart.
+		if s.warnedServers == nil {
+			s.warnedServers = map[stateKey]bool{}
+		}
+		s.warnedServers[key] = true
+		s.log.Warn("clickhouse sink: a row from another server than the table's last schema change is dropped as a replay of a row before the change; if two sources write this table, give each its own name (cdc.Source.Name, the MySQL source's Name), or this source's rows are lost",
+			"table", id.String(), "source", e.Source.Name, "row_server_id", e.Source.ServerID, "change_server_id", st.ServerID, "row_version", v, "change_version", st.Version)
+	}
+	return true, nil
 }
 
 // modeFor returns how a behavior treats a change.
@@ -118,9 +132,9 @@ func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uin
 	if err != nil {
 		return err
 	}
-	plan.state.Version, plan.state.Step = version, i
+	plan.state.Version, plan.state.Step, plan.state.ServerID = version, i, e.Source.ServerID
 	if plan.renamed != nil {
-		plan.renamed.Version, plan.renamed.Step = version, i
+		plan.renamed.Version, plan.renamed.Step, plan.renamed.ServerID = version, i, e.Source.ServerID
 	}
 	if err := s.hook(-1); err != nil {
 		return err
@@ -159,9 +173,9 @@ func (s *Sink) applyChange(ctx context.Context, e *cdc.Event, i int, version uin
 			return &cdc.SchemaChangeError{Change: c, DDL: e.DDL, Behavior: b, Err: err}
 		}
 		plan.note = "not applied (" + reason + "): " + plan.note
-		plan.state.Version, plan.state.Step = version, i
+		plan.state.Version, plan.state.Step, plan.state.ServerID = version, i, e.Source.ServerID
 		if plan.renamed != nil {
-			plan.renamed.Version, plan.renamed.Step = version, i
+			plan.renamed.Version, plan.renamed.Step, plan.renamed.ServerID = version, i, e.Source.ServerID
 		}
 	}
 	if err := s.hook(len(plan.steps)); err != nil {
