@@ -353,6 +353,10 @@ func (r *runner) readChunkOnce(ctx context.Context, conn *sql.Conn, task chunkTa
 	res.tsMs = time.Now().UnixMilli()
 	rows, err := r.selectChunk(ctx, conn, t, sel.schema, chunk)
 	if err != nil {
+		if isUnknownColumn(err) {
+			res.err = r.followToNow(ctx, conn, serverID, t, task.index, sel, low, err)
+			return res
+		}
 		res.err = err
 		return res
 	}

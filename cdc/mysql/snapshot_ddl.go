@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"reflect"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/go-mysql-org/go-mysql/replication"
+	sqldriver "github.com/go-sql-driver/mysql"
 
 	"github.com/rtdw/rtdw/cdc"
 )
@@ -238,4 +240,40 @@ func rowsMismatchError(id cdc.TableID, at Offset, why string) error {
 	return sourceErr("snapshot", ErrSchemaMismatch, nil,
 		"restart the source from a snapshot (delete the checkpoint); a DDL statement on the table that the snapshot did not see (made while the source was stopped mid-snapshot) leaves rows it cannot decode",
 		"a change of %s at %s does not fit the table's schema: %s", id, at, why)
+}
+
+// isUnknownColumn reports whether err is MySQL's ER_BAD_FIELD_ERROR: a
+// chunk's SELECT named a column a DDL statement dropped or renamed.
+func isUnknownColumn(err error) bool {
+	var me *sqldriver.MySQLError
+	return errors.As(err, &me) && me.Number == 1054
+}
+
+// followToNow reads the table's binlog from where its statements are
+// followed to now, after a chunk's SELECT named a column the table no
+// longer has. It returns errChunkSchemaChanged, for the chunk to be read
+// again, when that found a newer schema, and cause otherwise.
+func (r *runner) followToNow(ctx context.Context, conn *sql.Conn, serverID uint32, t *tableState, chunk int, sel schemaVersion, low Offset, cause error) error {
+	high, err := r.binlogStatus(ctx, conn)
+	if err != nil {
+		return err
+	}
+	from := low
+	if f := t.followedFrom(); f.File != "" && from.File != "" && f.Compare(from) < 0 {
+		from = f
+	}
+	if from.File != high.File || from.Pos != high.Pos {
+		_, _, err = r.backfill(ctx, serverID, t, chunk, nil, sel, from, high, false)
+		switch {
+		case errors.Is(err, errChunkSchemaChanged):
+		case err != nil:
+			return err
+		default:
+			t.markFollowed(high)
+		}
+	}
+	if t.latestVersion().schema != sel.schema {
+		return errChunkSchemaChanged
+	}
+	return cause
 }
