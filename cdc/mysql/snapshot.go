@@ -1,13 +1,11 @@
 package mysql
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -555,9 +553,14 @@ type chunkDelete struct {
 
 // backfill reads the binlog from low to high and applies the changes of
 // rows inside the chunk to the chunk's rows, so they hold the table's state
-// at high (Flink CDC's watermark backfill). With wantDeletes it also returns
-// the rows deleted in that range that are not in the chunk at high, each
-// with the coordinates of its last delete.
+// at high (Flink CDC's watermark backfill). With wantDeletes (a chunk an
+// earlier run delivered) it also returns, as tombstones, every image of the
+// chunk's rows that a change in the range replaced or deleted, each with
+// the coordinates of that change: the sink may hold any of them from the
+// earlier delivery, and a row still in the chunk at high must not stay
+// visible through a filter downstream that drops its image at high (a
+// status moved to one the filter excludes). The tombstones order before
+// the rows at high, whose version is high's.
 //
 // Each rows event is decoded with the table's schema at its position (see
 // [snapshotSchemas]); DDL statements on the table in the window add
@@ -572,10 +575,9 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 		return nil, nil, err
 	}
 	pk := pkIndexes(schema)
-	var deleted map[string]chunkDelete
-	if wantDeletes {
-		deleted = map[string]chunkDelete{}
-	}
+	// With wantDeletes, every image a change in the window replaced, in
+	// binlog order (see [runner.backfill]).
+	var deleted []chunkDelete
 	// The rows by key, built at the window's first change of the table: on
 	// a server busy with other tables, most windows have none.
 	var index map[string][]int
@@ -703,40 +705,25 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 			for i, c := range changes {
 				if older {
 					// In the rows already; kept only for the deletes.
-					if deleted == nil {
-						continue
-					}
-					if c.before != nil && t.chunkOf(c.before[vKey]) == chunk {
-						b := convertRow(c.before, v.schema, schema)
-						kb = rowKey(kb[:0], schema, pk, b)
-						deleted[string(kb)] = chunkDelete{row: b, source: cdc.Source{
+					if wantDeletes && c.before != nil && t.chunkOf(c.before[vKey]) == chunk {
+						deleted = append(deleted, chunkDelete{row: convertRow(c.before, v.schema, schema), source: cdc.Source{
 							ServerID: ev.Header.ServerID, TsMs: int64(ev.Header.Timestamp) * 1000, Snapshot: cdc.SnapshotFalse,
 							Database: t.id.Database, Table: t.id.Table, File: file, Pos: at.Pos, Row: i,
-						}}
-					}
-					if c.after != nil && t.chunkOf(c.after[vKey]) == chunk {
-						kb = rowKey(kb[:0], schema, pk, convertRow(c.after, v.schema, schema))
-						delete(deleted, string(kb))
+						}})
 					}
 					continue
 				}
 				if c.before != nil && inChunk(c.before) {
 					remove(c.before)
-					if deleted != nil {
-						kb = rowKey(kb[:0], schema, pk, c.before)
-						deleted[string(kb)] = chunkDelete{row: c.before, source: cdc.Source{
+					if wantDeletes {
+						deleted = append(deleted, chunkDelete{row: c.before, source: cdc.Source{
 							ServerID: ev.Header.ServerID, TsMs: int64(ev.Header.Timestamp) * 1000, Snapshot: cdc.SnapshotFalse,
-							Database: t.id.Database, Table: t.id.Table,
-							File: file, Pos: uint64(ev.Header.LogPos) - uint64(ev.Header.EventSize), Row: i,
-						}}
+							Database: t.id.Database, Table: t.id.Table, File: file, Pos: at.Pos, Row: i,
+						}})
 					}
 				}
 				if c.after != nil && inChunk(c.after) {
 					upsert(c.after)
-					if deleted != nil {
-						kb = rowKey(kb[:0], schema, pk, c.after)
-						delete(deleted, string(kb))
-					}
 				}
 			}
 		}
@@ -750,14 +737,7 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 			out = append(out, row)
 		}
 	}
-	var deletes []chunkDelete
-	for _, d := range deleted {
-		deletes = append(deletes, d)
-	}
-	slices.SortFunc(deletes, func(a, b chunkDelete) int {
-		return cmp.Or(Offset{File: a.source.File, Pos: a.source.Pos}.Compare(Offset{File: b.source.File, Pos: b.source.Pos}), cmp.Compare(a.source.Row, b.source.Row))
-	})
-	return out, deletes, nil
+	return out, deleted, nil
 }
 
 // flattenEvent returns the events a binlog event carries: itself, or the

@@ -272,5 +272,55 @@ func waitMerged(t *testing.T, db *sql.DB, ch *clickhouse.Client, database, chDat
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+	t.Logf("history of the rows that differ:\n%s", mergedHistory(ctx, db, ch, database, chDatabase))
 	t.Fatalf("ClickHouse did not converge to MySQL in %s: %s", timeout, diff)
+}
+
+// mergedHistory returns, for each id on which ClickHouse's merged table and
+// MySQL's shards disagree, every version ClickHouse holds (read without
+// FINAL), to tell which write left it visible.
+func mergedHistory(ctx context.Context, db *sql.DB, ch *clickhouse.Client, database, chDatabase string) string {
+	want, schema, err := expectedMerged(ctx, db, database, chDatabase)
+	if err != nil {
+		return err.Error()
+	}
+	got, err := ch.ReadTable(ctx, schema, clickhouse.TableOptions{Database: chDatabase})
+	if err != nil {
+		return err.Error()
+	}
+	wantRow := map[string]string{}
+	for _, r := range want {
+		wantRow[fmt.Sprint(r[0])] = fmt.Sprint(r)
+	}
+	gotRow := map[string]string{}
+	for _, r := range got {
+		gotRow[fmt.Sprint(r[0])] = fmt.Sprint(r)
+	}
+	var ids []string
+	for id, r := range wantRow {
+		if gotRow[id] != r {
+			ids = append(ids, id)
+		}
+	}
+	for id := range gotRow {
+		if _, ok := wantRow[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	var b strings.Builder
+	for _, id := range ids {
+		fmt.Fprintf(&b, "id %s: MySQL %q ClickHouse %q\n", id, wantRow[id], gotRow[id])
+		rows, err := ch.Conn().Query(ctx, fmt.Sprintf("SELECT toString(tuple(*)) FROM `%s`.merged WHERE %s = %s ORDER BY _version", chDatabase, schema.Columns[0].Name, id))
+		if err != nil {
+			fmt.Fprintf(&b, "  %v\n", err)
+			continue
+		}
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			fmt.Fprintf(&b, "  %s\n", s)
+		}
+		rows.Close()
+	}
+	return b.String()
 }
