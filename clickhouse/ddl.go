@@ -11,18 +11,22 @@ import (
 // QuoteIdent quotes a database, table or column name for ClickHouse SQL:
 // backquotes, with backslashes and backquotes inside escaped by a backslash,
 // which every ClickHouse version reads back as the original name.
-func QuoteIdent(name string) string {
+func QuoteIdent(name string) string { return quoteWith('`', name) }
+
+// quoteWith encloses s in q, escaping q and backslashes inside with a
+// backslash: the one escaping rule ClickHouse reads for both identifiers
+// (backquotes) and string literals (single quotes).
+func quoteWith(q byte, s string) string {
 	var b strings.Builder
-	b.Grow(len(name) + 2)
-	b.WriteByte('`')
-	for i := 0; i < len(name); i++ {
-		switch name[i] {
-		case '`', '\\':
+	b.Grow(len(s) + 2)
+	b.WriteByte(q)
+	for i := 0; i < len(s); i++ {
+		if s[i] == q || s[i] == '\\' {
 			b.WriteByte('\\')
 		}
-		b.WriteByte(name[i])
+		b.WriteByte(s[i])
 	}
-	b.WriteByte('`')
+	b.WriteByte(q)
 	return b.String()
 }
 

@@ -726,16 +726,4 @@ func defaultSQL(col cdc.Column, t chType) string {
 }
 
 // quoteString returns s as a ClickHouse string literal.
-func quoteString(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\'', '\\':
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('\'')
-	return b.String()
-}
+func quoteString(s string) string { return quoteWith('\'', s) }
