@@ -220,8 +220,8 @@ func benchMedian(xs []float64) float64 {
 //     snapshot, per row: the figure the machine's noise disturbs least
 //
 // The metrics are medians over the iterations; each iteration is logged,
-// with the time to the first row (which holds the snapshot's fixed
-// commitVisibilityMargin wait, and dominates small tables).
+// with the time to the first row (the snapshot's fixed cost, which
+// dominates small tables).
 func BenchmarkSnapshot(b *testing.B) {
 	if _, err := exec.LookPath("mariadb"); err != nil {
 		b.Skipf("the mariadb client is not installed: %v", err)

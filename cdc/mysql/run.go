@@ -39,9 +39,10 @@ func (r *runner) runSteps(ctx context.Context) error {
 	if err := r.connect(ctx); err != nil {
 		return err
 	}
-	// Binlog positions from now on, in case a snapshot runs: its first low
-	// watermark must be commitVisibilityMargin old, and the preflight and
-	// the checkpoint take up part of that wait (see recordWatermarks).
+	// Binlog positions from now on, in case a snapshot runs: without an
+	// exact low watermark, its first must be commitVisibilityMargin old,
+	// and the preflight and the checkpoint take up part of that wait (see
+	// recordWatermarks).
 	early := r.recordEarlyWatermarks(ctx)
 	p, err := r.preflight(ctx)
 	if err != nil {
@@ -217,8 +218,9 @@ func (r *runner) snapshotPending(p *runPlan) bool {
 }
 
 // recordWatermarks records binlog positions from now on when a snapshot
-// will run: its first low watermark must be commitVisibilityMargin old, and
-// loading schemas and splitting tables take up most of that wait. It
+// will run: without an exact low watermark (see [watermarkMode]), its
+// first must be commitVisibilityMargin old, and loading schemas and
+// splitting tables take up most of that wait. It
 // returns the function that stops recording, to call once and defer.
 //
 // early stops the recording recordEarlyWatermarks started, if it did: that

@@ -12,7 +12,6 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/rtdw/rtdw/cdc"
-	"github.com/rtdw/rtdw/internal/retry"
 )
 
 // chunkTask is one chunk to read.
@@ -341,14 +340,21 @@ func (r *runner) readChunkOnce(ctx context.Context, conn *sql.Conn, task chunkTa
 	chunk := &t.snap.Chunks[task.index]
 	sel := t.latestVersion()
 	res.schema = sel.schema
-	low, err := r.lowWatermark(ctx)
+	low, endTx, err := r.chunkLowWatermark(ctx, conn)
 	if err != nil {
 		res.err = err
 		return res
 	}
 	res.tsMs = time.Now().UnixMilli()
 	rows, err := r.selectChunk(ctx, conn, t, sel.schema, chunk)
+	endTx()
 	if err != nil {
+		if isTableDefChanged(err) {
+			// MariaDB: a DDL statement changed the table after the chunk's
+			// snapshot began; read it again.
+			res.err = errChunkSchemaChanged
+			return res
+		}
 		if isUnknownColumn(err) {
 			res.err = r.followToNow(ctx, conn, serverID, t, task.index, sel, low, err)
 			return res
@@ -387,104 +393,6 @@ func (r *runner) readChunkOnce(ctx context.Context, conn *sql.Conn, task chunkTa
 	}
 	res.rows, res.hw = rows, high
 	return res
-}
-
-// commitVisibilityMargin is how long before a chunk's SELECT its low
-// watermark was read. A server writes a transaction to the binlog before it
-// commits it in the storage engine, so a binlog position read just before
-// the SELECT can include a transaction the SELECT does not see yet; the
-// backfill would then start after it and lose it. Reading the binlog from a
-// slightly older position replays changes the SELECT already has, which is
-// harmless: replayed in order up to the high watermark, every touched row
-// ends in its state at the high watermark.
-const commitVisibilityMargin = 100 * time.Millisecond
-
-// watermarkHistory keeps recent binlog positions with when they were read.
-type watermarkHistory struct {
-	mu      sync.Mutex
-	entries []watermarkEntry
-	started time.Time // when the first position was read
-	// first is the first position read: the schemas loaded after it hold
-	// from it on, or from a DDL statement after it (see [snapshotSchemas]).
-	first Offset
-}
-
-type watermarkEntry struct {
-	at  time.Time
-	off Offset
-}
-
-// startWatermarks records binlog positions every 25ms while ctx lives. Run
-// starts it before loading schemas and splitting tables, so that by the time
-// the first chunk is read its low watermark is usually old enough already
-// (see [runner.awaitWatermarks]).
-func (r *runner) startWatermarks(ctx context.Context) error {
-	h := &watermarkHistory{started: time.Now()}
-	r.watermarks = h
-	record := func() error {
-		off, err := r.binlogStatus(ctx, r.db)
-		if err != nil {
-			return err
-		}
-		h.mu.Lock()
-		now := time.Now()
-		h.entries = append(h.entries, watermarkEntry{now, off})
-		if h.first.IsZero() {
-			h.first = off
-		}
-		// Keep the newest entry older than the margin, and the ones after it.
-		keep := 0
-		for i, e := range h.entries {
-			if now.Sub(e.at) > commitVisibilityMargin {
-				keep = i
-			}
-		}
-		h.entries = h.entries[keep:]
-		h.mu.Unlock()
-		return nil
-	}
-	if err := record(); err != nil {
-		return err
-	}
-	go func() {
-		t := time.NewTicker(25 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				_ = record()
-			}
-		}
-	}()
-	return nil
-}
-
-// awaitWatermarks waits until the first recorded position is
-// commitVisibilityMargin old, so that it can serve as a low watermark.
-func (r *runner) awaitWatermarks(ctx context.Context) error {
-	wait := time.Until(r.watermarks.started.Add(commitVisibilityMargin))
-	if wait <= 0 {
-		return nil
-	}
-	return retry.Sleep(ctx, wait)
-}
-
-// lowWatermark returns the newest recorded position read at least
-// commitVisibilityMargin ago.
-func (r *runner) lowWatermark(ctx context.Context) (Offset, error) {
-	h := r.watermarks
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	cut := time.Now().Add(-commitVisibilityMargin)
-	best := h.entries[0].off
-	for _, e := range h.entries {
-		if e.at.Before(cut) {
-			best = e.off
-		}
-	}
-	return best, nil
 }
 
 // backfillReadTimeout bounds the wait for each event of a chunk's binlog
@@ -581,6 +489,10 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 		return nil, nil, r.binlogErrAs(err, low, serverID)
 	}
 	file := low.File
+	// The GTID of the window's last transaction, for the high watermark to
+	// serve as a low one (see [watermarkGTID]); only a window read from a
+	// file position sees every transaction after its start.
+	var lastGTID *replication.GTIDEvent
 	// The window ends at a position the server had already written, so a
 	// wait of backfillReadTimeout for the next event means a stuck
 	// connection; the window itself may take longer.
@@ -606,6 +518,10 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 			if (Offset{File: file, Pos: rot.Position}).Compare(high) >= 0 {
 				break
 			}
+			continue
+		}
+		if ge, ok := ev.Event.(*replication.GTIDEvent); ok {
+			lastGTID = ge
 			continue
 		}
 		for _, inner := range flattenEvent(ev) {
@@ -676,6 +592,18 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 		if ev.Header.LogPos > 0 && (Offset{File: file, Pos: uint64(ev.Header.LogPos)}).Compare(high) >= 0 {
 			break
 		}
+	}
+	if low.File != "" {
+		// The window started at a settled position (or an older one) and
+		// saw every transaction up to high: high is settled once its last
+		// one shows in gtid_executed, or already when it saw none.
+		var need gomysql.GTIDSet
+		if lastGTID != nil {
+			if need, err = lastGTID.GTIDNext(); err != nil {
+				return nil, nil, fmt.Errorf("mysql: a GTID event of %s before %s: %w", t.id, high, err)
+			}
+		}
+		r.watermarks.addAnchor(high, need)
 	}
 	out := rows[:0]
 	for _, row := range rows {

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -81,57 +82,67 @@ func TestSnapshotConsistentWithConcurrentWrites(t *testing.T) {
 		})
 		r.stop(t)
 
-		state := map[int64]string{}
-		for _, e := range h.snapshot() {
-			switch e.Op {
-			case cdc.OpRead, cdc.OpCreate, cdc.OpUpdate:
-				if e.Op == cdc.OpUpdate {
-					delete(state, rowID(cdc.Event{Schema: e.Schema, After: e.Before}))
-				}
-				state[rowID(e)] = fmt.Sprint(e.After)
-			case cdc.OpDelete:
-				delete(state, rowID(e))
-			}
-		}
-		rows, err := db.DB.Query("SELECT id, v, s FROM t")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		want := map[int64]string{}
-		for rows.Next() {
-			var id, v int64
-			var s string
-			if err := rows.Scan(&id, &v, &s); err != nil {
-				t.Fatal(err)
-			}
-			want[id] = fmt.Sprint(cdc.Row{id, v, s})
-		}
-		bad := 0
-		for id, w := range want {
-			if state[id] != w {
-				bad++
-				if bad < 10 {
-					t.Errorf("id %d: replayed %q, table %q", id, state[id], w)
-				}
-			}
-		}
-		for id := range state {
-			if _, ok := want[id]; !ok {
-				bad++
-				if bad < 10 {
-					t.Errorf("id %d: replayed %q, not in the table", id, state[id])
-				}
-			}
-		}
-		if bad > 0 {
-			t.Fatalf("%d rows differ after %d concurrent writes", bad, writes.Load())
+		if bad, first := replayDiff(t, h.snapshot(), db.DB, "t"); bad > 0 {
+			t.Fatalf("%d rows differ after %d concurrent writes:\n%s", bad, writes.Load(), strings.Join(first, "\n"))
 		}
 		if writes.Load() < 100 {
 			t.Fatalf("only %d concurrent writes: the test did not exercise the watermarks", writes.Load())
 		}
-		t.Logf("%d rows consistent after %d concurrent writes", len(want), writes.Load())
+		t.Logf("rows consistent after %d concurrent writes", writes.Load())
 	})
+}
+
+// replayDiff replays events (r, c, u as upserts, d as deletes) and compares
+// the result with table (id, v, s) of db: it returns how many rows differ
+// and a description of the first ten.
+func replayDiff(t *testing.T, events []cdc.Event, db *sql.DB, table string) (int, []string) {
+	t.Helper()
+	state := map[int64]string{}
+	for _, e := range events {
+		switch e.Op {
+		case cdc.OpRead, cdc.OpCreate, cdc.OpUpdate:
+			if e.Op == cdc.OpUpdate {
+				delete(state, rowID(cdc.Event{Schema: e.Schema, After: e.Before}))
+			}
+			state[rowID(e)] = fmt.Sprint(e.After)
+		case cdc.OpDelete:
+			delete(state, rowID(e))
+		}
+	}
+	rows, err := db.Query("SELECT id, v, s FROM " + table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	want := map[int64]string{}
+	for rows.Next() {
+		var id, v int64
+		var s string
+		if err := rows.Scan(&id, &v, &s); err != nil {
+			t.Fatal(err)
+		}
+		want[id] = fmt.Sprint(cdc.Row{id, v, s})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	bad := 0
+	var first []string
+	for id, w := range want {
+		if state[id] != w {
+			if bad++; bad <= 10 {
+				first = append(first, fmt.Sprintf("id %d: replayed %q, table %q", id, state[id], w))
+			}
+		}
+	}
+	for id := range state {
+		if _, ok := want[id]; !ok {
+			if bad++; bad <= 10 {
+				first = append(first, fmt.Sprintf("id %d: replayed %q, not in the table", id, state[id]))
+			}
+		}
+	}
+	return bad, first
 }
 
 func TestSchemaChangeEventsAndDeserializer(t *testing.T) {

@@ -1,0 +1,446 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+	sqldriver "github.com/go-sql-driver/mysql"
+
+	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/retry"
+)
+
+// A chunk's low watermark is a binlog position before which every
+// transaction is visible to the chunk's SELECT: the backfill replays the
+// binlog from there, and a transaction before it that the SELECT did not
+// see would be lost. A server writes a transaction to the binlog before it
+// commits it in the storage engine, so the position a status query returns
+// just before the SELECT is not one: it can include a transaction still
+// committing. How the source finds a low watermark depends on the server
+// (see [watermarkMode]).
+
+// watermarkMode is how a chunk's low watermark is found.
+type watermarkMode int
+
+const (
+	// watermarkMargin: a position read commitVisibilityMargin before the
+	// SELECT, on the assumption that a transaction in the binlog commits
+	// within that time. MySQL without GTIDs (or with binlog_order_commits
+	// OFF) offers nothing exact that needs no write access.
+	watermarkMargin watermarkMode = iota
+	// watermarkGTID: MySQL with gtid_mode ON and binlog_order_commits ON.
+	// The server commits transactions in binlog order and adds a group's
+	// GTIDs to gtid_executed after committing it in the engine, so
+	// gtid_executed is always the GTIDs of a prefix of the binlog: a
+	// position whose last transaction's GTID is in the gtid_executed read
+	// before a SELECT has every transaction before it visible to the SELECT
+	// (see [watermarkHistory.settle]).
+	watermarkGTID
+	// watermarkSnapshot: MariaDB. The chunk is read inside START
+	// TRANSACTION WITH CONSISTENT SNAPSHOT, whose binlog position the
+	// server reports in the binlog_snapshot_file and
+	// binlog_snapshot_position status variables, exactly.
+	watermarkSnapshot
+)
+
+// String names the mode in logs.
+func (m watermarkMode) String() string {
+	switch m {
+	case watermarkGTID:
+		return "exact (gtid_executed)"
+	case watermarkSnapshot:
+		return "exact (consistent snapshot)"
+	}
+	return "time margin"
+}
+
+// commitVisibilityMargin is, in watermarkMargin mode, how long before a
+// chunk's SELECT its low watermark was read. Reading the binlog from a
+// slightly older position replays changes the SELECT already has, which is
+// harmless: replayed in order up to the high watermark, every touched row
+// ends in its state at the high watermark.
+const commitVisibilityMargin = 100 * time.Millisecond
+
+// settleWaitLog is how long a chunk waits for the transactions before the
+// newest settled position to commit before the wait is logged.
+const settleWaitLog = 5 * time.Second
+
+// watermarkHistory holds what a snapshot's chunks take their low
+// watermarks from.
+type watermarkHistory struct {
+	mode watermarkMode
+	why  string // why the mode is watermarkMargin, for the log
+
+	mu sync.Mutex
+	// entries, in watermarkMargin mode: recent binlog positions with when
+	// they were read.
+	entries []watermarkEntry
+	started time.Time // when the first position was read
+	// first is the first position read: the schemas loaded after it hold
+	// from it on, or from a DDL statement after it (see [snapshotSchemas]).
+	first Offset
+
+	// In watermarkGTID mode: settled is the newest position known to have
+	// every transaction before it committed (zero until the first is
+	// known); pending are positions waiting for their last transaction to
+	// show in gtid_executed. scanned tells whether first has been looked up
+	// (see [runner.awaitWatermarks]).
+	settled Offset
+	pending []gtidAnchor
+	scanned bool
+}
+
+type watermarkEntry struct {
+	at  time.Time
+	off Offset
+}
+
+// gtidAnchor is a binlog position with the GTIDs that must be in
+// gtid_executed for every transaction before it to be committed: the GTID
+// of the last transaction before it, or for a position with no transaction
+// before it in its file, the file's Previous_gtids.
+type gtidAnchor struct {
+	off  Offset
+	need gomysql.GTIDSet
+}
+
+// settle promotes the pending positions whose needed GTIDs executed holds,
+// and returns the newest settled position (zero if none is).
+func (h *watermarkHistory) settle(executed gomysql.GTIDSet) Offset {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	kept := h.pending[:0]
+	for _, a := range h.pending {
+		if executed.Contain(a.need) {
+			if h.settled.IsZero() || a.off.Compare(h.settled) > 0 {
+				h.settled = a.off
+			}
+			continue
+		}
+		kept = append(kept, a)
+	}
+	// A pending position at or before the settled one adds nothing.
+	out := kept[:0]
+	for _, a := range kept {
+		if h.settled.IsZero() || a.off.Compare(h.settled) > 0 {
+			out = append(out, a)
+		}
+	}
+	h.pending = out
+	return h.settled
+}
+
+// addAnchor records a position in watermarkGTID mode; with need nil it is
+// settled already.
+func (h *watermarkHistory) addAnchor(off Offset, need gomysql.GTIDSet) {
+	if h == nil || h.mode != watermarkGTID || off.File == "" {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.settled.IsZero() && off.Compare(h.settled) <= 0 {
+		return
+	}
+	if need == nil {
+		h.settled = off
+		return
+	}
+	h.pending = append(h.pending, gtidAnchor{off: off, need: need})
+}
+
+// watermarkModeOverride maps a server port to the mode a test forces on
+// sources reading that server.
+var watermarkModeOverride sync.Map
+
+// watermarkModeOf chooses how the server's chunks find low watermarks.
+func (r *runner) watermarkModeOf(ctx context.Context) (watermarkMode, string) {
+	if m, ok := watermarkModeOverride.Load(r.cfg.Port); ok {
+		return m.(watermarkMode), "a test chose it"
+	}
+	if r.server.flavor == gomysql.MariaDBFlavor {
+		return watermarkSnapshot, ""
+	}
+	var mode, order sql.NullString
+	err := r.db.QueryRowContext(ctx, "SELECT @@GLOBAL.gtid_mode, @@GLOBAL.binlog_order_commits").Scan(&mode, &order)
+	switch {
+	case err != nil:
+		return watermarkMargin, "reading gtid_mode failed: " + err.Error()
+	case !strings.EqualFold(mode.String, "ON"):
+		return watermarkMargin, "gtid_mode is " + mode.String + "; SET GLOBAL gtid_mode = ON (with enforce_gtid_consistency) for exact snapshot watermarks"
+	case order.String != "1" && !strings.EqualFold(order.String, "ON"):
+		return watermarkMargin, "binlog_order_commits is OFF; SET GLOBAL binlog_order_commits = ON for exact snapshot watermarks"
+	}
+	return watermarkGTID, ""
+}
+
+// startWatermarks reads the first binlog position of a snapshot and, in
+// watermarkMargin mode, records positions every 25ms while ctx lives. Run
+// starts it before loading schemas and splitting tables, so that by the
+// time the first chunk is read its low watermark is usually old enough
+// already (see [runner.awaitWatermarks]).
+func (r *runner) startWatermarks(ctx context.Context) error {
+	mode, why := r.watermarkModeOf(ctx)
+	h := &watermarkHistory{mode: mode, why: why, started: time.Now()}
+	off, err := r.binlogStatus(ctx, r.db)
+	if err != nil {
+		return err
+	}
+	h.first = off
+	h.entries = []watermarkEntry{{h.started, off}}
+	r.watermarks = h
+	if mode != watermarkMargin {
+		return nil
+	}
+	record := func() error {
+		off, err := r.binlogStatus(ctx, r.db)
+		if err != nil {
+			return err
+		}
+		h.mu.Lock()
+		now := time.Now()
+		h.entries = append(h.entries, watermarkEntry{now, off})
+		// Keep the newest entry older than the margin, and the ones after it.
+		keep := 0
+		for i, e := range h.entries {
+			if now.Sub(e.at) > commitVisibilityMargin {
+				keep = i
+			}
+		}
+		h.entries = h.entries[keep:]
+		h.mu.Unlock()
+		return nil
+	}
+	go func() {
+		t := time.NewTicker(25 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = record()
+			}
+		}
+	}()
+	return nil
+}
+
+// awaitWatermarks makes the first low watermark available before the
+// first chunk is read. In watermarkMargin mode it waits until the first
+// recorded position is commitVisibilityMargin old. In watermarkGTID mode it
+// reads the first position's binlog file from its start to learn the GTID
+// of the last transaction before it, once per snapshot; the file is read
+// by the first reader's server ID, before any reader starts.
+func (r *runner) awaitWatermarks(ctx context.Context) error {
+	h := r.watermarks
+	if h.why != "" {
+		r.src.obs.log.Info("mysql source: snapshot chunks take their low watermarks from positions read 100ms before their SELECT, assuming a transaction commits within that time",
+			"method", h.mode.String(), "reason", h.why)
+	} else {
+		r.src.obs.log.Info("mysql source: snapshot watermarks", "method", h.mode.String())
+	}
+	switch h.mode {
+	case watermarkMargin:
+		wait := time.Until(h.started.Add(commitVisibilityMargin))
+		if wait <= 0 {
+			return nil
+		}
+		return retry.Sleep(ctx, wait)
+	case watermarkGTID:
+		h.mu.Lock()
+		scanned := h.scanned
+		h.mu.Unlock()
+		if scanned {
+			return nil
+		}
+		need, err := r.lastGTIDBefore(ctx, h.first)
+		if err != nil {
+			return err
+		}
+		h.mu.Lock()
+		h.scanned = true
+		h.pending = append(h.pending, gtidAnchor{off: h.first, need: need})
+		h.mu.Unlock()
+	}
+	return nil
+}
+
+// lastGTIDBefore reads off's binlog file from its start up to off and
+// returns the GTID of the last transaction before off, or the file's
+// Previous_gtids when none is.
+func (r *runner) lastGTIDBefore(ctx context.Context, off Offset) (gomysql.GTIDSet, error) {
+	serverID := r.cfg.serverIDs[0]
+	cfg := r.syncerConfig(serverID, "snapshot-watermark")
+	cfg.RowsEventDecodeFunc = rowsOnlyFor(func(cdc.TableID) bool { return false })
+	syncer := replication.NewBinlogSyncer(cfg)
+	defer syncer.Close()
+	stream, err := syncer.StartSync(gomysql.Position{Name: off.File, Pos: 4})
+	if err != nil {
+		return nil, r.binlogErrAs(err, off, serverID)
+	}
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	idle := time.AfterFunc(backfillReadTimeout, cancel)
+	defer idle.Stop()
+	var need gomysql.GTIDSet
+	for {
+		ev, err := stream.GetEvent(readCtx)
+		idle.Reset(backfillReadTimeout)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if readCtx.Err() != nil {
+				return nil, sourceErr("snapshot", nil, err, "check the server and the network",
+					"no binlog event for %s while reading %s up to %s", backfillReadTimeout, off.File, off)
+			}
+			return nil, r.binlogErrAs(err, off, serverID)
+		}
+		if ev.Header.LogPos > 0 && uint64(ev.Header.LogPos) > off.Pos {
+			break
+		}
+		switch e := ev.Event.(type) {
+		case *replication.PreviousGTIDsEvent:
+			if need, err = gomysql.ParseMysqlGTIDSet(e.GTIDSets); err != nil {
+				return nil, fmt.Errorf("mysql: Previous_gtids of %s: %w", off.File, err)
+			}
+		case *replication.GTIDEvent:
+			if need, err = e.GTIDNext(); err != nil {
+				return nil, fmt.Errorf("mysql: a GTID event of %s: %w", off.File, err)
+			}
+		}
+		if ev.Header.LogPos > 0 && uint64(ev.Header.LogPos) == off.Pos {
+			break
+		}
+	}
+	if need == nil {
+		// No Previous_gtids event (a file written before GTIDs were on):
+		// nothing gtid_executed could show.
+		return gomysql.ParseMysqlGTIDSet("")
+	}
+	return need, nil
+}
+
+// chunkLowWatermark returns the low watermark for a chunk about to be
+// read on conn. In watermarkSnapshot mode it opens the consistent-snapshot
+// transaction the SELECT must run in; end, never nil, ends it (call it
+// once the SELECT has run, and on every path out).
+func (r *runner) chunkLowWatermark(ctx context.Context, conn *sql.Conn) (low Offset, end func(), err error) {
+	h := r.watermarks
+	end = func() {}
+	switch h.mode {
+	case watermarkSnapshot:
+		return r.openSnapshotTransaction(ctx, conn)
+	case watermarkGTID:
+		low, err = r.settledBefore(ctx, conn)
+		return low, end, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cut := time.Now().Add(-commitVisibilityMargin)
+	best := h.entries[0].off
+	for _, e := range h.entries {
+		if e.at.Before(cut) {
+			best = e.off
+		}
+	}
+	return best, end, nil
+}
+
+// settledBefore reads gtid_executed on conn and returns the newest
+// position every transaction before which it holds: every transaction
+// before it is visible to a SELECT that starts after this call. It waits
+// while no position is settled yet (a transaction before the first one
+// still committing).
+func (r *runner) settledBefore(ctx context.Context, conn *sql.Conn) (Offset, error) {
+	start := time.Now()
+	logged := false
+	for {
+		var s string
+		if err := conn.QueryRowContext(ctx, "SELECT @@GLOBAL.gtid_executed").Scan(&s); err != nil {
+			return Offset{}, sourceErr("snapshot", nil, err, "", "read gtid_executed")
+		}
+		executed, err := gomysql.ParseMysqlGTIDSet(strings.ReplaceAll(s, "\n", ""))
+		if err != nil {
+			return Offset{}, sourceErr("snapshot", nil, err, "", "parse gtid_executed %q", s)
+		}
+		if low := r.watermarks.settle(executed); !low.IsZero() {
+			return low, nil
+		}
+		if !logged && time.Since(start) > settleWaitLog {
+			logged = true
+			r.src.obs.log.Warn("mysql source: a snapshot chunk waits for a transaction in the binlog to commit", "waited", time.Since(start).Round(time.Millisecond).String())
+		}
+		if err := retry.Sleep(ctx, 2*time.Millisecond); err != nil {
+			return Offset{}, err
+		}
+	}
+}
+
+// openSnapshotTransaction starts a consistent-snapshot transaction on conn
+// (MariaDB) and returns the binlog position it is consistent with.
+func (r *runner) openSnapshotTransaction(ctx context.Context, conn *sql.Conn) (Offset, func(), error) {
+	end := func() {}
+	if _, err := conn.ExecContext(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		return Offset{}, end, sourceErr("snapshot", nil, err, "", "set the chunk transaction's isolation level")
+	}
+	if _, err := conn.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
+		return Offset{}, end, sourceErr("snapshot", nil, err, "", "start a consistent-snapshot transaction")
+	}
+	end = func() {
+		// A read-only transaction: ending it cannot lose anything, and a
+		// failure leaves the connection to be discarded by the pool.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	rows, err := conn.QueryContext(ctx, "SHOW STATUS LIKE 'binlog_snapshot_%'")
+	if err != nil {
+		end()
+		return Offset{}, func() {}, sourceErr("snapshot", nil, err, "", "read binlog_snapshot_file and binlog_snapshot_position")
+	}
+	var low Offset
+	var havePos bool
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			rows.Close()
+			end()
+			return Offset{}, func() {}, err
+		}
+		switch strings.ToLower(name) {
+		case "binlog_snapshot_file":
+			low.File = value
+		case "binlog_snapshot_position":
+			low.Pos, err = strconv.ParseUint(value, 10, 64)
+			havePos = err == nil
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err == nil && (low.File == "" || !havePos) {
+		err = errors.New("the server reports no binlog_snapshot_file and binlog_snapshot_position")
+	}
+	if err != nil {
+		end()
+		return Offset{}, func() {}, sourceErr("snapshot", ErrServerConfig, err, "start the server with log_bin (--log-bin)", "read the consistent snapshot's binlog position")
+	}
+	return low, end, nil
+}
+
+// isTableDefChanged reports whether err is MariaDB's "Table definition has
+// changed, please retry transaction": a DDL statement changed the table
+// after the chunk's consistent snapshot began.
+func isTableDefChanged(err error) bool {
+	var me *sqldriver.MySQLError
+	return errors.As(err, &me) && me.Number == 1412
+}
