@@ -237,9 +237,11 @@ func (r *runner) startWatermarks(ctx context.Context) error {
 // awaitWatermarks makes the first low watermark available before the
 // first chunk is read. In watermarkMargin mode it waits until the first
 // recorded position is commitVisibilityMargin old. In watermarkGTID mode it
-// reads the first position's binlog file from its start to learn the GTID
-// of the last transaction before it, once per snapshot; the file is read
-// by the first reader's server ID, before any reader starts.
+// needs the GTID of the last transaction before some position, once per
+// snapshot: it reads the binlog from the first position to the current one,
+// and when no transaction was written in between, the first position's
+// file from its start. The binlog is read with the first reader's server
+// ID, before any reader starts.
 func (r *runner) awaitWatermarks(ctx context.Context) error {
 	h := r.watermarks
 	if h.why != "" {
@@ -262,72 +264,107 @@ func (r *runner) awaitWatermarks(ctx context.Context) error {
 		if scanned {
 			return nil
 		}
-		need, err := r.lastGTIDBefore(ctx, h.first)
+		anchor, err := r.firstAnchor(ctx, h.first)
 		if err != nil {
 			return err
 		}
 		h.mu.Lock()
 		h.scanned = true
-		h.pending = append(h.pending, gtidAnchor{off: h.first, need: need})
+		h.pending = append(h.pending, anchor)
 		h.mu.Unlock()
 	}
 	return nil
 }
 
-// lastGTIDBefore reads off's binlog file from its start up to off and
-// returns the GTID of the last transaction before off, or the file's
-// Previous_gtids when none is.
-func (r *runner) lastGTIDBefore(ctx context.Context, off Offset) (gomysql.GTIDSet, error) {
+// firstAnchor finds a position with the GTID of its last transaction:
+// the current position, when transactions were written since first (a
+// short read), else first, from its file's start.
+func (r *runner) firstAnchor(ctx context.Context, first Offset) (gtidAnchor, error) {
+	cur, err := r.binlogStatus(ctx, r.db)
+	if err != nil {
+		return gtidAnchor{}, err
+	}
+	if cur.Compare(first) > 0 {
+		last, _, err := r.scanGTIDs(ctx, first, cur)
+		if err != nil {
+			return gtidAnchor{}, err
+		}
+		if last != nil {
+			r.src.obs.log.Debug("mysql source: first snapshot watermark found", "read_from", first.String(), "position", cur.String())
+			return gtidAnchor{off: cur, need: last}, nil
+		}
+	}
+	r.src.obs.log.Debug("mysql source: first snapshot watermark found", "read_from", first.File+":4", "position", first.String())
+	last, prev, err := r.scanGTIDs(ctx, Offset{File: first.File, Pos: 4}, first)
+	if err != nil {
+		return gtidAnchor{}, err
+	}
+	switch {
+	case last != nil:
+		return gtidAnchor{off: first, need: last}, nil
+	case prev != nil:
+		return gtidAnchor{off: first, need: prev}, nil
+	}
+	// No Previous_gtids event (a file written before GTIDs were on):
+	// nothing gtid_executed could show.
+	empty, err := gomysql.ParseMysqlGTIDSet("")
+	return gtidAnchor{off: first, need: empty}, err
+}
+
+// scanGTIDs reads the binlog from start to end and returns the GTID of
+// the last transaction in between (nil if none) and the last
+// Previous_gtids event seen (nil if none).
+func (r *runner) scanGTIDs(ctx context.Context, start, end Offset) (last, prev gomysql.GTIDSet, err error) {
 	serverID := r.cfg.serverIDs[0]
 	cfg := r.syncerConfig(serverID, "snapshot-watermark")
 	cfg.RowsEventDecodeFunc = rowsOnlyFor(func(cdc.TableID) bool { return false })
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
-	stream, err := syncer.StartSync(gomysql.Position{Name: off.File, Pos: 4})
+	stream, err := syncer.StartSync(gomysql.Position{Name: start.File, Pos: uint32(start.Pos)})
 	if err != nil {
-		return nil, r.binlogErrAs(err, off, serverID)
+		return nil, nil, r.binlogErrAs(err, start, serverID)
 	}
 	readCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	idle := time.AfterFunc(backfillReadTimeout, cancel)
 	defer idle.Stop()
-	var need gomysql.GTIDSet
+	file := start.File
 	for {
 		ev, err := stream.GetEvent(readCtx)
 		idle.Reset(backfillReadTimeout)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, nil, ctx.Err()
 			}
 			if readCtx.Err() != nil {
-				return nil, sourceErr("snapshot", nil, err, "check the server and the network",
-					"no binlog event for %s while reading %s up to %s", backfillReadTimeout, off.File, off)
+				return nil, nil, sourceErr("snapshot", nil, err, "check the server and the network",
+					"no binlog event for %s while reading the binlog from %s to %s", backfillReadTimeout, start, end)
 			}
-			return nil, r.binlogErrAs(err, off, serverID)
-		}
-		if ev.Header.LogPos > 0 && uint64(ev.Header.LogPos) > off.Pos {
-			break
+			return nil, nil, r.binlogErrAs(err, start, serverID)
 		}
 		switch e := ev.Event.(type) {
+		case *replication.RotateEvent:
+			file = string(e.NextLogName)
+			if (Offset{File: file, Pos: e.Position}).Compare(end) >= 0 {
+				return last, prev, nil
+			}
+			continue
 		case *replication.PreviousGTIDsEvent:
-			if need, err = gomysql.ParseMysqlGTIDSet(e.GTIDSets); err != nil {
-				return nil, fmt.Errorf("mysql: Previous_gtids of %s: %w", off.File, err)
+			if prev, err = gomysql.ParseMysqlGTIDSet(e.GTIDSets); err != nil {
+				return nil, nil, fmt.Errorf("mysql: Previous_gtids of %s: %w", file, err)
 			}
 		case *replication.GTIDEvent:
-			if need, err = e.GTIDNext(); err != nil {
-				return nil, fmt.Errorf("mysql: a GTID event of %s: %w", off.File, err)
+			if ev.Header.LogPos > 0 && (Offset{File: file, Pos: uint64(ev.Header.LogPos)}).Compare(end) > 0 {
+				return last, prev, nil
+			}
+			if last, err = e.GTIDNext(); err != nil {
+				return nil, nil, fmt.Errorf("mysql: a GTID event of %s: %w", file, err)
 			}
 		}
-		if ev.Header.LogPos > 0 && uint64(ev.Header.LogPos) == off.Pos {
-			break
+		if ev.Header.LogPos > 0 && (Offset{File: file, Pos: uint64(ev.Header.LogPos)}).Compare(end) >= 0 {
+			return last, prev, nil
 		}
 	}
-	if need == nil {
-		// No Previous_gtids event (a file written before GTIDs were on):
-		// nothing gtid_executed could show.
-		return gomysql.ParseMysqlGTIDSet("")
-	}
-	return need, nil
 }
 
 // chunkLowWatermark returns the low watermark for a chunk about to be

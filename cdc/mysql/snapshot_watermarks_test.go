@@ -126,6 +126,27 @@ func (s *syncBuffer) String() string {
 // The gtid_executed watermarks lose none.
 func TestSnapshotExactWatermarksUnderSlowCommits(t *testing.T) {
 	srv := startThrowawayMySQL(t, append(slices.Clone(mysqlFullRowBinlog), "--binlog-group-commit-sync-delay=300000")...)
+	t.Run("idle", func(t *testing.T) {
+		// Nothing written since the snapshot's first position: the first
+		// watermark comes from reading that position's file from its start.
+		srv.exec("CREATE DATABASE idle", "CREATE TABLE idle.t (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(20))",
+			"INSERT INTO idle.t VALUES (1, 1, 'a'), (2, 2, 'b')")
+		var logs syncBuffer
+		cfg := srv.config("idle", "t")
+		cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		h := &collector{}
+		r := start(t, cfg, h)
+		h.waitFor(t, "the snapshot", func(ev []cdc.Event) bool {
+			return len(ev) == 2 && ev[1].Source.Snapshot == cdc.SnapshotLast
+		})
+		r.stop(t)
+		if !strings.Contains(logs.String(), "read_from=binlog.") || !strings.Contains(logs.String(), ":4 ") {
+			t.Fatalf("the first watermark was not read from its file's start:\n%s", logs.String())
+		}
+		if bad, first := replayDiff(t, h.snapshot(), srv.DB, "idle.t"); bad > 0 {
+			t.Fatalf("%d rows differ:\n%s", bad, strings.Join(first, "\n"))
+		}
+	})
 	for _, mode := range []watermarkMode{watermarkGTID, watermarkMargin} {
 		t.Run(mode.String(), func(t *testing.T) {
 			if mode == watermarkMargin {
