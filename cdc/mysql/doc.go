@@ -91,6 +91,29 @@
 // snapshot meets the stream. Its chunks are part of the checkpoint, so a
 // stopped snapshot resumes at the first chunk not yet delivered.
 //
+// A chunk's low watermark must be a binlog position before which every
+// transaction is visible to the chunk's SELECT. A server writes a
+// transaction to the binlog before it commits it in the storage engine, so
+// a position read just before the SELECT is not one. The source makes it
+// exact where the server allows, with no timing assumption:
+//
+//   - MySQL with gtid_mode ON (and binlog_order_commits ON, the default):
+//     the server commits in binlog order and adds GTIDs to gtid_executed
+//     after the engine commit, so a position is a low watermark once the
+//     GTID of its last transaction is in the gtid_executed read before the
+//     SELECT. Each chunk's binlog window provides the next such position;
+//     the first is found once per snapshot by reading the binlog written
+//     since the snapshot began, or, on a server nobody writes to, the
+//     current binlog file from its start.
+//   - MariaDB: each chunk is read in START TRANSACTION WITH CONSISTENT
+//     SNAPSHOT, whose binlog position the server reports exactly
+//     (binlog_snapshot_file and binlog_snapshot_position).
+//   - MySQL without GTIDs: a position read 100ms before the SELECT, which
+//     assumes a transaction in the binlog commits within 100ms; the source
+//     logs this at Info with the setting that removes it. A server that
+//     holds commits longer (binlog_group_commit_sync_delay, a slow disk)
+//     can lose changes a chunk's SELECT did not see.
+//
 // Before a chunk's rows are handed over, the source stores the high
 // watermark they are consistent with (the chunk's DeliveredFrom), because a
 // sink may make them durable before the chunk is checkpointed as done. A
