@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,6 +83,12 @@ func heapPeak() (stop func() heapStats) {
 		for {
 			h := readHeap()
 			mu.Lock()
+			if path := os.Getenv("RTDW_BENCH_HEAPPROFILE"); path != "" && h.live > peak.live+(1<<20) {
+				if f, err := os.Create(path); err == nil {
+					_ = pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
 			peak.inuse, peak.live = max(peak.inuse, h.inuse), max(peak.live, h.live)
 			mu.Unlock()
 			select {

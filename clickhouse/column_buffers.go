@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
@@ -63,11 +64,27 @@ type columnSpec[T any] struct {
 	width   int
 	size    func(T) int
 	rowWise bool
+	// appendText, for a string column, appends the text of a non-nil
+	// canonical value to dst without a string of its own (conv is used
+	// when it is nil).
+	appendText func(dst []byte, v any) ([]byte, error)
 }
 
-// setColumn sets the buffer constructor of c for values of type T.
+// setColumn sets the buffer constructor of c for values of type T: a
+// [textColumn] for strings appended as a slice, else a [typedColumn].
 func setColumn[T any](c *codec, spec columnSpec[T]) {
 	nullable := c.nullable
+	if text, ok := any(spec).(columnSpec[string]); ok && !text.rowWise {
+		c.newBuffer = func(capacity int) columnBuffer {
+			b := &textColumn{ends: make([]int, 0, capacity), nullable: nullable, conv: text.conv, appendText: text.appendText,
+				zero: text.zero}
+			if nullable {
+				b.nulls = make([]bool, 0, capacity)
+			}
+			return b
+		}
+		return
+	}
 	c.newBuffer = func(capacity int) columnBuffer {
 		b := &typedColumn[T]{vals: make([]T, 0, capacity), nullable: nullable, conv: spec.conv, zero: spec.zero,
 			width: spec.width, size: spec.size, rowWise: spec.rowWise}
@@ -160,3 +177,125 @@ func (b *typedColumn[T]) appendRange(col driver.BatchColumn, lo, hi int) error {
 }
 
 func (b *typedColumn[T]) reset() { b.truncate(0) }
+
+// textColumn is the columnBuffer of a String column: the values' bytes one
+// after the other in one slice, and where each ends. Unlike a []string it
+// holds no pointer per value, so the garbage collector has nothing to scan
+// in it, a value costs its bytes and a word, and the source's strings can
+// be collected as soon as the row is buffered.
+type textColumn struct {
+	text []byte
+	// ends[i] is where value i ends in text; it starts where value i-1
+	// ends.
+	ends []int
+	// nulls marks the NULLs of a nullable column (nil otherwise), whose
+	// text is empty.
+	nulls      []bool
+	nullable   bool
+	conv       func(v any) (string, error)
+	appendText func(dst []byte, v any) ([]byte, error)
+	zero       string
+	// views and ptrs are reused by appendRange.
+	views []string
+	ptrs  []*string
+}
+
+func (b *textColumn) add(v any) (int, error) {
+	if v == nil {
+		if !b.nullable {
+			return 0, errNullInNotNull
+		}
+		b.ends = append(b.ends, len(b.text))
+		b.nulls = append(b.nulls, true)
+		return 1, nil
+	}
+	start := len(b.text)
+	if b.appendText != nil {
+		text, err := b.appendText(b.text, v)
+		if err != nil {
+			b.text = b.text[:start]
+			return 0, err
+		}
+		b.text = text
+	} else {
+		s, err := b.conv(v)
+		if err != nil {
+			return 0, err
+		}
+		b.text = append(b.text, s...)
+	}
+	b.ends = append(b.ends, len(b.text))
+	if b.nullable {
+		b.nulls = append(b.nulls, false)
+	}
+	return len(b.text) - start + 2, nil
+}
+
+func (b *textColumn) addZero() int {
+	if b.nullable {
+		b.ends = append(b.ends, len(b.text))
+		b.nulls = append(b.nulls, true)
+		return 1
+	}
+	b.text = append(b.text, b.zero...)
+	b.ends = append(b.ends, len(b.text))
+	return len(b.zero) + 2
+}
+
+func (b *textColumn) len() int { return len(b.ends) }
+
+// start returns where value i starts in text.
+func (b *textColumn) start(i int) int {
+	if i == 0 {
+		return 0
+	}
+	return b.ends[i-1]
+}
+
+func (b *textColumn) truncate(n int) {
+	b.text = b.text[:b.start(n)]
+	b.ends = b.ends[:n]
+	if b.nullable {
+		b.nulls = b.nulls[:n]
+	}
+}
+
+func (b *textColumn) appendTo(col driver.BatchColumn) error {
+	return b.appendRange(col, 0, len(b.ends))
+}
+
+// appendRange hands the values of rows lo to hi-1 to col as a []string (or
+// []*string) whose strings are views of b's text, not copies: clickhouse-go
+// copies a String column's values into its own buffer as it appends them
+// (ch-go's ColStr.Append), and the views are dropped before appendRange
+// returns, so that none outlives the call, nor sees text change.
+func (b *textColumn) appendRange(col driver.BatchColumn, lo, hi int) error {
+	views := b.views[:0]
+	start := b.start(lo)
+	for _, end := range b.ends[lo:hi] {
+		if end == start {
+			views = append(views, "")
+		} else {
+			views = append(views, unsafe.String(&b.text[start], end-start))
+		}
+		start = end
+	}
+	defer func() { clear(views); b.views = views[:0] }()
+	if !b.nullable {
+		return col.Append(views)
+	}
+	ptrs := b.ptrs[:0]
+	for i, null := range b.nulls[lo:hi] {
+		if null {
+			ptrs = append(ptrs, nil)
+		} else {
+			ptrs = append(ptrs, &views[i])
+		}
+	}
+	err := col.Append(ptrs)
+	clear(ptrs)
+	b.ptrs = ptrs[:0]
+	return err
+}
+
+func (b *textColumn) reset() { b.truncate(0) }

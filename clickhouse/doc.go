@@ -137,15 +137,26 @@
 // process that dies with rows buffered, loses nothing: the source resumes
 // before them.
 //
+// The inserts of full batches, and the timer's, run in the background,
+// one at a time: HandleEvents hands the full batch over and goes on
+// buffering the next one while ClickHouse ingests, so that the source keeps
+// reading; a batch that fills up while the previous insert still runs
+// waits for it. An insert that fails every attempt keeps its rows for the
+// next one, and its error is returned by the next HandleEvents or Flush;
+// Flush waits for the insert in progress and then writes everything still
+// buffered, so its nil still means every row handed over is written.
+//
 // Rows are buffered column by column: each column has one slice typed for
-// its ClickHouse type (int32 for Int32, seconds for DateTime, string for
-// String, ...), chosen when the table's mapping is built, and each value is
-// converted once, as its event arrives. A flush hands every slice to its
-// batch column whole, and the slices are reused for the next batch. Flushes
-// run within the handler's call (a source with parallel snapshot readers
-// keeps reading meanwhile), so while inserts succeed the sink holds at most
-// MaxRows rows, or about MaxBytes bytes, across its tables, plus
-// clickhouse-go's encoded copy of the batch being sent. BenchmarkSinkVsPipe and
+// its ClickHouse type (int32 for Int32, seconds for DateTime, ...), and a
+// String column keeps its values' bytes one after the other in one slice,
+// without a pointer per value for the garbage collector to scan. The types
+// are chosen when the table's mapping is built, and each value is converted
+// once, as its event arrives. An insert hands every slice to its batch
+// column, in blocks of 16384 rows, and the slices are reused for the next
+// batch. So while inserts succeed the sink holds at most two batches, each
+// of at most MaxRows rows or about MaxBytes bytes across its tables (the
+// one being inserted and the one filling), plus clickhouse-go's encoded
+// copy of the block being sent. BenchmarkSinkVsPipe and
 // BenchmarkSnapshotToClickHouse measure the sink alone and behind the cdc
 // source beside the plain mariadb | clickhouse-client pipe
 // (scripts/bench-clickhouse.sh).
@@ -232,23 +243,22 @@
 //
 // # Deadlines
 //
-// HandleEvents, Flush and Close return by the end of their ctx. A flush
-// holds the sink for as long as ClickHouse takes (the timer's flush for up
-// to ten FlushIntervals plus 30 seconds of retries), so a caller may have
-// to wait for one; they wait with their ctx and, when it ends first, return
-// its error (errors.Is(err, context.DeadlineExceeded)). HandleEvents has
-// then buffered none of its events, or, when it ended in a flush of its
-// own, those before the event it was at (the source delivers them again;
-// their versions make that harmless). The same holds while a caller's own
-// insert runs, even where clickhouse-go would not stop at once (it dials
-// and handshakes on DialTimeout): the caller returns, and the insert,
-// cancelled, goes on in the background, keeping the sink until it ends and
-// then counting its rows as written or keeping them buffered for the next
-// flush; OnFlush reports it either way. Close stops the timer first,
-// cancelling the timer's flush. When Close's ctx ends before the final
-// flush is done, the rows stay buffered (the source has stored no offset
-// past them) and a second Close tries again; HandleEvents and Flush return
-// [ErrClosed] from the first Close on.
+// HandleEvents, Flush and Close return by the end of their ctx. An insert
+// runs for as long as ClickHouse takes, so a caller may have to wait for
+// one (Flush and Close always, HandleEvents when its batch is full while
+// the previous insert runs, or when it prepares a table); they wait with
+// their ctx and, when it ends first, return its error
+// (errors.Is(err, context.DeadlineExceeded)). HandleEvents has then
+// buffered none of its events, or, when it was at a full batch or a table
+// preparation, those before the event it was at (the source delivers them
+// again; their versions make that harmless). The insert left behind is
+// cancelled and, even where clickhouse-go would not stop at once (it dials
+// and handshakes on DialTimeout), ends on its own, counting its rows as
+// written or keeping them buffered for the next flush; OnFlush reports it
+// either way. When Close's ctx ends before the final flush is done, the
+// rows stay buffered (the source has stored no offset past them) and a
+// second Close tries again; HandleEvents and Flush return [ErrClosed] from
+// the first Close on.
 //
 // # Logs and metrics
 //

@@ -24,8 +24,10 @@ type SinkConfig struct {
 	MaxRows int
 	// MaxBytes flushes once the buffered rows take about this many bytes
 	// (default 64 MiB). MaxRows and MaxBytes bound the sink's memory: it
-	// holds one batch, in typed column buffers it reuses from flush to
-	// flush, plus clickhouse-go's encoded copy while the batch is sent.
+	// holds two batches at most, the one being inserted in the background
+	// and the one filling meanwhile, in typed column buffers it reuses
+	// from insert to insert, plus clickhouse-go's encoded copy of the
+	// block being sent (16384 rows).
 	MaxBytes int
 	// FlushInterval flushes rows that have waited this long even when the
 	// batch is not full (default 1s; negative disables the timer, leaving
@@ -49,9 +51,9 @@ type SinkConfig struct {
 	// Retry says how transient insert failures are retried.
 	Retry RetryPolicy
 	// OnFlush, when set, is called after every batch insert, successful or
-	// not, with what it wrote; it runs with the sink locked and must not
-	// call the sink. The insert of a call whose ctx ended first reports
-	// here after that call has returned, from a goroutine of the sink's.
+	// not, with what it wrote. It runs on the goroutine of the sink's
+	// background insert, one call at a time but possibly while
+	// HandleEvents runs, and must not call the sink.
 	OnFlush func(FlushInfo)
 	// Logger receives the sink's logs: each table it prepares (Info), each
 	// retried attempt (Warn), each batch insert (Debug) and each one that
@@ -140,10 +142,11 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 }
 
 // Sink writes cdc events into ClickHouse tables. It implements
-// [cdc.Sink]: events are buffered and written with one
-// batch insert per table per flush; a flush happens when MaxRows or
-// MaxBytes is reached, when FlushInterval has passed, and when the source
-// calls Flush before it stores an offset.
+// [cdc.Sink]: events are buffered and written with one batch insert per
+// table per flush; a flush happens when MaxRows or MaxBytes is reached,
+// when FlushInterval has passed, and when the source calls Flush before it
+// stores an offset. The first two run in the background while the next
+// batch fills, one at a time; Flush waits for them.
 //
 // Writes are idempotent. Each row is written with the version of its binlog
 // position ([RowVersion]): an insert or update as the row's new image, a
@@ -153,14 +156,15 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 //
 // Nothing is acknowledged that was not written: Flush returns nil only when
 // every buffered row has been inserted; rows of a failed insert stay
-// buffered and are tried again by the next flush.
+// buffered and are tried again by the next flush, and the failure is
+// returned by the next HandleEvents or Flush.
 //
-// HandleEvents, Flush and Close return by their ctx's end. A flush in
-// progress (the timer's, or another caller's) holds the sink for as long as
-// ClickHouse takes; a caller whose ctx ends while it waits for one, or
-// while its own insert runs, gets ctx's error at once. The insert it leaves behind is cancelled
-// and settles on its own: its rows are written or stay buffered, and are
-// counted and reported to OnFlush once, either way.
+// HandleEvents, Flush and Close return by their ctx's end. A caller that
+// has to wait for an insert in progress (Flush, Close, a HandleEvents whose
+// batch is full, or one preparing a table) and whose ctx ends first gets
+// ctx's error at once. The insert it leaves behind is cancelled and settles
+// on its own: its rows are written or stay buffered, and are counted and
+// reported to OnFlush once, either way.
 type Sink struct {
 	client *Client
 	cfg    SinkConfig
@@ -176,7 +180,7 @@ type Sink struct {
 	// last is the buffer of the latest event's table: consecutive events of
 	// one table skip the map lookup.
 	last *tableBuffer
-	// rows and bytes count the buffered rows of every table.
+	// rows and bytes count the rows of every table's filling batch.
 	rows   int
 	bytes  int
 	oldest time.Time
@@ -197,6 +201,13 @@ type Sink struct {
 	// warnedServers holds the states whose fence dropped a row of another
 	// server than their change's, warned about once.
 	warnedServers map[stateKey]bool
+	// inFlight is the insert running in the background, nil when none
+	// (see sink_insert.go); failed holds the batches of inserts that
+	// failed every attempt, which the next insert tries first, and
+	// insertErr their error until a caller has returned it.
+	inFlight  *insertJob
+	failed    []queuedBatch
+	insertErr error
 
 	// Running totals, read by Stats without the lock (which a flush holds
 	// for as long as ClickHouse takes).
@@ -218,9 +229,11 @@ type tableBuffer struct {
 	// layout writes the types the ClickHouse table has; the table exists
 	// and has every column of the layout.
 	layout *tableLayout
-	// batch holds the buffered rows, nil until the first one; it is
-	// reused after a flush.
-	batch *rowBatch
+	// batch holds the rows being buffered, nil until the first one.
+	// spare is the batch it gives way to when it is handed to an insert:
+	// the previous one, back from its insert, emptied (nil while that
+	// insert runs, or when the table has changed layout since).
+	batch, spare *rowBatch
 	// fence is the version of the table's last schema change: rows below
 	// it were written before the change and are dropped when delivered
 	// again (see [tableState]).
@@ -312,19 +325,30 @@ func (s *Sink) Stats() Stats {
 	}
 }
 
-// HandleEvents buffers events, flushing when a size limit is reached. A
-// table's first event, and its first after a schema change, prepares the
-// table (see [SinkConfig.ManualTables]); a schema change flushes the
-// table's buffered rows first. When ctx ends first, HandleEvents returns
-// ctx's error, having buffered none of events if it was waiting for a
-// flush in progress, else those before the event whose flush or table
-// preparation it was in.
+// HandleEvents buffers events. When the batch is full (MaxRows or
+// MaxBytes), it hands it to an insert that runs in the background and goes
+// on buffering; when the previous insert still runs, it waits for it first.
+// A table's first event, and its first after a schema change, prepares the
+// table (see [SinkConfig.ManualTables]); a schema change writes every
+// buffered row first.
+//
+// An error of a background insert (an *[InsertError] per table, joined) is
+// returned by the next HandleEvents or Flush, whichever comes first: by
+// HandleEvents before it buffers any of its events, or when it finds its
+// batch full, having buffered those before that event. The rows of the
+// failed insert stay buffered, and the next insert tries them again.
+// When ctx ends first, HandleEvents returns ctx's error, having buffered
+// none of events if it was waiting for a call in progress, else those
+// before the event whose insert or table preparation it was waiting for.
 func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error) {
 	if err := s.acquireOpen(ctx); err != nil {
 		return err
 	}
 	defer func() { err = s.releaseAfter(err) }()
 	s.startTimer()
+	if err := s.takeInsertError(); err != nil {
+		return err
+	}
 	for i := range events {
 		e := &events[i]
 		if e.Op == cdc.OpSchemaChange {
@@ -357,13 +381,19 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error)
 			return err
 		}
 		if s.rows >= s.cfg.MaxRows || s.bytes >= s.cfg.MaxBytes {
-			if err := s.flushLocked(ctx); err != nil {
+			// At most one insert in flight: a full batch waits for the
+			// previous one.
+			if err := s.awaitInsert(ctx); err != nil {
 				return err
 			}
+			if err := s.takeInsertError(); err != nil {
+				return err
+			}
+			s.startInsert(ctx)
 		}
 	}
-	if s.cfg.FlushInterval > 0 && s.rows > 0 && time.Since(s.oldest) >= s.cfg.FlushInterval {
-		return s.flushLocked(ctx)
+	if s.cfg.FlushInterval > 0 && s.rows > 0 && time.Since(s.oldest) >= s.cfg.FlushInterval && s.insertIdle() {
+		s.startInsert(ctx)
 	}
 	return nil
 }
@@ -381,11 +411,10 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema, source strin
 		return buf, nil
 	}
 	if buf != nil {
-		// Rows of the old layout go out first.
-		if buf.batch != nil && buf.batch.rows > 0 {
-			if err := s.flushTable(ctx, buf); err != nil {
-				return nil, err
-			}
+		// Rows of the old layout go out first (those of an insert in
+		// flight or failed included).
+		if err := s.flushLocked(ctx); err != nil {
+			return nil, err
 		}
 	}
 	err := s.settle(ctx, func() error {
@@ -403,7 +432,7 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema, source strin
 		}
 		b := s.tables[id]
 		b.layout, b.fence, b.source, b.stale = l, st.Version, source, false
-		b.batch = nil // the old layout's buffers do not fit
+		b.batch, b.spare = nil, nil // the old layout's buffers do not fit
 		return nil
 	})
 	if err != nil {
@@ -570,130 +599,19 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 	return nil
 }
 
-// Flush writes every buffered row. It returns nil only when all of them are
-// written; otherwise the error says which tables failed (an *[InsertError]
-// per table, joined) and their rows stay buffered. When ctx ends first,
-// Flush returns ctx's error; the rows are then written or kept buffered by
-// the insert in progress, which is cancelled.
+// Flush writes every buffered row: it waits for the insert in progress,
+// then inserts the rest, the rows of earlier failed inserts included. It
+// returns nil only when all of them are written; otherwise the error says
+// which tables failed (an *[InsertError] per table, joined) and their rows
+// stay buffered. When ctx ends first, Flush returns ctx's error; the rows
+// are then written or kept buffered by the insert in progress, which is
+// cancelled.
 func (s *Sink) Flush(ctx context.Context) (err error) {
 	if err := s.acquireOpen(ctx); err != nil {
 		return err
 	}
 	defer func() { err = s.releaseAfter(err) }()
 	return s.flushLocked(ctx)
-}
-
-// flushLocked writes the buffered rows of every table.
-func (s *Sink) flushLocked(ctx context.Context) error {
-	var errs []error
-	for _, id := range s.order {
-		buf := s.tables[id]
-		if buf.batch == nil || buf.batch.rows == 0 {
-			continue
-		}
-		if err := s.flushTable(ctx, buf); err != nil {
-			if isHandOff(err) {
-				return err
-			}
-			errs = append(errs, err)
-		}
-	}
-	if s.rows > 0 {
-		s.oldest = time.Now()
-	}
-	return errors.Join(errs...)
-}
-
-// flushTable inserts buf's rows with one batch, retrying transient
-// failures, and settles them: counted as written, or kept buffered when the
-// insert fails. When ctx ends first it returns a hand-off (see
-// [Sink.settle]).
-func (s *Sink) flushTable(ctx context.Context, buf *tableBuffer) error {
-	return s.settle(ctx, func() error { return s.insertTable(ctx, buf) })
-}
-
-// insertTable is flushTable's work, done while the caller waits or on its
-// own once the caller has gone.
-func (s *Sink) insertTable(ctx context.Context, buf *tableBuffer) error {
-	b := buf.batch
-	start := time.Now()
-	attempts, err := s.cfg.Retry.retry(ctx, s.countRetry, func() error { return s.insert(ctx, b) })
-	table := b.layout.schema.Table
-	info := FlushInfo{Table: table, Rows: b.rows, Bytes: b.bytes, Attempts: attempts, Duration: time.Since(start)}
-	if err != nil {
-		s.failures.Add(1)
-		info.Err = &InsertError{Table: table, Rows: b.rows, Attempts: attempts, Err: err}
-	} else {
-		s.flushes.Add(1)
-		s.rowsWritten.Add(uint64(b.rows))
-		s.bytesWritten.Add(uint64(b.bytes))
-		s.rowsBuffered.Add(-int64(b.rows))
-	}
-	if info.Err != nil {
-		s.log.Error("clickhouse sink: batch insert failed; its rows stay buffered", "table", table.String(),
-			"rows", b.rows, "attempts", attempts, "err", info.Err)
-	} else {
-		s.log.Debug("clickhouse sink: batch inserted", "table", table.String(), "rows", b.rows, "bytes", b.bytes,
-			"attempts", attempts, "duration", info.Duration)
-	}
-	if s.cfg.OnFlush != nil {
-		s.cfg.OnFlush(info)
-	}
-	if info.Err != nil {
-		return info.Err
-	}
-	s.rows -= b.rows
-	s.bytes -= b.bytes
-	if b.oversized(b.rows) {
-		buf.batch = nil
-	} else {
-		b.reset()
-	}
-	return nil
-}
-
-// insertBlockRows is the most rows the sink hands clickhouse-go in one
-// block. An insert of more rows sends several blocks (the batch's Flush)
-// within its one INSERT, so that clickhouse-go's copy of the rows, and its
-// encoded and compressed buffers, stay this small however large MaxRows
-// is. The server squashes the blocks of an INSERT into parts of up to
-// min_insert_block_size_rows (about a million rows), so the table gets no
-// more parts than with one block.
-const insertBlockRows = 16384
-
-// insert writes b with one batch insert, column by column: each typed
-// buffer is handed to its batch column whole, in blocks of insertBlockRows.
-func (s *Sink) insert(ctx context.Context, b *rowBatch) error {
-	l := b.layout
-	batch, err := s.client.conn.PrepareBatch(ctx, l.insertSQL())
-	if err != nil {
-		return err
-	}
-	n := len(b.cols)
-	for lo := 0; lo < b.rows; lo += insertBlockRows {
-		hi := min(lo+insertBlockRows, b.rows)
-		for i, c := range b.cols {
-			if err := c.appendRange(batch.Column(i), lo, hi); err != nil {
-				_ = batch.Abort()
-				return fmt.Errorf("clickhouse: column %s: %w", QuoteIdent(l.codecs[i].name), err)
-			}
-		}
-		if err := batch.Column(n).Append(b.versions[lo:hi]); err != nil {
-			_ = batch.Abort()
-			return err
-		}
-		if err := batch.Column(n + 1).Append(b.deleted[lo:hi]); err != nil {
-			_ = batch.Abort()
-			return err
-		}
-		if hi < b.rows {
-			if err := batch.Flush(); err != nil {
-				_ = batch.Abort()
-				return err
-			}
-		}
-	}
-	return batch.Send()
 }
 
 // startTimer starts the goroutine of time-based flushes, once.
@@ -722,24 +640,22 @@ func (s *Sink) runTimer() {
 	}
 }
 
-// flushOverdue flushes when the oldest buffered row has waited
-// FlushInterval. It leaves the sink to a caller that holds it (the next
-// tick looks again), and its flush ends when Close is called.
+// flushOverdue starts an insert when the oldest buffered row has waited
+// FlushInterval and no insert runs. It leaves the sink to a caller that
+// holds it, and an insert in flight to end (the next tick looks again). A
+// failure leaves the rows buffered: the next HandleEvents or Flush returns
+// it, the next insert tries them again, and OnFlush has reported it.
 func (s *Sink) flushOverdue() {
 	select {
 	case s.lock <- struct{}{}:
 	default:
 		return
 	}
-	if s.closed || s.rows == 0 || time.Since(s.oldest) < s.cfg.FlushInterval {
-		s.release()
+	defer s.release()
+	if s.closed || s.rows == 0 || time.Since(s.oldest) < s.cfg.FlushInterval || !s.insertIdle() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(s.closing, 10*s.cfg.FlushInterval+30*time.Second)
-	defer cancel()
-	// A failure leaves the rows buffered; the next flush tries again and
-	// OnFlush has reported it.
-	_ = s.releaseAfter(s.flushLocked(ctx))
+	s.startInsert(s.closing)
 }
 
 // acquire takes the sink's lock, or returns ctx's error when ctx ends
@@ -862,8 +778,8 @@ func (s *Sink) Close(ctx context.Context) (err error) {
 		return nil
 	}
 	err = s.flushLocked(ctx)
-	// A flush cut short by ctx (handed off, or an insert that gave up when
-	// ctx ended) leaves its rows for the next Close.
+	// A flush cut short by ctx (an insert it stopped waiting for, or one
+	// that gave up when ctx ended) leaves its rows for the next Close.
 	if !isHandOff(err) && ctx.Err() == nil {
 		s.closed = true
 	}

@@ -809,15 +809,19 @@ func setNativeTime(c *codec, lo, hi time.Time, fsp int, dateOnly bool, bad badFu
 // in layout, zero dates as the server's text.
 func setTextTime(c *codec, layout string, lowCardinality bool, wrongType wrongTypeFunc) {
 	dateOnly, fsp := layout == time.DateOnly, max(len(layout)-len(time.DateTime)-1, 0)
-	setColumn(c, columnSpec[string]{size: stringSize, rowWise: lowCardinality, conv: func(v any) (string, error) {
+	appendText := func(dst []byte, v any) ([]byte, error) {
 		switch x := v.(type) {
 		case time.Time:
-			var buf [32]byte
-			return string(appendTextTime(buf[:0], x.UTC(), layout, dateOnly, fsp)), nil
+			return appendTextTime(dst, x.UTC(), layout, dateOnly, fsp), nil
 		case cdc.ZeroTime:
-			return string(x), nil
+			return append(dst, x...), nil
 		}
-		return "", wrongType(v, "time.Time or cdc.ZeroTime")
+		return dst, wrongType(v, "time.Time or cdc.ZeroTime")
+	}
+	setColumn(c, columnSpec[string]{size: stringSize, rowWise: lowCardinality, appendText: appendText, conv: func(v any) (string, error) {
+		var buf [32]byte
+		text, err := appendText(buf[:0], v)
+		return string(text), err
 	}})
 	c.newDest, c.decode = scanFunc(c.nullable, func(s string) (any, error) {
 		if tm, err := time.ParseInLocation(layout, s, time.UTC); err == nil {

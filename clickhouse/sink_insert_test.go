@@ -1,0 +1,181 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/testenv"
+)
+
+// returnsWithin calls fn and returns its error, failing the test when fn
+// has not returned after limit.
+func returnsWithin(t *testing.T, name string, limit time.Duration, fn func() error) error {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- fn() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(limit):
+		t.Fatalf("%s still blocked after %v", name, limit)
+		return nil
+	}
+}
+
+// TestHandleEventsReturnsWhileItsInsertRuns: a full batch is inserted in
+// the background. With ClickHouse not answering (a stalled proxy),
+// HandleEvents hands its full batch over and returns, the next rows are
+// buffered meanwhile, and a second full batch waits for the first insert
+// (at most one runs, which bounds the memory) until its ctx ends. Flush
+// waits for the insert in flight and writes every row once ClickHouse
+// answers.
+func TestHandleEventsReturnsWhileItsInsertRuns(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	p := newProxy(t, ch.Addr)
+	c := testClient(t, p.Addr())
+	schema := kvSchema("shop")
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxRows: 2, FlushInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	var rows []cdc.Row
+	for i := range 7 {
+		rows = append(rows, cdc.Row{int64(1), uint64(i), int64(i), "row"})
+	}
+	events := insertEvents(schema, rows)
+	// The first row prepares the table while ClickHouse answers.
+	if err := sink.HandleEvents(ctx, events[:1]); err != nil {
+		t.Fatal(err)
+	}
+
+	p.Stall()
+	if err := returnsWithin(t, "HandleEvents filling a batch", 5*time.Second, func() error { return sink.HandleEvents(ctx, events[1:2]) }); err != nil {
+		t.Fatalf("HandleEvents that starts an insert: %v", err)
+	}
+	for p.Held() == 0 {
+		if ctx.Err() != nil {
+			t.Fatal("the insert never reached ClickHouse")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := returnsWithin(t, "HandleEvents during an insert", 5*time.Second, func() error { return sink.HandleEvents(ctx, events[2:3]) }); err != nil {
+		t.Fatalf("HandleEvents buffering during an insert: %v", err)
+	}
+	if st := sink.Stats(); st.RowsWritten != 0 || st.RowsBuffered != 3 {
+		t.Fatalf("stats while the insert hangs: %+v; want 3 rows buffered, none written", st)
+	}
+	// The batch is full again: it waits for the insert in flight.
+	dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := sink.HandleEvents(dctx, events[3:4]); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("HandleEvents with a full batch while an insert runs: want context.DeadlineExceeded, got %v", err)
+	}
+
+	// Flush waits for the insert in flight, then writes the rest.
+	flushed := make(chan error, 1)
+	go func() { flushed <- sink.Flush(ctx) }()
+	select {
+	case err := <-flushed:
+		t.Fatalf("Flush returned while ClickHouse does not answer: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	p.Resume()
+	if err := <-flushed; err != nil {
+		t.Fatalf("Flush once ClickHouse answers: %v", err)
+	}
+	// The source delivers the refused event again, and the rest.
+	got := writeAndRead(ctx, t, sink, schema, events[3:])
+	equalRows(t, schema, got, rows)
+	if st := sink.Stats(); st.RowsBuffered != 0 || st.RowsWritten < 7 {
+		t.Errorf("stats after Flush: %+v", st)
+	}
+}
+
+// TestBackgroundInsertErrorSurfacesAndLosesNothing: an insert the server
+// refuses runs in the background; its error is returned by the next
+// HandleEvents, which buffers none of its events then, and by Flush, which
+// tries the rows again; they stay buffered until the table is repaired,
+// and the next Flush writes them.
+func TestBackgroundInsertErrorSurfacesAndLosesNothing(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	c := testClient(t, ch.Addr)
+	schema := kvSchema("shop")
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxRows: 2, FlushInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	rows := []cdc.Row{{int64(1), uint64(1), int64(1), "a"}, {int64(1), uint64(2), int64(2), "b"},
+		{int64(1), uint64(3), int64(3), "c"}, {int64(1), uint64(4), nil, "d"}}
+	events := insertEvents(schema, rows)
+	if err := sink.HandleEvents(ctx, events[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	table := QuoteIdent(ch.Database) + "." + QuoteIdent(schema.Table.Table)
+	if err := c.Conn().Exec(ctx, "ALTER TABLE "+table+" DROP COLUMN `note`"); err != nil {
+		t.Fatal(err)
+	}
+	// A full batch: its insert fails in the background.
+	if err := sink.HandleEvents(ctx, events[1:3]); err != nil {
+		t.Fatalf("HandleEvents that starts the insert: %v", err)
+	}
+	for sink.Stats().Failures == 0 {
+		if ctx.Err() != nil {
+			t.Fatal("the insert never failed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var ie *InsertError
+	err = sink.HandleEvents(ctx, events[3:])
+	if !errors.As(err, &ie) || ie.Rows != 2 {
+		t.Fatalf("HandleEvents after a failed background insert: want its *InsertError of 2 rows, got %v", err)
+	}
+	if st := sink.Stats(); st.RowsBuffered != 2 || st.RowsWritten != 1 {
+		t.Errorf("stats after the refused call: %+v; want the 2 rows of the failed insert buffered, none of the call's", st)
+	}
+	// Returned once: the source delivers the event again and it is taken.
+	if err := sink.HandleEvents(ctx, events[3:]); err != nil {
+		t.Fatalf("HandleEvents after the error was returned: %v", err)
+	}
+	if err := sink.Flush(ctx); insertErrorRows(err) != 3 {
+		t.Fatalf("Flush with the table still broken: want *InsertErrors of the 3 buffered rows, got %v", err)
+	}
+	if st := sink.Stats(); st.RowsBuffered != 3 {
+		t.Errorf("stats after the failed Flush: %+v; want 3 rows buffered", st)
+	}
+	if err := c.Conn().Exec(ctx, "ALTER TABLE "+table+" ADD COLUMN `note` String AFTER `qty`"); err != nil {
+		t.Fatal(err)
+	}
+	got := writeAndRead(ctx, t, sink, schema)
+	equalRows(t, schema, got, []cdc.Row{{int64(1), uint64(1), int64(1), ""}, rows[1], rows[2], rows[3]})
+	if st := sink.Stats(); st.RowsBuffered != 0 || st.RowsWritten != 4 {
+		t.Errorf("stats after the repair: %+v", st)
+	}
+}
+
+// insertErrorRows adds up the rows of the *InsertErrors err joins.
+func insertErrorRows(err error) int {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		n := 0
+		for _, e := range j.Unwrap() {
+			n += insertErrorRows(e)
+		}
+		return n
+	}
+	var ie *InsertError
+	if errors.As(err, &ie) {
+		return ie.Rows
+	}
+	return 0
+}
