@@ -57,12 +57,15 @@ func (s *Sink) startInsert(ctx context.Context) {
 	if len(queued) == 0 {
 		return
 	}
+	// jctx is cancelled only by a caller that stops waiting for the
+	// insert, never once it has ended: clickhouse-go closes the connection
+	// of a batch whose ctx ends, and may still do so just after Send has
+	// returned it to the pool, breaking the next query on it.
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	j := &insertJob{batches: queued, errs: make([]error, len(queued)), cancel: cancel, done: make(chan struct{})}
 	s.inFlight = j
 	go func() {
 		defer close(j.done)
-		defer cancel()
 		for i, q := range j.batches {
 			j.errs[i] = s.insertBatch(jctx, q.batch)
 		}
