@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
 )
 
 // columnBuffer holds the values of one column of a batch in the Go type
@@ -299,3 +300,122 @@ func (b *textColumn) appendRange(col driver.BatchColumn, lo, hi int) error {
 }
 
 func (b *textColumn) reset() { b.truncate(0) }
+
+// decimalColumn is the columnBuffer of a Decimal column of at most 18
+// digits (Decimal32 or Decimal64): each value as the int64 count of units
+// of its scale, 1234.5 as 123450 at scale 2. A decimal.Decimal holds a
+// pointer to a big.Int of the source's; the count holds nothing for the
+// garbage collector to scan and lets the source's big.Int go once the row
+// is buffered. clickhouse-go takes only decimal.Decimal values for the
+// column, so appendRange makes them, one block at a time.
+type decimalColumn struct {
+	units []int64
+	// nulls marks the NULLs of a nullable column (nil otherwise), whose
+	// units are 0.
+	nulls    []bool
+	nullable bool
+	scale    int32
+	// conv checks a non-nil canonical value against the column's type.
+	conv func(v any) (decimal.Decimal, error)
+	// decimals and ptrs are reused by appendRange.
+	decimals []decimal.Decimal
+	ptrs     []*decimal.Decimal
+}
+
+// newDecimalColumn returns a decimalColumn for a Decimal column of scale
+// digits after the point whose values conv checks.
+func newDecimalColumn(capacity int, nullable bool, scale int, conv func(v any) (decimal.Decimal, error)) *decimalColumn {
+	b := &decimalColumn{units: make([]int64, 0, capacity), nullable: nullable, scale: int32(scale), conv: conv}
+	if nullable {
+		b.nulls = make([]bool, 0, capacity)
+	}
+	return b
+}
+
+// pow10 holds the powers of ten an int64 holds.
+var pow10 = func() (p [19]int64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// units returns d, which conv has found to fit the column, in units of
+// the column's scale. A coefficient of at most 18 digits at the column's
+// scale or fewer digits after the point, the common case, takes no
+// big-number arithmetic.
+func (b *decimalColumn) unitsOf(d decimal.Decimal) int64 {
+	if shift := int(d.Exponent() + b.scale); shift >= 0 && shift < len(pow10) && d.NumDigits() <= 18 {
+		return d.CoefficientInt64() * pow10[shift]
+	}
+	return d.Shift(b.scale).IntPart()
+}
+
+func (b *decimalColumn) add(v any) (int, error) {
+	if v == nil {
+		if !b.nullable {
+			return 0, errNullInNotNull
+		}
+		b.units = append(b.units, 0)
+		b.nulls = append(b.nulls, true)
+		return 1, nil
+	}
+	d, err := b.conv(v)
+	if err != nil {
+		return 0, err
+	}
+	b.units = append(b.units, b.unitsOf(d))
+	if b.nullable {
+		b.nulls = append(b.nulls, false)
+	}
+	return 8, nil
+}
+
+func (b *decimalColumn) addZero() int {
+	b.units = append(b.units, 0)
+	if b.nullable {
+		b.nulls = append(b.nulls, true)
+		return 1
+	}
+	return 8
+}
+
+func (b *decimalColumn) len() int { return len(b.units) }
+
+func (b *decimalColumn) truncate(n int) {
+	b.units = b.units[:n]
+	if b.nullable {
+		b.nulls = b.nulls[:n]
+	}
+}
+
+func (b *decimalColumn) appendTo(col driver.BatchColumn) error {
+	return b.appendRange(col, 0, len(b.units))
+}
+
+func (b *decimalColumn) appendRange(col driver.BatchColumn, lo, hi int) error {
+	decimals := b.decimals[:0]
+	for _, u := range b.units[lo:hi] {
+		decimals = append(decimals, decimal.New(u, -b.scale))
+	}
+	// The decimals' big.Ints are garbage once clickhouse-go has them.
+	defer func() { clear(decimals); b.decimals = decimals[:0] }()
+	if !b.nullable {
+		return col.Append(decimals)
+	}
+	ptrs := b.ptrs[:0]
+	for i, null := range b.nulls[lo:hi] {
+		if null {
+			ptrs = append(ptrs, nil)
+		} else {
+			ptrs = append(ptrs, &decimals[i])
+		}
+	}
+	err := col.Append(ptrs)
+	clear(ptrs)
+	b.ptrs = ptrs[:0]
+	return err
+}
+
+func (b *decimalColumn) reset() { b.truncate(0) }

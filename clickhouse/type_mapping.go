@@ -580,7 +580,7 @@ func setFloat(c *codec, fromFloat32, toFloat32 bool, bad badFunc, wrongType wron
 // column is narrower in either part, the column too.
 func setDecimal(c *codec, p, s, tp, ts int, bad badFunc, wrongType wrongTypeFunc) {
 	narrower := ts < s || tp-ts < p-s
-	setColumn(c, columnSpec[decimal.Decimal]{width: 16, zero: decimal.Zero, conv: func(v any) (decimal.Decimal, error) {
+	conv := func(v any) (decimal.Decimal, error) {
 		d, ok := v.(decimal.Decimal)
 		if !ok {
 			return d, wrongType(v, "decimal.Decimal")
@@ -594,7 +594,14 @@ func setDecimal(c *codec, p, s, tp, ts int, bad badFunc, wrongType wrongTypeFunc
 			}
 		}
 		return d, nil
-	}})
+	}
+	if tp <= 18 {
+		// Decimal32 and Decimal64: the values as int64 units of the scale.
+		nullable := c.nullable
+		c.newBuffer = func(capacity int) columnBuffer { return newDecimalColumn(capacity, nullable, ts, conv) }
+	} else {
+		setColumn(c, columnSpec[decimal.Decimal]{width: 16, zero: decimal.Zero, conv: conv})
+	}
 	setScan(c, func(x decimal.Decimal) any { return x })
 }
 
