@@ -152,7 +152,7 @@
 // without a pointer per value for the garbage collector to scan. The types
 // are chosen when the table's mapping is built, and each value is converted
 // once, as its event arrives. An insert hands every slice to its batch
-// column, in blocks of 16384 rows, and the slices are reused for the next
+// column, in blocks of 4096 rows, and the slices are reused for the next
 // batch. So while inserts succeed the sink holds at most two batches, each
 // of at most MaxRows rows or about MaxBytes bytes across its tables (the
 // one being inserted and the one filling), plus clickhouse-go's encoded

@@ -27,7 +27,7 @@ type SinkConfig struct {
 	// holds two batches at most, the one being inserted in the background
 	// and the one filling meanwhile, in typed column buffers it reuses
 	// from insert to insert, plus clickhouse-go's encoded copy of the
-	// block being sent (16384 rows).
+	// block being sent (4096 rows).
 	MaxBytes int
 	// FlushInterval flushes rows that have waited this long even when the
 	// batch is not full (default 1s; negative disables the timer, leaving

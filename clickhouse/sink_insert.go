@@ -198,8 +198,11 @@ func (s *Sink) insertBatch(ctx context.Context, b *rowBatch) error {
 // encoded and compressed buffers, stay this small however large MaxRows
 // is. The server squashes the blocks of an INSERT into parts of up to
 // min_insert_block_size_rows (about a million rows), so the table gets no
-// more parts than with one block.
-const insertBlockRows = 16384
+// more parts than with one block. Each of the pool's connections keeps an
+// encoding buffer of a block's size: 4096 rather than 16384 rows took
+// about 20 MiB off the peak RSS of BenchmarkSnapshotToClickHouse/wide, at
+// no CPU cost measured.
+const insertBlockRows = 4096
 
 // insert writes b with one batch insert, column by column: each typed
 // buffer is handed to its batch column whole, in blocks of insertBlockRows.
