@@ -2,13 +2,17 @@ package mysql
 
 import (
 	"database/sql/driver"
+	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/shopspring/decimal"
 
 	"github.com/rtdw/rtdw/cdc"
@@ -106,7 +110,6 @@ func TestDecodeDriverValueMatchesDecodeText(t *testing.T) {
 			t.Errorf("%s %#v: %v", c.typ, c.v, err)
 			continue
 		}
-		strs.flush()
 		var want any
 		if c.v != nil {
 			want, err = decodeText(col, []byte(c.text), time.UTC)
@@ -126,20 +129,138 @@ func TestDecodeDriverValueMatchesDecodeText(t *testing.T) {
 	}
 }
 
+// fieldValue is v as go-mysql's text-protocol row parser hands it over for
+// a column of the given MySQL type: integers parsed (signed, or unsigned
+// for an UNSIGNED or YEAR column), FLOAT and DOUBLE parsed as doubles, and
+// everything else as text.
+func fieldValue(typ string, v driver.Value) gomysql.FieldValue {
+	switch x := v.(type) {
+	case nil:
+		return gomysql.NewFieldValue(gomysql.FieldValueTypeNull, 0, nil)
+	case int64:
+		if strings.Contains(typ, "unsigned") || typ == "year" {
+			return gomysql.NewFieldValue(gomysql.FieldValueTypeUnsigned, uint64(x), nil)
+		}
+		return gomysql.NewFieldValue(gomysql.FieldValueTypeSigned, uint64(x), nil)
+	case uint64:
+		return gomysql.NewFieldValue(gomysql.FieldValueTypeUnsigned, x, nil)
+	case float64:
+		return gomysql.NewFieldValue(gomysql.FieldValueTypeFloat, math.Float64bits(x), nil)
+	case float32:
+		return gomysql.NewFieldValue(gomysql.FieldValueTypeFloat, math.Float64bits(float64(x)), nil)
+	case []byte:
+		return gomysql.NewFieldValue(gomysql.FieldValueTypeString, 0, x)
+	}
+	panic(fmt.Sprintf("no field value for %T", v))
+}
+
+// TestDecodeFieldValueMatchesDecodeText feeds decodeFieldValue what
+// go-mysql's client parses for each kind and compares with decodeText of
+// the same value's text; the integration test TestDecodeTextAndBinlogAgree
+// reads every type from both servers through it.
+func TestDecodeFieldValueMatchesDecodeText(t *testing.T) {
+	cases := []struct {
+		typ  string
+		v    driver.Value
+		text string
+	}{
+		{"int", int64(-42), "-42"},
+		{"int", int64(7), "7"},
+		{"int", int64(1 << 40), "1099511627776"},
+		{"int unsigned", int64(4294967295), "4294967295"},
+		{"bigint unsigned", uint64(18446744073709551615), "18446744073709551615"},
+		{"bigint", int64(-9223372036854775808), "-9223372036854775808"},
+		{"tinyint(1)", int64(1), "1"},
+		{"year", int64(2024), "2024"},
+		{"year", int64(0), "0"},
+		{"double", float64(3.141592653589793), "3.141592653589793"},
+		{"double", float64(-5e-324), "-5e-324"},
+		{"float", float64(3.1415927410125732), "3.1415927410125732"},
+		{"float", float64(16777216), "16777216"},
+		{"decimal(12,2)", []byte("-1234.50"), "-1234.50"},
+		{"decimal(65,30)", []byte("12345678901234567890123456789012345.123456789012345678901234567890"), "12345678901234567890123456789012345.123456789012345678901234567890"},
+		{"varchar(20)", []byte("héllo"), "héllo"},
+		{"varchar(20)", []byte(""), ""},
+		{"enum('a','b')", []byte("b"), "b"},
+		{"set('a','b')", []byte("a,b"), "a,b"},
+		{"datetime(3)", []byte("2024-02-29 23:59:59.123"), "2024-02-29 23:59:59.123"},
+		{"datetime", []byte("0000-00-00 00:00:00"), "0000-00-00 00:00:00"},
+		{"date", []byte("2023-02-29"), "2023-02-29"},
+		{"date", []byte("2024-02-29"), "2024-02-29"},
+		{"timestamp(6)", []byte("1970-01-01 00:00:01.000001"), "1970-01-01 00:00:01.000001"},
+		{"timestamp", []byte("2038-01-19 03:14:07"), "2038-01-19 03:14:07"},
+		{"timestamp", []byte("0000-00-00 00:00:00"), "0000-00-00 00:00:00"},
+		{"time", []byte("-838:59:59"), "-838:59:59"},
+		{"bit(9)", []byte{1, 255}, "\x01\xff"},
+		{"varbinary(4)", []byte{0, 1, 2}, "\x00\x01\x02"},
+		{"json", []byte(`{"a": [1, 2.0]}`), `{"a": [1, 2.0]}`},
+		{"int", nil, ""},
+	}
+	for _, c := range cases {
+		typ, err := cdc.ParseColumnType(c.typ, "utf8mb4")
+		if err != nil {
+			t.Fatalf("%s: %v", c.typ, err)
+		}
+		col := &cdc.Column{Name: "c", Type: typ}
+		fv := fieldValue(c.typ, c.v)
+		var strs stringArena
+		var got any
+		if err := decodeFieldValue(col, &fv, &strs, &got); err != nil {
+			t.Errorf("%s %#v: %v", c.typ, c.v, err)
+			continue
+		}
+		if b, ok := c.v.([]byte); ok {
+			clear(b) // the value must have been copied: go-mysql reuses it for the next row
+		}
+		var want any
+		if c.v != nil {
+			want, err = decodeText(col, []byte(c.text), time.UTC)
+			if err != nil {
+				t.Fatalf("%s: decodeText(%q): %v", c.typ, c.text, err)
+			}
+		}
+		if !reflect.DeepEqual(got, want) || (got != nil && reflect.TypeOf(got) != reflect.TypeOf(want)) {
+			t.Errorf("%s %#v: decodeFieldValue = %#v, decodeText = %#v", c.typ, c.v, got, want)
+		}
+	}
+	// A value of the wrong shape is an error, not a panic.
+	for _, c := range []struct {
+		typ string
+		v   gomysql.FieldValue
+	}{
+		{"int unsigned", gomysql.NewFieldValue(gomysql.FieldValueTypeSigned, uint64(1<<64-1), nil)},
+		{"int", gomysql.NewFieldValue(gomysql.FieldValueTypeUnsigned, uint64(1<<64-1), nil)},
+		{"date", gomysql.NewFieldValue(gomysql.FieldValueTypeFloat, math.Float64bits(1.5), nil)},
+		{"int", gomysql.NewFieldValue(gomysql.FieldValueTypeString, 0, []byte("x"))},
+	} {
+		typ, _ := cdc.ParseColumnType(c.typ, "")
+		var got any
+		if err := decodeFieldValue(&cdc.Column{Name: "c", Type: typ}, &c.v, &stringArena{}, &got); !errors.Is(err, ErrBadValue) {
+			t.Errorf("decodeFieldValue(%s, %s) = %#v, %v; want an ErrBadValue", c.typ, c.v.String(), got, err)
+		}
+	}
+}
+
+// The arena's strings are copies, intact after their source changes,
+// after the blocks fill up and through garbage collections.
 func TestStringArena(t *testing.T) {
 	var a stringArena
 	slots := make([]any, 5000)
 	want := make([]string, len(slots))
 	for i := range slots {
 		want[i] = fmt.Sprintf("value-%d", i)
-		if i%1000 == 999 {
+		switch i % 1000 {
+		case 999:
 			want[i] = string(make([]byte, stringArenaMax+1)) // its own allocation
+		case 500:
+			want[i] = ""
 		}
 		b := []byte(want[i])
 		a.add(b, &slots[i])
 		clear(b) // the arena must have copied it
 	}
-	a.flush()
+	a = stringArena{}
+	runtime.GC()
 	for i := range slots {
 		if slots[i] != want[i] {
 			t.Fatalf("slot %d = %#v, want %q", i, slots[i], want[i])
@@ -148,9 +269,12 @@ func TestStringArena(t *testing.T) {
 }
 
 // BenchmarkDecodeSnapshotRow decodes the row of BenchmarkSnapshot's table
-// as go-sql-driver hands it over, through decodeDriverValue (what the
-// snapshot does) and through DecodeText of every value's text (what it did
-// through database/sql and sql.RawBytes).
+// as go-mysql's client hands it over, through decodeFieldValue (what the
+// snapshot does), as go-sql-driver hands it over, through decodeDriverValue
+// (what it did through database/sql), and through decodeText of every
+// value's text (what it did before, through sql.RawBytes). The driver's
+// values come boxed already: their allocations were the driver's, and
+// BenchmarkSelectChunk measures them.
 func BenchmarkDecodeSnapshotRow(b *testing.B) {
 	types := []string{"bigint", "int", "int", "varchar(32)", "varchar(64)", "varchar(128)", "decimal(12,2)", "datetime", "datetime(3)"}
 	cols := make([]cdc.Column, len(types))
@@ -182,11 +306,23 @@ func BenchmarkDecodeSnapshotRow(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			if len(strs.pending) > 1000 {
-				strs.flush()
+		}
+	})
+	fields := make([]gomysql.FieldValue, len(vals))
+	for i, v := range vals {
+		fields[i] = fieldValue(types[i], v)
+	}
+	b.Run("field-values", func(b *testing.B) {
+		b.ReportAllocs()
+		var strs stringArena
+		row := make(cdc.Row, len(cols))
+		for range b.N {
+			for i := range cols {
+				if err := decodeFieldValue(&cols[i], &fields[i], &strs, &row[i]); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
-		strs.flush()
 	})
 	b.Run("text", func(b *testing.B) {
 		b.ReportAllocs()
@@ -211,23 +347,32 @@ func TestValueSlab(t *testing.T) {
 	var times valueSlab[time.Time]
 	var decimals valueSlab[decimal.Decimal]
 	var strs valueSlab[string]
+	var ints valueSlab[int64]
+	var uints valueSlab[uint64]
+	var floats valueSlab[float64]
+	var float32s valueSlab[float32]
 	n := 3*valueSlabLen + 7
-	boxed := make([][3]any, n)
+	boxed := make([][7]any, n)
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
-		boxed[i] = [3]any{times.box(base.Add(time.Duration(i) * time.Millisecond)),
-			decimals.box(decimal.New(int64(i)*101, -2)), strs.box(fmt.Sprint("value ", i))}
+		boxed[i] = [7]any{times.box(base.Add(time.Duration(i) * time.Millisecond)),
+			decimals.box(decimal.New(int64(i)*101, -2)), strs.box(fmt.Sprint("value ", i)),
+			ints.box(int64(i) - 300), uints.box(uint64(i) << 40), floats.box(float64(i) / 3), float32s.box(float32(i) / 7)}
 	}
 	times, decimals, strs = valueSlab[time.Time]{}, valueSlab[decimal.Decimal]{}, valueSlab[string]{}
+	ints, uints, floats, float32s = valueSlab[int64]{}, valueSlab[uint64]{}, valueSlab[float64]{}, valueSlab[float32]{}
 	runtime.GC()
 	runtime.GC()
 	for i, b := range boxed {
-		want := [3]any{base.Add(time.Duration(i) * time.Millisecond), decimal.New(int64(i)*101, -2), fmt.Sprint("value ", i)}
+		want := [7]any{base.Add(time.Duration(i) * time.Millisecond), decimal.New(int64(i)*101, -2), fmt.Sprint("value ", i),
+			int64(i) - 300, uint64(i) << 40, float64(i) / 3, float32(i) / 7}
 		if !reflect.DeepEqual(b, want) {
 			t.Fatalf("value %d: boxed %#v, want %#v", i, b, want)
 		}
-		if b[0] != want[0] || b[2] != want[2] {
-			t.Fatalf("value %d: boxed interfaces do not compare equal to ordinary ones", i)
+		for j := range b {
+			if j != 1 && b[j] != want[j] {
+				t.Fatalf("value %d: boxed interface %d (%T) does not compare equal to an ordinary one", i, j, b[j])
+			}
 		}
 		if _, ok := b[1].(decimal.Decimal); !ok {
 			t.Fatalf("value %d: %T, want decimal.Decimal", i, b[1])
@@ -237,38 +382,79 @@ func TestValueSlab(t *testing.T) {
 
 // TestDecodeSnapshotRowAllocations guards the snapshot's decoding: a row of
 // BenchmarkDecodeSnapshotRow's columns (integers, three strings, a DECIMAL,
-// a DATETIME and a DATETIME(3)) costs at most the DECIMAL's two allocations
-// (its big.Int and that Int's word), the strings and times being boxed in
-// slabs.
+// a DATETIME and a DATETIME(3)) costs no allocation of its own, whether
+// its values come from go-mysql's client (what the snapshot reads with)
+// or from go-sql-driver: strings, times, decimals and numbers are boxed
+// in slabs, a slab's allocation shared by 256 values.
 func TestDecodeSnapshotRowAllocations(t *testing.T) {
 	types := []string{"bigint", "int", "varchar(32)", "varchar(64)", "varchar(128)", "decimal(12,2)", "datetime", "datetime(3)"}
 	vals := []driver.Value{int64(1234567), int64(34567), []byte("SKU-00012345"), []byte("Shanghai"),
 		[]byte("deliver to door 1234567"), []byte("12345.67"), []byte("2024-01-15 06:56:07"), []byte("2024-06-15 06:56:07.123")}
 	cols := make([]cdc.Column, len(types))
+	fields := make([]gomysql.FieldValue, len(types))
 	for i, s := range types {
 		typ, err := cdc.ParseColumnType(s, "utf8mb4")
 		if err != nil {
 			t.Fatal(err)
 		}
 		cols[i] = cdc.Column{Name: fmt.Sprint("c", i), Type: typ}
+		fields[i] = fieldValue(s, vals[i])
 	}
 	const rows = 1024
-	var strs stringArena
-	slab := make([]any, len(cols)*rows)
-	perRun := testing.AllocsPerRun(20, func() {
-		for r := range rows {
-			row := slab[r*len(cols) : (r+1)*len(cols)]
-			for i := range cols {
-				if err := decodeDriverValue(&cols[i], vals[i], &strs, &row[i]); err != nil {
-					t.Fatal(err)
+	for _, path := range []string{"field-values", "driver-values"} {
+		var strs stringArena
+		slab := make([]any, len(cols)*rows)
+		perRun := testing.AllocsPerRun(20, func() {
+			for r := range rows {
+				row := slab[r*len(cols) : (r+1)*len(cols)]
+				for i := range cols {
+					var err error
+					if path == "field-values" {
+						err = decodeFieldValue(&cols[i], &fields[i], &strs, &row[i])
+					} else {
+						err = decodeDriverValue(&cols[i], vals[i], &strs, &row[i])
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
+		})
+		perRow := perRun / rows
+		t.Logf("%s: %.3f allocations per row", path, perRow)
+		if perRow > 0.1 {
+			t.Errorf("%s: decoding a snapshot row costs %.3f allocations, want at most 0.1", path, perRow)
 		}
-		strs.flush()
-	})
-	perRow := perRun / rows
-	t.Logf("%.3f allocations per row", perRow)
-	if perRow > 2.1 {
-		t.Errorf("decoding a snapshot row costs %.2f allocations, want at most 2.1", perRow)
+	}
+}
+
+// The decimals of bigIntSlab are decimal.New's, field for field, and this
+// platform takes its fast path.
+func TestBigIntSlabMatchesDecimalNew(t *testing.T) {
+	if !decimalLayoutMatches {
+		t.Fatal("decimal.Decimal's layout is not decimalFields: bigIntSlab falls back to decimal.New (update decimalFields)")
+	}
+	var s bigIntSlab
+	ns := []int64{0, 1, -1, 7, -7, 1234567, -1234567, 999999999999999999, -999999999999999999, math.MaxInt64, math.MinInt64 + 1}
+	for i := range 3 * valueSlabLen {
+		ns = append(ns, int64(i*i*7919)-1<<20)
+	}
+	made := make([]decimal.Decimal, 0, len(ns)*3)
+	var want []decimal.Decimal
+	for _, n := range ns {
+		for _, exp := range []int32{0, -2, -18} {
+			made = append(made, s.decimal(n, exp))
+			want = append(want, decimal.New(n, exp))
+		}
+	}
+	s = bigIntSlab{}
+	runtime.GC()
+	for i := range made {
+		if !reflect.DeepEqual(made[i], want[i]) {
+			t.Fatalf("bigIntSlab.decimal = %#v, decimal.New = %#v", made[i], want[i])
+		}
+		if made[i].String() != want[i].String() {
+			t.Fatalf("bigIntSlab.decimal prints %s, decimal.New %s", made[i], want[i])
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 	sqldriver "github.com/go-sql-driver/mysql"
 
@@ -246,7 +247,11 @@ func rowsMismatchError(id cdc.TableID, at Offset, why string) error {
 // chunk's SELECT named a column a DDL statement dropped or renamed.
 func isUnknownColumn(err error) bool {
 	var me *sqldriver.MySQLError
-	return errors.As(err, &me) && me.Number == 1054
+	if errors.As(err, &me) {
+		return me.Number == 1054
+	}
+	var ge *gomysql.MyError
+	return errors.As(err, &ge) && ge.Code == 1054
 }
 
 // followToNow reads the table's binlog from where its statements are

@@ -6,10 +6,15 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"math"
+	"math/big"
+	"math/bits"
+	"reflect"
 	"strconv"
 	"time"
 	"unsafe"
 
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/shopspring/decimal"
 
 	"github.com/rtdw/rtdw/cdc"
@@ -75,27 +80,7 @@ func decodeDriverValue(col *cdc.Column, v driver.Value, strs *stringArena, slot 
 		*slot = nil
 		return nil
 	case []byte:
-		if strs != nil {
-			switch {
-			case k.IsText() || k == cdc.KindEnum || k == cdc.KindSet:
-				strs.add(x, slot)
-				return nil
-			case k == cdc.KindDateTime || k == cdc.KindDate:
-				// The same value as decodeDateTimeText, boxed in a slab.
-				if dt, ok := parseDateTime(x); ok && dt.valid() {
-					*slot = strs.times.box(dt.time(time.UTC))
-					return nil
-				}
-			case k == cdc.KindDecimal:
-				if d, ok := parseShortDecimal(x); ok {
-					*slot = strs.decimals.box(d)
-					return nil
-				}
-			}
-		}
-		d, err := decodeText(col, x, time.UTC)
-		*slot = d
-		return err
+		return decodeTextInto(col, x, strs, slot)
 	case int64:
 		switch {
 		case (k.IsInteger() || k == cdc.KindYear) && !col.Type.Unsigned:
@@ -149,21 +134,122 @@ func decodeDriverValue(col *cdc.Column, v driver.Value, strs *stringArena, slot 
 	return err
 }
 
-// stringArena turns many short byte strings into Go strings with one
-// allocation: it collects them, then converts them all in one string and
-// hands out substrings. Until flush, the slots hold nothing.
+// decodeTextInto sets *slot to decodeText's value of raw, a column's text
+// (not retained). With strs, the values a snapshot row holds most (text,
+// DATETIME, DATE and short DECIMAL) are boxed in strs's slabs, without an
+// allocation each.
+func decodeTextInto(col *cdc.Column, raw []byte, strs *stringArena, slot *any) error {
+	if strs != nil {
+		switch k := col.Type.Kind; {
+		case k.IsText() || k == cdc.KindEnum || k == cdc.KindSet:
+			strs.add(raw, slot)
+			return nil
+		case k == cdc.KindDateTime || k == cdc.KindDate || k == cdc.KindTimestamp:
+			// The same value as decodeDateTimeText, boxed in a slab: the
+			// snapshot's session time zone is UTC.
+			if dt, ok := parseDateTime(raw); ok && dt.valid() {
+				*slot = strs.times.box(dt.time(time.UTC))
+				return nil
+			}
+		case k == cdc.KindDecimal:
+			if n, exp, ok := shortDecimal(raw); ok {
+				*slot = strs.decimals.box(strs.bigs.decimal(n, exp))
+				return nil
+			}
+		}
+	}
+	d, err := decodeText(col, raw, time.UTC)
+	*slot = d
+	return err
+}
+
+// decodeFieldValue is decodeDriverValue for a value go-mysql's client
+// parsed from a text-protocol row (see [clientChunkConn]): integers and
+// doubles arrive parsed, and are boxed in strs's slabs; the rest arrives as
+// text, valid only until the next row, and goes through decodeTextInto.
+// strs must not be nil.
+func decodeFieldValue(col *cdc.Column, v *gomysql.FieldValue, strs *stringArena, slot *any) error {
+	k := col.Type.Kind
+	switch v.Type {
+	case gomysql.FieldValueTypeNull:
+		*slot = nil
+		return nil
+	case gomysql.FieldValueTypeString:
+		return decodeTextInto(col, v.AsString(), strs, slot)
+	case gomysql.FieldValueTypeSigned:
+		x := v.AsInt64()
+		switch {
+		case (k.IsInteger() || k == cdc.KindYear) && !col.Type.Unsigned:
+			*slot = strs.ints.box(x)
+			return nil
+		case k.IsInteger() && x >= 0:
+			*slot = strs.uints.box(uint64(x))
+			return nil
+		}
+	case gomysql.FieldValueTypeUnsigned:
+		// YEAR columns come flagged UNSIGNED; their value is an int64.
+		x := v.AsUint64()
+		switch {
+		case k.IsInteger() && col.Type.Unsigned:
+			*slot = strs.uints.box(x)
+			return nil
+		case (k.IsInteger() || k == cdc.KindYear) && x <= math.MaxInt64:
+			*slot = strs.ints.box(int64(x))
+			return nil
+		}
+	case gomysql.FieldValueTypeFloat:
+		switch k {
+		case cdc.KindDouble:
+			*slot = strs.floats.box(v.AsFloat64())
+			return nil
+		case cdc.KindFloat:
+			*slot = strs.float32s.box(float32(v.AsFloat64()))
+			return nil
+		}
+	default:
+		return valueError(col, v.Value(), "unexpected value type %d from go-mysql", v.Type)
+	}
+	return decodeNumberText(col, v, slot)
+}
+
+// decodeNumberText decodes a number go-mysql parsed for a column of
+// another kind through its text, as decodeText would see it.
+func decodeNumberText(col *cdc.Column, v *gomysql.FieldValue, slot *any) error {
+	var raw []byte
+	switch v.Type {
+	case gomysql.FieldValueTypeSigned:
+		raw = strconv.AppendInt(nil, v.AsInt64(), 10)
+	case gomysql.FieldValueTypeUnsigned:
+		raw = strconv.AppendUint(nil, v.AsUint64(), 10)
+	default:
+		raw = strconv.AppendFloat(nil, v.AsFloat64(), 'g', -1, 64)
+	}
+	d, err := decodeText(col, raw, time.UTC)
+	*slot = d
+	return err
+}
+
+// stringArena turns many short byte strings into Go strings without an
+// allocation each: it copies them into blocks of stringArenaBlock bytes,
+// append-only, and makes each string point at its copy, which is never
+// written again (as strings.Builder does).
 //
-// A kept substring keeps its whole block (at most stringArenaBlock bytes)
+// A kept string keeps its whole block (at most stringArenaBlock bytes)
 // alive; strings longer than stringArenaMax get their own allocation.
 //
-// It also boxes the strings, and the snapshot's DATETIME and DECIMAL values,
-// in slabs (see [valueSlab]): a row's values cost no allocation each.
+// It also boxes the strings, and the snapshot's DATETIME, DECIMAL and
+// numeric values, in slabs (see [valueSlab]): a row's values cost no
+// allocation each.
 type stringArena struct {
 	buf      []byte
-	pending  []arenaSlot
 	strings  valueSlab[string]
 	times    valueSlab[time.Time]
 	decimals valueSlab[decimal.Decimal]
+	bigs     bigIntSlab
+	ints     valueSlab[int64]
+	uints    valueSlab[uint64]
+	floats   valueSlab[float64]
+	float32s valueSlab[float32]
 }
 
 // valueSlab puts values of type T into interfaces without an allocation per
@@ -174,9 +260,9 @@ type stringArena struct {
 // what an ordinary conversion would give it; a kept value keeps its slab
 // alive, as a kept string keeps its arena block (a few KiB at most).
 //
-// T is limited to types the runtime holds in an interface by pointer
-// (structs of more than one word), which TestValueSlab checks.
-type valueSlab[T string | time.Time | decimal.Decimal] struct {
+// T is limited to types the runtime holds in an interface by pointer (all
+// but pointer-shaped ones), which TestValueSlab checks.
+type valueSlab[T string | time.Time | decimal.Decimal | int64 | uint64 | float64 | float32] struct {
 	buf []T
 	// typ is the type word of an interface holding a T.
 	typ unsafe.Pointer
@@ -205,44 +291,93 @@ func (s *valueSlab[T]) box(v T) any {
 	return out
 }
 
-type arenaSlot struct {
-	slot *any
-	end  int
-}
-
 const (
 	stringArenaBlock = 16 << 10
 	stringArenaMax   = 512
 )
 
-// add queues raw to become the string in *slot at the next flush.
+// add sets *slot to raw, copied, as a string.
 func (a *stringArena) add(raw []byte, slot *any) {
-	if len(raw) > stringArenaMax {
-		*slot = string(raw)
-		return
-	}
-	if len(a.buf)+len(raw) > stringArenaBlock {
-		a.flush()
-	}
-	if a.buf == nil {
-		a.buf = make([]byte, 0, stringArenaBlock)
-	}
-	a.buf = append(a.buf, raw...)
-	a.pending = append(a.pending, arenaSlot{slot, len(a.buf)})
+	*slot = a.strings.box(a.string(raw))
 }
 
-// flush fills the queued slots.
-func (a *stringArena) flush() {
-	if len(a.pending) == 0 {
-		return
+// string returns a copy of raw as a string.
+func (a *stringArena) string(raw []byte) string {
+	switch {
+	case len(raw) == 0:
+		return ""
+	case len(raw) > stringArenaMax:
+		return string(raw)
+	case len(a.buf)+len(raw) > cap(a.buf):
+		a.buf = make([]byte, 0, stringArenaBlock)
 	}
-	s := string(a.buf)
-	start := 0
-	for _, p := range a.pending {
-		*p.slot = a.strings.box(s[start:p.end])
-		start = p.end
+	start := len(a.buf)
+	a.buf = append(a.buf, raw...)
+	return unsafe.String(&a.buf[start], len(raw))
+}
+
+// bigIntSlab makes the decimal.Decimal of a short DECIMAL (see
+// shortDecimal) without decimal.New's two allocations, its big.Int and the
+// Int's one word: both come from slabs. The value is the one decimal.New
+// returns, field for field (TestBigIntSlabMatchesDecimalNew); a kept value
+// keeps its slabs alive, a few KiB.
+//
+// decimal.Decimal's fields are unexported: the value is assembled in
+// decimalFields, its layout, which decimalLayoutMatches checks once; where
+// it does not match (another version of the package) or a word is 32 bits,
+// decimal falls back to decimal.New.
+type bigIntSlab struct {
+	ints  []big.Int
+	words []big.Word
+}
+
+// decimalFields is decimal.Decimal's layout.
+type decimalFields struct {
+	value *big.Int
+	exp   int32
+}
+
+// decimalLayoutMatches reports whether decimal.Decimal is laid out as
+// decimalFields, and a big.Word holds an int64's magnitude.
+var decimalLayoutMatches = func() bool {
+	d, f := reflect.TypeFor[decimal.Decimal](), reflect.TypeFor[decimalFields]()
+	if d.Size() != f.Size() || d.NumField() != f.NumField() || bits.UintSize != 64 {
+		return false
 	}
-	a.buf = a.buf[:0]
-	clear(a.pending)
-	a.pending = a.pending[:0]
+	for i := range f.NumField() {
+		df, ff := d.Field(i), f.Field(i)
+		if df.Name != ff.Name || df.Type != ff.Type || df.Offset != ff.Offset {
+			return false
+		}
+	}
+	return true
+}()
+
+// decimal returns decimal.New(n, exp).
+func (s *bigIntSlab) decimal(n int64, exp int32) decimal.Decimal {
+	if !decimalLayoutMatches {
+		return decimal.New(n, exp)
+	}
+	if len(s.ints) == cap(s.ints) {
+		s.ints = make([]big.Int, 0, valueSlabLen)
+	}
+	s.ints = s.ints[:len(s.ints)+1]
+	v := &s.ints[len(s.ints)-1]
+	if n != 0 {
+		// As big.NewInt: one word holding the magnitude; zero has none.
+		if len(s.words) == cap(s.words) {
+			s.words = make([]big.Word, 0, valueSlabLen)
+		}
+		u := uint64(n)
+		if n < 0 {
+			u = -u
+		}
+		s.words = append(s.words, big.Word(u))
+		v.SetBits(s.words[len(s.words)-1 : len(s.words) : len(s.words)])
+		if n < 0 {
+			v.Neg(v)
+		}
+	}
+	f := decimalFields{value: v, exp: exp}
+	return *(*decimal.Decimal)(unsafe.Pointer(&f))
 }

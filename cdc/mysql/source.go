@@ -263,7 +263,7 @@ func isAccessDenied(err error) bool {
 	}
 	var ge *gomysql.MyError
 	if errors.As(err, &ge) {
-		return ge.Code == 1045 || ge.Code == 1044 || ge.Code == 1227
+		return ge.Code == 1045 || ge.Code == 1044 || ge.Code == 1227 || ge.Code == 1142
 	}
 	return false
 }

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,8 +212,10 @@ func TestDecodeTextAndBinlogAgree(t *testing.T) {
 
 		textRows := selectRows(ctx, t, src, schema)
 		binlogRows := binlogRowsOf(ctx, t, src, file, pos, table, rows)
-		if len(textRows) != rows || len(binlogRows) != rows {
-			t.Fatalf("read %d rows by SELECT and %d from the binlog, want %d", len(textRows), len(binlogRows), rows)
+		chunkRows := chunkConnRows(ctx, t, src, schema)
+		if len(textRows) != rows || len(binlogRows) != rows || len(chunkRows) != rows {
+			t.Fatalf("read %d rows by SELECT, %d from the binlog and %d as a snapshot chunk, want %d",
+				len(textRows), len(binlogRows), len(chunkRows), rows)
 		}
 		for r := 0; r < rows; r++ {
 			// Column 0 is id.
@@ -228,6 +232,9 @@ func TestDecodeTextAndBinlogAgree(t *testing.T) {
 				}
 				if !canonicalEqual(text, bin) {
 					t.Errorf("row %d column %s (%s): SELECT %#v != binlog %#v", r+1, c.name, c.ddl, text, bin)
+				}
+				if chunk := chunkRows[r][i+1]; !canonicalEqual(chunk, want) || reflect.TypeOf(chunk) != reflect.TypeOf(want) {
+					t.Errorf("row %d column %s (%s): the snapshot's chunk read gives %#v, want %#v", r+1, c.name, c.ddl, chunk, want)
 				}
 			}
 		}
@@ -297,6 +304,20 @@ func selectRows(ctx context.Context, t *testing.T, src *testenv.Source, schema *
 		t.Fatal(err)
 	}
 	return out
+}
+
+// chunkConnRows reads the table as the snapshot's readers do: one chunk,
+// selectChunkOn on a reader's connection, rows ordered by id.
+func chunkConnRows(ctx context.Context, t *testing.T, src *testenv.Source, schema *cdc.TableSchema) []cdc.Row {
+	t.Helper()
+	r := connTestRunner(t, src, nil)
+	ts := &tableState{id: schema.Table, schema: schema}
+	rows, err := r.selectChunkOn(ctx, openChunkConn(t, r), ts, schema, &snapshotChunk{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(rows, func(a, b cdc.Row) int { return cmp.Compare(a[0].(int64), b[0].(int64)) })
+	return rows
 }
 
 // binlogRowsOf streams the binlog from file:pos and decodes the first n

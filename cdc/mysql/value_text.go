@@ -323,15 +323,24 @@ func fraction[T string | []byte](s T) (int, bool) {
 // when it has at most 18 digits, to the same value decimal.NewFromString
 // returns, without its intermediate strings.
 func parseShortDecimal(raw []byte) (decimal.Decimal, bool) {
+	n, exp, ok := shortDecimal(raw)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	return decimal.New(n, exp), true
+}
+
+// shortDecimal is parseShortDecimal's value as decimal.New's arguments:
+// the digits as an integer and the exponent.
+func shortDecimal(raw []byte) (n int64, exp int32, ok bool) {
 	s := raw
 	neg := len(s) > 0 && s[0] == '-'
 	if neg {
 		s = s[1:]
 	}
 	if len(s) == 0 || len(s) > 19 {
-		return decimal.Decimal{}, false
+		return 0, 0, false
 	}
-	var n int64
 	scale, digits, dot := 0, 0, false
 	for _, c := range s {
 		switch {
@@ -344,16 +353,16 @@ func parseShortDecimal(raw []byte) (decimal.Decimal, bool) {
 		case c == '.' && !dot:
 			dot = true
 		default:
-			return decimal.Decimal{}, false
+			return 0, 0, false
 		}
 	}
 	if digits == 0 || digits > 18 || (dot && scale == 0) {
-		return decimal.Decimal{}, false
+		return 0, 0, false
 	}
 	if neg {
 		n = -n
 	}
-	return decimal.New(n, int32(-scale)), true
+	return n, int32(-scale), true
 }
 
 // decodeVector turns MySQL's VECTOR bytes, little-endian float32s, into

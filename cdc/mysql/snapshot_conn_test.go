@@ -1,0 +1,302 @@
+package mysql
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/testenv"
+)
+
+// connTestRunner is a runner for src's database with its SQL pool open and
+// its server detected, as Run has it when the snapshot starts.
+func connTestRunner(t testing.TB, src *testenv.Source, edit func(*Config)) *runner {
+	t.Helper()
+	cfg := testConfig(src)
+	if edit != nil {
+		edit(&cfg)
+	}
+	s, err := NewSourceFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &runner{src: s, cfg: s.cfg}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.closeDB)
+	if err := r.detectServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// openChunkConn returns a reader's connection for r, closed when the test
+// ends.
+func openChunkConn(t testing.TB, r *runner) chunkConn {
+	cc := r.newChunkConn()
+	t.Cleanup(func() { cc.close() })
+	return cc
+}
+
+func queryOne(t testing.TB, ctx context.Context, cc chunkConn, query string) string {
+	t.Helper()
+	rows, _, err := cc.queryStrings(ctx, query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	if len(rows) != 1 || len(rows[0]) != 1 {
+		t.Fatalf("%s: %q, want one value", query, rows)
+	}
+	return rows[0][0]
+}
+
+// A reader's connection has the session of the source's database/sql
+// pool: character sets, collation, time zone; it keeps one session across
+// calls.
+func TestChunkConnSessionMatchesPool(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		r := connTestRunner(t, src, nil)
+		cc := openChunkConn(t, r)
+		const q = "SELECT @@session.time_zone, @@character_set_client, @@character_set_connection, " +
+			"@@character_set_results, @@collation_connection, @@session.sql_mode, CURRENT_USER()"
+		got, cols, err := cc.queryStrings(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := r.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		want := make([]string, 7)
+		ptrs := make([]any, len(want))
+		for i := range want {
+			ptrs[i] = &want[i]
+		}
+		if err := conn.QueryRowContext(ctx, q).Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !slices.Equal(got[0], want) {
+			t.Errorf("chunk connection's session %q, the pool's %q", got, want)
+		}
+		if want[0] != "+00:00" {
+			t.Errorf("time_zone %q, want +00:00", want[0])
+		}
+		if len(cols) != 7 || cols[0] != "@@session.time_zone" {
+			t.Errorf("columns %q", cols)
+		}
+		// One session across calls: a user variable set by exec is there
+		// for the next query.
+		id := queryOne(t, ctx, cc, "SELECT CONNECTION_ID()")
+		if err := cc.exec(ctx, "SET @rtdw_probe = 'kept'"); err != nil {
+			t.Fatal(err)
+		}
+		if v := queryOne(t, ctx, cc, "SELECT @rtdw_probe"); v != "kept" {
+			t.Errorf("@rtdw_probe = %q on the next call, want kept", v)
+		}
+		if again := queryOne(t, ctx, cc, "SELECT CONNECTION_ID()"); again != id {
+			t.Errorf("connection id %s, then %s: the reader reconnected", id, again)
+		}
+	})
+}
+
+// A call whose context ends returns at once with the context's error; the
+// next call gets a new connection.
+func TestChunkConnContextEnds(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		r := connTestRunner(t, src, nil)
+		cc := openChunkConn(t, r)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		id := queryOne(t, ctx, cc, "SELECT CONNECTION_ID()")
+		short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancelShort()
+		start := time.Now()
+		_, _, err := cc.queryStrings(short, "SELECT SLEEP(20)")
+		if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > 5*time.Second {
+			t.Fatalf("SLEEP(20) with a 200ms context: %v after %s, want context.DeadlineExceeded at once", err, took)
+		}
+		if again := queryOne(t, ctx, cc, "SELECT CONNECTION_ID()"); again == id {
+			t.Errorf("connection %s reused after its call was interrupted", id)
+		}
+		src.Exec(t, "KILL "+id) // the server may still be sleeping on it
+	})
+}
+
+// A refused login names the server's refusal, never the password.
+func TestChunkConnLoginRefused(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		r := connTestRunner(t, src, nil)
+		const secret = "wrong-Pa55-for-chunk-conn"
+		rc := *r.cfg
+		rc.Password = secret
+		cc := (&runner{cfg: &rc}).newChunkConn()
+		defer cc.close()
+		err := cc.exec(context.Background(), "DO 1")
+		if !isAccessDenied(err) {
+			t.Fatalf("login with a wrong password: %v, want access denied", err)
+		}
+		for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+			if strings.Contains(s, secret) {
+				t.Fatalf("password in the error: %s", s)
+			}
+		}
+	})
+}
+
+// The chunk SELECT's bounds are string literals escaped for the session's
+// NO_BACKSLASH_ESCAPES; quotes, backslashes and NUL in a key read the
+// rows between them, no more.
+func TestChunkConnStringBounds(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		keys := []string{"a", `a'b`, `a\'`, `a\`, "a\x00z", `b"c`, "b\\'; DROP TABLE t; -- ", "c\n", "d"}
+		src.Exec(t, "CREATE TABLE `k?t` (`k?` VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY, v INT)")
+		for i, k := range keys {
+			if _, err := src.DB.ExecContext(ctx, "INSERT INTO `k?t` VALUES (?, ?)", k, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := connTestRunner(t, src, nil)
+		id := cdc.TableID{Database: src.Database, Table: "k?t"}
+		schemas, err := LoadTableSchemas(ctx, src.DB, []cdc.TableID{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := &tableState{id: id, schema: schemas[id]}
+		bound := func(s string) *chunkBound { return &chunkBound{Bytes: []byte(s)} }
+		chunk := &snapshotChunk{Start: bound("a\x00z"), End: bound("b\\'; DROP TABLE t; -- ")}
+		// What the pool's go-sql-driver reads with the bounds bound as
+		// arguments, in the server's collation order.
+		conn, err := r.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var want []string
+		pool, err := r.selectChunk(ctx, conn, ts, ts.schema, chunk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range pool {
+			want = append(want, row[0].(string))
+		}
+		slices.Sort(want)
+		if len(want) < 5 || !slices.Contains(want, `a'b`) || !slices.Contains(want, "a\x00z") || slices.Contains(want, "c\n") {
+			t.Fatalf("the pool read %q: not the rows the test means", want)
+		}
+		for _, mode := range []string{"", "NO_BACKSLASH_ESCAPES"} {
+			cc := openChunkConn(t, r)
+			if mode != "" {
+				if err := cc.exec(ctx, "SET SESSION sql_mode = '"+mode+"'"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rows, err := r.selectChunkOn(ctx, cc, ts, ts.schema, chunk)
+			if err != nil {
+				t.Fatalf("sql_mode %q: %v", mode, err)
+			}
+			var got []string
+			for _, row := range rows {
+				got = append(got, row[0].(string))
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("sql_mode %q: chunk [%q, %q) read %q, want %q", mode, chunk.Start.Bytes, chunk.End.Bytes, got, want)
+			}
+		}
+	})
+}
+
+// The errors the snapshot acts on keep their meaning on a reader's
+// connection: a dropped column is isUnknownColumn (the chunk follows the
+// binlog, see followToNow), a table the user may not read is
+// ErrMissingPrivilege with the grant that fixes it.
+func TestChunkConnErrors(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		src.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY, gone INT)", "INSERT INTO t VALUES (1, 1)")
+		id := cdc.TableID{Database: src.Database, Table: "t"}
+		schemas, err := LoadTableSchemas(ctx, src.DB, []cdc.TableID{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := &tableState{id: id, schema: schemas[id]}
+		r := connTestRunner(t, src, nil)
+		cc := openChunkConn(t, r)
+		if rows, err := r.selectChunkOn(ctx, cc, ts, ts.schema, &snapshotChunk{}); err != nil || len(rows) != 1 {
+			t.Fatalf("before the ALTER: %v, %v", rows, err)
+		}
+		src.Exec(t, "ALTER TABLE t DROP COLUMN gone")
+		_, err = r.selectChunkOn(ctx, cc, ts, ts.schema, &snapshotChunk{})
+		if !isUnknownColumn(err) {
+			t.Errorf("SELECT of a dropped column: %v, want isUnknownColumn", err)
+		}
+		// The server's error leaves the connection usable.
+		if v := queryOne(t, ctx, cc, "SELECT 1"); v != "1" {
+			t.Errorf("after the error: %q", v)
+		}
+
+		user := fmt.Sprintf("rtdw_cc_%d", time.Now().UnixNano()%1e9)
+		src.Exec(t, fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY 'cc-pw-1'", user),
+			fmt.Sprintf("GRANT SELECT (id) ON `%s`.t TO '%s'@'%%'", src.Database, user))
+		t.Cleanup(func() { src.DB.Exec(fmt.Sprintf("DROP USER '%s'@'%%'", user)) })
+		src.Exec(t, "CREATE TABLE secret (id INT PRIMARY KEY)")
+		sid := cdc.TableID{Database: src.Database, Table: "secret"}
+		schemas, err = LoadTableSchemas(ctx, src.DB, []cdc.TableID{sid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := &tableState{id: sid, schema: schemas[sid]}
+		ru := connTestRunner(t, src, func(c *Config) { c.Username, c.Password = user, "cc-pw-1" })
+		_, err = ru.selectChunkOn(ctx, openChunkConn(t, ru), secret, secret.schema, &snapshotChunk{})
+		if !errors.Is(err, ErrMissingPrivilege) || !strings.Contains(err.Error(), "GRANT SELECT") {
+			t.Errorf("SELECT without the privilege: %v, want ErrMissingPrivilege naming GRANT SELECT", err)
+		}
+	})
+}
+
+// With Config.TLS the reader's connection is encrypted, and the server's
+// certificate is checked against Hostname unless the configuration says
+// otherwise, as go-sql-driver checks the pool's.
+func TestChunkConnTLS(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var name, notAfter string
+		err := src.DB.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'Ssl_server_not_after'").Scan(&name, &notAfter)
+		if err != nil || notAfter == "" {
+			t.Skipf("%s has no TLS certificate (Ssl_server_not_after %q, %v)", src.Flavor, notAfter, err)
+		}
+		r := connTestRunner(t, src, func(c *Config) { c.TLS = &tls.Config{InsecureSkipVerify: true} })
+		cc := openChunkConn(t, r)
+		rows, _, err := cc.queryStrings(ctx, "SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 || rows[0][1] == "" {
+			t.Errorf("Ssl_cipher %q: the connection is not encrypted", rows)
+		}
+		// The test servers' certificates are self-signed: checked, they fail.
+		rc := *r.cfg
+		rc.TLS = &tls.Config{}
+		strict := (&runner{cfg: &rc}).newChunkConn()
+		defer strict.close()
+		if err := strict.exec(ctx, "DO 1"); err == nil || !strings.Contains(err.Error(), "certificate") {
+			t.Errorf("a self-signed certificate checked against %s: %v, want a certificate error", rc.Hostname, err)
+		}
+	})
+}
