@@ -223,6 +223,16 @@ func TestDecodeFieldValueMatchesDecodeText(t *testing.T) {
 			t.Errorf("%s %#v: decodeFieldValue = %#v, decodeText = %#v", c.typ, c.v, got, want)
 		}
 	}
+	// An empty value in a row's first use of its buffer arrives nil: it is
+	// empty, not NULL.
+	for typ, want := range map[string]any{"varbinary(4)": []byte{}, "blob": []byte{}, "varchar(4)": "", "text": ""} {
+		ct, _ := cdc.ParseColumnType(typ, "utf8mb4")
+		fv := gomysql.NewFieldValue(gomysql.FieldValueTypeString, 0, nil)
+		var got any
+		if err := decodeFieldValue(&cdc.Column{Name: "c", Type: ct}, &fv, &stringArena{}, &got); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: empty value decoded as %#v, %v; want %#v", typ, got, err, want)
+		}
+	}
 	// A value of the wrong shape is an error, not a panic.
 	for _, c := range []struct {
 		typ string

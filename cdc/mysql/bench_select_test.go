@@ -76,7 +76,7 @@ func BenchmarkSelectChunk(b *testing.B) {
 			defer conn.Close()
 			startCPU(b)
 			for range b.N {
-				got, err := r.selectChunk(ctx, conn, ts, ts.schema, chunk)
+				got, err := r.selectChunkSQL(ctx, conn, ts, ts.schema, chunk)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -112,8 +112,11 @@ type Config struct {
 	// SQL pool is retried, waiting twice as long before each retry (1s, 2s,
 	// 4s... up to 30s). Default 3; 0 means a single attempt.
 	ConnectMaxRetries int
-	// ConnectionPoolSize bounds the SQL connections the snapshot uses.
-	// Default 20; 0 means the default.
+	// ConnectionPoolSize bounds the connections of the source's SQL pool
+	// (schemas, binlog positions, splitting tables into chunks). Each of
+	// the snapshot's SnapshotParallelism readers keeps one connection of
+	// its own besides, for its chunks' SELECTs and the statements around
+	// them. Default 20; 0 means the default.
 	ConnectionPoolSize int
 	// HeartbeatInterval asks the server for a heartbeat on an idle binlog
 	// connection, so a dead connection is noticed within about three

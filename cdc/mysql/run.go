@@ -132,7 +132,7 @@ func (r *runner) preflight(ctx context.Context) (*runPlan, error) {
 	}
 	// SHOW MASTER STATUS / SHOW BINARY LOGS need REPLICATION CLIENT even when
 	// SHOW GRANTS could not be read: find out now, not mid-snapshot.
-	startStatus, err := r.binlogStatus(ctx, r.db)
+	startStatus, err := r.binlogStatus(ctx, sqlStrings{r.db})
 	if err != nil {
 		return nil, r.stop(ctx, err)
 	}

@@ -165,8 +165,11 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// The reader's one connection, for all its chunks.
+			conn := r.newChunkConn()
+			defer conn.close()
 			for task := range taskCh {
-				res := r.readChunk(ctx, task, serverID)
+				res := r.readChunk(ctx, conn, task, serverID)
 				select {
 				case results <- res:
 				case <-ctx.Done():
@@ -301,17 +304,16 @@ func (r *runner) emitChunk(ctx context.Context, res chunkResult, firstRow *bool,
 	return nil
 }
 
-// readChunk reads one chunk between a low and a high watermark and merges
-// the binlog changes made between them into its rows.
-func (r *runner) readChunk(ctx context.Context, task chunkTask, serverID uint32) chunkResult {
+// readChunk reads one chunk between a low and a high watermark on a
+// reader's connection and merges the binlog changes made between them
+// into its rows.
+func (r *runner) readChunk(ctx context.Context, conn chunkConn, task chunkTask, serverID uint32) chunkResult {
 	res := chunkResult{task: task}
 	t := task.table
-	conn, err := r.db.Conn(ctx)
-	if err != nil {
+	if err := conn.connect(ctx); err != nil {
 		res.err = sourceErr("snapshot", nil, err, "", "connect to read %s", t.id)
 		return res
 	}
-	defer conn.Close()
 	// A DDL statement on the table in the chunk's binlog window, after the
 	// schema the rows were read with, has the chunk read again with the new
 	// schema: the rows and the changes merged into them share one schema,
@@ -334,7 +336,7 @@ func (r *runner) readChunk(ctx context.Context, task chunkTask, serverID uint32)
 
 // readChunkOnce reads one chunk with the newest schema its table is known
 // to have.
-func (r *runner) readChunkOnce(ctx context.Context, conn *sql.Conn, task chunkTask, serverID uint32) chunkResult {
+func (r *runner) readChunkOnce(ctx context.Context, conn chunkConn, task chunkTask, serverID uint32) chunkResult {
 	res := chunkResult{task: task}
 	t := task.table
 	chunk := &t.snap.Chunks[task.index]
@@ -346,7 +348,7 @@ func (r *runner) readChunkOnce(ctx context.Context, conn *sql.Conn, task chunkTa
 		return res
 	}
 	res.tsMs = time.Now().UnixMilli()
-	rows, err := r.selectChunk(ctx, conn, t, sel.schema, chunk)
+	rows, err := r.selectChunkOn(ctx, conn, t, sel.schema, chunk)
 	endTx()
 	if err != nil {
 		if isTableDefChanged(err) {

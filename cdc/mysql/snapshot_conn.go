@@ -21,7 +21,12 @@ import (
 // A reader opens one, reuses it for all its chunks, and closes it when the
 // snapshot ends. It is not safe for concurrent use.
 type chunkConn interface {
-	// exec runs a statement that returns no rows.
+	// connect opens the connection unless it is open. The other methods
+	// connect too when they need to.
+	connect(ctx context.Context) error
+	// exec runs a statement that returns no rows. A COMMIT or ROLLBACK
+	// after a call closed or broke the connection does nothing: that ended
+	// the transaction.
 	exec(ctx context.Context, query string) error
 	// queryStrings runs a query and returns its rows as text (NULL as "")
 	// and its column names.
@@ -30,7 +35,7 @@ type chunkConn interface {
 	// placeholders, and returns the rows as canonical values (see
 	// [decodeText]). sizeHint is the number of rows expected.
 	selectRows(ctx context.Context, query string, args []any, cols []cdc.Column, sizeHint int) ([]cdc.Row, error)
-	// close closes the connection.
+	// close closes the connection; a later call opens another.
 	close() error
 }
 
@@ -55,7 +60,11 @@ type clientChunkConn struct {
 	// noBackslashEscapes is the session's NO_BACKSLASH_ESCAPES, which
 	// decides how a string literal is escaped.
 	noBackslashEscapes bool
-	result             gomysql.Result
+	// used is when the connection last answered; connect checks it when
+	// it has been idle for longer than idle.
+	used   time.Time
+	idle   time.Duration
+	result gomysql.Result
 }
 
 // chunkConnCollation is the collation go-sql-driver asks for when
@@ -64,11 +73,32 @@ type clientChunkConn struct {
 const chunkConnCollation = "utf8mb4_general_ci"
 
 // newChunkConn returns a chunkConn that connects on first use.
-func (r *runner) newChunkConn() chunkConn { return &clientChunkConn{cfg: r.cfg} }
+func (r *runner) newChunkConn() chunkConn {
+	return &clientChunkConn{cfg: r.cfg, idle: chunkConnIdle}
+}
 
-// connect opens the connection and sets up its session. Its errors carry
-// the server's, never the password.
 func (c *clientChunkConn) connect(ctx context.Context) error {
+	if c.conn != nil && !c.broken && time.Since(c.used) > c.idle {
+		// The server may have closed a connection idle for a while
+		// (wait_timeout, a restart, a proxy): find out before a chunk
+		// starts on it, as database/sql checks a pooled one.
+		if err := c.call(ctx, c.conn.Ping); err != nil {
+			c.broken = true
+		}
+	}
+	if c.conn != nil && !c.broken {
+		return nil
+	}
+	return c.dial(ctx)
+}
+
+// chunkConnIdle is how long a reader's connection may stay unused before
+// connect checks that it still works.
+const chunkConnIdle = time.Second
+
+// dial opens the connection and sets up its session. Its errors carry the
+// server's, never the password.
+func (c *clientChunkConn) dial(ctx context.Context) error {
 	c.drop()
 	addr := net.JoinHostPort(c.cfg.Hostname, strconv.Itoa(c.cfg.Port))
 	ctx, cancel := withTimeout(ctx, c.cfg.ConnectTimeout)
@@ -112,7 +142,7 @@ func (c *clientChunkConn) connect(ctx context.Context) error {
 		return err
 	}
 	_ = raw.SetDeadline(time.Time{})
-	c.conn, c.raw = conn, raw
+	c.conn, c.raw, c.used = conn, raw, time.Now()
 	res, err := conn.Execute("SET time_zone = '+00:00'")
 	if err != nil {
 		c.drop()
@@ -148,13 +178,14 @@ func (c *clientChunkConn) call(ctx context.Context, fn func() error) error {
 		return err
 	}
 	if c.conn == nil || c.broken {
-		if err := c.connect(ctx); err != nil {
+		if err := c.dial(ctx); err != nil {
 			return err
 		}
 	}
 	raw := c.raw
 	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
 	err := fn()
+	c.used = time.Now()
 	if !stop() {
 		c.broken = true
 		return errors.Join(ctx.Err(), err)
@@ -169,6 +200,12 @@ func (c *clientChunkConn) call(ctx context.Context, fn func() error) error {
 }
 
 func (c *clientChunkConn) exec(ctx context.Context, query string) error {
+	if (c.conn == nil || c.broken) && (strings.EqualFold(query, "COMMIT") || strings.EqualFold(query, "ROLLBACK")) {
+		// Closing the connection ended its transaction: nothing to end,
+		// and no reason to connect.
+		c.drop()
+		return nil
+	}
 	return c.call(ctx, func() error {
 		res, err := c.conn.Execute(query)
 		if err == nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -130,7 +131,27 @@ func TestChunkConnContextEnds(t *testing.T) {
 		if again := queryOne(t, ctx, cc, "SELECT CONNECTION_ID()"); again == id {
 			t.Errorf("connection %s reused after its call was interrupted", id)
 		}
-		src.Exec(t, "KILL "+id) // the server may still be sleeping on it
+		_, _ = src.DB.Exec("KILL " + id) // the server may still be sleeping on it, or not
+	})
+}
+
+// A reader's connection the server closed while it was idle is replaced
+// when the next chunk starts, not found broken by the chunk's statements.
+func TestChunkConnReplacesAKilledConnection(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		r := connTestRunner(t, src, nil)
+		cc := openChunkConn(t, r)
+		cc.(*clientChunkConn).idle = 0
+		id := queryOne(t, ctx, cc, "SELECT CONNECTION_ID()")
+		src.Exec(t, "KILL "+id)
+		if err := cc.connect(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if again := queryOne(t, ctx, cc, "SELECT CONNECTION_ID()"); again == id {
+			t.Errorf("connection %s, killed, still in use", id)
+		}
 	})
 }
 
@@ -186,7 +207,7 @@ func TestChunkConnStringBounds(t *testing.T) {
 		}
 		defer conn.Close()
 		var want []string
-		pool, err := r.selectChunk(ctx, conn, ts, ts.schema, chunk)
+		pool, err := r.selectChunkSQL(ctx, conn, ts, ts.schema, chunk)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,6 +318,38 @@ func TestChunkConnTLS(t *testing.T) {
 		defer strict.close()
 		if err := strict.exec(ctx, "DO 1"); err == nil || !strings.Contains(err.Error(), "certificate") {
 			t.Errorf("a self-signed certificate checked against %s: %v, want a certificate error", rc.Hostname, err)
+		}
+	})
+}
+
+// Empty strings and bytes in a chunk's first row are empty, not NULL (go-mysql
+// hands a value over nil until a longer one has given it a buffer).
+func TestChunkConnEmptyValuesFirst(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		src.Exec(t, "CREATE TABLE e (id INT PRIMARY KEY, b VARBINARY(4), bl BLOB, s VARCHAR(4), n VARCHAR(4))",
+			"INSERT INTO e VALUES (1, '', '', '', NULL), (2, 'x', 'y', 'z', 'w'), (3, '', '', '', NULL)")
+		id := cdc.TableID{Database: src.Database, Table: "e"}
+		schemas, err := LoadTableSchemas(ctx, src.DB, []cdc.TableID{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := &tableState{id: id, schema: schemas[id]}
+		r := connTestRunner(t, src, nil)
+		rows, err := r.selectChunkOn(ctx, openChunkConn(t, r), ts, ts.schema, &snapshotChunk{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		empty := cdc.Row{nil, []byte{}, []byte{}, "", nil}
+		for _, row := range rows {
+			if row[0] == int64(2) {
+				continue
+			}
+			empty[0] = row[0]
+			if !reflect.DeepEqual(row, empty) {
+				t.Errorf("row %v: %#v, want %#v", row[0], row, empty)
+			}
 		}
 	})
 }

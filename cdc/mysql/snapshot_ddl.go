@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"reflect"
 	"slices"
@@ -258,7 +257,7 @@ func isUnknownColumn(err error) bool {
 // followed to now, after a chunk's SELECT named a column the table no
 // longer has. It returns errChunkSchemaChanged, for the chunk to be read
 // again, when that found a newer schema, and cause otherwise.
-func (r *runner) followToNow(ctx context.Context, conn *sql.Conn, serverID uint32, t *tableState, chunk int, sel schemaVersion, low Offset, cause error) error {
+func (r *runner) followToNow(ctx context.Context, conn chunkConn, serverID uint32, t *tableState, chunk int, sel schemaVersion, low Offset, cause error) error {
 	high, err := r.binlogStatus(ctx, conn)
 	if err != nil {
 		return err

@@ -1,11 +1,6 @@
 package mysql
 
 import (
-	"context"
-	"database/sql"
-	"database/sql/driver"
-	"errors"
-	"io"
 	"math"
 	"math/big"
 	"math/bits"
@@ -19,120 +14,6 @@ import (
 
 	"github.com/rtdw/rtdw/cdc"
 )
-
-// queryRows runs a text-protocol query on conn and calls fn with each row's
-// values as go-sql-driver returns them: nil for NULL, int64, uint64,
-// float32 or float64 for numeric columns, and []byte, valid only during the
-// call, for the rest. It talks to the driver directly: database/sql's Scan
-// would turn the driver's numbers back into text for sql.RawBytes and copy
-// every value once more, which costs a snapshot a third of its time.
-func queryRows(ctx context.Context, conn *sql.Conn, query string, args []any, fn func([]driver.Value) error) error {
-	return conn.Raw(func(dc any) error {
-		q, ok := dc.(driver.QueryerContext)
-		if !ok {
-			return errors.New("the SQL driver cannot run queries on a connection")
-		}
-		named := make([]driver.NamedValue, len(args))
-		checker, _ := dc.(driver.NamedValueChecker)
-		for i, a := range args {
-			named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
-			err := driver.ErrSkip
-			if checker != nil {
-				err = checker.CheckNamedValue(&named[i])
-			}
-			if errors.Is(err, driver.ErrSkip) {
-				named[i].Value, err = driver.DefaultParameterConverter.ConvertValue(a)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		rows, err := q.QueryContext(ctx, query, named)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		dest := make([]driver.Value, len(rows.Columns()))
-		for {
-			if err := rows.Next(dest); err != nil {
-				if err == io.EOF {
-					return nil
-				}
-				return err
-			}
-			if err := fn(dest); err != nil {
-				return err
-			}
-		}
-	})
-}
-
-// decodeDriverValue returns the canonical value of a column from what
-// go-sql-driver's text protocol returned for it (see queryRows): the same
-// value decodeText returns for the column's text. Numbers the driver has
-// parsed already are kept (an int64 of a signed integer column is returned
-// as the very interface the driver made); text goes through strs when it
-// is not nil.
-func decodeDriverValue(col *cdc.Column, v driver.Value, strs *stringArena, slot *any) error {
-	k := col.Type.Kind
-	switch x := v.(type) {
-	case nil:
-		*slot = nil
-		return nil
-	case []byte:
-		return decodeTextInto(col, x, strs, slot)
-	case int64:
-		switch {
-		case (k.IsInteger() || k == cdc.KindYear) && !col.Type.Unsigned:
-			*slot = v
-			return nil
-		case k.IsInteger() && x >= 0:
-			*slot = uint64(x)
-			return nil
-		}
-	case uint64:
-		if k.IsInteger() && col.Type.Unsigned {
-			*slot = v
-			return nil
-		}
-	case float64:
-		switch k {
-		case cdc.KindDouble:
-			*slot = v
-			return nil
-		case cdc.KindFloat:
-			*slot = float32(x)
-			return nil
-		}
-	case float32:
-		if k == cdc.KindFloat {
-			*slot = v
-			return nil
-		}
-	}
-	// Anything else goes through its text, as decodeText would see it.
-	var buf [64]byte
-	var raw []byte
-	switch x := v.(type) {
-	case int64:
-		raw = strconv.AppendInt(buf[:0], x, 10)
-	case uint64:
-		raw = strconv.AppendUint(buf[:0], x, 10)
-	case float64:
-		raw = strconv.AppendFloat(buf[:0], x, 'g', -1, 64)
-	case float32:
-		raw = strconv.AppendFloat(buf[:0], float64(x), 'g', -1, 32)
-	case string:
-		raw = []byte(x)
-	case time.Time:
-		raw = x.AppendFormat(buf[:0], "2006-01-02 15:04:05.999999")
-	default:
-		return valueError(col, v, "unexpected Go type %T from the SQL driver", v)
-	}
-	d, err := decodeText(col, raw, time.UTC)
-	*slot = d
-	return err
-}
 
 // decodeTextInto sets *slot to decodeText's value of raw, a column's text
 // (not retained). With strs, the values a snapshot row holds most (text,
@@ -175,7 +56,13 @@ func decodeFieldValue(col *cdc.Column, v *gomysql.FieldValue, strs *stringArena,
 		*slot = nil
 		return nil
 	case gomysql.FieldValueTypeString:
-		return decodeTextInto(col, v.AsString(), strs, slot)
+		raw := v.AsString()
+		if raw == nil {
+			// go-mysql leaves an empty value nil until a longer one gives
+			// it a buffer; nil is NULL to decodeText.
+			raw = []byte{}
+		}
+		return decodeTextInto(col, raw, strs, slot)
 	case gomysql.FieldValueTypeSigned:
 		x := v.AsInt64()
 		switch {

@@ -3,7 +3,6 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -190,7 +189,7 @@ func (r *runner) watermarkModeOf(ctx context.Context) (watermarkMode, string) {
 func (r *runner) startWatermarks(ctx context.Context) error {
 	mode, why := r.watermarkModeOf(ctx)
 	h := &watermarkHistory{mode: mode, why: why, started: time.Now()}
-	off, err := r.binlogStatus(ctx, r.db)
+	off, err := r.binlogStatus(ctx, sqlStrings{r.db})
 	if err != nil {
 		return err
 	}
@@ -201,7 +200,7 @@ func (r *runner) startWatermarks(ctx context.Context) error {
 		return nil
 	}
 	record := func() error {
-		off, err := r.binlogStatus(ctx, r.db)
+		off, err := r.binlogStatus(ctx, sqlStrings{r.db})
 		if err != nil {
 			return err
 		}
@@ -280,7 +279,7 @@ func (r *runner) awaitWatermarks(ctx context.Context) error {
 // the current position, when transactions were written since first (a
 // short read), else first, from its file's start.
 func (r *runner) firstAnchor(ctx context.Context, first Offset) (gtidAnchor, error) {
-	cur, err := r.binlogStatus(ctx, r.db)
+	cur, err := r.binlogStatus(ctx, sqlStrings{r.db})
 	if err != nil {
 		return gtidAnchor{}, err
 	}
@@ -371,7 +370,7 @@ func (r *runner) scanGTIDs(ctx context.Context, start, end Offset) (last, prev g
 // read on conn. In watermarkSnapshot mode it opens the consistent-snapshot
 // transaction the SELECT must run in; end, never nil, ends it (call it
 // once the SELECT has run, and on every path out).
-func (r *runner) chunkLowWatermark(ctx context.Context, conn *sql.Conn) (low Offset, end func(), err error) {
+func (r *runner) chunkLowWatermark(ctx context.Context, conn chunkConn) (low Offset, end func(), err error) {
 	h := r.watermarks
 	end = func() {}
 	switch h.mode {
@@ -398,14 +397,18 @@ func (r *runner) chunkLowWatermark(ctx context.Context, conn *sql.Conn) (low Off
 // before it is visible to a SELECT that starts after this call. It waits
 // while no position is settled yet (a transaction before the first one
 // still committing).
-func (r *runner) settledBefore(ctx context.Context, conn *sql.Conn) (Offset, error) {
+func (r *runner) settledBefore(ctx context.Context, conn chunkConn) (Offset, error) {
 	start := time.Now()
 	logged := false
 	for {
-		var s string
-		if err := conn.QueryRowContext(ctx, "SELECT @@GLOBAL.gtid_executed").Scan(&s); err != nil {
+		rows, _, err := conn.queryStrings(ctx, "SELECT @@GLOBAL.gtid_executed")
+		if err == nil && (len(rows) != 1 || len(rows[0]) != 1) {
+			err = fmt.Errorf("%d rows", len(rows))
+		}
+		if err != nil {
 			return Offset{}, sourceErr("snapshot", nil, err, "", "read gtid_executed")
 		}
+		s := rows[0][0]
 		executed, err := gomysql.ParseMysqlGTIDSet(strings.ReplaceAll(s, "\n", ""))
 		if err != nil {
 			return Offset{}, sourceErr("snapshot", nil, err, "", "parse gtid_executed %q", s)
@@ -425,35 +428,34 @@ func (r *runner) settledBefore(ctx context.Context, conn *sql.Conn) (Offset, err
 
 // openSnapshotTransaction starts a consistent-snapshot transaction on conn
 // (MariaDB) and returns the binlog position it is consistent with.
-func (r *runner) openSnapshotTransaction(ctx context.Context, conn *sql.Conn) (Offset, func(), error) {
+func (r *runner) openSnapshotTransaction(ctx context.Context, conn chunkConn) (Offset, func(), error) {
 	end := func() {}
-	if _, err := conn.ExecContext(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+	if err := conn.exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
 		return Offset{}, end, sourceErr("snapshot", nil, err, "", "set the chunk transaction's isolation level")
 	}
-	if _, err := conn.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
+	if err := conn.exec(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
 		return Offset{}, end, sourceErr("snapshot", nil, err, "", "start a consistent-snapshot transaction")
 	}
 	end = func() {
 		// A read-only transaction: ending it cannot lose anything, and a
-		// failure leaves the connection to be discarded by the pool.
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		// failure closes the connection (the reader's next call opens
+		// another).
+		if err := conn.exec(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+			conn.close()
 		}
 	}
-	rows, err := conn.QueryContext(ctx, "SHOW STATUS LIKE 'binlog_snapshot_%'")
+	rows, _, err := conn.queryStrings(ctx, "SHOW STATUS LIKE 'binlog_snapshot_%'")
 	if err != nil {
 		end()
 		return Offset{}, func() {}, sourceErr("snapshot", nil, err, "", "read binlog_snapshot_file and binlog_snapshot_position")
 	}
 	var low Offset
 	var havePos bool
-	for rows.Next() {
-		var name, value string
-		if err := rows.Scan(&name, &value); err != nil {
-			rows.Close()
-			end()
-			return Offset{}, func() {}, err
+	for _, row := range rows {
+		if len(row) != 2 {
+			continue
 		}
+		name, value := row[0], row[1]
 		switch strings.ToLower(name) {
 		case "binlog_snapshot_file":
 			low.File = value
@@ -462,12 +464,8 @@ func (r *runner) openSnapshotTransaction(ctx context.Context, conn *sql.Conn) (O
 			havePos = err == nil
 		}
 	}
-	err = rows.Err()
-	rows.Close()
-	if err == nil && (low.File == "" || !havePos) {
-		err = errors.New("the server reports no binlog_snapshot_file and binlog_snapshot_position")
-	}
-	if err != nil {
+	if low.File == "" || !havePos {
+		err := errors.New("the server reports no binlog_snapshot_file and binlog_snapshot_position")
 		end()
 		return Offset{}, func() {}, sourceErr("snapshot", ErrServerConfig, err, "start the server with log_bin (--log-bin)", "read the consistent snapshot's binlog position")
 	}
@@ -479,5 +477,9 @@ func (r *runner) openSnapshotTransaction(ctx context.Context, conn *sql.Conn) (O
 // after the chunk's consistent snapshot began.
 func isTableDefChanged(err error) bool {
 	var me *sqldriver.MySQLError
-	return errors.As(err, &me) && me.Number == 1412
+	if errors.As(err, &me) {
+		return me.Number == 1412
+	}
+	var ge *gomysql.MyError
+	return errors.As(err, &ge) && ge.Code == 1412
 }

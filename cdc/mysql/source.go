@@ -268,11 +268,11 @@ func isAccessDenied(err error) bool {
 	return false
 }
 
-// binlogPosition is a binlog status: file, position and executed GTID set.
-func (r *runner) binlogStatus(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) (Offset, error) {
-	rows, err := q.QueryContext(ctx, r.server.statusQuery)
+// binlogStatus reads the binlog status (file, position and executed GTID
+// set) on q: a snapshot reader's connection, or the pool through
+// sqlStrings.
+func (r *runner) binlogStatus(ctx context.Context, q stringQuerier) (Offset, error) {
+	rows, cols, err := q.queryStrings(ctx, r.server.statusQuery)
 	if err != nil {
 		if isAccessDenied(err) {
 			return Offset{}, sourceErr("binlog status", ErrMissingPrivilege, err, r.grantFix(privReplClient),
@@ -280,37 +280,65 @@ func (r *runner) binlogStatus(ctx context.Context, q interface {
 		}
 		return Offset{}, sourceErr("binlog status", nil, err, "", "%s failed", r.server.statusQuery)
 	}
+	if len(rows) == 0 || len(rows[0]) < 2 {
+		return Offset{}, sourceErr("binlog status", ErrServerConfig, nil, "start the server with log_bin (--log-bin)", "the binary log is off")
+	}
+	vals := rows[0]
+	off := Offset{File: vals[0]}
+	off.Pos, _ = strconv.ParseUint(vals[1], 10, 64)
+	for i, c := range cols {
+		if strings.EqualFold(c, "Executed_Gtid_Set") && i < len(vals) {
+			off.GTIDSet = strings.ReplaceAll(strings.TrimSpace(vals[i]), "\n", "")
+		}
+	}
+	if r.server.flavor == gomysql.MariaDBFlavor {
+		if g, _, err := q.queryStrings(ctx, "SELECT @@GLOBAL.gtid_binlog_pos"); err == nil && len(g) == 1 && len(g[0]) == 1 {
+			off.GTIDSet = g[0][0]
+		}
+	}
+	return off, nil
+}
+
+// stringQuerier runs a query and returns its rows as text, NULL as "",
+// and its column names: a chunkConn, or database/sql through sqlStrings.
+type stringQuerier interface {
+	queryStrings(ctx context.Context, query string) (rows [][]string, columns []string, err error)
+}
+
+// sqlStrings is a stringQuerier over a database/sql pool or connection.
+type sqlStrings struct {
+	q interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}
+}
+
+func (s sqlStrings) queryStrings(ctx context.Context, query string) ([][]string, []string, error) {
+	rows, err := s.q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer rows.Close()
-	cols, _ := rows.Columns()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
 	vals := make([]sql.NullString, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return Offset{}, err
+	var out [][]string
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, err
 		}
-		return Offset{}, sourceErr("binlog status", ErrServerConfig, nil, "start the server with log_bin (--log-bin)", "the binary log is off")
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return Offset{}, err
-	}
-	off := Offset{File: vals[0].String}
-	off.Pos, _ = strconv.ParseUint(vals[1].String, 10, 64)
-	for i, c := range cols {
-		if strings.EqualFold(c, "Executed_Gtid_Set") {
-			off.GTIDSet = strings.ReplaceAll(strings.TrimSpace(vals[i].String), "\n", "")
+		row := make([]string, len(vals))
+		for i, v := range vals {
+			row[i] = v.String
 		}
+		out = append(out, row)
 	}
-	rows.Close()
-	if r.server.flavor == gomysql.MariaDBFlavor {
-		var g sql.NullString
-		if err := r.db.QueryRowContext(ctx, "SELECT @@GLOBAL.gtid_binlog_pos").Scan(&g); err == nil {
-			off.GTIDSet = g.String
-		}
-	}
-	return off, nil
+	return out, cols, rows.Err()
 }
 
 // syncerConfig is the go-mysql replication configuration for one server id;

@@ -114,7 +114,7 @@ func TestSourceStartupModes(t *testing.T) {
 		if err := probe.detectServer(ctx); err != nil {
 			t.Fatal(err)
 		}
-		before, err := probe.binlogStatus(ctx, db.DB)
+		before, err := probe.binlogStatus(ctx, sqlStrings{db.DB})
 		if err != nil {
 			t.Fatal(err)
 		}
