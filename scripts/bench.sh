@@ -11,6 +11,8 @@
 #   BenchmarkSmallTable            the fixed cost before the first row of a 100-row table (first-row-ms, ms) beside the
 #       pipe (pipe-ms)
 #   BenchmarkSinkBuffer, BenchmarkDecodeSnapshotRow  the hot paths' ns and allocs per row, no server needed
+#   BenchmarkSelectChunk           one snapshot chunk (8096 rows of bench and of wide) read from MariaDB on a reader's
+#       go-mysql connection beside the database/sql path it replaced (cpu-ns/row, allocs/op)
 # The server benchmarks run RTDW_BENCH_COUNT times (default 3) and log the load average; RTDW_BENCH (a -bench regexp)
 # runs only the server benchmarks it names. Needs `scripts/services.sh up` and the mariadb and clickhouse-client programs. Extra arguments go to go test.
 set -euo pipefail
@@ -19,7 +21,7 @@ eval "$("$top/scripts/services.sh" env)"
 cd "$top"
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ -z "${RTDW_BENCH:-}" ]]; then
-  go test ./cdc/mysql/ -run '^$' -bench 'BenchmarkDecodeSnapshotRow' -benchmem -count 1
+  go test ./cdc/mysql/ -run '^$' -bench 'BenchmarkDecodeSnapshotRow|BenchmarkSelectChunk' -benchmem -count 1
   go test ./clickhouse/ -run '^$' -bench 'BenchmarkSinkBuffer' -benchmem -count 1
 fi
 exec go test ./clickhouse/ -run '^$' \

@@ -69,14 +69,14 @@ func selectExpression(col *cdc.Column) string {
 }
 
 // decodeText returns the canonical Go value (see package cdc's documentation)
-// of one column read through MySQL's text protocol, as a snapshot reads rows
-// with database/sql and go-sql-driver/mysql scanning every column into
-// sql.RawBytes. A nil raw is SQL NULL and returns nil. raw is not retained:
-// strings and byte slices in the result are copies.
+// of one column read through MySQL's text protocol, as a snapshot reader
+// reads its chunks (see [chunkConn]; decodeFieldValue takes its shortcuts).
+// A nil raw is SQL NULL and returns nil. raw is not retained: strings and
+// byte slices in the result are copies.
 //
-// The connection must use the utf8mb4 character set (go-sql-driver's
-// default), so text arrives as UTF-8 whatever the column's charset. Select
-// each column with selectExpression.
+// The connection must use the utf8mb4 character set (as the source's
+// connections do), so text arrives as UTF-8 whatever the column's charset.
+// Select each column with selectExpression.
 //
 // loc is the session time zone of the connection that read the row, used
 // to turn TIMESTAMP text into an instant. The snapshot sets its session
