@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -103,17 +104,22 @@ func (c *clientChunkConn) dial(ctx context.Context) error {
 	addr := net.JoinHostPort(c.cfg.Hostname, strconv.Itoa(c.cfg.Port))
 	ctx, cancel := withTimeout(ctx, c.cfg.ConnectTimeout)
 	defer cancel()
+	// raw is set by the dialer and read by the AfterFunc that interrupts
+	// the handshake when ctx ends.
+	var mu sync.Mutex
 	var raw net.Conn
 	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
 		conn, err := (&net.Dialer{}).DialContext(ctx, network, address)
 		if err != nil {
 			return nil, err
 		}
-		// The handshake is bounded by ctx too.
+		// The handshake and the session's setup are bounded by ctx too.
 		if d, ok := ctx.Deadline(); ok {
 			_ = conn.SetDeadline(d)
 		}
+		mu.Lock()
 		raw = conn
+		mu.Unlock()
 		return conn, nil
 	}
 	opts := []client.Option{func(cc *client.Conn) error { return cc.SetCollation(chunkConnCollation) }}
@@ -127,27 +133,28 @@ func (c *clientChunkConn) dial(ctx context.Context) error {
 		opts = append(opts, func(cc *client.Conn) error { cc.SetTLSConfig(tc); return nil })
 	}
 	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
 		if raw != nil {
 			_ = raw.SetDeadline(time.Unix(1, 0))
 		}
 	})
 	conn, err := client.ConnectWithDialer(ctx, "tcp", addr, c.cfg.Username, c.cfg.Password, "", dial, opts...)
+	var res *gomysql.Result
+	if err == nil {
+		res, err = conn.Execute("SET time_zone = '+00:00'")
+	}
 	if !stop() || ctx.Err() != nil {
+		err = errors.Join(ctx.Err(), err)
+	}
+	if err != nil {
 		if conn != nil {
 			conn.Close()
 		}
-		return errors.Join(ctx.Err(), err)
-	}
-	if err != nil {
 		return err
 	}
 	_ = raw.SetDeadline(time.Time{})
 	c.conn, c.raw, c.used = conn, raw, time.Now()
-	res, err := conn.Execute("SET time_zone = '+00:00'")
-	if err != nil {
-		c.drop()
-		return err
-	}
 	c.status(res.Status)
 	return nil
 }

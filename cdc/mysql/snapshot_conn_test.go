@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"slices"
 	"strings"
@@ -352,4 +353,39 @@ func TestChunkConnEmptyValuesFirst(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A server that accepts the connection and never greets does not hold a
+// reader past its context, nor past ConnectTimeout.
+func TestChunkConnHandshakeBounded(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, silent
+		}
+	}()
+	port := l.Addr().(*net.TCPAddr).Port
+	for _, c := range []struct {
+		name    string
+		timeout time.Duration // ConnectTimeout
+		ctx     time.Duration
+	}{{"context", 0, 200 * time.Millisecond}, {"ConnectTimeout", 200 * time.Millisecond, time.Minute}} {
+		rc := &resolvedConfig{Config: Config{Hostname: "127.0.0.1", Port: port, Username: "u", Password: "p", ConnectTimeout: c.timeout}}
+		cc := (&runner{cfg: rc}).newChunkConn()
+		ctx, cancel := context.WithTimeout(context.Background(), c.ctx)
+		start := time.Now()
+		err := cc.connect(ctx)
+		cancel()
+		if took := time.Since(start); err == nil || took > 5*time.Second {
+			t.Errorf("%s: connect to a silent server: %v after %s, want an error within about 200ms", c.name, err, took)
+		}
+	}
 }
