@@ -13,6 +13,8 @@
 #   BenchmarkSinkBuffer, BenchmarkDecodeSnapshotRow  the hot paths' ns and allocs per row, no server needed
 #   BenchmarkSelectChunk           one snapshot chunk (8096 rows of bench and of wide) read from MariaDB on a reader's
 #       go-mysql connection beside the database/sql path it replaced (cpu-ns/row, allocs/op)
+#   BenchmarkSnapshotCheckpoint    the checkpoint's cost per chunk of a 250- and a 2,500-chunk snapshot, beside saving
+#       before every chunk (each-chunk), no server needed
 # The server benchmarks run RTDW_BENCH_COUNT times (default 3) and log the load average; RTDW_BENCH (a -bench regexp)
 # runs only the server benchmarks it names. Needs `scripts/services.sh up` and the mariadb and clickhouse-client programs. Extra arguments go to go test.
 set -euo pipefail
@@ -21,7 +23,7 @@ eval "$("$top/scripts/services.sh" env)"
 cd "$top"
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ -z "${RTDW_BENCH:-}" ]]; then
-  go test ./cdc/mysql/ -run '^$' -bench 'BenchmarkDecodeSnapshotRow|BenchmarkSelectChunk' -benchmem -count 1
+  go test ./cdc/mysql/ -run '^$' -bench 'BenchmarkDecodeSnapshotRow|BenchmarkSelectChunk|BenchmarkSnapshotCheckpoint' -benchmem -count 1
   go test ./clickhouse/ -run '^$' -bench 'BenchmarkSinkBuffer' -benchmem -count 1
 fi
 exec go test ./clickhouse/ -run '^$' \

@@ -18,6 +18,8 @@ import (
 
 // binlogReader streams the binlog from an offset to the handler.
 type binlogReader struct {
+	// xa follows XA transactions (see [xaState]).
+	xa     xaState
 	r      *runner
 	syncer *replication.BinlogSyncer
 	stream *replication.BinlogStreamer
@@ -171,7 +173,7 @@ func (b *binlogReader) next(ctx context.Context) (*replication.BinlogEvent, erro
 		wait := ctx
 		var cancel context.CancelFunc
 		if b.r.dirty {
-			wait, cancel = context.WithDeadline(ctx, b.r.lastSave.Add(b.r.cfg.OffsetCommitInterval))
+			wait, cancel = context.WithDeadline(ctx, b.r.nextSave())
 		}
 		ev, err := b.stream.GetEvent(wait)
 		if cancel != nil {
@@ -389,6 +391,9 @@ func (b *binlogReader) handle(ctx context.Context, ev *replication.BinlogEvent) 
 		b.txnGTID = g.String()
 		b.inTxn = true
 		b.explicitTxn = e.Flags&replication.BINLOG_MARIADB_FL_STANDALONE == 0
+		if e.Flags&mariaDBPreparedXA != 0 {
+			b.xa.begin(b.txnStart())
+		}
 		return nil
 	case *replication.QueryEvent:
 		return b.handleQuery(ctx, h, e, endPos)
@@ -401,6 +406,17 @@ func (b *binlogReader) handle(ctx context.Context, ev *replication.BinlogEvent) 
 		b.query = string(e.Query)
 		return nil
 	case *replication.TableMapEvent:
+		return nil
+	case *replication.GenericEvent:
+		if h.EventType == replication.XA_PREPARE_LOG_EVENT {
+			// XA PREPARE: the end of the prepared transaction.
+			xid, ok := preparedXID(e.Data)
+			if !ok {
+				return sourceErr("binlog", nil, nil, "", "an XA_PREPARE event in %s at %d does not decode", b.file, endPos)
+			}
+			b.xa.prepare(xid)
+			return b.endTxn(ctx, endPos)
+		}
 		return nil
 	case *replication.RowsEvent:
 		return b.handleRows(ctx, h, e)
@@ -443,11 +459,13 @@ func (b *binlogReader) handleQuery(ctx context.Context, h *replication.EventHead
 		return nil
 	case "COMMIT":
 		return b.endTxn(ctx, endPos)
-	case "SAVEPOINT", "ROLLBACK", "XA":
+	case "SAVEPOINT", "ROLLBACK":
 		if upper == "ROLLBACK" && !strings.Contains(strings.ToUpper(q), " TO ") {
 			return b.endTxn(ctx, endPos)
 		}
 		return nil
+	case "XA":
+		return b.handleXA(ctx, h, q, endPos)
 	case "INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD":
 		if b.waitUntilSec == 0 && b.touchesCaptured(string(e.Schema), q) {
 			return sourceErr("binlog", ErrServerConfig, nil,
@@ -581,14 +599,18 @@ func (b *binlogReader) handleRows(ctx context.Context, h *replication.EventHeade
 		if i < skipRows {
 			continue
 		}
-		if filter != nil && b.coveredBySnapshot(filter, keyIdx, c, pos) {
-			continue
-		}
-		b.batch = append(b.batch, cdc.Event{
+		ev := cdc.Event{
 			Op: c.op, Table: bt.id, Schema: schema, Before: c.before, After: c.after, TsMs: nowMs,
 			Source: cdc.Source{ServerID: h.ServerID, TsMs: b.txnTsMs, Snapshot: cdc.SnapshotFalse, Database: bt.id.Database, Table: bt.id.Table,
 				GTID: b.txnGTID, File: b.file, Pos: start, Row: i, Thread: b.thread, Query: b.query},
-		})
+		}
+		// A change of an XA transaction is kept to be undone at XA
+		// ROLLBACK, also when the snapshot has it already.
+		b.xa.record(ev)
+		if filter != nil && b.coveredBySnapshot(filter, keyIdx, c, pos) {
+			continue
+		}
+		b.batch = append(b.batch, ev)
 	}
 	if !b.inTxn {
 		// Rows outside a transaction (non-transactional engines without
@@ -599,6 +621,57 @@ func (b *binlogReader) handleRows(ctx context.Context, h *replication.EventHeade
 		return b.flushBatch(ctx, false)
 	}
 	return nil
+}
+
+// handleXA handles the statements of XA transactions (see [xaState]).
+func (b *binlogReader) handleXA(ctx context.Context, h *replication.EventHeader, q string, endPos uint64) error {
+	verb, text, onePhase := xaStatement(q)
+	switch verb {
+	case "START", "BEGIN":
+		// MySQL (MariaDB flags its GTID event instead).
+		b.xa.begin(b.txnStart())
+		return nil
+	case "COMMIT", "ROLLBACK":
+	default:
+		return nil
+	}
+	xid, ok := parseXID(text)
+	if !ok && !onePhase {
+		return sourceErr("binlog", nil, nil, "", "the XID of %q in %s at %d does not parse", trimForError(q), b.file, endPos)
+	}
+	switch {
+	case onePhase:
+		b.xa.drop()
+		return b.endTxn(ctx, endPos)
+	case verb == "COMMIT":
+		b.xa.end(xid)
+		return b.endTxn(ctx, endPos)
+	default:
+		p := b.xa.end(xid)
+		if p == nil {
+			if b.waitUntilSec == 0 {
+				b.r.src.obs.log.Warn("mysql source: XA ROLLBACK of a transaction prepared before the stream's start; any of its rows delivered before stay delivered",
+					"xid", xid, "file", b.file, "pos", endPos)
+			}
+			return b.endTxn(ctx, endPos)
+		}
+		at := uint64(h.LogPos) - uint64(h.EventSize)
+		for i := len(p.events) - 1; i >= 0; i-- {
+			src := cdc.Source{ServerID: h.ServerID, TsMs: b.txnTsMs, Snapshot: cdc.SnapshotFalse,
+				GTID: b.txnGTID, File: b.file, Pos: at, Row: len(p.events) - 1 - i, Thread: b.thread, Query: q}
+			b.batch = append(b.batch, inverse(p.events[i], src))
+		}
+		return b.endTxn(ctx, endPos)
+	}
+}
+
+// txnStart is the offset the transaction being read began at.
+func (b *binlogReader) txnStart() Offset {
+	start := Offset{File: b.boundary.File, Pos: b.boundary.Pos}
+	if b.gtids != nil {
+		start.GTIDSet = b.gtids.String()
+	}
+	return start
 }
 
 // coveredBySnapshot reports whether a change happened before the high
@@ -639,6 +712,7 @@ func (b *binlogReader) endTxn(ctx context.Context, endPos uint64) error {
 	}
 	b.inTxn, b.explicitTxn = false, false
 	b.txnMySQLSID, b.txnMariaGTID = nil, nil
+	b.xa.drop()
 	b.txnRowEvents, b.skipEvents, b.skipRows = 0, 0, 0
 	if endPos > 0 {
 		b.boundary = Offset{File: b.file, Pos: endPos}
@@ -655,7 +729,7 @@ func (b *binlogReader) atBoundary(ctx context.Context) error {
 	if b.waitUntilSec > 0 {
 		return nil
 	}
-	due := time.Since(b.r.lastSave) >= b.r.cfg.OffsetCommitInterval
+	due := !time.Now().Before(b.r.nextSave())
 	if len(b.batch) >= b.r.cfg.FetchSize || (due && len(b.batch) > 0) {
 		if err := b.flushBatch(ctx, true); err != nil {
 			return err
@@ -692,7 +766,8 @@ func (b *binlogReader) flushBatch(ctx context.Context, atBoundary bool) error {
 	return nil
 }
 
-// markCommitted makes the current boundary the checkpoint's offset.
+// markCommitted makes the current boundary the checkpoint's offset, or
+// where the oldest XA transaction not yet ended began (see [xaState]).
 func (b *binlogReader) markCommitted() {
 	off := Offset{File: b.boundary.File, Pos: b.boundary.Pos}
 	if off.File == "" {
@@ -700,6 +775,9 @@ func (b *binlogReader) markCommitted() {
 	}
 	if b.gtids != nil {
 		off.GTIDSet = b.gtids.String()
+	}
+	if held := b.xa.oldestStart(); !held.IsZero() && held.Compare(off) < 0 {
+		off = held
 	}
 	if off == b.r.cp.Offset {
 		return

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
@@ -147,14 +148,26 @@ func (st *checkpointState) checkpoint(name string) (*cdc.Checkpoint, error) {
 	return &cdc.Checkpoint{Version: cdc.CheckpointVersion, Source: name, Kind: CheckpointKind, State: b}, nil
 }
 
-// clone deep-copies a state through JSON, so a saved value shares no
-// memory with the running source.
+// clone deep-copies a state, so that a saved value shares no memory the
+// running source modifies. Chunk bounds and the encoded schemas are never
+// modified once made, and are shared.
 func (st *checkpointState) clone() *checkpointState {
 	st.syncSchemas()
-	b, _ := json.Marshal(st)
-	var c checkpointState
-	_ = json.Unmarshal(b, &c)
-	c.history, c.encoded = st.history, st.encoded // never modified
+	c := *st
+	c.Tables = slices.Clone(st.Tables)
+	if st.Snapshot != nil {
+		snap := *st.Snapshot
+		snap.Tables = slices.Clone(snap.Tables)
+		for i := range snap.Tables {
+			snap.Tables[i].Chunks = slices.Clone(snap.Tables[i].Chunks)
+		}
+		c.Snapshot = &snap
+	}
+	if st.Server != nil {
+		srv := *st.Server
+		srv.Previous = slices.Clone(srv.Previous)
+		c.Server = &srv
+	}
 	return &c
 }
 

@@ -164,6 +164,9 @@ type Config struct {
 	// OffsetCommitInterval is the least time between two checkpoint saves
 	// while streaming; a checkpoint is always saved at shutdown. Default 1s;
 	// 0 saves at every transaction boundary (each save flushes the handler).
+	// When one save takes longer than a twentieth of the interval (the
+	// checkpoint of a large snapshot holds every chunk), the next waits
+	// twenty times as long as it took.
 	OffsetCommitInterval time.Duration
 	// DistributionFactorUpper and DistributionFactorLower bound the key
 	// distribution inside which a table is split into even key ranges (see

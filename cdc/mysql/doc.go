@@ -101,10 +101,11 @@
 //     the server commits in binlog order and adds GTIDs to gtid_executed
 //     after the engine commit, so a position is a low watermark once the
 //     GTID of its last transaction is in the gtid_executed read before the
-//     SELECT. Each chunk's binlog window provides the next such position;
-//     the first is found once per snapshot by reading the binlog written
-//     since the snapshot began, or, on a server nobody writes to, the
-//     current binlog file from its start.
+//     SELECT. Each chunk's binlog window provides the next such position.
+//     The first is the snapshot's first position once the GTIDs
+//     gtid_owned listed then have committed; while a session that set
+//     gtid_next keeps its GTID owned for more than 2s, the source reads the
+//     binlog for one instead.
 //   - MariaDB: each chunk is read in START TRANSACTION WITH CONSISTENT
 //     SNAPSHOT, whose binlog position the server reports exactly
 //     (binlog_snapshot_file and binlog_snapshot_position).
@@ -285,6 +286,24 @@
 // history cannot apply (it adds a column the history already has: the
 // history began from the server after the statement ran) reads the tables
 // it names from the server again, with a warning.
+//
+// # XA transactions
+//
+// An XA transaction's rows reach the binlog at XA PREPARE, and the source
+// delivers them there; XA COMMIT or XA ROLLBACK comes later as a
+// transaction of its own. At XA ROLLBACK the source delivers the inverse of
+// each change the transaction made (a delete for an insert, the before
+// image for an update, the row again for a delete), newest first, at the
+// rollback's position: the transaction held its row locks until it ended,
+// so the inverses restore exactly the rows it changed. Until an XA
+// transaction ends, the checkpoint's offset stays where it began, so that a
+// restarted source can still undo it. A snapshot waits for the XA
+// transactions prepared before it began (XA RECOVER lists them; on MySQL
+// that needs XA_RECOVER_ADMIN, else the source warns and goes on): their
+// rows would be in no chunk's SELECT and no chunk's binlog window. Not
+// covered: an XA transaction prepared before a Latest start, whose commit
+// delivers nothing and whose rollback is logged as a warning; and one
+// prepared and rolled back inside a snapshot chunk's binlog window.
 //
 // # Values
 //

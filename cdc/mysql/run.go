@@ -542,7 +542,7 @@ func (r *runner) commit(ctx context.Context, force bool) error {
 	if !r.dirty {
 		return nil
 	}
-	if !force && time.Since(r.lastSave) < r.cfg.OffsetCommitInterval {
+	if !force && time.Now().Before(r.nextSave()) {
 		return nil
 	}
 	if err := r.flushSink(ctx); err != nil {
@@ -557,11 +557,25 @@ func (r *runner) commit(ctx context.Context, force bool) error {
 	}
 	r.saved = r.cp.clone()
 	r.lastSave = time.Now()
+	r.saveTook = r.lastSave.Sub(saveStart)
 	r.dirty = false
 	off := r.cp.Offset
 	r.src.progress.update(false, func(p *Progress) { p.Offset = off })
 	r.checkpointStored(off, time.Since(saveStart))
 	return nil
+}
+
+// nextSave is when the next checkpoint save is due: OffsetCommitInterval
+// after the last, or, when the last took longer than a twentieth of that,
+// twenty times as long as it took. A checkpoint holds every chunk of a
+// snapshot, so saving a large table's takes long, and the spacing keeps
+// saves to about a twentieth of the time whatever the table's size. An
+// OffsetCommitInterval of 0 saves at every boundary, however long it takes.
+func (r *runner) nextSave() time.Time {
+	if r.cfg.OffsetCommitInterval == 0 {
+		return r.lastSave
+	}
+	return r.lastSave.Add(max(r.cfg.OffsetCommitInterval, 20*r.saveTook))
 }
 
 // save stores st as the source's checkpoint.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -241,27 +242,68 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 // that they are about to be: it sets the chunk's DeliveredFrom to its high
 // watermark unless an earlier run handed it over at an older one, and saves
 // the last saved checkpoint with only that change, so that nothing
-// delivered but not yet flushed is recorded as done. It saves once per chunk.
+// delivered but not yet flushed is recorded as done.
+//
+// A save writes every chunk of the snapshot, so one per chunk would grow
+// with the square of a table's size. The save also gives the next chunks
+// without a DeliveredFrom (see [deliveryBatch]) this chunk's high
+// watermark: any chunk read later has a newer one, so it needs no save of
+// its own (one whose rows were read before, with an older high watermark,
+// still saves). Those chunks count as delivered if the run stops before they
+// are: a run that reads them again also delivers deletes for the rows
+// their binlog window replaced, which is harmless.
 func (r *runner) recordDelivery(ctx context.Context, res chunkResult) error {
 	t := res.task.table
 	c := &t.snap.Chunks[res.task.index]
 	if !c.DeliveredFrom.IsZero() && c.DeliveredFrom.Compare(res.hw) <= 0 {
 		return nil
 	}
-	c.DeliveredFrom = res.hw
 	saved := r.saved
 	if saved == nil || saved.Snapshot == nil {
 		return fmt.Errorf("mysql: internal error: no saved snapshot checkpoint before delivering a chunk of %s", t.id)
 	}
+	savedChunks := map[cdc.TableID][]snapshotChunk{}
 	for i := range saved.Snapshot.Tables {
-		st := &saved.Snapshot.Tables[i]
-		if st.Table == t.id && res.task.index < len(st.Chunks) {
-			st.Chunks[res.task.index].DeliveredFrom = res.hw
-			return r.save(ctx, saved)
+		savedChunks[saved.Snapshot.Tables[i].Table] = saved.Snapshot.Tables[i].Chunks
+	}
+	sc := savedChunks[t.id]
+	if res.task.index >= len(sc) {
+		return fmt.Errorf("mysql: internal error: the saved checkpoint lacks chunk %d of %s", res.task.index, t.id)
+	}
+	// Readers read the DeliveredFrom of the chunks they read, and chunks
+	// ahead may be being read.
+	r.deliveredMu.Lock()
+	c.DeliveredFrom, sc[res.task.index].DeliveredFrom = res.hw, res.hw
+	total := 0
+	for i := range r.cp.Snapshot.Tables {
+		total += len(r.cp.Snapshot.Tables[i].Chunks)
+	}
+	batch := max(deliveryBatch, total/deliverySaves)
+	ahead := 0
+	for i := range r.cp.Snapshot.Tables {
+		ts := &r.cp.Snapshot.Tables[i]
+		sc := savedChunks[ts.Table]
+		for j := range ts.Chunks {
+			if ahead == batch {
+				break
+			}
+			if ch := &ts.Chunks[j]; !ch.Done && ch.DeliveredFrom.IsZero() && j < len(sc) {
+				ch.DeliveredFrom, sc[j].DeliveredFrom = res.hw, res.hw
+				ahead++
+			}
 		}
 	}
-	return fmt.Errorf("mysql: internal error: the saved checkpoint lacks chunk %d of %s", res.task.index, t.id)
+	r.deliveredMu.Unlock()
+	return r.save(ctx, saved)
 }
+
+// A recordDelivery save covers deliveryBatch chunks ahead, or more in a
+// snapshot of more than deliveryBatch × deliverySaves chunks, so that it
+// saves about deliverySaves times: each save writes every chunk.
+const (
+	deliveryBatch = 64
+	deliverySaves = 32
+)
 
 // emitChunk hands a chunk's tombstones, then its rows, to the handler in
 // FetchSize batches.
@@ -342,10 +384,13 @@ func (r *runner) readChunkOnce(ctx context.Context, conn chunkConn, task chunkTa
 	chunk := &t.snap.Chunks[task.index]
 	sel := t.latestVersion()
 	res.schema = sel.schema
-	low, endTx, err := r.chunkLowWatermark(ctx, conn)
+	low, endTx, err := r.chunkLowWatermark(ctx, conn, serverID)
 	if err != nil {
 		res.err = err
 		return res
+	}
+	if log := r.src.obs.log; log.Enabled(ctx, slog.LevelDebug) {
+		log.Debug("mysql source: chunk low watermark", "table", t.id.String(), "chunk", task.index, "low", low.String())
 	}
 	res.tsMs = time.Now().UnixMilli()
 	rows, err := r.selectChunkOn(ctx, conn, t, sel.schema, chunk)
@@ -374,9 +419,20 @@ func (r *runner) readChunkOnce(ctx context.Context, conn chunkConn, task chunkTa
 	// SELECT already saw is harmless. The window starts no later than the
 	// end of the table's windows read so far, so that every DDL statement
 	// on the table is seen (see [snapshotSchemas]).
-	from, redelivery := low, !chunk.DeliveredFrom.IsZero()
-	if redelivery && chunk.DeliveredFrom.Compare(from) < 0 {
-		from = chunk.DeliveredFrom
+	r.deliveredMu.RLock()
+	delivered := chunk.DeliveredFrom
+	r.deliveredMu.RUnlock()
+	from, redelivery := low, !delivered.IsZero()
+	if redelivery && delivered.Compare(from) < 0 {
+		from = delivered
+		if from.File == "" && low.File != "" {
+			// A GTID set from another server: when high's Executed_Gtid_Set
+			// holds nothing new, read from low instead (it lags the binlog:
+			// a transaction before high may still be committing).
+			if _, done, err := r.gtidWindow(from, high); err == nil && done {
+				from = low
+			}
+		}
 	}
 	if f := t.followedFrom(); !f.IsZero() && f.File != "" && from.File != "" && f.Compare(from) < 0 {
 		from = f
@@ -522,8 +578,12 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 			}
 			continue
 		}
-		if ge, ok := ev.Event.(*replication.GTIDEvent); ok {
+		switch ge := ev.Event.(type) {
+		case *replication.GTIDEvent:
 			lastGTID = ge
+			continue
+		case *replication.GtidTaggedLogEvent:
+			lastGTID = &ge.GTIDEvent
 			continue
 		}
 		for _, inner := range flattenEvent(ev) {
@@ -595,15 +655,13 @@ func (r *runner) backfill(ctx context.Context, serverID uint32, t *tableState, c
 			break
 		}
 	}
-	if low.File != "" {
-		// The window started at a settled position (or an older one) and
-		// saw every transaction up to high: high is settled once its last
-		// one shows in gtid_executed, or already when it saw none.
-		var need gomysql.GTIDSet
-		if lastGTID != nil {
-			if need, err = lastGTID.GTIDNext(); err != nil {
-				return nil, nil, fmt.Errorf("mysql: a GTID event of %s before %s: %w", t.id, high, err)
-			}
+	if low.File != "" && lastGTID != nil {
+		// The window saw every transaction up to high: high is settled
+		// once the last one shows in gtid_executed. A window with events
+		// but no GTID event it knows records nothing.
+		need, err := lastGTID.GTIDNext()
+		if err != nil {
+			return nil, nil, fmt.Errorf("mysql: a GTID event of %s before %s: %w", t.id, high, err)
 		}
 		r.watermarks.addAnchor(high, need)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,6 +97,9 @@ type watermarkHistory struct {
 	settled Offset
 	pending []gtidAnchor
 	scanned bool
+	// scanClaimed is set once a reader reads the binlog for a first low
+	// watermark (see [firstAnchorPatience]).
+	scanClaimed bool
 }
 
 type watermarkEntry struct {
@@ -136,6 +140,18 @@ func (h *watermarkHistory) settle(executed gomysql.GTIDSet) Offset {
 	}
 	h.pending = out
 	return h.settled
+}
+
+// claimScan reports whether the caller is the one to read the binlog for
+// a first low watermark (see [firstAnchorPatience]); it is true once.
+func (h *watermarkHistory) claimScan() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.scanClaimed {
+		return false
+	}
+	h.scanClaimed = true
+	return true
 }
 
 // addAnchor records a position in watermarkGTID mode; with need nil it is
@@ -234,15 +250,16 @@ func (r *runner) startWatermarks(ctx context.Context) error {
 }
 
 // awaitWatermarks makes the first low watermark available before the
-// first chunk is read. In watermarkMargin mode it waits until the first
+// first chunk is read, after the XA transactions prepared before the
+// snapshot began have ended (see [runner.awaitPreparedXA]). In watermarkMargin mode it waits until the first
 // recorded position is commitVisibilityMargin old. In watermarkGTID mode it
-// needs the GTID of the last transaction before some position, once per
-// snapshot: it reads the binlog from the first position to the current one,
-// and when no transaction was written in between, the first position's
-// file from its start. The binlog is read with the first reader's server
-// ID, before any reader starts.
+// records the first position with the GTIDs gtid_owned lists: the first
+// chunk's low watermark once they have committed (see [runner.settledBefore]).
 func (r *runner) awaitWatermarks(ctx context.Context) error {
 	h := r.watermarks
+	if err := r.awaitPreparedXA(ctx); err != nil {
+		return err
+	}
 	if h.why != "" {
 		r.src.obs.log.Info("mysql source: snapshot chunks take their low watermarks from positions read 100ms before their SELECT, assuming a transaction commits within that time",
 			"method", h.mode.String(), "reason", h.why)
@@ -263,28 +280,138 @@ func (r *runner) awaitWatermarks(ctx context.Context) error {
 		if scanned {
 			return nil
 		}
-		anchor, err := r.firstAnchor(ctx, h.first)
+		// Every transaction before first is committed or owned by the
+		// session committing it: automatic GTIDs are owned from the
+		// binlog's flush until gtid_executed takes them. Reading
+		// gtid_owned before gtid_executed misses none of them.
+		owned, err := r.gtidOwned(ctx)
 		if err != nil {
 			return err
 		}
 		h.mu.Lock()
 		h.scanned = true
-		h.pending = append(h.pending, anchor)
+		h.pending = append(h.pending, gtidAnchor{off: h.first, need: owned})
 		h.mu.Unlock()
 	}
 	return nil
 }
 
-// firstAnchor finds a position with the GTID of its last transaction:
-// the current position, when transactions were written since first (a
-// short read), else first, from its file's start.
-func (r *runner) firstAnchor(ctx context.Context, first Offset) (gtidAnchor, error) {
+// preparedXAWarnEvery is how often a snapshot waiting for prepared XA
+// transactions says so.
+const preparedXAWarnEvery = 30 * time.Second
+
+// awaitPreparedXA waits until the XA transactions prepared before the
+// snapshot's first position have ended. Such a transaction's rows are in
+// the binlog before the snapshot's windows and invisible to its SELECTs
+// until XA COMMIT, which carries no rows: the snapshot would miss them. XA
+// RECOVER lists the prepared transactions; one listed now that is gone
+// later has ended. Without the privilege XA RECOVER needs
+// (XA_RECOVER_ADMIN on MySQL), the source logs a warning and goes on; on
+// MariaDB a user without SUPER sees only its own XA transactions.
+func (r *runner) awaitPreparedXA(ctx context.Context) error {
+	before, err := r.preparedXA(ctx)
+	if err != nil {
+		if isAccessDenied(err) {
+			r.src.obs.log.Warn("mysql source: cannot list prepared XA transactions (XA RECOVER); one prepared before the snapshot and committed during it would be missed",
+				"fix", fmt.Sprintf("GRANT XA_RECOVER_ADMIN ON *.* TO the source's user (%q)", r.cfg.Username))
+			return nil
+		}
+		return sourceErr("snapshot", nil, err, "", "XA RECOVER")
+	}
+	if len(before) == 0 {
+		return nil
+	}
+	began, warned := time.Now(), time.Time{}
+	for {
+		now, err := r.preparedXA(ctx)
+		if err != nil {
+			return sourceErr("snapshot", nil, err, "", "XA RECOVER")
+		}
+		var left []string
+		for xid := range before {
+			if now[xid] {
+				left = append(left, xid)
+			}
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Since(warned) >= preparedXAWarnEvery {
+			warned = time.Now()
+			r.src.obs.log.Warn("mysql source: the snapshot waits for XA transactions prepared before it to be committed or rolled back",
+				"xids", strings.Join(left, " "), "waited", time.Since(began).Round(time.Second).String())
+		}
+		if err := retry.Sleep(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// preparedXA lists the prepared XA transactions (XA RECOVER), each as its
+// format ID, lengths and data.
+func (r *runner) preparedXA(ctx context.Context) (map[string]bool, error) {
+	rows, err := r.db.QueryContext(ctx, "XA RECOVER")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	vals := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = string(v)
+		}
+		out[strings.Join(parts, ":")] = true
+	}
+	return out, rows.Err()
+}
+
+// gtidOwned reads gtid_owned ("uuid:5#22,uuid:7#30": GTIDs with the
+// threads owning them) as a GTID set.
+func (r *runner) gtidOwned(ctx context.Context) (gomysql.GTIDSet, error) {
+	var s string
+	if err := r.db.QueryRowContext(ctx, "SELECT @@GLOBAL.gtid_owned").Scan(&s); err != nil {
+		return nil, sourceErr("snapshot", nil, err, "", "read gtid_owned")
+	}
+	set, err := gomysql.ParseMysqlGTIDSet(ownerSuffix.ReplaceAllString(strings.ReplaceAll(s, "\n", ""), ""))
+	if err != nil {
+		return nil, sourceErr("snapshot", nil, err, "", "parse gtid_owned %q", s)
+	}
+	return set, nil
+}
+
+// ownerSuffix is the "#thread" after each GTID of gtid_owned.
+var ownerSuffix = regexp.MustCompile(`#[0-9]+`)
+
+// firstAnchorPatience is how long a chunk waits for the transactions
+// gtid_owned listed to commit before it reads the binlog for another first
+// low watermark: a session that set gtid_next explicitly owns its GTID
+// until it commits, however long that takes.
+const firstAnchorPatience = 2 * time.Second
+
+// scanAnchor finds a position with the GTID of its last transaction by
+// reading the binlog with serverID: the current position, when
+// transactions were written since first (a short read), else first, from
+// its file's start.
+func (r *runner) scanAnchor(ctx context.Context, first Offset, serverID uint32) (gtidAnchor, error) {
 	cur, err := r.binlogStatus(ctx, sqlStrings{r.db})
 	if err != nil {
 		return gtidAnchor{}, err
 	}
 	if cur.Compare(first) > 0 {
-		last, _, err := r.scanGTIDs(ctx, first, cur)
+		last, _, err := r.scanGTIDs(ctx, first, cur, serverID)
 		if err != nil {
 			return gtidAnchor{}, err
 		}
@@ -294,7 +421,7 @@ func (r *runner) firstAnchor(ctx context.Context, first Offset) (gtidAnchor, err
 		}
 	}
 	r.src.obs.log.Debug("mysql source: first snapshot watermark found", "read_from", first.File+":4", "position", first.String())
-	last, prev, err := r.scanGTIDs(ctx, Offset{File: first.File, Pos: 4}, first)
+	last, prev, err := r.scanGTIDs(ctx, Offset{File: first.File, Pos: 4}, first, serverID)
 	if err != nil {
 		return gtidAnchor{}, err
 	}
@@ -313,8 +440,7 @@ func (r *runner) firstAnchor(ctx context.Context, first Offset) (gtidAnchor, err
 // scanGTIDs reads the binlog from start to end and returns the GTID of
 // the last transaction in between (nil if none) and the last
 // Previous_gtids event seen (nil if none).
-func (r *runner) scanGTIDs(ctx context.Context, start, end Offset) (last, prev gomysql.GTIDSet, err error) {
-	serverID := r.cfg.serverIDs[0]
+func (r *runner) scanGTIDs(ctx context.Context, start, end Offset, serverID uint32) (last, prev gomysql.GTIDSet, err error) {
 	cfg := r.syncerConfig(serverID, "snapshot-watermark")
 	cfg.RowsEventDecodeFunc = rowsOnlyFor(func(cdc.TableID) bool { return false })
 	syncer := replication.NewBinlogSyncer(cfg)
@@ -352,11 +478,15 @@ func (r *runner) scanGTIDs(ctx context.Context, start, end Offset) (last, prev g
 			if prev, err = gomysql.ParseMysqlGTIDSet(e.GTIDSets); err != nil {
 				return nil, nil, fmt.Errorf("mysql: Previous_gtids of %s: %w", file, err)
 			}
-		case *replication.GTIDEvent:
+		case *replication.GTIDEvent, *replication.GtidTaggedLogEvent:
 			if ev.Header.LogPos > 0 && (Offset{File: file, Pos: uint64(ev.Header.LogPos)}).Compare(end) > 0 {
 				return last, prev, nil
 			}
-			if last, err = e.GTIDNext(); err != nil {
+			ge, _ := e.(*replication.GTIDEvent)
+			if tg, ok := e.(*replication.GtidTaggedLogEvent); ok {
+				ge = &tg.GTIDEvent
+			}
+			if last, err = ge.GTIDNext(); err != nil {
 				return nil, nil, fmt.Errorf("mysql: a GTID event of %s: %w", file, err)
 			}
 		}
@@ -370,14 +500,14 @@ func (r *runner) scanGTIDs(ctx context.Context, start, end Offset) (last, prev g
 // read on conn. In watermarkSnapshot mode it opens the consistent-snapshot
 // transaction the SELECT must run in; end, never nil, ends it (call it
 // once the SELECT has run, and on every path out).
-func (r *runner) chunkLowWatermark(ctx context.Context, conn chunkConn) (low Offset, end func(), err error) {
+func (r *runner) chunkLowWatermark(ctx context.Context, conn chunkConn, serverID uint32) (low Offset, end func(), err error) {
 	h := r.watermarks
 	end = func() {}
 	switch h.mode {
 	case watermarkSnapshot:
 		return r.openSnapshotTransaction(ctx, conn)
 	case watermarkGTID:
-		low, err = r.settledBefore(ctx, conn)
+		low, err = r.settledBefore(ctx, conn, serverID)
 		return low, end, err
 	}
 	h.mu.Lock()
@@ -396,8 +526,9 @@ func (r *runner) chunkLowWatermark(ctx context.Context, conn chunkConn) (low Off
 // position every transaction before which it holds: every transaction
 // before it is visible to a SELECT that starts after this call. It waits
 // while no position is settled yet (a transaction before the first one
-// still committing).
-func (r *runner) settledBefore(ctx context.Context, conn chunkConn) (Offset, error) {
+// still committing); after firstAnchorPatience it reads the binlog with
+// serverID for another first position (see [runner.scanAnchor]).
+func (r *runner) settledBefore(ctx context.Context, conn chunkConn, serverID uint32) (Offset, error) {
 	start := time.Now()
 	logged := false
 	for {
@@ -415,6 +546,17 @@ func (r *runner) settledBefore(ctx context.Context, conn chunkConn) (Offset, err
 		}
 		if low := r.watermarks.settle(executed); !low.IsZero() {
 			return low, nil
+		}
+		if time.Since(start) > firstAnchorPatience && r.watermarks.claimScan() {
+			// Nothing settled yet: a GTID gtid_owned listed is still owned.
+			anchor, err := r.scanAnchor(ctx, r.watermarks.first, serverID)
+			if err != nil {
+				return Offset{}, err
+			}
+			r.watermarks.mu.Lock()
+			r.watermarks.pending = append(r.watermarks.pending, anchor)
+			r.watermarks.mu.Unlock()
+			continue
 		}
 		if !logged && time.Since(start) > settleWaitLog {
 			logged = true
