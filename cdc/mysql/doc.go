@@ -303,7 +303,9 @@
 // rows would be in no chunk's SELECT and no chunk's binlog window. Not
 // covered: an XA transaction prepared before a Latest start, whose commit
 // delivers nothing and whose rollback is logged as a warning; and one
-// prepared and rolled back inside a snapshot chunk's binlog window.
+// prepared while a snapshot runs and rolled back later, whose rows a
+// chunk's binlog window may have taken in (the snapshot applies a prepared
+// transaction's rows, and does not undo them).
 //
 // # Values
 //
