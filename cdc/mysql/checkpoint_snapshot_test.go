@@ -94,7 +94,8 @@ func TestRecordDeliveryCoversChunksAhead(t *testing.T) {
 	}
 	// Chunk 0 completed after chunk 1 with a newer watermark: covered by
 	// chunk 1's save. Every batch costs one save.
-	if want := (n + deliveryBatch) / (deliveryBatch + 1); saves > want+1 {
+	batch := max(deliveryBatch*r.cfg.parallelism, n/deliverySaves)
+	if want := (n + batch) / (batch + 1); saves > want+1 {
 		t.Fatalf("%d saves for %d chunks, want about %d", saves, n, want)
 	}
 	t.Logf("%d saves for %d chunks", saves, n)

@@ -96,6 +96,13 @@ func (r *runner) prepareSnapshot(ctx context.Context, tables []cdc.TableID, sche
 	}
 	for _, t := range states {
 		t.snap = have[t.id]
+		// Which chunks an earlier run may have delivered, as the
+		// checkpoint says; this run's own DeliveredFrom marks (see
+		// [runner.recordDelivery]) do not make its chunks redeliveries.
+		t.delivered = make([]Offset, len(t.snap.Chunks))
+		for i := range t.snap.Chunks {
+			t.delivered[i] = t.snap.Chunks[i].DeliveredFrom
+		}
 		if err := t.prepareFilter(); err != nil {
 			return nil, err
 		}
@@ -270,15 +277,12 @@ func (r *runner) recordDelivery(ctx context.Context, res chunkResult) error {
 	if res.task.index >= len(sc) {
 		return fmt.Errorf("mysql: internal error: the saved checkpoint lacks chunk %d of %s", res.task.index, t.id)
 	}
-	// Readers read the DeliveredFrom of the chunks they read, and chunks
-	// ahead may be being read.
-	r.deliveredMu.Lock()
 	c.DeliveredFrom, sc[res.task.index].DeliveredFrom = res.hw, res.hw
 	total := 0
 	for i := range r.cp.Snapshot.Tables {
 		total += len(r.cp.Snapshot.Tables[i].Chunks)
 	}
-	batch := max(deliveryBatch, total/deliverySaves)
+	batch := max(deliveryBatch*r.cfg.parallelism, total/deliverySaves)
 	ahead := 0
 	for i := range r.cp.Snapshot.Tables {
 		ts := &r.cp.Snapshot.Tables[i]
@@ -293,15 +297,17 @@ func (r *runner) recordDelivery(ctx context.Context, res chunkResult) error {
 			}
 		}
 	}
-	r.deliveredMu.Unlock()
 	return r.save(ctx, saved)
 }
 
-// A recordDelivery save covers deliveryBatch chunks ahead, or more in a
-// snapshot of more than deliveryBatch × deliverySaves chunks, so that it
-// saves about deliverySaves times: each save writes every chunk.
+// A recordDelivery save covers deliveryBatch chunks ahead per reader, or
+// more in a snapshot of many chunks, so that it saves about deliverySaves
+// times: each save writes every chunk. A run that stops before it
+// delivers the chunks ahead reads their binlog from the mark, so the
+// marks stay near: a few chunks per reader, or a thirty-second of the
+// snapshot.
 const (
-	deliveryBatch = 64
+	deliveryBatch = 4
 	deliverySaves = 32
 )
 
@@ -419,9 +425,7 @@ func (r *runner) readChunkOnce(ctx context.Context, conn chunkConn, task chunkTa
 	// SELECT already saw is harmless. The window starts no later than the
 	// end of the table's windows read so far, so that every DDL statement
 	// on the table is seen (see [snapshotSchemas]).
-	r.deliveredMu.RLock()
-	delivered := chunk.DeliveredFrom
-	r.deliveredMu.RUnlock()
+	delivered := t.delivered[task.index]
 	from, redelivery := low, !delivered.IsZero()
 	if redelivery && delivered.Compare(from) < 0 {
 		from = delivered

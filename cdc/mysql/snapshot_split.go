@@ -17,6 +17,9 @@ type tableState struct {
 	schema *cdc.TableSchema
 	keyIdx int // index of the chunk key column in schema.Columns
 	snap   *tableSnapshot
+	// delivered is each chunk's DeliveredFrom as the run found it: the
+	// chunks an earlier run may have handed over (see [snapshotChunk]).
+	delivered []Offset
 	// starts[i] is the canonical value of chunk i's Start (nil for chunk 0),
 	// for finding the chunk of a binlog row.
 	starts []any

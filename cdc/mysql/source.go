@@ -166,12 +166,9 @@ type runner struct {
 
 	watermarks *watermarkHistory
 
-	cp *checkpointState // the state delivered so far
-	// deliveredMu guards the DeliveredFrom of cp's snapshot chunks, which
-	// Run writes (see [runner.recordDelivery]) while readers read them.
-	deliveredMu sync.RWMutex
-	saved       *checkpointState // a copy of the checkpoint last saved, nil before the first save
-	lastSave    time.Time
+	cp       *checkpointState // the state delivered so far
+	saved    *checkpointState // a copy of the checkpoint last saved, nil before the first save
+	lastSave time.Time
 	// saveTook is how long the last checkpoint save took (see
 	// [runner.nextSave]).
 	saveTook time.Duration
