@@ -20,7 +20,7 @@ type SinkConfig struct {
 	// TableOptions choose the target database and the type mapping.
 	TableOptions
 	// MaxRows flushes once this many rows are buffered across all tables
-	// (default 50000; the sink holds up to two batches, see MaxBytes).
+	// (default 32768; the sink holds up to two batches, see MaxBytes).
 	MaxRows int
 	// MaxBytes flushes once the buffered rows take about this many bytes
 	// (default 64 MiB). MaxRows and MaxBytes bound the sink's memory: it
@@ -94,7 +94,7 @@ type Stats struct {
 func (c SinkConfig) withDefaults() (SinkConfig, error) {
 	ps := newConfigError("sink configuration")
 	if c.MaxRows < 0 {
-		ps.Add("MaxRows", c.MaxRows, "must not be negative; use 0 for the default 50000 or a positive count")
+		ps.Add("MaxRows", c.MaxRows, "must not be negative; use 0 for the default 32768 or a positive count")
 	}
 	if c.MaxBytes < 0 {
 		ps.Add("MaxBytes", c.MaxBytes, "must not be negative; use 0 for the default 64 MiB or a positive size")
@@ -118,7 +118,7 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 		return c, err
 	}
 	if c.MaxRows == 0 {
-		c.MaxRows = 50_000
+		c.MaxRows = 32_768
 	}
 	if c.MaxBytes == 0 {
 		c.MaxBytes = 64 << 20
