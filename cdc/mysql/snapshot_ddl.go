@@ -8,9 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
-	sqldriver "github.com/go-sql-driver/mysql"
 
 	"github.com/rtdw/rtdw/cdc"
 )
@@ -244,14 +242,7 @@ func rowsMismatchError(id cdc.TableID, at Offset, why string) error {
 
 // isUnknownColumn reports whether err is MySQL's ER_BAD_FIELD_ERROR: a
 // chunk's SELECT named a column a DDL statement dropped or renamed.
-func isUnknownColumn(err error) bool {
-	var me *sqldriver.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1054
-	}
-	var ge *gomysql.MyError
-	return errors.As(err, &ge) && ge.Code == 1054
-}
+func isUnknownColumn(err error) bool { return serverErrorIs(err, 1054) }
 
 // followToNow reads the table's binlog from where its statements are
 // followed to now, after a chunk's SELECT named a column the table no

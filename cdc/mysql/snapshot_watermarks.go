@@ -13,7 +13,6 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
-	sqldriver "github.com/go-sql-driver/mysql"
 
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/internal/retry"
@@ -619,11 +618,4 @@ func (r *runner) openSnapshotTransaction(ctx context.Context, conn chunkConn) (O
 // isTableDefChanged reports whether err is MariaDB's "Table definition has
 // changed, please retry transaction": a DDL statement changed the table
 // after the chunk's consistent snapshot began.
-func isTableDefChanged(err error) bool {
-	var me *sqldriver.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1412
-	}
-	var ge *gomysql.MyError
-	return errors.As(err, &ge) && ge.Code == 1412
-}
+func isTableDefChanged(err error) bool { return serverErrorIs(err, 1412) }

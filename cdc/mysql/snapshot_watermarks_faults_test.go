@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,58 +31,7 @@ func TestSnapshotExactWatermarksTaggedGTIDs(t *testing.T) {
 	// watermarks see.
 	for i, next := range []string{"AUTOMATIC", "AUTOMATIC:rtdw_review"} {
 		t.Run(next, func(t *testing.T) {
-			dbName := fmt.Sprintf("tagged_%d", i)
-			srv.exec("CREATE DATABASE "+dbName,
-				"CREATE TABLE "+dbName+".t (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(20))")
-			const n = 3000
-			var b strings.Builder
-			for i := 1; i <= n; i++ {
-				if b.Len() > 0 {
-					b.WriteString(",")
-				}
-				fmt.Fprintf(&b, "(%d, %d, 's%d')", i, i, i)
-			}
-			srv.exec("INSERT INTO " + dbName + ".t VALUES " + b.String())
-
-			ctx, stopWriters := context.WithCancel(context.Background())
-			defer stopWriters()
-			var wg sync.WaitGroup
-			var writes atomic.Int64
-			for w := range 24 {
-				conn, err := srv.DB.Conn(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := conn.ExecContext(context.Background(), "SET gtid_next = '"+next+"'"); err != nil {
-					t.Fatalf("tag this session's GTIDs: %v", err)
-				}
-				wg.Add(1)
-				go func(seed uint64) {
-					defer wg.Done()
-					defer conn.Close()
-					rng := rand.New(rand.NewPCG(seed, 11))
-					for ctx.Err() == nil {
-						id := rng.IntN(n) + 1
-						q := fmt.Sprintf("UPDATE %s.t SET v = v + %d, s = 'upd' WHERE id = %d", dbName, rng.IntN(1000)+1, id)
-						if _, err := conn.ExecContext(context.Background(), q); err == nil {
-							writes.Add(1)
-						}
-					}
-				}(uint64(w))
-			}
-			time.Sleep(400 * time.Millisecond)
-
-			cfg := srv.config(dbName, "t")
-			cfg.SplitSize = 100
-			cfg.ServerID = fmt.Sprintf("%d-%d", 300+10*i, 303+10*i)
-			cfg.SnapshotParallelism = 2
-			h := &collector{}
-			r := start(t, cfg, h)
-			h.waitFor(t, "the snapshot", func(ev []cdc.Event) bool {
-				return slices.ContainsFunc(ev, func(e cdc.Event) bool { return e.Source.Snapshot == cdc.SnapshotLast })
-			})
-			stopWriters()
-			wg.Wait()
+			bad, first, writes := snapshotUnderSlowCommits(t, srv, fmt.Sprintf("tagged_%d", i), 300+10*i, next)
 			var executed string
 			if err := srv.DB.QueryRow("SELECT @@GLOBAL.gtid_executed").Scan(&executed); err != nil {
 				t.Fatal(err)
@@ -92,18 +39,13 @@ func TestSnapshotExactWatermarksTaggedGTIDs(t *testing.T) {
 			if strings.Contains(next, ":") != strings.Contains(executed, "rtdw_review") {
 				t.Fatalf("gtid_next %s, yet gtid_executed is %q", next, executed)
 			}
-			srv.exec("INSERT INTO " + dbName + ".t VALUES (999999, 0, 'end')")
-			h.waitFor(t, "the end marker", func(ev []cdc.Event) bool {
-				return len(ev) > 0 && rowID(ev[len(ev)-1]) == 999999
-			})
-			r.stop(t)
-			if bad, first := replayDiff(t, h.snapshot(), srv.DB, dbName+".t"); bad > 0 {
-				t.Fatalf("%d rows differ after %d concurrent writes with gtid_next %s:\n%s", bad, writes.Load(), next, strings.Join(first, "\n"))
+			if bad > 0 {
+				t.Fatalf("%d rows differ after %d concurrent writes with gtid_next %s:\n%s", bad, writes, next, strings.Join(first, "\n"))
 			}
-			if writes.Load() < 40 {
-				t.Fatalf("only %d concurrent writes: the test did not exercise the watermarks", writes.Load())
+			if writes < 40 {
+				t.Fatalf("only %d concurrent writes: the test did not exercise the watermarks", writes)
 			}
-			t.Logf("%d writes with gtid_next %s and 300ms commits, every row consistent", writes.Load(), next)
+			t.Logf("%d writes with gtid_next %s and 300ms commits, every row consistent", writes, next)
 		})
 	}
 }

@@ -3,6 +3,7 @@ package mysql
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -198,73 +199,97 @@ func TestSnapshotExactWatermarksUnderSlowCommits(t *testing.T) {
 				watermarkModeOverride.Store(srv.port, watermarkMargin)
 				defer watermarkModeOverride.Delete(srv.port)
 			}
-			dbName := fmt.Sprintf("slowcommit_%d", mode)
-			srv.exec("CREATE DATABASE "+dbName,
-				"CREATE TABLE "+dbName+".t (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(20))")
-			const n = 3000
-			var b strings.Builder
-			for i := 1; i <= n; i++ {
-				if b.Len() > 0 {
-					b.WriteString(",")
-				}
-				fmt.Fprintf(&b, "(%d, %d, 's%d')", i, i, i)
-			}
-			srv.exec("INSERT INTO " + dbName + ".t VALUES " + b.String())
-
-			// Enough writers that some transaction is always committing.
-			ctx, stopWriters := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			var writes atomic.Int64
-			for w := range 24 {
-				wg.Add(1)
-				go func(seed uint64) {
-					defer wg.Done()
-					rng := rand.New(rand.NewPCG(seed, 11))
-					for ctx.Err() == nil {
-						id := rng.IntN(n) + 1
-						q := fmt.Sprintf("UPDATE %s.t SET v = v + %d, s = 'upd' WHERE id = %d", dbName, rng.IntN(1000)+1, id)
-						if _, err := srv.DB.Exec(q); err == nil {
-							writes.Add(1)
-						}
-					}
-				}(uint64(w))
-			}
-			time.Sleep(400 * time.Millisecond)
-
-			cfg := srv.config(dbName, "t")
-			cfg.SplitSize = 100
-			cfg.ServerID = fmt.Sprintf("%d-%d", 200+10*int(mode), 203+10*int(mode))
-			cfg.SnapshotParallelism = 2
-			h := &collector{}
-			r := start(t, cfg, h)
-			h.waitFor(t, "the snapshot", func(ev []cdc.Event) bool {
-				return slices.ContainsFunc(ev, func(e cdc.Event) bool { return e.Source.Snapshot == cdc.SnapshotLast })
-			})
-			stopWriters()
-			wg.Wait()
-			srv.exec("INSERT INTO " + dbName + ".t VALUES (999999, 0, 'end')")
-			h.waitFor(t, "the end marker", func(ev []cdc.Event) bool {
-				return len(ev) > 0 && rowID(ev[len(ev)-1]) == 999999
-			})
-			r.stop(t)
-			bad, first := replayDiff(t, h.snapshot(), srv.DB, dbName+".t")
+			bad, first, writes := snapshotUnderSlowCommits(t, srv, fmt.Sprintf("slowcommit_%d", mode), 200+10*int(mode), "AUTOMATIC")
 			if mode == watermarkMargin {
 				// Shows that the setting makes positions run ahead of what a
 				// SELECT sees: without that, the test above proves nothing.
 				if bad == 0 {
-					t.Fatalf("the time margin lost nothing after %d writes with 300ms commits: the test does not reach the race", writes.Load())
+					t.Fatalf("the time margin lost nothing after %d writes with 300ms commits: the test does not reach the race", writes)
 				}
-				t.Logf("the time margin lost %d rows after %d writes, as expected; first: %s", bad, writes.Load(), first[0])
+				t.Logf("the time margin lost %d rows after %d writes, as expected; first: %s", bad, writes, first[0])
 				return
 			}
 			if bad > 0 {
-				t.Fatalf("%d rows differ after %d concurrent writes:\n%s", bad, writes.Load(), strings.Join(first, "\n"))
+				t.Fatalf("%d rows differ after %d concurrent writes:\n%s", bad, writes, strings.Join(first, "\n"))
 			}
 			// The margin subtest loses rows with about 50 writes.
-			if writes.Load() < 40 {
-				t.Fatalf("only %d concurrent writes: the test did not exercise the watermarks", writes.Load())
+			if writes < 40 {
+				t.Fatalf("only %d concurrent writes: the test did not exercise the watermarks", writes)
 			}
-			t.Logf("%d writes with 300ms commits, every row consistent", writes.Load())
+			t.Logf("%d writes with 300ms commits, every row consistent", writes)
 		})
 	}
+}
+
+// snapshotUnderSlowCommits fills table t of a new database dbName on srv
+// with 3000 rows, snapshots it (in chunks of 100, two readers with server
+// IDs from idBase) while 24 sessions with gtid_next set to next update
+// random rows, streams until the writes end, and compares the replayed
+// events with the table: it returns how many rows differ, the first
+// differences and how many updates committed.
+func snapshotUnderSlowCommits(t *testing.T, srv *throwawayServer, dbName string, idBase int, next string) (int, []string, int64) {
+	t.Helper()
+	srv.exec("CREATE DATABASE "+dbName,
+		"CREATE TABLE "+dbName+".t (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(20))")
+	const n = 3000
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		if b.Len() > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "(%d, %d, 's%d')", i, i, i)
+	}
+	srv.exec("INSERT INTO " + dbName + ".t VALUES " + b.String())
+
+	// Enough writers that some transaction is always committing.
+	ctx, stopWriters := context.WithCancel(context.Background())
+	defer stopWriters()
+	var wg sync.WaitGroup
+	var writes atomic.Int64
+	for w := range 24 {
+		conn, err := srv.DB.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(context.Background(), "SET gtid_next = '"+next+"'"); err != nil {
+			t.Fatalf("SET gtid_next = '%s': %v", next, err)
+		}
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			// The session's gtid_next goes with it.
+			defer func() {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+				conn.Close()
+			}()
+			rng := rand.New(rand.NewPCG(seed, 11))
+			for ctx.Err() == nil {
+				id := rng.IntN(n) + 1
+				q := fmt.Sprintf("UPDATE %s.t SET v = v + %d, s = 'upd' WHERE id = %d", dbName, rng.IntN(1000)+1, id)
+				if _, err := conn.ExecContext(context.Background(), q); err == nil {
+					writes.Add(1)
+				}
+			}
+		}(uint64(w))
+	}
+	time.Sleep(400 * time.Millisecond)
+
+	cfg := srv.config(dbName, "t")
+	cfg.SplitSize = 100
+	cfg.ServerID = fmt.Sprintf("%d-%d", idBase, idBase+3)
+	cfg.SnapshotParallelism = 2
+	h := &collector{}
+	r := start(t, cfg, h)
+	h.waitFor(t, "the snapshot", func(ev []cdc.Event) bool {
+		return slices.ContainsFunc(ev, func(e cdc.Event) bool { return e.Source.Snapshot == cdc.SnapshotLast })
+	})
+	stopWriters()
+	wg.Wait()
+	srv.exec("INSERT INTO " + dbName + ".t VALUES (999999, 0, 'end')")
+	h.waitFor(t, "the end marker", func(ev []cdc.Event) bool {
+		return len(ev) > 0 && rowID(ev[len(ev)-1]) == 999999
+	})
+	r.stop(t)
+	bad, first := replayDiff(t, h.snapshot(), srv.DB, dbName+".t")
+	return bad, first, writes.Load()
 }

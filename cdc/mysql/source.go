@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,15 +261,18 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 }
 
 func isAccessDenied(err error) bool {
+	return serverErrorIs(err, 1045, 1044, 1227, 1142)
+}
+
+// serverErrorIs reports whether err is a server error, from go-sql-driver
+// or from go-mysql's client, with one of the numbers.
+func serverErrorIs(err error, numbers ...uint16) bool {
 	var me *sqldriver.MySQLError
 	if errors.As(err, &me) {
-		return me.Number == 1045 || me.Number == 1044 || me.Number == 1227 || me.Number == 1142
+		return slices.Contains(numbers, me.Number)
 	}
 	var ge *gomysql.MyError
-	if errors.As(err, &ge) {
-		return ge.Code == 1045 || ge.Code == 1044 || ge.Code == 1227 || ge.Code == 1142
-	}
-	return false
+	return errors.As(err, &ge) && slices.Contains(numbers, ge.Code)
 }
 
 // binlogStatus reads the binlog status (file, position and executed GTID
