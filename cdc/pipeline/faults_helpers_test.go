@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -323,4 +324,118 @@ func mergedHistory(ctx context.Context, db *sql.DB, ch *clickhouse.Client, datab
 		rows.Close()
 	}
 	return b.String()
+}
+
+// xaWriter runs XA transactions on ids of its own: each inserts, updates
+// or deletes a few rows, is prepared, and after a pause is committed or
+// rolled back from another session, so that a pipeline killed at any
+// moment may be holding a prepared transaction's rows.
+type xaWriter struct {
+	db       *sql.DB
+	database string
+	stop     chan struct{}
+	done     chan struct{}
+	err      error
+	// committed and rolledBack count the transactions each way.
+	committed, rolledBack int
+}
+
+func startXAWriter(db *sql.DB, database string, seed uint64) *xaWriter {
+	w := &xaWriter{db: db, database: database, stop: make(chan struct{}), done: make(chan struct{})}
+	go w.run(seed)
+	return w
+}
+
+func (w *xaWriter) run(seed uint64) {
+	defer close(w.done)
+	rng := rand.New(rand.NewPCG(seed, 11))
+	ctx := context.Background()
+	first := 200_000_000 + int(seed%1000)*10_000 // past every other writer, and id*7 fits the INT column v
+	next := first
+	var ids []int // the writer's ids the table holds
+	for n := 0; ; n++ {
+		select {
+		case <-w.stop:
+			return
+		default:
+		}
+		xid := fmt.Sprintf("'xakill_%d_%d'", seed, n)
+		conn, err := w.db.Conn(ctx)
+		if err != nil {
+			w.err = err
+			return
+		}
+		type stmt struct {
+			q    string
+			args []any
+		}
+		stmts := []stmt{{q: "XA START " + xid}}
+		inserted, deleted := []int{}, map[int]bool{}
+		for range 1 + rng.IntN(3) {
+			switch {
+			case len(ids) > 0 && rng.IntN(3) == 0:
+				id := ids[rng.IntN(len(ids))]
+				if deleted[id] {
+					continue
+				}
+				deleted[id] = true
+				stmts = append(stmts, stmt{"DELETE FROM `" + w.database + "`.`" + shardName(id%faultShards) + "` WHERE id = ?", []any{int64(id)}})
+			case len(ids) > 0 && rng.IntN(2) == 0:
+				id := ids[rng.IntN(len(ids))]
+				if deleted[id] {
+					continue
+				}
+				r := faultRow(id, n+1, 0)
+				stmts = append(stmts, stmt{"UPDATE `" + w.database + "`.`" + shardName(id%faultShards) + "` SET v = ?, label = ?, amount = ?, status = ?, payload = ?, updated = ? WHERE id = ?",
+					[]any{r[1], r[2], r[3], r[4], r[5], r[6], r[0]}})
+			default:
+				id := next
+				next++
+				inserted = append(inserted, id)
+				stmts = append(stmts, stmt{"INSERT INTO `" + w.database + "`.`" + shardName(id%faultShards) + "` VALUES (?,?,?,?,?,?,?)", faultRow(id, n+1, 0)})
+			}
+		}
+		stmts = append(stmts, stmt{q: "XA END " + xid}, stmt{q: "XA PREPARE " + xid})
+		for _, st := range stmts {
+			if _, err = conn.ExecContext(ctx, st.q, st.args...); err != nil {
+				break
+			}
+		}
+		// MariaDB keeps a prepared transaction on its session until the
+		// session ends: close the connection, not just return it.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		conn.Close()
+		if err != nil {
+			w.err = err
+			return
+		}
+		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
+		if rng.IntN(2) == 0 {
+			if _, err := w.db.ExecContext(ctx, "XA ROLLBACK "+xid); err != nil {
+				w.err = err
+				return
+			}
+			w.rolledBack++
+			continue
+		}
+		if _, err := w.db.ExecContext(ctx, "XA COMMIT "+xid); err != nil {
+			w.err = err
+			return
+		}
+		w.committed++
+		kept := ids[:0]
+		for _, id := range ids {
+			if !deleted[id] {
+				kept = append(kept, id)
+			}
+		}
+		ids = append(kept, inserted...)
+	}
+}
+
+// halt stops the writer after its transaction in progress has ended.
+func (w *xaWriter) halt() error {
+	close(w.stop)
+	<-w.done
+	return w.err
 }
