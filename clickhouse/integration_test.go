@@ -468,6 +468,10 @@ func TestInsertOfSeveralBlocks(t *testing.T) {
 			{Name: "id", Type: cdc.ColumnType{Kind: cdc.KindBigInt}},
 			{Name: "note", Type: cdc.ColumnType{Kind: cdc.KindVarChar}, Nullable: true},
 			{Name: "at", Type: cdc.ColumnType{Kind: cdc.KindDateTime, FSP: 3}},
+			// Decimal32 nullable and Decimal64 not null: the sink hands
+			// both to clickhouse-go in the native encoding (nativeBlock).
+			{Name: "small", Type: cdc.ColumnType{Kind: cdc.KindDecimal, Precision: 9, Scale: 2}, Nullable: true},
+			{Name: "big", Type: cdc.ColumnType{Kind: cdc.KindDecimal, Precision: 18, Scale: 4}},
 		},
 		PrimaryKey: []string{"id"},
 	}
@@ -484,7 +488,18 @@ func TestInsertOfSeveralBlocks(t *testing.T) {
 		if i%5 == 0 {
 			note = nil
 		}
-		rows[i] = cdc.Row{int64(i), note, base.Add(time.Duration(i) * 1234 * time.Millisecond)}
+		var small any = decimal.New(int64(i)*37-150_000, -2)
+		if i%7 == 3 {
+			small = nil
+		}
+		big := decimal.New(int64(i)*1_000_003-4_000_000, -3)
+		switch i {
+		case 1:
+			small, big = decimal.RequireFromString("9999999.99"), decimal.RequireFromString("99999999999999.9999")
+		case 2:
+			small, big = decimal.RequireFromString("-9999999.99"), decimal.RequireFromString("-99999999999999.9999")
+		}
+		rows[i] = cdc.Row{int64(i), note, base.Add(time.Duration(i) * 1234 * time.Millisecond), small, big}
 	}
 	got := writeAndRead(ctx, t, sink, schema, insertEvents(schema, rows))
 	equalRows(t, schema, got, rows)

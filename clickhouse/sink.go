@@ -208,6 +208,8 @@ type Sink struct {
 	inFlight  *insertJob
 	failed    []queuedBatch
 	insertErr error
+	// native is the insert goroutine's, which runs one insert at a time.
+	native nativeBlock
 
 	// Running totals, read by Stats without the lock (which a flush holds
 	// for as long as ClickHouse takes).

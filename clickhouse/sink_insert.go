@@ -213,9 +213,20 @@ func (s *Sink) insert(ctx context.Context, b *rowBatch) error {
 		return err
 	}
 	n := len(b.cols)
+	raw := batch.Columns()
 	for lo := 0; lo < b.rows; lo += insertBlockRows {
 		hi := min(lo+insertBlockRows, b.rows)
 		for i, c := range b.cols {
+			if d, ok := c.(*decimalColumn); ok {
+				done, err := d.appendNative(&s.native, raw[i], lo, hi)
+				if err != nil {
+					_ = batch.Abort()
+					return fmt.Errorf("clickhouse: column %s: %w", QuoteIdent(l.codecs[i].name), err)
+				}
+				if done {
+					continue
+				}
+			}
 			if err := c.appendRange(batch.Column(i), lo, hi); err != nil {
 				_ = batch.Abort()
 				return fmt.Errorf("clickhouse: column %s: %w", QuoteIdent(l.codecs[i].name), err)
