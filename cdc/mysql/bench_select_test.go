@@ -28,11 +28,13 @@ var selectBenchShapes = []struct{ name, create, fill string }{
 }
 
 // BenchmarkSelectChunk reads one snapshot chunk of DefaultSplitSize rows
-// from MariaDB, decoded into canonical rows, both ways in the same run:
-// database-sql is the old path (go-sql-driver's text rows through
-// queryRows and decodeDriverValue), go-mysql the reader's connection
-// (go-mysql's client through decodeFieldValue). Run it with -benchmem and
-// -count of 3 or more: ns/row and allocs/row are per row of the chunk.
+// from MariaDB, decoded into canonical rows, three ways in the same run:
+// database-sql is the oldest path (go-sql-driver's text rows through
+// queryRows and decodeDriverValue), go-mysql-streaming the next one
+// (go-mysql's ExecuteSelectStreaming through decodeFieldValue), chunk-conn
+// the reader's connection as the snapshot reads with it (its own reading of
+// the rows, see textResult). Run it with -benchmem and -count of 3 or more:
+// cpu-ns/row and ns/row are per row of the chunk.
 func BenchmarkSelectChunk(b *testing.B) {
 	src := testenv.NewSource(b, testenv.MariaDB)
 	ctx := context.Background()
@@ -84,7 +86,23 @@ func BenchmarkSelectChunk(b *testing.B) {
 			}
 			perRow(b)
 		})
-		b.Run(shape.name+"/go-mysql", func(b *testing.B) {
+		b.Run(shape.name+"/go-mysql-streaming", func(b *testing.B) {
+			cc := openChunkConn(b, r).(*clientChunkConn)
+			if err := cc.exec(ctx, "DO 1"); err != nil { // connect outside the timing
+				b.Fatal(err)
+			}
+			query, args := chunkQuery(ts, ts.schema, chunk)
+			startCPU(b)
+			for range b.N {
+				got, err := cc.selectRowsStreaming(ctx, query, args, ts.schema.Columns, r.cfg.SplitSize)
+				if err != nil {
+					b.Fatal(err)
+				}
+				check(b, got)
+			}
+			perRow(b)
+		})
+		b.Run(shape.name+"/chunk-conn", func(b *testing.B) {
 			cc := openChunkConn(b, r)
 			if err := cc.exec(ctx, "DO 1"); err != nil { // connect outside the timing
 				b.Fatal(err)

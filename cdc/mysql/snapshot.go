@@ -312,34 +312,39 @@ const (
 )
 
 // emitChunk hands a chunk's tombstones, then its rows, to the handler in
-// FetchSize batches.
+// FetchSize batches. The batches reuse one slice, r.batch, from chunk to
+// chunk: a handler's slice is only valid during its call (see
+// [cdc.Handler]), and the events are copied into it, which the handler may
+// keep.
 func (r *runner) emitChunk(ctx context.Context, res chunkResult, firstRow *bool, lastChunk bool) error {
 	t := res.task.table
 	now := time.Now().UnixMilli()
-	batch := make([]cdc.Event, 0, min(len(res.rows)+len(res.deletes), r.cfg.FetchSize))
+	if cap(r.batch) < r.cfg.FetchSize {
+		r.batch = make([]cdc.Event, 0, r.cfg.FetchSize)
+	}
+	batch := r.batch[:0]
 	for _, d := range res.deletes {
 		batch = append(batch, cdc.Event{Op: cdc.OpDelete, Table: t.id, Schema: res.schema, Before: d.row, TsMs: now, Source: d.source})
-		if len(batch) == cap(batch) {
+		if len(batch) == r.cfg.FetchSize {
 			if err := r.deliver(ctx, batch); err != nil {
 				return err
 			}
 			batch = batch[:0]
 		}
 	}
+	// Every event of the chunk's rows has the same source block but for
+	// its snapshot marker.
+	source := cdc.Source{Name: r.cfg.Name, TsMs: res.tsMs, Snapshot: cdc.SnapshotTrue, Database: t.id.Database, Table: t.id.Table,
+		File: res.hw.File, Pos: res.hw.Pos}
 	for i, row := range res.rows {
-		marker := cdc.SnapshotTrue
+		batch = append(batch, cdc.Event{Op: cdc.OpRead, Table: t.id, Schema: res.schema, After: row, TsMs: now, Source: source})
 		if *firstRow {
-			marker, *firstRow = cdc.SnapshotFirst, false
+			batch[len(batch)-1].Source.Snapshot, *firstRow = cdc.SnapshotFirst, false
 		}
 		if lastChunk && i == len(res.rows)-1 {
-			marker = cdc.SnapshotLast
+			batch[len(batch)-1].Source.Snapshot = cdc.SnapshotLast
 		}
-		batch = append(batch, cdc.Event{
-			Op: cdc.OpRead, Table: t.id, Schema: res.schema, After: row, TsMs: now,
-			Source: cdc.Source{TsMs: res.tsMs, Snapshot: marker, Database: t.id.Database, Table: t.id.Table,
-				File: res.hw.File, Pos: res.hw.Pos},
-		})
-		if len(batch) == cap(batch) {
+		if len(batch) == r.cfg.FetchSize {
 			if err := r.deliver(ctx, batch); err != nil {
 				return err
 			}

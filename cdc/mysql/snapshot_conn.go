@@ -40,10 +40,11 @@ type chunkConn interface {
 	close() error
 }
 
-// clientChunkConn is a chunkConn over go-mysql's client: rows arrive as
-// []gomysql.FieldValue parsed from one reused packet buffer, and are
-// decoded by decodeFieldValue without boxing every value twice, as
-// database/sql's driver.Value rows would (see BenchmarkSelectChunk).
+// clientChunkConn is a chunkConn over go-mysql's client, which connects and
+// runs statements; selectRows reads its rows on the connection itself (see
+// [textResult]) and decodes each field's text in place with
+// decodeTextInto, without go-mysql's copies and []FieldValue rows, nor
+// database/sql's boxed driver.Value rows (see BenchmarkSelectChunk).
 //
 // Its session is the one the source's database/sql pool sets up (see
 // [runner.sqlConfig]): the same address, user, TLS configuration,
@@ -63,9 +64,15 @@ type clientChunkConn struct {
 	noBackslashEscapes bool
 	// used is when the connection last answered; connect checks it when
 	// it has been idle for longer than idle.
-	used   time.Time
-	idle   time.Duration
-	result gomysql.Result
+	used time.Time
+	idle time.Duration
+	// caps are the capabilities the session negotiated.
+	caps uint32
+	// packets reads the rows of selectRows's queries, result is the one
+	// being read, and cmd the buffer its query is sent from.
+	packets packetReader
+	result  textResult
+	cmd     []byte
 }
 
 // chunkConnCollation is the collation go-sql-driver asks for when
@@ -155,8 +162,24 @@ func (c *clientChunkConn) dial(ctx context.Context) error {
 	}
 	_ = raw.SetDeadline(time.Time{})
 	c.conn, c.raw, c.used = conn, raw, time.Now()
+	c.caps = negotiatedCapabilities(conn)
 	c.status(res.Status)
 	return nil
+}
+
+// negotiatedCapabilities returns the capability flags conn's session
+// negotiated, which go-mysql shows only by their names (HasCapability
+// reports the client's requests).
+func negotiatedCapabilities(conn *client.Conn) uint32 {
+	var caps uint32
+	for name := range strings.SplitSeq(conn.CapabilityString(), "|") {
+		for flag, n := range gomysql.CapNames {
+			if n == name {
+				caps |= flag
+			}
+		}
+	}
+	return caps
 }
 
 // status notes the session's state from a result's status flags.
@@ -170,6 +193,7 @@ func (c *clientChunkConn) drop() {
 		c.conn.Close()
 	}
 	c.conn, c.raw, c.broken = nil, nil, false
+	c.packets = packetReader{}
 }
 
 func (c *clientChunkConn) close() error {
@@ -261,53 +285,119 @@ func fieldText(v *gomysql.FieldValue) string {
 }
 
 func (c *clientChunkConn) selectRows(ctx context.Context, query string, args []any, cols []cdc.Column, sizeHint int) ([]cdc.Row, error) {
-	n := len(cols)
-	rows := make([]cdc.Row, 0, sizeHint)
-	var slab []any
-	var strs stringArena
-	var decodeErr error
+	var rows []cdc.Row
 	err := c.call(ctx, func() error {
 		q, err := interpolate(query, args, c.noBackslashEscapes)
 		if err != nil {
 			return err
 		}
-		onResult := func(res *gomysql.Result) error {
-			if len(res.Fields) != n {
-				return fmt.Errorf("query returned %d columns, want %d", len(res.Fields), n)
-			}
-			return nil
-		}
-		onRow := func(vals []gomysql.FieldValue) error {
-			// Rows are cut from slabs of 256: one allocation instead of 256.
-			if len(slab) < n {
-				slab = make([]any, n*256)
-			}
-			row := cdc.Row(slab[:n:n])
-			slab = slab[n:]
-			for i := range cols {
-				if err := decodeFieldValue(&cols[i], &vals[i], &strs, &row[i]); err != nil {
-					decodeErr = err
-					return err
-				}
-			}
-			rows = append(rows, row)
-			return nil
-		}
-		// A callback's error leaves rows unread; call drops the
-		// connection for any error but the server's.
-		if err := c.conn.ExecuteSelectStreaming(q, &c.result, onRow, onResult); err != nil {
+		res, err := c.query(q)
+		if err != nil {
 			return err
 		}
-		c.status(c.result.Status)
+		if rows, err = readTextRows(res, cols, sizeHint); err != nil {
+			return err
+		}
+		c.status(res.status)
 		return nil
 	})
-	if decodeErr != nil {
-		return nil, decodeErr
-	}
 	if err != nil {
 		return nil, err
 	}
 	return rows, nil
+}
+
+// readTextRows reads the rows of res, a SELECT of cols, as canonical
+// values; sizeHint is the number of rows expected. An error other than the
+// server's (a *gomysql.MyError) leaves rows unread.
+func readTextRows(res *textResult, cols []cdc.Column, sizeHint int) ([]cdc.Row, error) {
+	n := len(cols)
+	if res.columns != n {
+		return nil, fmt.Errorf("query returned %d columns, want %d", res.columns, n)
+	}
+	rows := make([]cdc.Row, 0, sizeHint)
+	var slab []any
+	var strs stringArena
+	for {
+		p, err := res.next()
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			return rows, nil
+		}
+		// Rows are cut from slabs of 256: one allocation instead of 256.
+		if len(slab) < n {
+			slab = make([]any, n*256)
+		}
+		row := cdc.Row(slab[:n:n])
+		slab = slab[n:]
+		if err := decodeTextRow(cols, p, &strs, row); err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+}
+
+// query sends a query, and reads its response up to the first row of its
+// result set (see [textResult]). An error other than the server's leaves
+// the connection in an unknown state: call drops it, as it drops it when a
+// caller stops reading the rows before their end.
+func (c *clientChunkConn) query(q string) (*textResult, error) {
+	pc := c.conn.Conn
+	if pc.Compression != gomysql.MYSQL_COMPRESS_NONE {
+		return nil, errors.New("mysql: internal error: a snapshot reader's connection is compressed")
+	}
+	// COM_QUERY, with an empty set of query attributes when the session
+	// has CLIENT_QUERY_ATTRIBUTES (MySQL 8.0.23 and later).
+	cmd := append(c.cmd[:0], 0, 0, 0, 0, gomysql.COM_QUERY)
+	if c.caps&gomysql.CLIENT_QUERY_ATTRIBUTES != 0 {
+		cmd = append(cmd, 0, 1) // no parameters, one parameter set
+	}
+	cmd = append(cmd, q...)
+	c.cmd = cmd[:0]
+	pc.ResetSequence()
+	if err := pc.WritePacket(cmd); err != nil {
+		return nil, err
+	}
+	if c.packets.conn != pc.Conn {
+		c.packets = packetReader{conn: pc.Conn, buf: make([]byte, packetReaderBuffer)}
+	}
+	c.packets.start, c.packets.end, c.packets.seq = 0, 0, pc.Sequence
+	res := &c.result
+	*res = textResult{r: &c.packets, deprecateEOF: c.caps&gomysql.CLIENT_DEPRECATE_EOF != 0}
+	if err := res.start(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// decodeTextRow decodes a text-protocol row's payload, its fields one
+// after the other, each NULL (0xFB) or a length-encoded string, into row,
+// with decodeTextInto.
+func decodeTextRow(cols []cdc.Column, p []byte, strs *stringArena, row cdc.Row) error {
+	at := 0
+	for i := range cols {
+		if at < len(p) && p[at] == 0xFB {
+			row[i] = nil
+			at++
+			continue
+		}
+		size, w := lengthEncoded(p[at:])
+		if w == 0 || size > uint64(len(p)-at-w) {
+			return fmt.Errorf("mysql protocol: row field %d of %d is cut short", i+1, len(cols))
+		}
+		at += w
+		end := at + int(size)
+		if err := decodeTextInto(&cols[i], p[at:end:end], strs, &row[i]); err != nil {
+			return err
+		}
+		at = end
+	}
+	if at != len(p) {
+		return fmt.Errorf("mysql protocol: row of %d bytes has %d after its %d fields", len(p), len(p)-at, len(cols))
+	}
+	return nil
 }
 
 // interpolate puts args, integers or strings, in place of the ? of query

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -312,6 +313,11 @@ func TestChunkConnTLS(t *testing.T) {
 		if len(rows) != 1 || rows[0][1] == "" {
 			t.Errorf("Ssl_cipher %q: the connection is not encrypted", rows)
 		}
+		// Rows are read through TLS too, the long ones included.
+		got, err := cc.selectRows(ctx, "SELECT REPEAT('x', 100000), NULL UNION ALL SELECT '', 7", nil, columnsOf(t, "longtext", "int"), 0)
+		if err != nil || len(got) != 2 || got[0][0] != strings.Repeat("x", 100000) || got[0][1] != nil || got[1][0] != "" || got[1][1] != int64(7) {
+			t.Errorf("rows through TLS: %d rows, %v", len(got), err)
+		}
 		// The test servers' certificates are self-signed: checked, they fail.
 		rc := *r.cfg
 		rc.TLS = &tls.Config{}
@@ -388,4 +394,82 @@ func TestChunkConnHandshakeBounded(t *testing.T) {
 			t.Errorf("%s: connect to a silent server: %v after %s, want an error within about 200ms", c.name, err, took)
 		}
 	}
+}
+
+// A reader's connection reads rows of every length both servers send,
+// around its buffer's size and around the protocol's packet of 16 MiB (a
+// row of exactly 16 MiB - 1 bytes, which ends with an empty packet; on
+// MySQL, whose max_allowed_packet allows them, rows of more, split over
+// several packets, and a first field of 16 MiB, which starts its row with
+// 0xFE), with NULL and empty values, and the rows after them.
+func TestChunkConnLongRows(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		r := connTestRunner(t, src, nil)
+		cc := openChunkConn(t, r)
+		// A row's payload is its first field, length-encoded in 4 bytes
+		// below 16 MiB and 9 above, and its number, 2 bytes.
+		sizes := []int{0, 1, packetReaderBuffer - 6, packetReaderBuffer, 1 << 20, maxPacketPayload - 6, maxPacketPayload - 7}
+		if src.Flavor == testenv.MySQL {
+			sizes = append(sizes, maxPacketPayload-10, maxPacketPayload, 20<<20)
+		}
+		selects := []string{"SELECT NULL AS b, 0 AS i"}
+		for i, n := range sizes {
+			selects = append(selects, fmt.Sprintf("SELECT REPEAT('%c', %d), %d", 'a'+i, n, i+1))
+		}
+		cols := columnsOf(t, "longblob", "int")
+		rows, err := cc.selectRows(ctx, strings.Join(selects, " UNION ALL ")+" ORDER BY i", nil, cols, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != len(sizes)+1 {
+			t.Fatalf("%d rows, want %d", len(rows), len(sizes)+1)
+		}
+		if rows[0][0] != nil || rows[0][1] != int64(0) {
+			t.Errorf("row 0: %#v, want NULL, 0", rows[0])
+		}
+		for i, n := range sizes {
+			got, ok := rows[i+1][0].([]byte)
+			want := bytes.Repeat([]byte{byte('a' + i)}, n)
+			if !ok || !bytes.Equal(got, want) || rows[i+1][1] != int64(i+1) {
+				t.Errorf("row %d: %T of %d bytes, %#v; want %d bytes of %q, %d", i+1, rows[i+1][0], len(got), rows[i+1][1], n, rune('a'+i), i+1)
+			}
+		}
+		if v := queryOne(t, ctx, cc, "SELECT 1"); v != "1" {
+			t.Errorf("after the long rows: %q", v)
+		}
+	})
+}
+
+// A server error after some rows have arrived is the server's, with its
+// number, and leaves the connection usable.
+func TestChunkConnErrorAfterRows(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		var values []string
+		for i := 1; i <= 5000; i++ {
+			values = append(values, fmt.Sprintf("(%d)", i))
+		}
+		src.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES "+strings.Join(values, ","),
+			"CREATE TABLE d (k INT)", "INSERT INTO d VALUES (4000), (4000)")
+		r := connTestRunner(t, src, nil)
+		cc := openChunkConn(t, r)
+		cols := columnsOf(t, "int", "int")
+		// The subquery returns two rows for id 4000: error 1242, after the
+		// server has sent the rows before it.
+		db := quoteIdent(src.Database)
+		rows, err := cc.selectRows(ctx, "SELECT id, (SELECT k FROM "+db+".d WHERE d.k = t.id) FROM "+db+".t ORDER BY id", nil, cols, 0)
+		if !serverErrorIs(err, 1242) || rows != nil {
+			t.Fatalf("%d rows, %v; want error 1242", len(rows), err)
+		}
+		if v := queryOne(t, ctx, cc, "SELECT COUNT(*) FROM "+db+".t"); v != "5000" {
+			t.Errorf("after the error: %q", v)
+		}
+		rows, err = cc.selectRows(ctx, "SELECT id, NULL FROM "+db+".t ORDER BY id", nil, cols, 0)
+		if err != nil || len(rows) != 5000 || rows[4999][0] != int64(5000) || rows[4999][1] != nil {
+			t.Errorf("after the error: %d rows, %v", len(rows), err)
+		}
+	})
 }

@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"math"
 	"math/big"
 	"math/bits"
 	"reflect"
@@ -9,7 +8,6 @@ import (
 	"time"
 	"unsafe"
 
-	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/shopspring/decimal"
 
 	"github.com/rtdw/rtdw/cdc"
@@ -17,13 +15,37 @@ import (
 
 // decodeTextInto sets *slot to decodeText's value of raw, a column's text
 // (not retained). With strs, the values a snapshot row holds most (text,
-// DATETIME, DATE and short DECIMAL) are boxed in strs's slabs, without an
-// allocation each.
+// integers, doubles, DATETIME, DATE and short DECIMAL) are boxed in strs's
+// slabs, without an allocation each.
 func decodeTextInto(col *cdc.Column, raw []byte, strs *stringArena, slot *any) error {
-	if strs != nil {
+	if strs != nil && raw != nil {
 		switch k := col.Type.Kind; {
 		case k.IsText() || k == cdc.KindEnum || k == cdc.KindSet:
 			strs.add(raw, slot)
+			return nil
+		case k.IsInteger() && col.Type.Unsigned:
+			if n, ok := shortUnsigned(raw); ok {
+				*slot = strs.uints.box(n)
+				return nil
+			}
+		case k.IsInteger() || k == cdc.KindYear:
+			if n, ok := shortSigned(raw); ok {
+				*slot = strs.ints.box(n)
+				return nil
+			}
+		case k == cdc.KindDouble || k == cdc.KindFloat:
+			// The text is a DOUBLE's, FLOAT columns too (see
+			// selectExpression); strconv copies the text only into an
+			// error, which decodeText then reports.
+			f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(raw), len(raw)), 64)
+			if err != nil {
+				break
+			}
+			if k == cdc.KindFloat {
+				*slot = strs.float32s.box(float32(f))
+			} else {
+				*slot = strs.floats.box(f)
+			}
 			return nil
 		case k == cdc.KindDateTime || k == cdc.KindDate || k == cdc.KindTimestamp:
 			// The same value as decodeDateTimeText, boxed in a slab: the
@@ -44,76 +66,38 @@ func decodeTextInto(col *cdc.Column, raw []byte, strs *stringArena, slot *any) e
 	return err
 }
 
-// decodeFieldValue is decodeDriverValue for a value go-mysql's client
-// parsed from a text-protocol row (see [clientChunkConn]): integers and
-// doubles arrive parsed, and are boxed in strs's slabs; the rest arrives as
-// text, valid only until the next row, and goes through decodeTextInto.
-// strs must not be nil.
-func decodeFieldValue(col *cdc.Column, v *gomysql.FieldValue, strs *stringArena, slot *any) error {
-	k := col.Type.Kind
-	switch v.Type {
-	case gomysql.FieldValueTypeNull:
-		*slot = nil
-		return nil
-	case gomysql.FieldValueTypeString:
-		raw := v.AsString()
-		if raw == nil {
-			// go-mysql leaves an empty value nil until a longer one gives
-			// it a buffer; nil is NULL to decodeText.
-			raw = []byte{}
-		}
-		return decodeTextInto(col, raw, strs, slot)
-	case gomysql.FieldValueTypeSigned:
-		x := v.AsInt64()
-		switch {
-		case (k.IsInteger() || k == cdc.KindYear) && !col.Type.Unsigned:
-			*slot = strs.ints.box(x)
-			return nil
-		case k.IsInteger() && x >= 0:
-			*slot = strs.uints.box(uint64(x))
-			return nil
-		}
-	case gomysql.FieldValueTypeUnsigned:
-		// YEAR columns come flagged UNSIGNED; their value is an int64.
-		x := v.AsUint64()
-		switch {
-		case k.IsInteger() && col.Type.Unsigned:
-			*slot = strs.uints.box(x)
-			return nil
-		case (k.IsInteger() || k == cdc.KindYear) && x <= math.MaxInt64:
-			*slot = strs.ints.box(int64(x))
-			return nil
-		}
-	case gomysql.FieldValueTypeFloat:
-		switch k {
-		case cdc.KindDouble:
-			*slot = strs.floats.box(v.AsFloat64())
-			return nil
-		case cdc.KindFloat:
-			*slot = strs.float32s.box(float32(v.AsFloat64()))
-			return nil
-		}
-	default:
-		return valueError(col, v.Value(), "unexpected value type %d from go-mysql", v.Type)
+// shortUnsigned parses decimal digits, at most 19 of them (less than
+// 2^64), to the value strconv.ParseUint returns; ok is false for any other
+// text, which decodeText then parses.
+func shortUnsigned(raw []byte) (n uint64, ok bool) {
+	if len(raw) == 0 || len(raw) > 19 {
+		return 0, false
 	}
-	return decodeNumberText(col, v, slot)
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }
 
-// decodeNumberText decodes a number go-mysql parsed for a column of
-// another kind through its text, as decodeText would see it.
-func decodeNumberText(col *cdc.Column, v *gomysql.FieldValue, slot *any) error {
-	var raw []byte
-	switch v.Type {
-	case gomysql.FieldValueTypeSigned:
-		raw = strconv.AppendInt(nil, v.AsInt64(), 10)
-	case gomysql.FieldValueTypeUnsigned:
-		raw = strconv.AppendUint(nil, v.AsUint64(), 10)
-	default:
-		raw = strconv.AppendFloat(nil, v.AsFloat64(), 'g', -1, 64)
+// shortSigned parses an optional minus and decimal digits, at most 18 of
+// them (less than 2^63), to the value strconv.ParseInt returns; ok is false
+// for any other text, which decodeText then parses.
+func shortSigned(raw []byte) (int64, bool) {
+	neg := len(raw) > 0 && raw[0] == '-'
+	if neg {
+		raw = raw[1:]
 	}
-	d, err := decodeText(col, raw, time.UTC)
-	*slot = d
-	return err
+	if len(raw) > 18 {
+		return 0, false
+	}
+	n, ok := shortUnsigned(raw)
+	if neg {
+		return -int64(n), ok
+	}
+	return int64(n), ok
 }
 
 // stringArena turns many short byte strings into Go strings without an

@@ -188,6 +188,9 @@ type runner struct {
 	// snapshot: the binlog they need was purged and SnapshotWhenNeeded is
 	// set.
 	resnapshot bool
+	// batch is the slice the snapshot's events are handed over in (see
+	// [runner.emitChunk]).
+	batch []cdc.Event
 }
 
 func (r *runner) closeDB() {
