@@ -303,6 +303,36 @@ func cpuTime(who int) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// serverCPU is the CPU time the ClickHouse and MariaDB servers have used,
+// read from /proc/PID/stat of the pids in RTDW_BENCH_CH_PID and
+// RTDW_BENCH_DB_PID (scripts/bench.sh sets them); ok is false when a pid
+// is unset or unreadable. Clock ticks are 10 ms: good enough for runs of
+// seconds.
+func serverCPU() (ch, db time.Duration, ok bool) {
+	read := func(env string) (time.Duration, bool) {
+		stat, err := os.ReadFile("/proc/" + os.Getenv(env) + "/stat")
+		if os.Getenv(env) == "" || err != nil {
+			return 0, false
+		}
+		// Fields after the command (which may hold spaces), from the 3rd:
+		// utime is the 14th field, stime the 15th.
+		_, rest, found := strings.Cut(string(stat), ") ")
+		f := strings.Fields(rest)
+		if !found || len(f) < 13 {
+			return 0, false
+		}
+		ut, err1 := strconv.ParseInt(f[11], 10, 64)
+		st, err2 := strconv.ParseInt(f[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			return 0, false
+		}
+		return time.Duration(ut+st) * 10 * time.Millisecond, true
+	}
+	ch, ok1 := read("RTDW_BENCH_CH_PID")
+	db, ok2 := read("RTDW_BENCH_DB_PID")
+	return ch, db, ok1 && ok2
+}
+
 // resetPeakRSS returns freed memory to the OS and resets the process's
 // peak resident set (VmHWM) to its current size, so that peakRSS reports
 // the peak from now on. It reports false where Linux's clear_refs is not
@@ -362,8 +392,15 @@ func shapeSource(b *testing.B, src *testenv.Source, table string, progress func(
 // rss-peak-MiB, the peak resident set of this process during that run
 // (VmHWM, reset before it; Linux only), and heap-peak-MiB and
 // live-peak-MiB, the peaks of HeapInuse and of the live heap above their
-// values before it. RTDW_BENCH_SINK_MAXROWS sets the sink's MaxRows (0 or
-// unset: the default). It needs RTDW_TEST_MARIADB, RTDW_TEST_CLICKHOUSE and
+// values before it; sink-bytes/row, the sink's estimate of a buffered
+// row's size (what MaxBytes counts). RTDW_BENCH_SINK_MAXROWS and
+// RTDW_BENCH_SINK_MAXBYTES set the sink's MaxRows and MaxBytes (0 or
+// unset: the defaults). With RTDW_BENCH_CH_PID and RTDW_BENCH_DB_PID (the
+// servers' pids), it also reports the CPU time per row the ClickHouse and
+// MariaDB servers used during the pipe (pipe-ch-cpu-ns/row,
+// pipe-db-cpu-ns/row) and during the sink's run (ch-cpu-ns/row,
+// db-cpu-ns/row); the servers' background work (merges) lands in
+// whichever run it falls in. It needs RTDW_TEST_MARIADB, RTDW_TEST_CLICKHOUSE and
 // the mariadb and clickhouse-client programs; run it with -benchtime=1x
 // (scripts/bench-clickhouse.sh does).
 func BenchmarkSnapshotToClickHouse(b *testing.B) {
@@ -391,7 +428,9 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		if err := ch.Conn.Exec(ctx, "CREATE TABLE "+pipeTable+" ("+shape.pipeColumns+") ENGINE = MergeTree ORDER BY id"); err != nil {
 			b.Fatal(err)
 		}
+		pipeCH0, pipeDB0, _ := serverCPU()
 		pipe, pipeCPU := runShapePipe(b, src, shape, ch.Addr, ch.Database, pipeTable)
+		pipeCH1, pipeDB1, _ := serverCPU()
 
 		// The source alone.
 		var delivered atomic.Int64
@@ -407,7 +446,8 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 
 		// The source into the sink.
 		maxRows, _ := strconv.Atoi(os.Getenv("RTDW_BENCH_SINK_MAXROWS"))
-		sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: fmt.Sprintf("%s_sink_%d", ch.Database, i)}, MaxRows: maxRows})
+		maxBytes, _ := strconv.Atoi(os.Getenv("RTDW_BENCH_SINK_MAXBYTES"))
+		sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: fmt.Sprintf("%s_sink_%d", ch.Database, i)}, MaxRows: maxRows, MaxBytes: maxBytes})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -416,6 +456,7 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		before := readHeap()
 		stop := heapPeak()
 		cpu0 := cpuTime(syscall.RUSAGE_SELF)
+		ch0, db0, _ := serverCPU()
 		start = time.Now()
 		// The label lets a -cpuprofile of the benchmark be narrowed to this
 		// run: go tool pprof -tagfocus run=sink.
@@ -429,9 +470,11 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		})
 		elapsed := time.Since(start)
 		cpu := cpuTime(syscall.RUSAGE_SELF) - cpu0
+		ch1, db1, serversOK := serverCPU()
 		peak := stop()
 		rss := peakRSS()
-		if st := sink.Stats(); st.RowsWritten != uint64(n) {
+		st := sink.Stats()
+		if st.RowsWritten != uint64(n) {
 			b.Fatalf("sink wrote %d rows, want %d", st.RowsWritten, n)
 		}
 		b.StopTimer()
@@ -450,6 +493,14 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		b.ReportMetric(float64(pipeCPU.Nanoseconds())/float64(n), "pipe-cpu-ns/row")
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/row")
 		b.ReportMetric(pipeCPU.Seconds()/cpu.Seconds(), "cpu-ratio")
+		b.ReportMetric(float64(st.BytesWritten)/float64(st.RowsWritten), "sink-bytes/row")
+		if serversOK {
+			perRow := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
+			b.ReportMetric(perRow(pipeCH1-pipeCH0), "pipe-ch-cpu-ns/row")
+			b.ReportMetric(perRow(ch1-ch0), "ch-cpu-ns/row")
+			b.ReportMetric(perRow(pipeDB1-pipeDB0), "pipe-db-cpu-ns/row")
+			b.ReportMetric(perRow(db1-db0), "db-cpu-ns/row")
+		}
 		if rssOK {
 			b.ReportMetric(float64(rss)/(1<<20), "rss-peak-MiB")
 		}
@@ -538,7 +589,8 @@ func BenchmarkSinkBuffer(b *testing.B) {
 	}
 	schema := benchSchema("src")
 	seedTable(b, sink, schema)
-	events := benchEvents(schema, 4096, 4096)[0]
+	// One row short of a block, which would go to an insert.
+	events := benchEvents(schema, insertBlockRows-1, insertBlockRows-1)[0]
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -124,10 +124,11 @@
 //
 // # The sink
 //
-// [Sink] implements cdc.Sink. It buffers rows and writes
-// one batch insert per table when [SinkConfig.MaxRows] or
-// [SinkConfig.MaxBytes] is reached, when [SinkConfig.FlushInterval] has
-// passed, and when the source calls Flush before storing an offset.
+// [Sink] implements cdc.Sink. It buffers rows in blocks and streams them
+// into INSERTs of up to [SinkConfig.MaxRows] rows or half of
+// [SinkConfig.MaxBytes], and ends the INSERT when
+// [SinkConfig.FlushInterval] has passed and when the source calls Flush
+// before storing an offset.
 // Transient failures (network errors, overload and timeout codes; see
 // [IsTransient]) are retried with exponential backoff. Flush returns nil
 // only once every row is written; a refused insert returns an
@@ -137,26 +138,32 @@
 // process that dies with rows buffered, loses nothing: the source resumes
 // before them.
 //
-// The inserts of full batches, and the timer's, run in the background,
-// one at a time: HandleEvents hands the full batch over and goes on
-// buffering the next one while ClickHouse ingests, so that the source keeps
-// reading; a batch that fills up while the previous insert still runs
-// waits for it. An insert that fails every attempt keeps its rows for the
-// next one, and its error is returned by the next HandleEvents or Flush;
-// Flush waits for the insert in progress and then writes everything still
-// buffered, so its nil still means every row handed over is written.
+// Inserts run in the background, one at a time, and stream: HandleEvents
+// hands each table's block of 4096 rows over as soon as it is full and
+// goes on buffering, and the insert sends it at once, within an INSERT that
+// stays open for the table's next blocks. So ClickHouse ingests while the
+// source reads, and gets INSERTs of hundreds of thousands of rows, which
+// it writes as few parts (each part is merged again in the background:
+// with INSERTs of 32,768 rows the server spent 3.6 times the CPU per row of
+// one clickhouse-client INSERT of the same rows). The rows of an INSERT
+// stay buffered until the server acknowledges it. An INSERT that fails
+// every attempt keeps its rows for the next one, and its error is returned
+// by the next HandleEvents or Flush; Flush ends the INSERT in progress and
+// then writes everything still buffered, so its nil still means every row
+// handed over is written.
 //
 // Rows are buffered column by column: each column has one slice typed for
 // its ClickHouse type (int32 for Int32, seconds for DateTime, ...), and a
 // String column keeps its values' bytes one after the other in one slice,
 // without a pointer per value for the garbage collector to scan. The types
 // are chosen when the table's mapping is built, and each value is converted
-// once, as its event arrives. An insert hands every slice to its batch
-// column, in blocks of 4096 rows, and the slices are reused for the next
-// batch. So while inserts succeed the sink holds at most two batches, each
-// of at most MaxRows rows or about MaxBytes bytes across its tables (the
-// one being inserted and the one filling), plus clickhouse-go's encoded
-// copy of the block being sent. BenchmarkSinkVsPipe and
+// once, as its event arrives. An insert hands every slice of a block to its
+// batch column (Decimal32 and Decimal64 ones in ClickHouse's native
+// encoding, with no conversion per value), and the blocks are reused once
+// written. So the sink holds about MaxBytes at most (the INSERT in
+// progress, up to half of it, and the rows buffered while the server
+// acknowledges it), plus clickhouse-go's encoded copy of the block being
+// sent. BenchmarkSinkVsPipe and
 // BenchmarkSnapshotToClickHouse measure the sink alone and behind the cdc
 // source beside the plain mariadb | clickhouse-client pipe
 // (scripts/bench-clickhouse.sh).

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -20,6 +21,8 @@ type proxy struct {
 	stalled chan struct{}
 	// held counts the reads waiting for Resume.
 	held int
+	// toServer counts the bytes forwarded from clients to the target.
+	toServer atomic.Int64
 }
 
 func newProxy(t testing.TB, target string) *proxy {
@@ -50,16 +53,16 @@ func newProxy(t testing.TB, target string) *proxy {
 			}
 			p.conns = append(p.conns, in, out)
 			p.mu.Unlock()
-			go func() { p.forward(out, in); out.Close() }()
-			go func() { p.forward(in, out); in.Close() }()
+			go func() { p.forward(out, in, &p.toServer); out.Close() }()
+			go func() { p.forward(in, out, nil); in.Close() }()
 		}
 	}()
 	return p
 }
 
 // forward copies src to dst, holding each read back while the proxy is
-// stalled.
-func (p *proxy) forward(dst io.Writer, src io.Reader) {
+// stalled, and adds the bytes written to count unless it is nil.
+func (p *proxy) forward(dst io.Writer, src io.Reader, count *atomic.Int64) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
@@ -67,6 +70,9 @@ func (p *proxy) forward(dst io.Writer, src io.Reader) {
 			p.gate()
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
+			}
+			if count != nil {
+				count.Add(int64(n))
 			}
 		}
 		if err != nil {

@@ -19,15 +19,23 @@ import (
 type SinkConfig struct {
 	// TableOptions choose the target database and the type mapping.
 	TableOptions
-	// MaxRows flushes once this many rows are buffered across all tables
-	// (default 32768; the sink holds up to two batches, see MaxBytes).
+	// MaxRows is the most rows one INSERT takes (default 1,048,576,
+	// ClickHouse's min_insert_block_size_rows: the size of the parts the
+	// server squashes an INSERT into). The sink streams each table's rows
+	// to ClickHouse in blocks of up to 4096 rows as they come, within one
+	// INSERT, which ends at MaxRows rows, at half of MaxBytes, or when the
+	// rows are to be written (FlushInterval, Flush, a schema change,
+	// Close). The sink holds at most twice MaxRows rows.
 	MaxRows int
-	// MaxBytes flushes once the buffered rows take about this many bytes
-	// (default 64 MiB). MaxRows and MaxBytes bound the sink's memory: it
-	// holds two batches at most, the one being inserted in the background
-	// and the one filling meanwhile, in typed column buffers it reuses
-	// from insert to insert, plus clickhouse-go's encoded copy of the
-	// block being sent (4096 rows).
+	// MaxBytes bounds the sink's memory (default 8 MiB): the rows it holds
+	// take at most about this many bytes in its estimate (the values'
+	// sizes, a few bytes more per text value). They are the rows of the
+	// INSERT in progress, kept until the server acknowledges it so that a
+	// failed INSERT can be tried again, which ends at half of MaxBytes;
+	// the rows buffered meanwhile; and the table's block being filled.
+	// When the sink holds MaxBytes, HandleEvents waits for the INSERT. The
+	// rows are held in typed column buffers reused from insert to insert;
+	// clickhouse-go adds its encoded copy of the block being sent.
 	MaxBytes int
 	// FlushInterval flushes rows that have waited this long even when the
 	// batch is not full (default 1s; negative disables the timer, leaving
@@ -94,10 +102,10 @@ type Stats struct {
 func (c SinkConfig) withDefaults() (SinkConfig, error) {
 	ps := newConfigError("sink configuration")
 	if c.MaxRows < 0 {
-		ps.Add("MaxRows", c.MaxRows, "must not be negative; use 0 for the default 32768 or a positive count")
+		ps.Add("MaxRows", c.MaxRows, "must not be negative; use 0 for the default 1048576 or a positive count")
 	}
 	if c.MaxBytes < 0 {
-		ps.Add("MaxBytes", c.MaxBytes, "must not be negative; use 0 for the default 64 MiB or a positive size")
+		ps.Add("MaxBytes", c.MaxBytes, "must not be negative; use 0 for the default 8 MiB or a positive size")
 	}
 	if c.Retry.MaxAttempts < 0 {
 		ps.Add("Retry.MaxAttempts", c.Retry.MaxAttempts, "must not be negative; use 0 for the default 5 or a positive count")
@@ -118,10 +126,10 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 		return c, err
 	}
 	if c.MaxRows == 0 {
-		c.MaxRows = 32_768
+		c.MaxRows = 1 << 20
 	}
 	if c.MaxBytes == 0 {
-		c.MaxBytes = 64 << 20
+		c.MaxBytes = 8 << 20
 	}
 	if c.FlushInterval == 0 {
 		c.FlushInterval = time.Second
@@ -142,11 +150,12 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 }
 
 // Sink writes cdc events into ClickHouse tables. It implements
-// [cdc.Sink]: events are buffered and written with one batch insert per
-// table per flush; a flush happens when MaxRows or MaxBytes is reached,
-// when FlushInterval has passed, and when the source calls Flush before it
-// stores an offset. The first two run in the background while the next
-// batch fills, one at a time; Flush waits for them.
+// [cdc.Sink]: events are buffered in blocks per table, and each full block
+// is sent in the background, within an INSERT that stays open for the
+// table's next blocks, one INSERT at a time. An INSERT ends at MaxRows rows
+// or half of MaxBytes, and the rows buffered are written (their INSERT
+// ended) when FlushInterval has passed and when the source calls Flush
+// before it stores an offset; Flush waits for that.
 //
 // Writes are idempotent. Each row is written with the version of its binlog
 // position ([RowVersion]): an insert or update as the row's new image, a
@@ -180,7 +189,10 @@ type Sink struct {
 	// last is the buffer of the latest event's table: consecutive events of
 	// one table skip the map lookup.
 	last *tableBuffer
-	// rows and bytes count the rows of every table's filling batch.
+	// rows and bytes count the rows the sink holds, not yet written: in
+	// the tables' filling blocks, in the insert job and pending. oldest is
+	// when the first row buffered since the last writeAll came (zero when
+	// none has).
 	rows   int
 	bytes  int
 	oldest time.Time
@@ -201,12 +213,12 @@ type Sink struct {
 	// warnedServers holds the states whose fence dropped a row of another
 	// server than their change's, warned about once.
 	warnedServers map[stateKey]bool
-	// inFlight is the insert running in the background, nil when none
-	// (see sink_insert.go); failed holds the batches of inserts that
-	// failed every attempt, which the next insert tries first, and
-	// insertErr their error until a caller has returned it.
-	inFlight  *insertJob
-	failed    []queuedBatch
+	// job is the insert job, nil when none runs (see sink_insert.go);
+	// pending holds the blocks for the next job: those of inserts that
+	// failed every attempt first, and insertErr their error until a caller
+	// has returned it.
+	job       *insertJob
+	pending   []queuedBatch
 	insertErr error
 	// native is the insert goroutine's, which runs one insert at a time.
 	native nativeBlock
@@ -231,11 +243,10 @@ type tableBuffer struct {
 	// layout writes the types the ClickHouse table has; the table exists
 	// and has every column of the layout.
 	layout *tableLayout
-	// batch holds the rows being buffered, nil until the first one.
-	// spare is the batch it gives way to when it is handed to an insert:
-	// the previous one, back from its insert, emptied (nil while that
-	// insert runs, or when the table has changed layout since).
-	batch, spare *rowBatch
+	// batch is the filling block, nil until the first row. spares are
+	// blocks back from their insert, emptied, to be filled next.
+	batch  *rowBatch
+	spares []*rowBatch
 	// fence is the version of the table's last schema change: rows below
 	// it were written before the change and are dropped when delivered
 	// again (see [tableState]).
@@ -248,9 +259,10 @@ type tableBuffer struct {
 	stale bool
 }
 
-// rowBatch holds rows of one table column by column: one typed buffer per
-// source column (see [columnBuffer]), then the _version and _is_deleted
-// values. Its buffers are reused from flush to flush.
+// rowBatch is a block: rows of one table column by column, one typed
+// buffer per source column (see [columnBuffer]), then the _version and
+// _is_deleted values. It holds up to insertBlockRows rows, and its buffers
+// are reused from insert to insert.
 type rowBatch struct {
 	layout   *tableLayout
 	cols     []columnBuffer
@@ -260,9 +272,8 @@ type rowBatch struct {
 	rows, bytes int
 }
 
-// initialBatchRows is the room a new batch has; it grows as rows arrive
-// (up to MaxRows) and keeps its size while it is reused, unless a flush
-// finds it far larger than its rows ([rowBatch.oversized]).
+// initialBatchRows is the room a new block has; it grows as rows arrive,
+// up to insertBlockRows.
 const initialBatchRows = 1024
 
 func newRowBatch(l *tableLayout, capacity int) *rowBatch {
@@ -281,13 +292,6 @@ func (b *rowBatch) reset() {
 	}
 	b.versions, b.deleted = b.versions[:0], b.deleted[:0]
 	b.rows, b.bytes = 0, 0
-}
-
-// oversized reports whether b's buffers are much larger than the rows of
-// its last use, so that keeping them would hold memory a table no longer
-// needs.
-func (b *rowBatch) oversized(rows int) bool {
-	return cap(b.versions) > initialBatchRows && cap(b.versions) > 4*rows
 }
 
 var _ cdc.Sink = (*Sink)(nil)
@@ -327,9 +331,10 @@ func (s *Sink) Stats() Stats {
 	}
 }
 
-// HandleEvents buffers events. When the batch is full (MaxRows or
-// MaxBytes), it hands it to an insert that runs in the background and goes
-// on buffering; when the previous insert still runs, it waits for it first.
+// HandleEvents buffers events. Each block of a table that fills up goes to
+// the INSERT running in the background, and HandleEvents goes on
+// buffering; once the sink holds MaxBytes (or twice MaxRows rows), it
+// waits for that INSERT to write them.
 // A table's first event, and its first after a schema change, prepares the
 // table (see [SinkConfig.ManualTables]); a schema change writes every
 // buffered row first.
@@ -382,20 +387,26 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error)
 		if err := s.add(buf, e); err != nil {
 			return err
 		}
-		if s.rows >= s.cfg.MaxRows || s.bytes >= s.cfg.MaxBytes {
-			// At most one insert in flight: a full batch waits for the
-			// previous one.
-			if err := s.awaitInsert(ctx); err != nil {
-				return err
+		if b := buf.batch; b != nil && (b.rows >= s.blockRows() || b.bytes >= s.blockBytes()) {
+			s.seal(ctx, buf)
+			if s.rows >= 2*s.cfg.MaxRows || s.bytes >= s.cfg.MaxBytes {
+				s.insertIdle()
 			}
-			if err := s.takeInsertError(); err != nil {
-				return err
+			if s.rows >= 2*s.cfg.MaxRows || s.bytes >= s.cfg.MaxBytes {
+				// The sink holds all it may: the insert writes it before
+				// more rows come.
+				if err := s.awaitInsert(ctx); err != nil {
+					return err
+				}
+				if err := s.takeInsertError(); err != nil {
+					return err
+				}
+				s.startPending(ctx)
 			}
-			s.startInsert(ctx)
 		}
 	}
-	if s.cfg.FlushInterval > 0 && s.rows > 0 && time.Since(s.oldest) >= s.cfg.FlushInterval && s.insertIdle() {
-		s.startInsert(ctx)
+	if s.overdue() {
+		s.writeAll(ctx)
 	}
 	return nil
 }
@@ -434,7 +445,7 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema, source strin
 		}
 		b := s.tables[id]
 		b.layout, b.fence, b.source, b.stale = l, st.Version, source, false
-		b.batch, b.spare = nil, nil // the old layout's buffers do not fit
+		b.batch, b.spares = nil, nil // the old layout's buffers do not fit
 		return nil
 	})
 	if err != nil {
@@ -555,7 +566,7 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 	}
 	b := buf.batch
 	if b == nil {
-		b = newRowBatch(l, min(s.cfg.MaxRows, initialBatchRows))
+		b = newRowBatch(l, min(s.blockRows(), initialBatchRows))
 		buf.batch = b
 	}
 	size := 9
@@ -592,7 +603,7 @@ func (s *Sink) appendRow(buf *tableBuffer, image cdc.Row, version uint64, delete
 	b.deleted = append(b.deleted, del)
 	b.rows++
 	b.bytes += size
-	if s.rows == 0 {
+	if s.oldest.IsZero() {
 		s.oldest = time.Now()
 	}
 	s.rows++
@@ -642,11 +653,11 @@ func (s *Sink) runTimer() {
 	}
 }
 
-// flushOverdue starts an insert when the oldest buffered row has waited
-// FlushInterval and no insert runs. It leaves the sink to a caller that
-// holds it, and an insert in flight to end (the next tick looks again). A
-// failure leaves the rows buffered: the next HandleEvents or Flush returns
-// it, the next insert tries them again, and OnFlush has reported it.
+// flushOverdue has every buffered row written, without waiting, when the
+// oldest has waited FlushInterval. It leaves the sink to a caller that
+// holds it (the next tick looks again). A failure leaves the rows
+// buffered: the next HandleEvents or Flush returns it, the next insert
+// tries them again, and OnFlush has reported it.
 func (s *Sink) flushOverdue() {
 	select {
 	case s.lock <- struct{}{}:
@@ -654,10 +665,10 @@ func (s *Sink) flushOverdue() {
 		return
 	}
 	defer s.release()
-	if s.closed || s.rows == 0 || time.Since(s.oldest) < s.cfg.FlushInterval || !s.insertIdle() {
+	if s.closed || !s.overdue() {
 		return
 	}
-	s.startInsert(s.closing)
+	s.writeAll(s.closing)
 }
 
 // acquire takes the sink's lock, or returns ctx's error when ctx ends

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,4 +179,113 @@ func insertErrorRows(err error) int {
 		return ie.Rows
 	}
 	return 0
+}
+
+// TestInsertStreamsBlocksAsTheyFill: full blocks reach ClickHouse while
+// the rows are still coming, within one INSERT the server has not yet
+// acknowledged (nothing is counted written), and Flush ends that INSERT:
+// every block, the last partial one included, is written by one insert.
+func TestInsertStreamsBlocksAsTheyFill(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	p := newProxy(t, ch.Addr)
+	c := testClient(t, p.Addr())
+	schema := kvSchema("shop")
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	note := strings.Repeat("n", 40)
+	var rows []cdc.Row
+	for i := range 3*insertBlockRows + 5 {
+		rows = append(rows, cdc.Row{int64(2), uint64(i), int64(i), note})
+	}
+	events := insertEvents(schema, rows)
+	// The first row prepares the table; its flush is the first insert.
+	if err := sink.HandleEvents(ctx, events[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sent := p.toServer.Load()
+	// Three full blocks and a few rows, in calls of 1000 events.
+	for lo := 1; lo < len(events); lo += 1000 {
+		if err := sink.HandleEvents(ctx, events[lo:min(lo+1000, len(events))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Three blocks of about 60 bytes a row are on their way before any
+	// Flush; none is acknowledged.
+	deadline := time.Now().Add(10 * time.Second)
+	for p.toServer.Load()-sent < 3*insertBlockRows*50 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes sent after three full blocks; want them streamed before Flush", p.toServer.Load()-sent)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := sink.Stats(); st.RowsWritten != 1 || st.Flushes != 1 || st.RowsBuffered != len(rows)-1 {
+		t.Fatalf("stats while the INSERT is open: %+v; want %d rows buffered, 1 written in 1 flush", st, len(rows)-1)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := sink.Stats(); st.RowsWritten != uint64(len(rows)) || st.Flushes != 2 || st.RowsBuffered != 0 {
+		t.Errorf("stats after Flush: %+v; want %d rows written in 2 flushes", st, len(rows))
+	}
+	got, err := sink.ReadTable(ctx, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalRows(t, schema, got, rows)
+}
+
+// TestSinkHoldsAtMostMaxBytes: with ClickHouse not answering, HandleEvents
+// buffers rows until the sink holds MaxBytes, then waits for the insert,
+// until its ctx ends; the rows it took stay buffered, and are written with
+// the rest once ClickHouse answers.
+func TestSinkHoldsAtMostMaxBytes(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	p := newProxy(t, ch.Addr)
+	c := testClient(t, p.Addr())
+	schema := kvSchema("shop")
+	const maxBytes = 256 << 10
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxBytes: maxBytes, FlushInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	note := strings.Repeat("x", 1000)
+	var rows []cdc.Row
+	for i := range 1000 {
+		rows = append(rows, cdc.Row{int64(3), uint64(i), nil, note})
+	}
+	events := insertEvents(schema, rows)
+	if err := sink.HandleEvents(ctx, events[:1]); err != nil {
+		t.Fatal(err)
+	}
+	p.Stall()
+	dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if err := sink.HandleEvents(dctx, events[1:]); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("HandleEvents of 1 MB into a sink of MaxBytes %d while ClickHouse hangs: want context.DeadlineExceeded, got %v", maxBytes, err)
+	}
+	// A row takes a little over 1000 bytes; the sink may hold MaxBytes and
+	// the row that reached it.
+	held := sink.Stats().RowsBuffered
+	if held*1000 > maxBytes+1100 || held*1000 < maxBytes/2 {
+		t.Errorf("%d rows of 1 KB buffered with MaxBytes %d", held, maxBytes)
+	}
+	p.Resume()
+	// The insert the deadline cancelled failed; Flush tries its rows again.
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatalf("Flush once ClickHouse answers: %v", err)
+	}
+	// The source delivers the rows again: replays change nothing.
+	got := writeAndRead(ctx, t, sink, schema, events[1:])
+	equalRows(t, schema, got, rows)
 }

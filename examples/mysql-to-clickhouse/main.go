@@ -126,7 +126,6 @@ func run(ctx context.Context, logger *slog.Logger, o options) error {
 	}
 	sink, err := clickhouse.NewSink(ch, clickhouse.SinkConfig{
 		TableOptions: clickhouse.TableOptions{Database: o.database},
-		MaxRows:      50_000,
 		Logger:       logger,
 	})
 	if err != nil {
