@@ -4,7 +4,8 @@
 #   BenchmarkSnapshotToClickHouse  the SnapshotOnly snapshot into the ClickHouse sink (rows/s, cpu-ns/row,
 #       rss-peak-MiB) beside `mariadb --quick -e 'SELECT ...' | clickhouse-client --query 'INSERT ... FORMAT
 #       TabSeparated'` (pipe-rows/s, pipe-cpu-ns/row), on a 5-column table (bench) and the 8-column one of issue 15
-#       (wide), RTDW_BENCH_ROWS rows (default 2000000)
+#       (wide), RTDW_BENCH_ROWS rows (default 2000000); also the ClickHouse and MariaDB servers' CPU per row in each
+#       (ch-cpu-ns/row, db-cpu-ns/row, pipe-ch-cpu-ns/row, pipe-db-cpu-ns/row)
 #   BenchmarkBinlogToClickHouse    a live UPDATE of RTDW_BENCH_BINLOG_ROWS rows (default 1000000) through the source
 #       into the sink (s, rows/s, cpu-ns/row) beside go-mysql's bare BinlogSyncer with a batch insert (bare-s,
 #       bare-rows/s, bare-cpu-ns/row)
@@ -21,6 +22,12 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$top/scripts/services.sh" env)"
 cd "$top"
+# The servers' pids, for their CPU time per row beside the pipe's.
+sd=${RTDW_SERVICES_DIR:-.services}
+if [[ -r $sd/clickhouse/pid && -r $sd/mariadb/pid ]]; then
+  RTDW_BENCH_CH_PID=$(cat "$sd/clickhouse/pid") RTDW_BENCH_DB_PID=$(cat "$sd/mariadb/pid")
+  export RTDW_BENCH_CH_PID RTDW_BENCH_DB_PID
+fi
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ -z "${RTDW_BENCH:-}" ]]; then
   go test ./cdc/mysql/ -run '^$' -bench 'BenchmarkDecodeSnapshotRow|BenchmarkSelectChunk|BenchmarkSnapshotCheckpoint' -benchmem -count 1
