@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
+	"sync"
 	"unsafe"
 
 	"github.com/ClickHouse/ch-go/proto"
@@ -59,8 +61,6 @@ type typedColumn[T any] struct {
 	// rowWise appends value by value (AppendRow), for ClickHouse types whose
 	// clickhouse-go column has no fast path for a slice of T.
 	rowWise bool
-	// ptrs is reused by appendTo for a nullable column's []*T.
-	ptrs []*T
 }
 
 // columnSpec describes the typed buffer of a column; its newBuffer makes one.
@@ -168,7 +168,10 @@ func (b *typedColumn[T]) appendRange(col driver.BatchColumn, lo, hi int) error {
 		return col.Append(vals)
 	}
 	nulls := b.nulls[lo:hi]
-	ptrs := b.ptrs[:0]
+	pool := ptrPool[T]()
+	pp := pool.Get().(*[]*T)
+	defer pool.Put(pp)
+	ptrs := (*pp)[:0]
 	for i := range vals {
 		if nulls[i] {
 			ptrs = append(ptrs, nil)
@@ -178,8 +181,22 @@ func (b *typedColumn[T]) appendRange(col driver.BatchColumn, lo, hi int) error {
 	}
 	err := col.Append(ptrs)
 	clear(ptrs)
-	b.ptrs = ptrs[:0]
+	*pp = ptrs[:0]
 	return err
+}
+
+// ptrPools holds, per type T, a sync.Pool of the []*T a nullable
+// typedColumn[T] hands clickhouse-go: reused from call to call, rather
+// than kept by every block.
+var ptrPools sync.Map
+
+func ptrPool[T any]() *sync.Pool {
+	t := reflect.TypeFor[T]()
+	if p, ok := ptrPools.Load(t); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := ptrPools.LoadOrStore(t, &sync.Pool{New: func() any { return new([]*T) }})
+	return p.(*sync.Pool)
 }
 
 func (b *typedColumn[T]) reset() { b.truncate(0) }
@@ -201,9 +218,6 @@ type textColumn struct {
 	conv       func(v any) (string, error)
 	appendText func(dst []byte, v any) ([]byte, error)
 	zero       string
-	// views and ptrs are reused by appendRange.
-	views []string
-	ptrs  []*string
 }
 
 func (b *textColumn) add(v any) (int, error) {
@@ -276,7 +290,9 @@ func (b *textColumn) appendTo(col driver.BatchColumn) error {
 // (ch-go's ColStr.Append), and the views are dropped before appendRange
 // returns, so that none outlives the call, nor sees text change.
 func (b *textColumn) appendRange(col driver.BatchColumn, lo, hi int) error {
-	views := b.views[:0]
+	vp := textViews.Get().(*[]string)
+	defer textViews.Put(vp)
+	views := (*vp)[:0]
 	start := b.start(lo)
 	for _, end := range b.ends[lo:hi] {
 		if end == start {
@@ -286,11 +302,13 @@ func (b *textColumn) appendRange(col driver.BatchColumn, lo, hi int) error {
 		}
 		start = end
 	}
-	defer func() { clear(views); b.views = views[:0] }()
+	defer func() { clear(views); *vp = views[:0] }()
 	if !b.nullable {
 		return col.Append(views)
 	}
-	ptrs := b.ptrs[:0]
+	pp := textPtrs.Get().(*[]*string)
+	defer textPtrs.Put(pp)
+	ptrs := (*pp)[:0]
 	for i, null := range b.nulls[lo:hi] {
 		if null {
 			ptrs = append(ptrs, nil)
@@ -300,9 +318,17 @@ func (b *textColumn) appendRange(col driver.BatchColumn, lo, hi int) error {
 	}
 	err := col.Append(ptrs)
 	clear(ptrs)
-	b.ptrs = ptrs[:0]
+	*pp = ptrs[:0]
 	return err
 }
+
+// textViews and textPtrs hold the slices textColumn.appendRange hands
+// clickhouse-go, reused from call to call: one per insert running, not one
+// per column of every block a sink keeps (64 KiB each for 4096 rows).
+var (
+	textViews = sync.Pool{New: func() any { return new([]string) }}
+	textPtrs  = sync.Pool{New: func() any { return new([]*string) }}
+)
 
 func (b *textColumn) reset() { b.truncate(0) }
 
