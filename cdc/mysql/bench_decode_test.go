@@ -104,7 +104,7 @@ func TestDecodeDriverValueMatchesDecodeText(t *testing.T) {
 			t.Fatalf("%s: %v", c.typ, err)
 		}
 		col := &cdc.Column{Name: "c", Type: typ}
-		var strs stringArena
+		var strs typedArena
 		var got any
 		if err := decodeDriverValue(col, c.v, &strs, &got); err != nil {
 			t.Errorf("%s %#v: %v", c.typ, c.v, err)
@@ -203,7 +203,7 @@ func TestDecodeFieldValueMatchesDecodeText(t *testing.T) {
 		}
 		col := &cdc.Column{Name: "c", Type: typ}
 		fv := fieldValue(c.typ, c.v)
-		var strs stringArena
+		var strs typedArena
 		var got any
 		if err := decodeFieldValue(col, &fv, &strs, &got); err != nil {
 			t.Errorf("%s %#v: %v", c.typ, c.v, err)
@@ -229,7 +229,7 @@ func TestDecodeFieldValueMatchesDecodeText(t *testing.T) {
 		ct, _ := cdc.ParseColumnType(typ, "utf8mb4")
 		fv := gomysql.NewFieldValue(gomysql.FieldValueTypeString, 0, nil)
 		var got any
-		if err := decodeFieldValue(&cdc.Column{Name: "c", Type: ct}, &fv, &stringArena{}, &got); err != nil || !reflect.DeepEqual(got, want) {
+		if err := decodeFieldValue(&cdc.Column{Name: "c", Type: ct}, &fv, &typedArena{}, &got); err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: empty value decoded as %#v, %v; want %#v", typ, got, err, want)
 		}
 	}
@@ -245,7 +245,7 @@ func TestDecodeFieldValueMatchesDecodeText(t *testing.T) {
 	} {
 		typ, _ := cdc.ParseColumnType(c.typ, "")
 		var got any
-		if err := decodeFieldValue(&cdc.Column{Name: "c", Type: typ}, &c.v, &stringArena{}, &got); !errors.Is(err, ErrBadValue) {
+		if err := decodeFieldValue(&cdc.Column{Name: "c", Type: typ}, &c.v, &typedArena{}, &got); !errors.Is(err, ErrBadValue) {
 			t.Errorf("decodeFieldValue(%s, %s) = %#v, %v; want an ErrBadValue", c.typ, c.v.String(), got, err)
 		}
 	}
@@ -308,7 +308,7 @@ func BenchmarkDecodeSnapshotRow(b *testing.B) {
 	}
 	b.Run("driver-values", func(b *testing.B) {
 		b.ReportAllocs()
-		var strs stringArena
+		var strs typedArena
 		row := make(cdc.Row, len(cols))
 		for range b.N {
 			for i := range cols {
@@ -324,11 +324,23 @@ func BenchmarkDecodeSnapshotRow(b *testing.B) {
 	}
 	b.Run("field-values", func(b *testing.B) {
 		b.ReportAllocs()
-		var strs stringArena
+		var strs typedArena
 		row := make(cdc.Row, len(cols))
 		for range b.N {
 			for i := range cols {
 				if err := decodeFieldValue(&cols[i], &fields[i], &strs, &row[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("text-into", func(b *testing.B) {
+		b.ReportAllocs()
+		var strs stringArena
+		row := make(cdc.Row, len(cols))
+		for range b.N {
+			for i := range cols {
+				if err := decodeTextInto(&cols[i], texts[i], &strs, &row[i]); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -393,9 +405,10 @@ func TestValueSlab(t *testing.T) {
 // TestDecodeSnapshotRowAllocations guards the snapshot's decoding: a row of
 // BenchmarkDecodeSnapshotRow's columns (integers, three strings, a DECIMAL,
 // a DATETIME and a DATETIME(3)) costs no allocation of its own, whether
-// its values come from go-mysql's client (what the snapshot reads with)
-// or from go-sql-driver: strings, times, decimals and numbers are boxed
-// in slabs, a slab's allocation shared by 256 values.
+// its values come as text (what the snapshot reads), from go-mysql's
+// client or from go-sql-driver (the baselines): strings, times, decimals
+// and numbers are boxed in slabs or blocks, an allocation shared by 256
+// values or more.
 func TestDecodeSnapshotRowAllocations(t *testing.T) {
 	types := []string{"bigint", "int", "varchar(32)", "varchar(64)", "varchar(128)", "decimal(12,2)", "datetime", "datetime(3)"}
 	vals := []driver.Value{int64(1234567), int64(34567), []byte("SKU-00012345"), []byte("Shanghai"),
@@ -410,19 +423,31 @@ func TestDecodeSnapshotRowAllocations(t *testing.T) {
 		cols[i] = cdc.Column{Name: fmt.Sprint("c", i), Type: typ}
 		fields[i] = fieldValue(s, vals[i])
 	}
+	texts := make([][]byte, len(vals))
+	for i, v := range vals {
+		if x, ok := v.(int64); ok {
+			texts[i] = strconv.AppendInt(nil, x, 10)
+		} else {
+			texts[i] = v.([]byte)
+		}
+	}
 	const rows = 1024
-	for _, path := range []string{"field-values", "driver-values"} {
+	for _, path := range []string{"text-into", "field-values", "driver-values"} {
 		var strs stringArena
+		var typed typedArena
 		slab := make([]any, len(cols)*rows)
 		perRun := testing.AllocsPerRun(20, func() {
 			for r := range rows {
 				row := slab[r*len(cols) : (r+1)*len(cols)]
 				for i := range cols {
 					var err error
-					if path == "field-values" {
-						err = decodeFieldValue(&cols[i], &fields[i], &strs, &row[i])
-					} else {
-						err = decodeDriverValue(&cols[i], vals[i], &strs, &row[i])
+					switch path {
+					case "text-into":
+						err = decodeTextInto(&cols[i], texts[i], &strs, &row[i])
+					case "field-values":
+						err = decodeFieldValue(&cols[i], &fields[i], &typed, &row[i])
+					default:
+						err = decodeDriverValue(&cols[i], vals[i], &typed, &row[i])
 					}
 					if err != nil {
 						t.Fatal(err)
@@ -466,5 +491,133 @@ func TestBigIntSlabMatchesDecimalNew(t *testing.T) {
 		if made[i].String() != want[i].String() {
 			t.Fatalf("bigIntSlab.decimal prints %s, decimal.New %s", made[i], want[i])
 		}
+	}
+}
+
+// decodeTextInto gives decodeText's values, of the same types, for every
+// kind and for the texts its shortcuts leave to decodeText (numbers too
+// long for them, signs, bad values with decodeText's error); its values are
+// copies, intact after the text changes, after the arena is dropped and
+// through garbage collections.
+func TestDecodeTextIntoMatchesDecodeText(t *testing.T) {
+	cases := []struct{ typ, text string }{
+		{"int", "-42"}, {"int", "0"}, {"int", "+5"}, {"int", "x"}, {"int", ""},
+		{"bigint", "-9223372036854775808"}, {"bigint", "9223372036854775807"}, {"bigint", "123456789012345678"},
+		{"bigint", "-123456789012345678"}, {"bigint", "1234567890123456789"}, {"bigint", "9223372036854775808"},
+		{"bigint unsigned", "18446744073709551615"}, {"bigint unsigned", "1234567890123456789"}, {"bigint unsigned", "-1"},
+		{"bigint unsigned", "18446744073709551616"}, {"tinyint unsigned", "255"}, {"year", "2024"}, {"year", "0"},
+		{"double", "3.141592653589793"}, {"double", "-5e-324"}, {"double", "1e308"}, {"double", "-0"}, {"double", "nope"},
+		{"float", "3.1415927410125732"}, {"float", "16777216"}, {"float", "-1.5e-45"},
+		{"decimal(12,2)", "-1234.50"}, {"decimal(12,2)", "0.00"}, {"decimal(12,2)", "-0.01"}, {"decimal(10,0)", "0"},
+		{"decimal(20,0)", "999999999999999999"}, {"decimal(20,0)", "-999999999999999999"}, {"decimal(20,0)", "9999999999999999999"},
+		{"decimal(65,30)", "12345678901234567890123456789012345.123456789012345678901234567890"}, {"decimal(5,2)", "1.2.3"},
+		{"varchar(20)", "héllo"}, {"varchar(20)", ""}, {"char(3)", "abc"}, {"text", strings.Repeat("long ", 200)},
+		{"enum('a','b')", "b"}, {"set('a','b')", "a,b"}, {"varbinary(4)", "\x00\x01"}, {"blob", ""},
+		{"datetime", "2024-02-29 23:59:59"}, {"datetime(3)", "2024-06-15 06:56:07.123"}, {"datetime", "0000-00-00 00:00:00"},
+		{"datetime(6)", "9999-12-31 23:59:59.999999"}, {"datetime", "0001-01-01 00:00:00"}, {"date", "2023-02-29"},
+		{"date", "1000-01-01"}, {"timestamp(6)", "1970-01-01 00:00:01.000001"}, {"timestamp", "0000-00-00 00:00:00"},
+		{"datetime", "2024-13-01 00:00:00"}, {"datetime", "garbage"}, {"time", "-838:59:59"}, {"bit(9)", "\x01\xff"},
+		{"json", `{"a": [1, 2.0]}`},
+	}
+	var strs stringArena
+	got := make([]any, len(cases))
+	want := make([]any, len(cases))
+	for i, c := range cases {
+		typ, err := cdc.ParseColumnType(c.typ, "utf8mb4")
+		if err != nil {
+			t.Fatalf("%s: %v", c.typ, err)
+		}
+		col := &cdc.Column{Name: "c", Type: typ}
+		var wantErr error
+		want[i], wantErr = decodeText(col, []byte(c.text), time.UTC)
+		raw := []byte(c.text)
+		err = decodeTextInto(col, raw, &strs, &got[i])
+		clear(raw) // the value must have been copied: the text is the reader's buffer
+		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Errorf("%s %q: error %v, decodeText's %v", c.typ, c.text, err, wantErr)
+		}
+	}
+	strs = stringArena{}
+	runtime.GC()
+	runtime.GC()
+	for i, c := range cases {
+		if !reflect.DeepEqual(got[i], want[i]) || reflect.TypeOf(got[i]) != reflect.TypeOf(want[i]) {
+			t.Errorf("%s %q: decodeTextInto = %#v, decodeText = %#v", c.typ, c.text, got[i], want[i])
+		}
+		if d, ok := want[i].(decimal.Decimal); ok && got[i].(decimal.Decimal).String() != d.String() {
+			t.Errorf("%s %q: decodeTextInto prints %s, decodeText %s", c.typ, c.text, got[i], d)
+		}
+	}
+	// NULL is nil, whatever the kind.
+	for _, typ := range []string{"varchar(4)", "int", "datetime", "decimal(4,2)"} {
+		ct, _ := cdc.ParseColumnType(typ, "utf8mb4")
+		v := any("stale")
+		if err := decodeTextInto(&cdc.Column{Name: "c", Type: ct}, nil, &strs, &v); err != nil || v != nil {
+			t.Errorf("%s NULL: %#v, %v", typ, v, err)
+		}
+	}
+}
+
+// The cells the arena boxes strings, times and decimals in hold the values
+// an ordinary conversion would, compare equal to them, stay intact when
+// the cells are the only thing holding them through garbage collections
+// (values copied out of their interfaces too), and this platform takes the
+// cells' path.
+func TestArenaCells(t *testing.T) {
+	if !timeLayoutMatches || !decimalCellLayoutFits {
+		t.Fatalf("time.Time's layout matches timeCell: %v; decimal.Decimal's and big.Int's match decimalCell: %v (update the cells)",
+			timeLayoutMatches, decimalCellLayoutFits)
+	}
+	var a stringArena
+	n := 3*valueSlabLen + 7
+	boxed := make([][3]any, n)
+	copied := make([]decimal.Decimal, n)
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	ns := func(i int) int64 { return int64(i*i*7919) - 1<<20 }
+	for i := range n {
+		a.add(fmt.Appendf(nil, "value %d", i), &boxed[i][0])
+		boxed[i][1] = a.times.box(base.Add(time.Duration(i) * 1234567 * time.Microsecond))
+		boxed[i][2] = a.decimals.box(ns(i), int32(-i%19))
+		copied[i] = a.decimals.box(-ns(i), -2).(decimal.Decimal)
+	}
+	a = stringArena{}
+	runtime.GC()
+	runtime.GC()
+	for i, b := range boxed {
+		want := [3]any{fmt.Sprintf("value %d", i), base.Add(time.Duration(i) * 1234567 * time.Microsecond), decimal.New(ns(i), int32(-i%19))}
+		if !reflect.DeepEqual(b, want) || b[0] != want[0] || b[1] != want[1] {
+			t.Fatalf("value %d: boxed %#v, want %#v", i, b, want)
+		}
+		if b[2].(decimal.Decimal).String() != want[2].(decimal.Decimal).String() {
+			t.Fatalf("value %d: decimal prints %s, want %s", i, b[2], want[2])
+		}
+		if w := decimal.New(-ns(i), -2); !reflect.DeepEqual(copied[i], w) || copied[i].String() != w.String() {
+			t.Fatalf("value %d: copied decimal %#v, want %#v", i, copied[i], w)
+		}
+	}
+	// Zero, the extremes, and a time outside UTC (boxed as usual).
+	for _, n := range []int64{0, 1, -1, math.MaxInt64, math.MinInt64 + 1} {
+		if got, want := a.decimals.box(n, -3), decimal.New(n, -3); !reflect.DeepEqual(got, any(want)) || got.(decimal.Decimal).String() != want.String() {
+			t.Errorf("decimal %d: %#v, want %#v", n, got, want)
+		}
+	}
+	zone := time.FixedZone("x", 3600)
+	if got := a.times.box(base.In(zone)); got.(time.Time).Location() != zone || !got.(time.Time).Equal(base) {
+		t.Errorf("a time in %s boxed as %v", zone, got)
+	}
+}
+
+// dateTime.utc is time.Date in UTC, the same time.Time (==), for every day
+// of years 0 to 9999 and times across the day.
+func TestDateTimeUTCMatchesTimeDate(t *testing.T) {
+	times := [][4]int{{0, 0, 0, 0}, {23, 59, 59, 999999}, {12, 34, 56, 789012}, {1, 0, 0, 1}}
+	day := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; day.Year() < 10000; i++ {
+		hms := times[i%len(times)]
+		dt := dateTime{year: day.Year(), month: int(day.Month()), day: day.Day(), hour: hms[0], minute: hms[1], second: hms[2], micro: hms[3]}
+		if got, want := dt.utc(), dt.time(time.UTC); got != want {
+			t.Fatalf("%+v: utc() = %v (%#v), time.Date = %v (%#v)", dt, got, got, want, want)
+		}
+		day = day.AddDate(0, 0, 1)
 	}
 }

@@ -26,7 +26,7 @@ func (r *runner) selectChunkSQL(ctx context.Context, conn *sql.Conn, t *tableSta
 	n := len(cols)
 	rows := make([]cdc.Row, 0, r.cfg.SplitSize)
 	var slab []any
-	var strs stringArena
+	var strs typedArena
 	var decodeErr error
 	err := queryRows(ctx, conn, query, args, func(vals []driver.Value) error {
 		if len(vals) != n {
@@ -112,14 +112,14 @@ func queryRows(ctx context.Context, conn *sql.Conn, query string, args []any, fn
 // parsed already are kept (an int64 of a signed integer column is returned
 // as the very interface the driver made); text goes through strs when it
 // is not nil.
-func decodeDriverValue(col *cdc.Column, v driver.Value, strs *stringArena, slot *any) error {
+func decodeDriverValue(col *cdc.Column, v driver.Value, strs *typedArena, slot *any) error {
 	k := col.Type.Kind
 	switch x := v.(type) {
 	case nil:
 		*slot = nil
 		return nil
 	case []byte:
-		return decodeTextInto(col, x, strs, slot)
+		return decodeTextIntoTyped(col, x, strs, slot)
 	case int64:
 		switch {
 		case (k.IsInteger() || k == cdc.KindYear) && !col.Type.Unsigned:

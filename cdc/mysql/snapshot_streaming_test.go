@@ -24,7 +24,7 @@ func (c *clientChunkConn) selectRowsStreaming(ctx context.Context, query string,
 	n := len(cols)
 	rows := make([]cdc.Row, 0, sizeHint)
 	var slab []any
-	var strs stringArena
+	var strs typedArena
 	var decodeErr error
 	var result gomysql.Result
 	err := c.call(ctx, func() error {
@@ -69,11 +69,12 @@ func (c *clientChunkConn) selectRowsStreaming(ctx context.Context, query string,
 }
 
 // decodeFieldValue is decodeDriverValue for a value go-mysql's client
-// parsed from a text-protocol row (see [clientChunkConn]): integers and
+// parsed from a text-protocol row (see selectRowsStreaming): integers and
 // doubles arrive parsed, and are boxed in strs's slabs; the rest arrives as
-// text, valid only until the next row, and goes through decodeTextInto.
+// text, valid only until the next row, and goes through
+// decodeTextIntoTyped.
 // strs must not be nil.
-func decodeFieldValue(col *cdc.Column, v *gomysql.FieldValue, strs *stringArena, slot *any) error {
+func decodeFieldValue(col *cdc.Column, v *gomysql.FieldValue, strs *typedArena, slot *any) error {
 	k := col.Type.Kind
 	switch v.Type {
 	case gomysql.FieldValueTypeNull:
@@ -86,7 +87,7 @@ func decodeFieldValue(col *cdc.Column, v *gomysql.FieldValue, strs *stringArena,
 			// it a buffer; nil is NULL to decodeText.
 			raw = []byte{}
 		}
-		return decodeTextInto(col, raw, strs, slot)
+		return decodeTextIntoTyped(col, raw, strs, slot)
 	case gomysql.FieldValueTypeSigned:
 		x := v.AsInt64()
 		switch {

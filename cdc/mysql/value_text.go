@@ -186,7 +186,7 @@ func decodeDateTimeText[T string | []byte](col *cdc.Column, s T, loc *time.Locat
 		}
 		return dt.time(loc).UTC(), nil
 	default:
-		return dt.time(time.UTC), nil
+		return dt.utc(), nil
 	}
 }
 
@@ -219,6 +219,29 @@ func daysIn(year, month int) int {
 
 func (t dateTime) time(loc *time.Location) time.Time {
 	return time.Date(t.year, time.Month(t.month), t.day, t.hour, t.minute, t.second, t.micro*1000, loc)
+}
+
+// utc returns t.time(time.UTC), the same time.Time, for a valid t of years
+// 0 to 9999, without time.Date's normalisation and zone lookup: its seconds
+// since 1970 are counted from the proleptic Gregorian calendar's days (see
+// TestDateTimeUTCMatchesTimeDate).
+func (t dateTime) utc() time.Time {
+	// Days since 1970-01-01, counted in 400-year eras of 146097 days from
+	// 0000-03-01, with the leap day at the end of each year.
+	y, m := t.year, t.month
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yearOfEra := y - era*400
+	dayOfYear := (153*((m+9)%12)+2)/5 + t.day - 1
+	dayOfEra := yearOfEra*365 + yearOfEra/4 - yearOfEra/100 + dayOfYear
+	days := int64(era)*146097 + int64(dayOfEra) - 719468
+	secs := days*86400 + int64(t.hour*3600+t.minute*60+t.second)
+	return time.Unix(secs, int64(t.micro)*1000).UTC()
 }
 
 // parseDateTime parses "YYYY-MM-DD" or "YYYY-MM-DD hh:mm:ss[.ffffff]". It
