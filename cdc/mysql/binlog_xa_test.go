@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"log/slog"
@@ -122,6 +123,9 @@ func TestStreamXATransactions(t *testing.T) {
 					t.Fatalf("%s: %v", q, err)
 				}
 			}
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			conn.Close()
+			awaitXAPrepared(t, db.DB, xid(name))
 		}
 		t.Cleanup(func() {
 			for _, n := range []string{"rb", "ok", "restart"} {
@@ -178,6 +182,7 @@ func TestSnapshotWaitsForXAPreparedBeforeIt(t *testing.T) {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		conn.Close()
 		t.Cleanup(func() { _, _ = db.DB.Exec("XA ROLLBACK " + xid) })
+		awaitXAPrepared(t, db.DB, xid)
 
 		var logs syncBuffer
 		cfg := testConfig(db, "t")
@@ -204,4 +209,42 @@ func TestSnapshotWaitsForXAPreparedBeforeIt(t *testing.T) {
 			t.Fatalf("%d rows differ from the table:\n%s", bad, strings.Join(first, "\n"))
 		}
 	})
+}
+
+// awaitXAPrepared waits until the server lists xid, a quoted string, among
+// its prepared XA transactions (XA RECOVER). MariaDB detaches a prepared
+// transaction from its session some time after the session closed: an XA
+// COMMIT or ROLLBACK from another session before that fails with
+// XAER_NOTA, and leaves the transaction prepared, which holds up every
+// later snapshot on the server (see [TestSnapshotWaitsForXAPreparedBeforeIt]).
+func awaitXAPrepared(t *testing.T, db *sql.DB, xid string) {
+	t.Helper()
+	want := strings.Trim(xid, "'")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rows, err := db.Query("XA RECOVER")
+		if err != nil {
+			t.Fatalf("XA RECOVER: %v", err)
+		}
+		found := false
+		for rows.Next() {
+			var format, gtridLen, bqualLen int
+			var data string
+			if err := rows.Scan(&format, &gtridLen, &bqualLen, &data); err != nil {
+				t.Fatalf("XA RECOVER: %v", err)
+			}
+			found = found || data == want
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("XA RECOVER: %v", err)
+		}
+		rows.Close()
+		if found {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("XA transaction %s is not listed by XA RECOVER 30s after its session closed", xid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
