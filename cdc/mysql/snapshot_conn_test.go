@@ -137,6 +137,32 @@ func TestChunkConnContextEnds(t *testing.T) {
 	})
 }
 
+// A context that ends while a chunk's rows arrive ends the read at once,
+// and the next call gets a new connection.
+func TestChunkConnContextEndsDuringRows(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		r := connTestRunner(t, src, nil)
+		cc := openChunkConn(t, r)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		id := queryOne(t, ctx, cc, "SELECT CONNECTION_ID()")
+		short, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancelShort()
+		// Rows that fill the server's buffer first, then one a second.
+		q := "SELECT REPEAT('x', 40000), IF(n < 3, 0, SLEEP(1)) FROM (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 " +
+			"UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10) AS s"
+		start := time.Now()
+		rows, err := cc.selectRows(short, q, nil, columnsOf(t, "longtext", "int"), 0)
+		if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || rows != nil || took > 5*time.Second {
+			t.Fatalf("%d rows, %v after %s, want context.DeadlineExceeded at once", len(rows), err, took)
+		}
+		if again := queryOne(t, ctx, cc, "SELECT CONNECTION_ID()"); again == id {
+			t.Errorf("connection %s reused after its rows were left unread", id)
+		}
+		_, _ = src.DB.Exec("KILL " + id)
+	})
+}
+
 // A reader's connection the server closed while it was idle is replaced
 // when the next chunk starts, not found broken by the chunk's statements.
 func TestChunkConnReplacesAKilledConnection(t *testing.T) {

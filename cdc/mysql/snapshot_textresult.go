@@ -233,6 +233,11 @@ func (t *textResult) end(p []byte) error {
 		}
 		t.status = binary.LittleEndian.Uint16(p[3:])
 	}
+	if t.status&gomysql.SERVER_MORE_RESULTS_EXISTS != 0 {
+		// A statement of several results (a CALL, several statements):
+		// not a chunk's SELECT, and the results after it would be lost.
+		return errors.New("mysql protocol: the query returned more than one result set")
+	}
 	return t.checkDrained()
 }
 

@@ -327,6 +327,11 @@ func TestTextResultMalformed(t *testing.T) {
 			w.eof(true, 0)
 			return w
 		},
+		"more results": func() *wire {
+			w := good()
+			w.eof(true, gomysql.SERVER_MORE_RESULTS_EXISTS)
+			return w
+		},
 		"bytes after the end": func() *wire {
 			w := good()
 			w.eof(true, 0)
