@@ -161,6 +161,9 @@ func (t *textResult) start() error {
 	case len(p) == 0:
 		return errors.New("mysql protocol: empty response to a query")
 	case p[0] == gomysql.ERR_HEADER:
+		if err := t.checkDrained(); err != nil {
+			return err
+		}
 		return serverError(p)
 	case p[0] == gomysql.OK_HEADER:
 		return errors.New("mysql protocol: the query returned no result set")

@@ -332,6 +332,12 @@ func TestTextResultMalformed(t *testing.T) {
 			w.eof(true, gomysql.SERVER_MORE_RESULTS_EXISTS)
 			return w
 		},
+		"bytes after an ERR": func() *wire {
+			w := &wire{seq: 1}
+			w.errPacket(1054, "42S22", "Unknown column")
+			w.packet([]byte{0})
+			return w
+		},
 		"bytes after the end": func() *wire {
 			w := good()
 			w.eof(true, 0)
@@ -360,7 +366,7 @@ func TestTextResultMalformed(t *testing.T) {
 	for name, c := range cases {
 		// Bytes after the end are seen when they arrive with it.
 		step := 2
-		if name == "bytes after the end" {
+		if strings.HasPrefix(name, "bytes after") {
 			step = 1 << 30
 		}
 		_, rows, err := readWire(c(), cols, true, step)

@@ -70,7 +70,7 @@ func selectExpression(col *cdc.Column) string {
 
 // decodeText returns the canonical Go value (see package cdc's documentation)
 // of one column read through MySQL's text protocol, as a snapshot reader
-// reads its chunks (see [chunkConn]; decodeFieldValue takes its shortcuts).
+// reads its chunks (see [chunkConn]; decodeTextInto takes its shortcuts).
 // A nil raw is SQL NULL and returns nil. raw is not retained: strings and
 // byte slices in the result are copies.
 //
