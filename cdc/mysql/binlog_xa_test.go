@@ -123,21 +123,18 @@ func TestStreamXATransactions(t *testing.T) {
 					t.Fatalf("%s: %v", q, err)
 				}
 			}
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-			conn.Close()
-			awaitXAPrepared(t, db.DB, xid(name))
 		}
 		t.Cleanup(func() {
 			for _, n := range []string{"rb", "ok", "restart"} {
-				_, _ = db.DB.Exec("XA ROLLBACK " + xid(n))
+				_, _ = endXA(db.DB, "XA ROLLBACK "+xid(n), xid(n))
 			}
 		})
 		// Rolled back: an insert, an update and a delete undone.
 		prepare("rb", "INSERT INTO t VALUES (100, 100, 'xa')", "UPDATE t SET v = 10, s = 'xa' WHERE id = 1", "DELETE FROM t WHERE id = 2")
-		db.Exec(t, "XA ROLLBACK "+xid("rb"))
+		mustEndXA(t, db.DB, "XA ROLLBACK "+xid("rb"), xid("rb"))
 		// Committed in two phases, and in one.
 		prepare("ok", "INSERT INTO t VALUES (200, 200, 'xa')", "UPDATE t SET v = 30 WHERE id = 3")
-		db.Exec(t, "XA COMMIT "+xid("ok"))
+		mustEndXA(t, db.DB, "XA COMMIT "+xid("ok"), xid("ok"))
 		db.Exec(t, "XA START "+xid("one"), "INSERT INTO t VALUES (300, 300, 'one')", "XA END "+xid("one"), "XA COMMIT "+xid("one")+" ONE PHASE")
 		// Prepared while the source runs, rolled back while it is stopped.
 		prepare("restart", "INSERT INTO t VALUES (400, 400, 'xa')", "UPDATE t SET v = 11 WHERE id = 1")
@@ -148,7 +145,7 @@ func TestStreamXATransactions(t *testing.T) {
 		if err := r.stop(t); err != nil && err != context.Canceled {
 			t.Fatal(err)
 		}
-		db.Exec(t, "XA ROLLBACK "+xid("restart"))
+		mustEndXA(t, db.DB, "XA ROLLBACK "+xid("restart"), xid("restart"))
 		db.Exec(t, "INSERT INTO t VALUES (999999, 0, 'end')")
 		r = start(t, cfg, h)
 		h.waitFor(t, "the end marker", func(ev []cdc.Event) bool {
@@ -181,8 +178,7 @@ func TestSnapshotWaitsForXAPreparedBeforeIt(t *testing.T) {
 		}
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		conn.Close()
-		t.Cleanup(func() { _, _ = db.DB.Exec("XA ROLLBACK " + xid) })
-		awaitXAPrepared(t, db.DB, xid)
+		t.Cleanup(func() { _, _ = endXA(db.DB, "XA ROLLBACK "+xid, xid) })
 
 		var logs syncBuffer
 		cfg := testConfig(db, "t")
@@ -193,7 +189,7 @@ func TestSnapshotWaitsForXAPreparedBeforeIt(t *testing.T) {
 		if n := len(h.snapshot()); n > 0 {
 			t.Fatalf("the snapshot delivered %d rows while an XA transaction prepared before it was pending", n)
 		}
-		db.Exec(t, "XA COMMIT "+xid)
+		mustEndXA(t, db.DB, "XA COMMIT "+xid, xid)
 		h.waitFor(t, "the snapshot", func(ev []cdc.Event) bool {
 			return slices.ContainsFunc(ev, func(e cdc.Event) bool { return e.Source.Snapshot == cdc.SnapshotLast })
 		})
@@ -211,40 +207,63 @@ func TestSnapshotWaitsForXAPreparedBeforeIt(t *testing.T) {
 	})
 }
 
-// awaitXAPrepared waits until the server lists xid, a quoted string, among
-// its prepared XA transactions (XA RECOVER). MariaDB detaches a prepared
-// transaction from its session some time after the session closed: an XA
-// COMMIT or ROLLBACK from another session before that fails with
-// XAER_NOTA, and leaves the transaction prepared, which holds up every
-// later snapshot on the server (see [TestSnapshotWaitsForXAPreparedBeforeIt]).
-func awaitXAPrepared(t *testing.T, db *sql.DB, xid string) {
-	t.Helper()
-	want := strings.Trim(xid, "'")
+// endXA runs stmt, the XA COMMIT or XA ROLLBACK of xid (quoted), from
+// another session than the one that prepared it, and reports whether xid
+// was prepared: it retries while the server answers XAER_NOTA (1397) yet
+// lists xid among the prepared transactions (XA RECOVER). MariaDB detaches
+// a prepared transaction from its session some time after the session
+// closed, and answers XAER_NOTA until then; a transaction left prepared
+// holds up every later snapshot on the server (see
+// [TestSnapshotWaitsForXAPreparedBeforeIt]).
+func endXA(db *sql.DB, stmt, xid string) (bool, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		rows, err := db.Query("XA RECOVER")
-		if err != nil {
-			t.Fatalf("XA RECOVER: %v", err)
+		_, err := db.Exec(stmt)
+		if err == nil || !serverErrorIs(err, 1397) {
+			return err == nil, err
 		}
-		found := false
-		for rows.Next() {
-			var format, gtridLen, bqualLen int
-			var data string
-			if err := rows.Scan(&format, &gtridLen, &bqualLen, &data); err != nil {
-				t.Fatalf("XA RECOVER: %v", err)
-			}
-			found = found || data == want
+		listed, lerr := xaListed(db, xid)
+		if lerr != nil {
+			return false, lerr
 		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("XA RECOVER: %v", err)
-		}
-		rows.Close()
-		if found {
-			return
+		if !listed {
+			return false, nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("XA transaction %s is not listed by XA RECOVER 30s after its session closed", xid)
+			return false, fmt.Errorf("%s: %w (still prepared after 30s)", stmt, err)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// mustEndXA is endXA for a transaction the test prepared.
+func mustEndXA(t *testing.T, db *sql.DB, stmt, xid string) {
+	t.Helper()
+	ok, err := endXA(db, stmt, xid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Fatalf("%s: XA transaction %s is not prepared", stmt, xid)
+	}
+}
+
+// xaListed reports whether XA RECOVER lists xid (quoted).
+func xaListed(db *sql.DB, xid string) (bool, error) {
+	want := strings.Trim(xid, "'")
+	rows, err := db.Query("XA RECOVER")
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	found := false
+	for rows.Next() {
+		var format, gtridLen, bqualLen int
+		var data string
+		if err := rows.Scan(&format, &gtridLen, &bqualLen, &data); err != nil {
+			return false, err
+		}
+		found = found || data == want
+	}
+	return found, rows.Err()
 }
