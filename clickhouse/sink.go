@@ -722,6 +722,12 @@ func (s *Sink) releaseAfter(err error) error {
 // leaves the step running: the step keeps the lock and releases it when it
 // ends, and the caller returns without touching the sink again.
 func (s *Sink) settle(ctx context.Context, step func() error) error {
+	// An INSERT kept open for more blocks holds a connection of the
+	// client's pool: it ends now, so that step does not wait for that
+	// connection (with a pool of one, until it gives up).
+	if j := s.job; j != nil && !j.endAsked {
+		j.askEnd()
+	}
 	done := make(chan error, 1)
 	go func() { done <- step() }()
 	select {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	chgo "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/internal/testenv"
 )
@@ -288,4 +289,54 @@ func TestSinkHoldsAtMostMaxBytes(t *testing.T) {
 	// The source delivers the rows again: replays change nothing.
 	got := writeAndRead(ctx, t, sink, schema, events[1:])
 	equalRows(t, schema, got, rows)
+}
+
+// TestOpenInsertLeavesTheSinkAConnection: with a pool of one connection,
+// an INSERT kept open for more blocks of one table would hold the only
+// connection while the sink prepares another table; the sink ends the
+// INSERT first, and both tables get their rows.
+func TestOpenInsertLeavesTheSinkAConnection(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	c, err := New(&chgo.Options{Addr: []string{ch.Addr}, DialTimeout: 2 * time.Second, MaxOpenConns: 1, MaxIdleConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	a, b := kvSchema("shop"), kvSchema("shop")
+	b.Table.Table = "order-lines-b"
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	var rowsA, rowsB []cdc.Row
+	for i := range insertBlockRows + 10 {
+		rowsA = append(rowsA, cdc.Row{int64(4), uint64(i), int64(i), "a"})
+	}
+	rowsB = append(rowsB, cdc.Row{int64(5), uint64(1), nil, "b"})
+	// A full block of a: its INSERT opens and waits for more.
+	if err := sink.HandleEvents(ctx, insertEvents(a, rowsA)); err != nil {
+		t.Fatal(err)
+	}
+	// b's table is prepared on the pool's one connection.
+	if err := returnsWithin(t, "HandleEvents of a new table while an INSERT is open", 30*time.Second, func() error {
+		return sink.HandleEvents(ctx, insertEvents(b, rowsB))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		schema *cdc.TableSchema
+		rows   []cdc.Row
+	}{{a, rowsA}, {b, rowsB}} {
+		got, err := sink.ReadTable(ctx, tc.schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equalRows(t, tc.schema, got, tc.rows)
+	}
 }
