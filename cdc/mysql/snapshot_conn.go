@@ -66,8 +66,10 @@ type clientChunkConn struct {
 	// it has been idle for longer than idle.
 	used time.Time
 	idle time.Duration
-	// caps are the capabilities the session negotiated.
-	caps uint32
+	// caps are the capabilities the session negotiated; options, more
+	// options for go-mysql's client when it connects (tests set them).
+	caps    uint32
+	options []client.Option
 	// packets reads the rows of selectRows's queries, result is the one
 	// being read, and cmd the buffer its query is sent from.
 	packets packetReader
@@ -139,6 +141,7 @@ func (c *clientChunkConn) dial(ctx context.Context) error {
 		}
 		opts = append(opts, func(cc *client.Conn) error { cc.SetTLSConfig(tc); return nil })
 	}
+	opts = append(opts, c.options...)
 	stop := context.AfterFunc(ctx, func() {
 		mu.Lock()
 		defer mu.Unlock()

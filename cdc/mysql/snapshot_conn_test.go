@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/internal/testenv"
 )
@@ -265,6 +268,15 @@ func TestChunkConnStringBounds(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("sql_mode %q: chunk [%q, %q) read %q, want %q", mode, chunk.Start.Bytes, chunk.End.Bytes, got, want)
 			}
+			// The status flags of the result's last packet keep the
+			// session's NO_BACKSLASH_ESCAPES for the next query.
+			if nbe := cc.(*clientChunkConn).noBackslashEscapes; nbe != (mode != "") {
+				t.Errorf("sql_mode %q: after the chunk's rows, NO_BACKSLASH_ESCAPES is %v", mode, nbe)
+			}
+			again, err := r.selectChunkOn(ctx, cc, ts, ts.schema, chunk)
+			if err != nil || len(again) != len(rows) {
+				t.Errorf("sql_mode %q: the chunk read again: %d rows, %v; want %d", mode, len(again), err, len(rows))
+			}
 		}
 	})
 }
@@ -496,6 +508,55 @@ func TestChunkConnErrorAfterRows(t *testing.T) {
 		rows, err = cc.selectRows(ctx, "SELECT id, NULL FROM "+db+".t ORDER BY id", nil, cols, 0)
 		if err != nil || len(rows) != 5000 || rows[4999][0] != int64(5000) || rows[4999][1] != nil {
 			t.Errorf("after the error: %d rows, %v", len(rows), err)
+		}
+	})
+}
+
+// A session without CLIENT_DEPRECATE_EOF, whose results end with an EOF
+// packet and have one after their column definitions, reads the same rows,
+// NULLs, empty and long values, errors among the rows and status flags, on
+// both servers (both negotiate CLIENT_DEPRECATE_EOF unless asked not to).
+func TestChunkConnWithoutDeprecateEOF(t *testing.T) {
+	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var values []string
+		for i := 1; i <= 5000; i++ {
+			values = append(values, fmt.Sprintf("(%d)", i))
+		}
+		src.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES "+strings.Join(values, ","),
+			"CREATE TABLE d (k INT)", "INSERT INTO d VALUES (4000), (4000)")
+		db := quoteIdent(src.Database)
+		r := connTestRunner(t, src, nil)
+		for _, deprecateEOF := range []bool{true, false} {
+			cc := &clientChunkConn{cfg: r.cfg, idle: chunkConnIdle}
+			if !deprecateEOF {
+				cc.options = []client.Option{func(c *client.Conn) error { c.UnsetCapability(gomysql.CLIENT_DEPRECATE_EOF); return nil }}
+			}
+			t.Cleanup(func() { cc.close() })
+			if err := cc.exec(ctx, "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'"); err != nil {
+				t.Fatal(err)
+			}
+			if got := cc.caps&gomysql.CLIENT_DEPRECATE_EOF != 0; got != deprecateEOF {
+				t.Fatalf("CLIENT_DEPRECATE_EOF negotiated: %v, want %v", got, deprecateEOF)
+			}
+			cc.noBackslashEscapes = false // to be set again by the rows' status flags
+			rows, err := cc.selectRows(ctx, "SELECT NULL, 0 UNION ALL SELECT '', 1 UNION ALL SELECT REPEAT('x', 100000), 2", nil,
+				columnsOf(t, "longtext", "int"), 0)
+			if err != nil || len(rows) != 3 || rows[0][0] != nil || rows[1][0] != "" || rows[2][0] != strings.Repeat("x", 100000) || rows[2][1] != int64(2) {
+				t.Fatalf("deprecateEOF %v: %d rows, %v", deprecateEOF, len(rows), err)
+			}
+			if !cc.noBackslashEscapes {
+				t.Errorf("deprecateEOF %v: the rows' status flags lost NO_BACKSLASH_ESCAPES", deprecateEOF)
+			}
+			rows, err = cc.selectRows(ctx, "SELECT id, (SELECT k FROM "+db+".d WHERE d.k = t.id) FROM "+db+".t ORDER BY id", nil,
+				columnsOf(t, "int", "int"), 0)
+			if !serverErrorIs(err, 1242) || rows != nil {
+				t.Errorf("deprecateEOF %v: %d rows, %v; want error 1242", deprecateEOF, len(rows), err)
+			}
+			if v := queryOne(t, ctx, cc, "SELECT COUNT(*) FROM "+db+".t"); v != "5000" {
+				t.Errorf("deprecateEOF %v: after the error: %q", deprecateEOF, v)
+			}
 		}
 	})
 }
