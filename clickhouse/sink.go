@@ -27,7 +27,7 @@ type SinkConfig struct {
 	// rows are to be written (FlushInterval, Flush, a schema change,
 	// Close). The sink holds at most twice MaxRows rows.
 	MaxRows int
-	// MaxBytes bounds the sink's memory (default 10 MiB): the rows it holds
+	// MaxBytes bounds the sink's memory (default 8 MiB): the rows it holds
 	// take at most about this many bytes in its estimate (the values'
 	// sizes, a few bytes more per text value). They are the rows of the
 	// INSERT in progress, kept until the server acknowledges it so that a
@@ -105,7 +105,7 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 		ps.Add("MaxRows", c.MaxRows, "must not be negative; use 0 for the default 1048576 or a positive count")
 	}
 	if c.MaxBytes < 0 {
-		ps.Add("MaxBytes", c.MaxBytes, "must not be negative; use 0 for the default 10 MiB or a positive size")
+		ps.Add("MaxBytes", c.MaxBytes, "must not be negative; use 0 for the default 8 MiB or a positive size")
 	}
 	if c.Retry.MaxAttempts < 0 {
 		ps.Add("Retry.MaxAttempts", c.Retry.MaxAttempts, "must not be negative; use 0 for the default 5 or a positive count")
@@ -129,7 +129,7 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 		c.MaxRows = 1 << 20
 	}
 	if c.MaxBytes == 0 {
-		c.MaxBytes = 10 << 20
+		c.MaxBytes = 8 << 20
 	}
 	if c.FlushInterval == 0 {
 		c.FlushInterval = time.Second
