@@ -236,11 +236,17 @@ func TestInsertStreamsBlocksAsTheyFill(t *testing.T) {
 	if st := sink.Stats(); st.RowsWritten != uint64(len(rows)) || st.Flushes != 2 || st.RowsBuffered != 0 {
 		t.Errorf("stats after Flush: %+v; want %d rows written in 2 flushes", st, len(rows))
 	}
+	readEquals(ctx, t, sink, schema, rows)
+}
+
+// readEquals fails t unless the sink's table of schema holds want.
+func readEquals(ctx context.Context, t *testing.T, sink *Sink, schema *cdc.TableSchema, want []cdc.Row) {
+	t.Helper()
 	got, err := sink.ReadTable(ctx, schema)
 	if err != nil {
 		t.Fatal(err)
 	}
-	equalRows(t, schema, got, rows)
+	equalRows(t, schema, got, want)
 }
 
 // TestSinkHoldsAtMostMaxBytes: with ClickHouse not answering, HandleEvents
@@ -333,10 +339,6 @@ func TestOpenInsertLeavesTheSinkAConnection(t *testing.T) {
 		schema *cdc.TableSchema
 		rows   []cdc.Row
 	}{{a, rowsA}, {b, rowsB}} {
-		got, err := sink.ReadTable(ctx, tc.schema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		equalRows(t, tc.schema, got, tc.rows)
+		readEquals(ctx, t, sink, tc.schema, tc.rows)
 	}
 }

@@ -136,11 +136,7 @@ func TestMaxBytesBoundsBatches(t *testing.T) {
 	if total != len(rows) {
 		t.Errorf("inserted %d rows, want %d", total, len(rows))
 	}
-	got, err := sink.ReadTable(ctx, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	equalRows(t, schema, got, want)
+	readEquals(ctx, t, sink, schema, want)
 }
 
 // TestCallersKeepTheirDeadlinesWhileTheTimerFlushHangs: ClickHouse stops
