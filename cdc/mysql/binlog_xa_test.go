@@ -207,33 +207,9 @@ func TestSnapshotWaitsForXAPreparedBeforeIt(t *testing.T) {
 	})
 }
 
-// endXA runs stmt, the XA COMMIT or XA ROLLBACK of xid (quoted), from
-// another session than the one that prepared it, and reports whether xid
-// was prepared: it retries while the server answers XAER_NOTA (1397) yet
-// lists xid among the prepared transactions (XA RECOVER). MariaDB detaches
-// a prepared transaction from its session some time after the session
-// closed, and answers XAER_NOTA until then; a transaction left prepared
-// holds up every later snapshot on the server (see
-// [TestSnapshotWaitsForXAPreparedBeforeIt]).
+// endXA is [testenv.EndXA].
 func endXA(db *sql.DB, stmt, xid string) (bool, error) {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, err := db.Exec(stmt)
-		if err == nil || !serverErrorIs(err, 1397) {
-			return err == nil, err
-		}
-		listed, lerr := xaListed(db, xid)
-		if lerr != nil {
-			return false, lerr
-		}
-		if !listed {
-			return false, nil
-		}
-		if time.Now().After(deadline) {
-			return false, fmt.Errorf("%s: %w (still prepared after 30s)", stmt, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return testenv.EndXA(context.Background(), db, stmt, xid)
 }
 
 // mustEndXA is endXA for a transaction the test prepared.
@@ -246,24 +222,4 @@ func mustEndXA(t *testing.T, db *sql.DB, stmt, xid string) {
 	if !ok {
 		t.Fatalf("%s: XA transaction %s is not prepared", stmt, xid)
 	}
-}
-
-// xaListed reports whether XA RECOVER lists xid (quoted).
-func xaListed(db *sql.DB, xid string) (bool, error) {
-	want := strings.Trim(xid, "'")
-	rows, err := db.Query("XA RECOVER")
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
-	found := false
-	for rows.Next() {
-		var format, gtridLen, bqualLen int
-		var data string
-		if err := rows.Scan(&format, &gtridLen, &bqualLen, &data); err != nil {
-			return false, err
-		}
-		found = found || data == want
-	}
-	return found, rows.Err()
 }

@@ -184,6 +184,10 @@ func TestCrashDuringSnapshotAndStreaming(t *testing.T) {
 				// and its rollback. (One prepared while a snapshot runs and
 				// rolled back after it is a known gap: see cdc/mysql's doc.)
 				xa = startXAWriter(src.DB, src.Database, uint64(base))
+				// A test that fails before halting it still ends the
+				// writer's transaction: one left prepared would hold up
+				// every later snapshot on the server.
+				t.Cleanup(func() { _ = xa.halt() })
 			}
 			wait := time.Duration(rng.IntN(300)) * time.Millisecond
 			if phase == "binlog" {

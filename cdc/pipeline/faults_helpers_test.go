@@ -18,6 +18,7 @@ import (
 	"github.com/rtdw/rtdw/cdc/pipeline"
 	"github.com/rtdw/rtdw/cdc/pipeline/expr"
 	"github.com/rtdw/rtdw/clickhouse"
+	"github.com/rtdw/rtdw/internal/testenv"
 )
 
 // The fault tests capture sharded tables shard_0..shard_<n-1> of one
@@ -338,6 +339,7 @@ type xaWriter struct {
 	err      error
 	// committed and rolledBack count the transactions each way.
 	committed, rolledBack int
+	haltOnce              sync.Once
 }
 
 func startXAWriter(db *sql.DB, database string, seed uint64) *xaWriter {
@@ -410,16 +412,24 @@ func (w *xaWriter) run(seed uint64) {
 			return
 		}
 		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
+		// From another session: MariaDB answers XAER_NOTA until it has
+		// detached the transaction from the closed one (testenv.EndXA).
+		end := func(stmt string) bool {
+			ok, err := testenv.EndXA(ctx, w.db, stmt+" "+xid, xid)
+			if err == nil && !ok {
+				err = fmt.Errorf("%s %s: the transaction is not prepared", stmt, xid)
+			}
+			w.err = err
+			return err == nil
+		}
 		if rng.IntN(2) == 0 {
-			if _, err := w.db.ExecContext(ctx, "XA ROLLBACK "+xid); err != nil {
-				w.err = err
+			if !end("XA ROLLBACK") {
 				return
 			}
 			w.rolledBack++
 			continue
 		}
-		if _, err := w.db.ExecContext(ctx, "XA COMMIT "+xid); err != nil {
-			w.err = err
+		if !end("XA COMMIT") {
 			return
 		}
 		w.committed++
@@ -433,9 +443,10 @@ func (w *xaWriter) run(seed uint64) {
 	}
 }
 
-// halt stops the writer after its transaction in progress has ended.
+// halt stops the writer after its transaction in progress has ended; it
+// may be called again.
 func (w *xaWriter) halt() error {
-	close(w.stop)
+	w.haltOnce.Do(func() { close(w.stop) })
 	<-w.done
 	return w.err
 }
