@@ -480,18 +480,26 @@ func TestChunkConnLongRows(t *testing.T) {
 	})
 }
 
+// createErrorAfterRowsTables creates t, ids 1 to 5000, and d, whose k is
+// 4000 twice: a SELECT of t with the subquery (SELECT k FROM d WHERE
+// d.k = t.id) fails with error 1242 at id 4000, after the rows before it.
+func createErrorAfterRowsTables(t *testing.T, src *testenv.Source) {
+	t.Helper()
+	var values []string
+	for i := 1; i <= 5000; i++ {
+		values = append(values, fmt.Sprintf("(%d)", i))
+	}
+	src.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES "+strings.Join(values, ","),
+		"CREATE TABLE d (k INT)", "INSERT INTO d VALUES (4000), (4000)")
+}
+
 // A server error after some rows have arrived is the server's, with its
 // number, and leaves the connection usable.
 func TestChunkConnErrorAfterRows(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		var values []string
-		for i := 1; i <= 5000; i++ {
-			values = append(values, fmt.Sprintf("(%d)", i))
-		}
-		src.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES "+strings.Join(values, ","),
-			"CREATE TABLE d (k INT)", "INSERT INTO d VALUES (4000), (4000)")
+		createErrorAfterRowsTables(t, src)
 		r := connTestRunner(t, src, nil)
 		cc := openChunkConn(t, r)
 		cols := columnsOf(t, "int", "int")
@@ -520,12 +528,7 @@ func TestChunkConnWithoutDeprecateEOF(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, src *testenv.Source) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		var values []string
-		for i := 1; i <= 5000; i++ {
-			values = append(values, fmt.Sprintf("(%d)", i))
-		}
-		src.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES "+strings.Join(values, ","),
-			"CREATE TABLE d (k INT)", "INSERT INTO d VALUES (4000), (4000)")
+		createErrorAfterRowsTables(t, src)
 		db := quoteIdent(src.Database)
 		r := connTestRunner(t, src, nil)
 		for _, deprecateEOF := range []bool{true, false} {
