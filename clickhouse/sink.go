@@ -389,20 +389,33 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error)
 		}
 		if b := buf.batch; b != nil && (b.rows >= s.blockRows() || b.bytes >= s.blockBytes()) {
 			s.seal(ctx, buf)
-			if s.rows >= 2*s.cfg.MaxRows || s.bytes >= s.cfg.MaxBytes {
-				s.insertIdle()
+		}
+		// Checked at every row, not only when a block is sealed: the
+		// filling blocks of many tables can hold MaxBytes with none full.
+		if s.full() {
+			s.insertIdle()
+		}
+		if s.full() {
+			// The sink holds all it may: the insert writes it before
+			// more rows come.
+			if err := s.awaitInsert(ctx); err != nil {
+				return err
 			}
-			if s.rows >= 2*s.cfg.MaxRows || s.bytes >= s.cfg.MaxBytes {
-				// The sink holds all it may: the insert writes it before
-				// more rows come.
+			if err := s.takeInsertError(); err != nil {
+				return err
+			}
+			if s.full() {
+				// Still full: the rows are in the tables' filling blocks
+				// or pending; every one is written before more come.
+				s.writeAll(ctx)
 				if err := s.awaitInsert(ctx); err != nil {
 					return err
 				}
 				if err := s.takeInsertError(); err != nil {
 					return err
 				}
-				s.startPending(ctx)
 			}
+			s.startPending(ctx)
 		}
 	}
 	if s.overdue() {
@@ -410,6 +423,10 @@ func (s *Sink) HandleEvents(ctx context.Context, events []cdc.Event) (err error)
 	}
 	return nil
 }
+
+// full reports whether the sink holds all the rows it may: twice MaxRows
+// rows or MaxBytes bytes.
+func (s *Sink) full() bool { return s.rows >= 2*s.cfg.MaxRows || s.bytes >= s.cfg.MaxBytes }
 
 // buffer returns the table's buffer for schema, flushing rows buffered under
 // an older schema of the table first. A new schema's table is prepared

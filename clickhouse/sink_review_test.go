@@ -1,0 +1,81 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/testenv"
+)
+
+// TestSinkHoldsAtMostMaxBytesAcrossTables: the rows of many tables, each
+// below the size at which its block is sealed, count towards MaxBytes too:
+// with ClickHouse not answering, HandleEvents waits once the sink holds
+// MaxBytes, however the rows are spread over tables, and every row is
+// written once ClickHouse answers.
+func TestSinkHoldsAtMostMaxBytesAcrossTables(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	p := newProxy(t, ch.Addr)
+	c := testClient(t, p.Addr())
+	const maxBytes = 64 << 10
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxBytes: maxBytes, FlushInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	note := strings.Repeat("x", 1000)
+	const tables, perTable = 20, 7 // 7 rows of 1 KB stay below a block's 8 KiB
+	schemas := make([]*cdc.TableSchema, tables)
+	want := make([][]cdc.Row, tables)
+	var events []cdc.Event
+	for i := range schemas {
+		schemas[i] = kvSchema("shop")
+		schemas[i].Table.Table = fmt.Sprintf("t%02d", i)
+		for r := range perTable + 1 {
+			want[i] = append(want[i], cdc.Row{int64(i), uint64(r), nil, note})
+		}
+		// Each table is prepared while ClickHouse answers.
+		if err := sink.HandleEvents(ctx, insertEvents(schemas[i], want[i][:1])); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, insertEvents(schemas[i], want[i][1:])...)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.Stall()
+	dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	err = sink.HandleEvents(dctx, events)
+	held := sink.Stats().RowsBuffered
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("HandleEvents of %d rows of 1 KB over %d tables into a sink of MaxBytes %d while ClickHouse hangs: want context.DeadlineExceeded, got %v (%d rows held)",
+			len(events), tables, maxBytes, err, held)
+	}
+	if held*1000 > maxBytes+1100 {
+		t.Errorf("%d rows of 1 KB buffered with MaxBytes %d", held, maxBytes)
+	}
+	p.Resume()
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatalf("Flush once ClickHouse answers: %v", err)
+	}
+	// The source delivers the rows again: replays change nothing.
+	if err := sink.HandleEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range schemas {
+		readEquals(ctx, t, sink, s, want[i])
+	}
+	if st := sink.Stats(); st.RowsBuffered != 0 {
+		t.Errorf("stats after the last Flush: %+v; want no row buffered", st)
+	}
+}
