@@ -34,7 +34,8 @@ type SinkConfig struct {
 	// failed INSERT can be tried again, which ends at half of MaxBytes;
 	// the rows buffered meanwhile; and the table's block being filled.
 	// When the sink holds MaxBytes, HandleEvents waits for the INSERT. The
-	// rows are held in typed column buffers reused from insert to insert;
+	// rows are held in typed column buffers reused from insert to insert,
+	// which keep room for at most MaxBytes more, over all tables;
 	// clickhouse-go adds its encoded copy of the block being sent.
 	MaxBytes int
 	// FlushInterval flushes rows that have waited this long even when the
@@ -220,6 +221,9 @@ type Sink struct {
 	job       *insertJob
 	pending   []queuedBatch
 	insertErr error
+	// spareBytes adds up the held of the tables' spare blocks: the room
+	// they keep, at most MaxBytes (see [Sink.maxSpares]).
+	spareBytes int
 	// native is the insert goroutine's, which runs one insert at a time.
 	native nativeBlock
 
@@ -270,6 +274,9 @@ type rowBatch struct {
 	deleted  []uint8
 	// rows is the number of rows; bytes estimates their size.
 	rows, bytes int
+	// held is, for a spare block, the bytes it held when it was written:
+	// about the room its buffers keep.
+	held int
 }
 
 // initialBatchRows is the room a new block has; it grows as rows arrive,
@@ -462,6 +469,9 @@ func (s *Sink) buffer(ctx context.Context, schema *cdc.TableSchema, source strin
 		}
 		b := s.tables[id]
 		b.layout, b.fence, b.source, b.stale = l, st.Version, source, false
+		for _, sp := range b.spares {
+			s.spareBytes -= sp.held
+		}
 		b.batch, b.spares = nil, nil // the old layout's buffers do not fit
 		return nil
 	})

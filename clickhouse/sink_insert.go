@@ -125,6 +125,7 @@ func (s *Sink) seal(ctx context.Context, buf *tableBuffer) {
 	buf.batch = nil
 	if n := len(buf.spares); n > 0 {
 		buf.batch, buf.spares = buf.spares[n-1], buf.spares[:n-1]
+		s.spareBytes -= buf.batch.held
 	}
 	q := queuedBatch{buf: buf, batch: b}
 	if j := s.job; j != nil && !j.endAsked {
@@ -204,7 +205,9 @@ func (s *Sink) collect(j *insertJob) {
 		b, buf := q.batch, q.buf
 		s.rows -= b.rows
 		s.bytes -= b.bytes
-		if b.layout == buf.layout && len(buf.spares) < s.maxSpares() {
+		if b.layout == buf.layout && len(buf.spares) < s.maxSpares() && s.spareBytes+b.bytes <= s.cfg.MaxBytes {
+			b.held = b.bytes
+			s.spareBytes += b.held
 			b.reset()
 			buf.spares = append(buf.spares, b)
 		}
@@ -218,7 +221,9 @@ func (s *Sink) collect(j *insertJob) {
 }
 
 // maxSpares is the most emptied blocks a table keeps for reuse: enough for
-// the rows the sink may hold.
+// the rows the sink may hold. The spares of all tables together keep room
+// for at most MaxBytes (s.spareBytes, the bytes they held when written):
+// else every table written once would keep the room of the most it held.
 func (s *Sink) maxSpares() int {
 	return min(2*s.cfg.MaxRows/s.blockRows()+2, 1024)
 }

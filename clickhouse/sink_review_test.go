@@ -79,3 +79,59 @@ func TestSinkHoldsAtMostMaxBytesAcrossTables(t *testing.T) {
 		t.Errorf("stats after the last Flush: %+v; want no row buffered", st)
 	}
 }
+
+// TestSparesAcrossTablesStayWithinMaxBytes: the emptied blocks the sink
+// keeps for reuse are bounded for the whole sink, not per table: after
+// tables written one after the other, each up to MaxBytes held at once,
+// the text the spare blocks of all tables keep room for stays within
+// about MaxBytes instead of growing with the number of tables.
+func TestSparesAcrossTablesStayWithinMaxBytes(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	c := testClient(t, ch.Addr)
+	const maxBytes = 256 << 10
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxBytes: maxBytes, FlushInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	note := strings.Repeat("s", 1000)
+	const tables, perTable = 8, 1000 // 1 MB a table: the sink fills up to MaxBytes and waits, several times
+	schemas := make([]*cdc.TableSchema, tables)
+	want := make([][]cdc.Row, tables)
+	for i := range schemas {
+		schemas[i] = kvSchema("shop")
+		schemas[i].Table.Table = fmt.Sprintf("s%02d", i)
+		for r := range perTable {
+			want[i] = append(want[i], cdc.Row{int64(i), uint64(r), nil, note})
+		}
+		if err := sink.HandleEvents(ctx, insertEvents(schemas[i], want[i])); err != nil {
+			t.Fatal(err)
+		}
+		if err := sink.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range schemas {
+		readEquals(ctx, t, sink, s, want[i])
+	}
+	// The room the spare blocks keep for the notes' text, read off the
+	// buffers themselves; the sink is idle, its lock free.
+	if err := sink.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kept, blocks := 0, 0
+	for _, buf := range sink.tables {
+		for _, b := range buf.spares {
+			kept += cap(b.cols[3].(*textColumn).text)
+			blocks++
+		}
+	}
+	sink.release()
+	// Each block's text may have grown to twice what it held.
+	if kept > 2*maxBytes {
+		t.Errorf("the spare blocks of %d tables keep %d bytes of text (%d blocks), more than twice MaxBytes %d", tables, kept, blocks, maxBytes)
+	}
+	t.Logf("spares keep %d bytes of text in %d blocks", kept, blocks)
+}
