@@ -176,10 +176,15 @@ func (s *Sink) writeAll(ctx context.Context) {
 // overdue reports whether the oldest row not yet handed to an ending job
 // has waited FlushInterval, with no earlier writeAll still in progress.
 func (s *Sink) overdue() bool {
-	if s.cfg.FlushInterval <= 0 || s.oldest.IsZero() || time.Since(s.oldest) < s.cfg.FlushInterval {
+	if s.cfg.FlushInterval <= 0 {
 		return false
 	}
-	return s.insertIdle() || !s.job.endAsked
+	// The job's outcome first: rows back from it may set oldest.
+	idle := s.insertIdle()
+	if s.oldest.IsZero() || time.Since(s.oldest) < s.cfg.FlushInterval {
+		return false
+	}
+	return idle || !s.job.endAsked
 }
 
 // askEnd asks the job to end once it has written what it has; the caller
@@ -214,6 +219,12 @@ func (s *Sink) collect(j *insertJob) {
 	}
 	if len(failed)+len(unsent) > 0 {
 		s.pending = slices.Concat(failed, unsent, s.pending)
+		// Rows back from a cancelled job wait for FlushInterval again (the
+		// writeAll that handed them over forgot when they came); those
+		// of a failed insert wait for the caller that takes its error.
+		if len(errs) == 0 && s.oldest.IsZero() {
+			s.oldest = time.Now()
+		}
 	}
 	if len(errs) > 0 {
 		s.insertErr = errors.Join(append([]error{s.insertErr}, errs...)...)
@@ -399,7 +410,12 @@ func (j *insertJob) insertRun(first queuedBatch) {
 	j.mu.Lock()
 	if err != nil {
 		j.failed = append(j.failed, blocks...)
-		j.errs = append(j.errs, info.Err)
+		// A job is cancelled by a caller that stopped waiting for it and
+		// has returned its ctx's error: the rows go back to wait, with no
+		// error of their own for the next caller.
+		if j.ctx.Err() == nil {
+			j.errs = append(j.errs, info.Err)
+		}
 	} else {
 		j.written = append(j.written, blocks...)
 	}

@@ -135,3 +135,58 @@ func TestSparesAcrossTablesStayWithinMaxBytes(t *testing.T) {
 	}
 	t.Logf("spares keep %d bytes of text in %d blocks", kept, blocks)
 }
+
+// TestTimerWritesRowsOfACancelledFlush: a Flush whose ctx ends while
+// ClickHouse hangs returns ctx's error and leaves its rows buffered; once
+// ClickHouse answers, FlushInterval writes them with no further call, and
+// the next HandleEvents takes its events (the cancelled insert is no
+// error of its own: the Flush returned ctx's).
+func TestTimerWritesRowsOfACancelledFlush(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	p := newProxy(t, ch.Addr)
+	c := testClient(t, p.Addr())
+	schema := kvSchema("shop")
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	var rows []cdc.Row
+	for i := range 11 {
+		rows = append(rows, cdc.Row{int64(6), uint64(i), int64(i), "t"})
+	}
+	events := insertEvents(schema, rows)
+	if err := sink.HandleEvents(ctx, events[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.Stall()
+	// Rows in a filling block: Flush hands them to an insert, which hangs.
+	if err := sink.HandleEvents(ctx, events[1:10]); err != nil {
+		t.Fatal(err)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := sink.Flush(dctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Flush while ClickHouse hangs: want context.DeadlineExceeded, got %v", err)
+	}
+	p.Resume()
+	deadline := time.Now().Add(10 * time.Second)
+	for sink.Stats().RowsBuffered != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the rows of the cancelled Flush were not written by FlushInterval: %+v", sink.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := sink.HandleEvents(ctx, events[10:]); err != nil {
+		t.Fatalf("HandleEvents after the cancelled Flush: %v", err)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	readEquals(ctx, t, sink, schema, rows)
+}
