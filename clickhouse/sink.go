@@ -173,8 +173,9 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 // has to wait for an insert in progress (Flush, Close, a HandleEvents whose
 // batch is full, or one preparing a table) and whose ctx ends first gets
 // ctx's error at once. The insert it leaves behind is cancelled and settles
-// on its own: its rows are written or stay buffered, and are counted and
-// reported to OnFlush once, either way.
+// on its own: its rows are written or stay buffered (for the next insert,
+// FlushInterval's included), and are counted and reported to OnFlush once,
+// either way; the cancellation is not returned again.
 type Sink struct {
 	client *Client
 	cfg    SinkConfig
