@@ -344,22 +344,27 @@ func (j *insertJob) run() {
 // take returns the next queued block of layout l, or of any layout when l
 // is nil, waiting for one. It reports false when there is none to wait
 // for: the job is cancelled, or asked to end with none queued, or l is set
-// and only blocks of other tables are queued (the INSERT of l ends, and
-// theirs begin).
+// and none of l is queued while other tables' blocks of half an INSERT's
+// bytes are (the INSERT of l ends, and theirs begin). Tables whose blocks
+// come interleaved so get INSERTs of many blocks each, rather than one
+// INSERT per block; a table's blocks wait behind another's INSERT at most
+// until it ends (FlushInterval at the latest, unless the timer is off).
 func (j *insertJob) take(l *tableLayout) (queuedBatch, bool) {
 	for {
 		if j.ctx.Err() != nil {
 			return queuedBatch{}, false
 		}
 		j.mu.Lock()
+		others := 0
 		for i, q := range j.queue {
 			if l == nil || q.batch.layout == l {
 				j.queue = slices.Delete(j.queue, i, i+1)
 				j.mu.Unlock()
 				return q, true
 			}
+			others += q.batch.bytes
 		}
-		stop := j.ending || len(j.queue) > 0
+		stop := j.ending || (len(j.queue) > 0 && others >= j.s.insertBytes()/2)
 		j.mu.Unlock()
 		if stop {
 			return queuedBatch{}, false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -340,5 +341,55 @@ func TestOpenInsertLeavesTheSinkAConnection(t *testing.T) {
 		rows   []cdc.Row
 	}{{a, rowsA}, {b, rowsB}} {
 		readEquals(ctx, t, sink, tc.schema, tc.rows)
+	}
+}
+
+// TestInterleavedTablesGetLargeInserts: blocks of two tables that come
+// interleaved are not written one INSERT per block: an INSERT of one table
+// goes on while the other's blocks wait, up to half an INSERT's bytes.
+func TestInterleavedTablesGetLargeInserts(t *testing.T) {
+	t.Parallel()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	c := testClient(t, ch.Addr)
+	a, b := kvSchema("shop"), kvSchema("shop")
+	b.Table.Table = "order-lines-b"
+	var mu sync.Mutex
+	var infos []FlushInfo
+	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: -1,
+		OnFlush: func(fi FlushInfo) { mu.Lock(); infos = append(infos, fi); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close(ctx)
+	note := strings.Repeat("n", 40)
+	rows := map[*cdc.TableSchema][]cdc.Row{}
+	const batches, perBatch = 40, insertBlockRows / 2
+	for i := range batches {
+		for _, schema := range []*cdc.TableSchema{a, b} {
+			var batch []cdc.Row
+			for j := range perBatch {
+				batch = append(batch, cdc.Row{int64(6), uint64(i*perBatch + j), int64(j), note})
+			}
+			rows[schema] = append(rows[schema], batch...)
+			if err := sink.HandleEvents(ctx, insertEvents(schema, batch)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	n := len(infos)
+	mu.Unlock()
+	// 40 blocks of 4096 rows: one INSERT per block would be 40 (2 of them
+	// preparing the tables' first rows do not count: the tables are new).
+	if n > 12 {
+		t.Errorf("%d inserts for %d blocks of two interleaved tables; want INSERTs of several blocks", n, batches)
+	}
+	t.Logf("%d inserts for %d blocks", n, batches)
+	for _, schema := range []*cdc.TableSchema{a, b} {
+		readEquals(ctx, t, sink, schema, rows[schema])
 	}
 }
