@@ -37,16 +37,8 @@ func returnsWithin(t *testing.T, name string, limit time.Duration, fn func() err
 // answers.
 func TestHandleEventsReturnsWhileItsInsertRuns(t *testing.T) {
 	t.Parallel()
-	ch := testenv.NewClickHouse(t)
-	ctx := ctxT(t)
-	p := newProxy(t, ch.Addr)
-	c := testClient(t, p.Addr())
 	schema := kvSchema("shop")
-	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxRows: 2, FlushInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close(ctx)
+	ctx, sink, p := proxiedSink(t, SinkConfig{MaxRows: 2, FlushInterval: -1})
 	var rows []cdc.Row
 	for i := range 7 {
 		rows = append(rows, cdc.Row{int64(1), uint64(i), int64(i), "row"})
@@ -189,16 +181,8 @@ func insertErrorRows(err error) int {
 // every block, the last partial one included, is written by one insert.
 func TestInsertStreamsBlocksAsTheyFill(t *testing.T) {
 	t.Parallel()
-	ch := testenv.NewClickHouse(t)
-	ctx := ctxT(t)
-	p := newProxy(t, ch.Addr)
-	c := testClient(t, p.Addr())
 	schema := kvSchema("shop")
-	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close(ctx)
+	ctx, sink, p := proxiedSink(t, SinkConfig{FlushInterval: -1})
 	note := strings.Repeat("n", 40)
 	var rows []cdc.Row
 	for i := range 3*insertBlockRows + 5 {
@@ -240,6 +224,23 @@ func TestInsertStreamsBlocksAsTheyFill(t *testing.T) {
 	readEquals(ctx, t, sink, schema, rows)
 }
 
+// proxiedSink returns a sink configured by cfg writing into a database of
+// its own on the test ClickHouse through a proxy (to stall or cut it), the
+// test's ctx, and the proxy. The sink is closed when the test ends.
+func proxiedSink(t *testing.T, cfg SinkConfig) (context.Context, *Sink, *proxy) {
+	t.Helper()
+	ch := testenv.NewClickHouse(t)
+	ctx := ctxT(t)
+	p := newProxy(t, ch.Addr)
+	cfg.Database = ch.Database
+	sink, err := NewSink(testClient(t, p.Addr()), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sink.Close(ctx) })
+	return ctx, sink, p
+}
+
 // readEquals fails t unless the sink's table of schema holds want.
 func readEquals(ctx context.Context, t *testing.T, sink *Sink, schema *cdc.TableSchema, want []cdc.Row) {
 	t.Helper()
@@ -256,17 +257,9 @@ func readEquals(ctx context.Context, t *testing.T, sink *Sink, schema *cdc.Table
 // the rest once ClickHouse answers.
 func TestSinkHoldsAtMostMaxBytes(t *testing.T) {
 	t.Parallel()
-	ch := testenv.NewClickHouse(t)
-	ctx := ctxT(t)
-	p := newProxy(t, ch.Addr)
-	c := testClient(t, p.Addr())
 	schema := kvSchema("shop")
 	const maxBytes = 256 << 10
-	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxBytes: maxBytes, FlushInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close(ctx)
+	ctx, sink, p := proxiedSink(t, SinkConfig{MaxBytes: maxBytes, FlushInterval: -1})
 	note := strings.Repeat("x", 1000)
 	var rows []cdc.Row
 	for i := range 1000 {

@@ -19,16 +19,8 @@ import (
 // written once ClickHouse answers.
 func TestSinkHoldsAtMostMaxBytesAcrossTables(t *testing.T) {
 	t.Parallel()
-	ch := testenv.NewClickHouse(t)
-	ctx := ctxT(t)
-	p := newProxy(t, ch.Addr)
-	c := testClient(t, p.Addr())
 	const maxBytes = 64 << 10
-	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxBytes: maxBytes, FlushInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close(ctx)
+	ctx, sink, p := proxiedSink(t, SinkConfig{MaxBytes: maxBytes, FlushInterval: -1})
 	note := strings.Repeat("x", 1000)
 	const tables, perTable = 20, 7 // 7 rows of 1 KB stay below a block's 8 KiB
 	schemas := make([]*cdc.TableSchema, tables)
@@ -52,7 +44,7 @@ func TestSinkHoldsAtMostMaxBytesAcrossTables(t *testing.T) {
 	p.Stall()
 	dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
-	err = sink.HandleEvents(dctx, events)
+	err := sink.HandleEvents(dctx, events)
 	held := sink.Stats().RowsBuffered
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("HandleEvents of %d rows of 1 KB over %d tables into a sink of MaxBytes %d while ClickHouse hangs: want context.DeadlineExceeded, got %v (%d rows held)",
@@ -143,16 +135,8 @@ func TestSparesAcrossTablesStayWithinMaxBytes(t *testing.T) {
 // error of its own: the Flush returned ctx's).
 func TestTimerWritesRowsOfACancelledFlush(t *testing.T) {
 	t.Parallel()
-	ch := testenv.NewClickHouse(t)
-	ctx := ctxT(t)
-	p := newProxy(t, ch.Addr)
-	c := testClient(t, p.Addr())
 	schema := kvSchema("shop")
-	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, FlushInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close(ctx)
+	ctx, sink, p := proxiedSink(t, SinkConfig{FlushInterval: 100 * time.Millisecond})
 	var rows []cdc.Row
 	for i := range 11 {
 		rows = append(rows, cdc.Row{int64(6), uint64(i), int64(i), "t"})
