@@ -33,8 +33,6 @@ type columnBuffer interface {
 	len() int
 	// truncate drops the values after the first n.
 	truncate(n int)
-	// appendTo appends the buffered values to a batch column.
-	appendTo(col driver.BatchColumn) error
 	// appendRange appends the buffered values of rows lo to hi-1.
 	appendRange(col driver.BatchColumn, lo, hi int) error
 	// reset empties the buffer, keeping its capacity and dropping references
@@ -144,10 +142,6 @@ func (b *typedColumn[T]) truncate(n int) {
 	if b.nullable {
 		b.nulls = b.nulls[:n]
 	}
-}
-
-func (b *typedColumn[T]) appendTo(col driver.BatchColumn) error {
-	return b.appendRange(col, 0, len(b.vals))
 }
 
 func (b *typedColumn[T]) appendRange(col driver.BatchColumn, lo, hi int) error {
@@ -278,10 +272,6 @@ func (b *textColumn) truncate(n int) {
 	if b.nullable {
 		b.nulls = b.nulls[:n]
 	}
-}
-
-func (b *textColumn) appendTo(col driver.BatchColumn) error {
-	return b.appendRange(col, 0, len(b.ends))
 }
 
 // appendRange hands the values of rows lo to hi-1 to col as a []string (or
@@ -421,10 +411,6 @@ func (b *decimalColumn) truncate(n int) {
 	if b.nullable {
 		b.nulls = b.nulls[:n]
 	}
-}
-
-func (b *decimalColumn) appendTo(col driver.BatchColumn) error {
-	return b.appendRange(col, 0, len(b.units))
 }
 
 // appendNative appends the values of rows lo to hi-1 to raw, the batch's

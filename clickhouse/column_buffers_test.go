@@ -159,7 +159,7 @@ func TestColumnBuffersEncodeLikeRowAppends(t *testing.T) {
 						t.Fatalf("NULL in a NOT NULL column: got %v", err)
 					}
 					got := newCHColumn(t, cd.chType)
-					if err := buf.appendTo(batchColumn{got}); err != nil {
+					if err := buf.appendRange(batchColumn{got}, 0, buf.len()); err != nil {
 						t.Fatalf("%s: %v", cd.chType, err)
 					}
 					if got.Rows() != want.Rows() || got.Rows() != buf.len() {
@@ -206,7 +206,7 @@ func TestColumnBufferReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	col := newCHColumn(t, cd.chType)
-	if err := a.appendTo(batchColumn{col}); err != nil {
+	if err := a.appendRange(batchColumn{col}, 0, a.len()); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

@@ -337,7 +337,7 @@ func TestCodecsForOtherTypes(t *testing.T) {
 			}
 		}
 		got := newCHColumn(t, c.chType)
-		if err := buf.appendTo(batchColumn{got}); err != nil || got.Rows() != buf.len() {
+		if err := buf.appendRange(batchColumn{got}, 0, buf.len()); err != nil || got.Rows() != buf.len() {
 			t.Errorf("%s into %s: %d of %d rows appended: %v", c.col.Type.Kind, c.chType, got.Rows(), buf.len(), err)
 		}
 	}

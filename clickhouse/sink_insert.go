@@ -17,7 +17,7 @@ import (
 // sink's insert job: a goroutine that keeps an INSERT open and sends each
 // block the moment it gets it, so that ClickHouse ingests while the source
 // reads. An INSERT takes the blocks of one table until it holds MaxRows
-// rows or MaxBytes bytes, or until the sink asks for what it holds to be
+// rows or half of MaxBytes, or until the sink asks for what it holds to be
 // written (Flush, FlushInterval, a schema change, Close, or the memory
 // bound below); then the job ends it and opens the next. Large INSERTs are
 // what ClickHouse ingests cheaply: the server squashes an INSERT's blocks
@@ -33,9 +33,10 @@ import (
 // them for the next insert, its error returned by the next HandleEvents or
 // Flush. Acknowledged blocks go back to their table as spares, to be
 // filled again. At most one job runs per sink, and the sink holds at most
-// twice MaxRows rows and twice MaxBytes bytes (the INSERT in progress, and
-// the blocks filled while the server acknowledges it): beyond, HandleEvents
-// waits for the job to write what it has.
+// MaxBytes bytes and twice MaxRows rows (the INSERT in progress, up to half
+// of MaxBytes, the blocks filled while the server acknowledges it, and the
+// tables' filling blocks): beyond, HandleEvents waits for the job to write
+// what it has.
 //
 // The job changes nothing of the sink but its running totals and its own
 // fields under its mutex; the sink takes the outcome (blocks written and
@@ -432,8 +433,8 @@ func (j *insertJob) insertRun(first queuedBatch) {
 
 // stream opens an INSERT for the table of (*blocks)[0] and sends it, then
 // each block of the table the job takes next, appending them to *blocks,
-// until the INSERT holds MaxRows rows or MaxBytes bytes or no block of the
-// table is left to wait for; then it ends the INSERT.
+// until the INSERT holds MaxRows rows or half of MaxBytes (insertBytes) or
+// no block of the table is left to wait for; then it ends the INSERT.
 func (j *insertJob) stream(blocks *[]queuedBatch) error {
 	s := j.s
 	l := (*blocks)[0].batch.layout
