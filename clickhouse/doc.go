@@ -125,8 +125,7 @@
 // # The sink
 //
 // [Sink] implements cdc.Sink. It buffers rows in blocks and streams them
-// into INSERTs of up to [SinkConfig.MaxRows] rows or half of
-// [SinkConfig.MaxBytes], and ends the INSERT when
+// into INSERTs of up to [SinkConfig.MaxRows] rows, and ends the INSERT when
 // [SinkConfig.FlushInterval] has passed and when the source calls Flush
 // before storing an offset.
 // Transient failures (network errors, overload and timeout codes; see
@@ -142,15 +141,17 @@
 // hands each table's block of 4096 rows over as soon as it is full and
 // goes on buffering, and the insert sends it at once, within an INSERT that
 // stays open for the table's next blocks. So ClickHouse ingests while the
-// source reads, and gets INSERTs of hundreds of thousands of rows, which
-// it writes as few parts (each part is merged again in the background:
-// with INSERTs of 32,768 rows the server spent 3.6 times the CPU per row of
-// one clickhouse-client INSERT of the same rows). The rows of an INSERT
-// stay buffered until the server acknowledges it. An INSERT that fails
-// every attempt keeps its rows for the next one, and its error is returned
-// by the next HandleEvents or Flush; Flush ends the INSERT in progress and
-// then writes everything still buffered, so its nil still means every row
-// handed over is written.
+// source reads, and gets INSERTs of up to a million rows, which it writes
+// as one part (each part is merged again in the background: with INSERTs
+// of 77,000 rows the server spent three times the CPU per row of one
+// INSERT of the same rows). The rows of an INSERT are kept until the
+// server acknowledges it, for a retry: once a block is sent they wait in
+// a spill file ([SinkConfig.SpillDir]; unlinked as soon as it is made,
+// and emptied as each INSERT is acknowledged), and the block's memory is
+// filled again. An INSERT that fails every attempt keeps its rows for the
+// next one, and its error is returned by the next HandleEvents or Flush;
+// Flush ends the INSERT in progress and then writes everything still
+// buffered, so its nil still means every row handed over is written.
 //
 // Rows are buffered column by column: each column has one slice typed for
 // its ClickHouse type (int32 for Int32, seconds for DateTime, ...), and a
@@ -160,9 +161,8 @@
 // once, as its event arrives. An insert hands every slice of a block to its
 // batch column (Decimal32 and Decimal64 ones in ClickHouse's native
 // encoding, with no conversion per value), and the blocks are reused once
-// written. So the sink holds about MaxBytes at most (the INSERT in
-// progress, up to half of it, and the rows buffered while the server
-// acknowledges it), plus clickhouse-go's encoded copy of the block being
+// written. So the sink holds about MaxBytes in memory at most (the rows
+// not yet sent), plus clickhouse-go's encoded copy of the block being
 // sent. BenchmarkSinkVsPipe and
 // BenchmarkSnapshotToClickHouse measure the sink alone and behind the cdc
 // source beside the plain mariadb | clickhouse-client pipe

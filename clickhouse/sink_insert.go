@@ -19,7 +19,8 @@ import (
 // reads. An INSERT takes the blocks of one table until it holds MaxRows
 // rows or half of MaxBytes, or until the sink asks for what it holds to be
 // written (Flush, FlushInterval, a schema change, Close, or the memory
-// bound below); then the job ends it and opens the next. Large INSERTs are
+// bound below), or until the spill file holds maxSpillBytes of it; then
+// the job ends it and opens the next. Large INSERTs are
 // what ClickHouse ingests cheaply: the server squashes an INSERT's blocks
 // into parts of up to min_insert_block_size_rows (about a million rows),
 // and every part it writes is merged again in the background. With 32,768
@@ -27,16 +28,19 @@ import (
 // same rows from clickhouse-client in one INSERT
 // (BenchmarkSnapshotToClickHouse, ch-cpu-ns/row).
 //
-// The blocks of an INSERT stay in the sink until the server has
-// acknowledged it: a failed INSERT is tried again with them, from the
-// first, as the Retry policy says, and one that failed every attempt keeps
-// them for the next insert, its error returned by the next HandleEvents or
-// Flush. Acknowledged blocks go back to their table as spares, to be
-// filled again. At most one job runs per sink, and the sink holds at most
-// MaxBytes bytes and twice MaxRows rows (the INSERT in progress, up to half
-// of MaxBytes, the blocks filled while the server acknowledges it, and the
-// tables' filling blocks): beyond, HandleEvents waits for the job to write
-// what it has.
+// The rows of an INSERT stay until the server has acknowledged it: a
+// failed INSERT is tried again with them, from the first block, as the
+// Retry policy says, and one that failed every attempt keeps them for the
+// next insert, its error returned by the next HandleEvents or Flush. They
+// wait in the spill file (spill.go): the job writes each block there once
+// it has handed it to the batch, and the block's buffers go back to their
+// table as spares, to be filled again, so that an INSERT can take MaxRows
+// rows within MaxBytes of memory. With DisableSpill, or when the file
+// fails, the blocks themselves are kept, and an INSERT ends at half of
+// MaxBytes. At most one job runs per sink, and the sink holds at most
+// MaxBytes bytes in memory and twice MaxRows rows in all: beyond,
+// HandleEvents waits for the job to take the blocks queued to it
+// ([Sink.awaitRoom]), or to write what it has.
 //
 // The job changes nothing of the sink but its running totals and its own
 // fields under its mutex; the sink takes the outcome (blocks written and
@@ -76,8 +80,10 @@ type insertJob struct {
 	// fields under mu are the sink's alone.
 	done chan struct{}
 	// wake is signalled (capacity 1) when a block is queued or the job is
-	// asked to end.
-	wake chan struct{}
+	// asked to end; progress (capacity 1) when the job has something
+	// for the sink to take (a block in the spill file, its memory free;
+	// an INSERT's outcome) or holds its rows in memory from now on.
+	wake, progress chan struct{}
 	// endAsked is the sink's: set when it asked the job to end, after
 	// which it queues no more blocks to it.
 	endAsked bool
@@ -89,16 +95,45 @@ type insertJob struct {
 	ending bool
 	// written holds the blocks the server has acknowledged, failed those
 	// of INSERTs that failed every attempt, with errs their errors, and
-	// unsent those a cancelled job never tried; the sink takes them.
-	written, failed, unsent []queuedBatch
-	errs                    []error
+	// unsent those a cancelled job never tried; spilled holds the blocks
+	// whose rows went to the spill file, their buffers to be reused. The
+	// sink takes them.
+	written, failed, unsent, spilled []queuedBatch
+	errs                             []error
+	// noSpill is set when the job holds the rows it sends in memory:
+	// DisableSpill, or the spill file failed.
+	noSpill bool
 }
 
 // queuedBatch is a sealed block with the table buffer it came from (which
-// gets it back as a spare once it is written).
+// gets it back as a spare once it is written). Once the job has sent it
+// and written it to the spill file, batch goes back to buf and spill
+// holds the rows.
 type queuedBatch struct {
 	buf   *tableBuffer
 	batch *rowBatch
+	spill *spilled
+}
+
+func (q *queuedBatch) layout() *tableLayout {
+	if q.spill != nil {
+		return q.spill.layout
+	}
+	return q.batch.layout
+}
+
+func (q *queuedBatch) rows() int {
+	if q.spill != nil {
+		return q.spill.rows
+	}
+	return q.batch.rows
+}
+
+func (q *queuedBatch) bytes() int {
+	if q.spill != nil {
+		return q.spill.bytes
+	}
+	return q.batch.bytes
 }
 
 // startJob starts an insert job with blocks queued. The job runs with
@@ -110,7 +145,9 @@ func (s *Sink) startJob(ctx context.Context, blocks []queuedBatch) {
 	// batch whose ctx ends, and may still do so just after Send has
 	// returned it to the pool, breaking the next query on it.
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	j := &insertJob{s: s, ctx: jctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1), queue: blocks}
+	j := &insertJob{s: s, ctx: jctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1),
+		progress: make(chan struct{}, 1), queue: blocks,
+		noSpill: s.cfg.DisableSpill}
 	s.job = j
 	go j.run()
 }
@@ -204,18 +241,18 @@ func (j *insertJob) askEnd() {
 // next HandleEvents or Flush to return.
 func (s *Sink) collect(j *insertJob) {
 	j.mu.Lock()
-	written, failed, unsent, errs := j.written, j.failed, j.unsent, j.errs
-	j.written, j.failed, j.unsent, j.errs = nil, nil, nil, nil
+	written, failed, unsent, spilled, errs := j.written, j.failed, j.unsent, j.spilled, j.errs
+	j.written, j.failed, j.unsent, j.spilled, j.errs = nil, nil, nil, nil, nil
 	j.mu.Unlock()
+	for _, q := range spilled {
+		s.bytes -= q.batch.bytes
+		s.spare(q.buf, q.batch)
+	}
 	for _, q := range written {
-		b, buf := q.batch, q.buf
-		s.rows -= b.rows
-		s.bytes -= b.bytes
-		if b.layout == buf.layout && len(buf.spares) < s.maxSpares() && s.spareBytes+b.bytes <= s.cfg.MaxBytes {
-			b.held = b.bytes
-			s.spareBytes += b.held
-			b.reset()
-			buf.spares = append(buf.spares, b)
+		s.rows -= q.rows()
+		if q.batch != nil {
+			s.bytes -= q.batch.bytes
+			s.spare(q.buf, q.batch)
 		}
 	}
 	if len(failed)+len(unsent) > 0 {
@@ -229,6 +266,18 @@ func (s *Sink) collect(j *insertJob) {
 	}
 	if len(errs) > 0 {
 		s.insertErr = errors.Join(append([]error{s.insertErr}, errs...)...)
+	}
+}
+
+// spare empties b, whose rows are written or in the spill file, and gives
+// it back to buf for reuse, unless it is of an older layout or the spares
+// keep room enough.
+func (s *Sink) spare(buf *tableBuffer, b *rowBatch) {
+	if b.layout == buf.layout && len(buf.spares) < s.maxSpares() && s.spareBytes+b.bytes <= s.cfg.MaxBytes {
+		b.held = b.bytes
+		s.spareBytes += b.held
+		b.reset()
+		buf.spares = append(buf.spares, b)
 	}
 }
 
@@ -318,6 +367,13 @@ func (s *Sink) flushLocked(ctx context.Context) error {
 	return err
 }
 
+func (j *insertJob) progressed() {
+	select {
+	case j.progress <- struct{}{}:
+	default:
+	}
+}
+
 func (j *insertJob) signal() {
 	select {
 	case j.wake <- struct{}{}:
@@ -358,12 +414,12 @@ func (j *insertJob) take(l *tableLayout) (queuedBatch, bool) {
 		j.mu.Lock()
 		others := 0
 		for i, q := range j.queue {
-			if l == nil || q.batch.layout == l {
+			if l == nil || q.layout() == l {
 				j.queue = slices.Delete(j.queue, i, i+1)
 				j.mu.Unlock()
 				return q, true
 			}
-			others += q.batch.bytes
+			others += q.bytes()
 		}
 		stop := j.ending || (len(j.queue) > 0 && others >= j.s.insertBytes()/2)
 		j.mu.Unlock()
@@ -393,11 +449,11 @@ func (j *insertJob) insertRun(first queuedBatch) {
 		}
 		return s.insertBlocks(j.ctx, blocks)
 	})
-	table := first.batch.layout.schema.Table
+	table := first.layout().schema.Table
 	info := FlushInfo{Table: table, Attempts: attempts}
 	for _, q := range blocks {
-		info.Rows += q.batch.rows
-		info.Bytes += q.batch.bytes
+		info.Rows += q.rows()
+		info.Bytes += q.bytes()
 	}
 	info.Duration = time.Since(start)
 	if err != nil {
@@ -406,6 +462,11 @@ func (j *insertJob) insertRun(first queuedBatch) {
 		s.log.Error("clickhouse sink: batch insert failed; its rows stay buffered", "table", table.String(),
 			"rows", info.Rows, "attempts", attempts, "err", info.Err)
 	} else {
+		for _, q := range blocks {
+			if q.spill != nil {
+				s.spill.release(q.spill)
+			}
+		}
 		s.flushes.Add(1)
 		s.rowsWritten.Add(uint64(info.Rows))
 		s.bytesWritten.Add(uint64(info.Bytes))
@@ -426,6 +487,7 @@ func (j *insertJob) insertRun(first queuedBatch) {
 		j.written = append(j.written, blocks...)
 	}
 	j.mu.Unlock()
+	j.progressed()
 	if s.cfg.OnFlush != nil {
 		s.cfg.OnFlush(info)
 	}
@@ -433,25 +495,31 @@ func (j *insertJob) insertRun(first queuedBatch) {
 
 // stream opens an INSERT for the table of (*blocks)[0] and sends it, then
 // each block of the table the job takes next, appending them to *blocks,
-// until the INSERT holds MaxRows rows or half of MaxBytes (insertBytes) or
-// no block of the table is left to wait for; then it ends the INSERT.
+// until the INSERT holds MaxRows rows, or maxSpillBytes in the spill file,
+// or half of MaxBytes in memory (insertBytes), or no block of the table is
+// left to wait for; then it ends the INSERT.
 func (j *insertJob) stream(blocks *[]queuedBatch) error {
 	s := j.s
-	l := (*blocks)[0].batch.layout
+	l := (*blocks)[0].layout()
 	batch, err := s.client.conn.PrepareBatch(j.ctx, l.insertSQL())
 	if err != nil {
 		return err
 	}
 	raw := batch.Columns()
-	rows, size := 0, 0
+	rows, held, spilled := 0, 0, int64(0)
 	for i := 0; ; i++ {
-		b := (*blocks)[i].batch
-		if err := s.appendBlock(batch, raw, b); err != nil {
+		q := &(*blocks)[i]
+		if err := j.add(batch, raw, q); err != nil {
 			_ = batch.Abort()
 			return err
 		}
-		rows, size = rows+b.rows, size+b.bytes
-		if rows >= s.cfg.MaxRows || size >= s.insertBytes() {
+		rows += q.rows()
+		if q.spill != nil {
+			spilled += q.spill.n
+		} else {
+			held += q.batch.bytes
+		}
+		if rows >= s.cfg.MaxRows || held >= s.insertBytes() || spilled >= maxSpillBytes {
 			break
 		}
 		// The block goes now; the INSERT waits for the next.
@@ -459,24 +527,109 @@ func (j *insertJob) stream(blocks *[]queuedBatch) error {
 			_ = batch.Abort()
 			return err
 		}
-		q, ok := j.take(l)
+		q2, ok := j.take(l)
 		if !ok {
 			break
 		}
-		*blocks = append(*blocks, q)
+		*blocks = append(*blocks, q2)
 	}
 	return batch.Send()
 }
 
+// add appends q's rows to batch, whose columns are raw: from the spill
+// file when q is in it; else from its block, which then goes to the spill
+// file, and back to its table, unless the job holds its rows in memory.
+func (j *insertJob) add(batch driver.Batch, raw []column.Interface, q *queuedBatch) error {
+	s := j.s
+	if q.spill != nil {
+		return s.spill.read(q.spill, raw)
+	}
+	b := q.batch
+	if err := s.appendBlock(batch, raw, b); err != nil {
+		return err
+	}
+	if j.noSpill {
+		return nil
+	}
+	sp, err := s.spill.write(raw, b.rows)
+	if err != nil {
+		j.mu.Lock()
+		j.noSpill = true
+		j.mu.Unlock()
+		j.progressed()
+		s.log.Warn("clickhouse sink: the rows of this insert stay in memory", "err", err)
+		return nil
+	}
+	sp.layout, sp.bytes = b.layout, b.bytes
+	j.mu.Lock()
+	j.spilled = append(j.spilled, *q)
+	j.mu.Unlock()
+	j.progressed()
+	q.batch, q.spill = nil, sp
+	return nil
+}
+
+// awaitRoom waits, while the sink is full, for the insert job to take the
+// blocks queued to it: each one it sends goes to the spill file and its
+// memory back to the sink, and the INSERT goes on. When what fills the
+// sink is the tables' filling blocks rather than queued ones, it seals
+// them first, once. It reports false, the sink still full, when waiting
+// cannot make room: no job runs or the one running was asked to end, or
+// it holds its rows in memory (DisableSpill, or the spill file failed),
+// or not half of MaxBytes is queued to it. It returns ctx's error when
+// ctx ends first; the job goes on.
+func (s *Sink) awaitRoom(ctx context.Context) (bool, error) {
+	sealed := false
+	for s.full() {
+		j := s.job
+		if j == nil || j.endAsked {
+			return false, nil
+		}
+		j.mu.Lock()
+		noSpill, queued := j.noSpill, 0
+		for _, q := range j.queue {
+			if q.batch != nil {
+				queued += q.batch.bytes
+			}
+		}
+		j.mu.Unlock()
+		if noSpill {
+			return false, nil
+		}
+		if queued < s.cfg.MaxBytes/2 {
+			if sealed {
+				return false, nil
+			}
+			s.sealAll(ctx)
+			sealed = true
+			continue
+		}
+		select {
+		case <-j.progress:
+		case <-j.done:
+		case <-ctx.Done():
+			return false, fmt.Errorf("clickhouse: sink: waiting for the insert in progress: %w", ctx.Err())
+		}
+		s.insertIdle()
+	}
+	return true, nil
+}
+
 // insertBlocks writes blocks, all of one table, with one INSERT.
 func (s *Sink) insertBlocks(ctx context.Context, blocks []queuedBatch) error {
-	batch, err := s.client.conn.PrepareBatch(ctx, blocks[0].batch.layout.insertSQL())
+	batch, err := s.client.conn.PrepareBatch(ctx, blocks[0].layout().insertSQL())
 	if err != nil {
 		return err
 	}
 	raw := batch.Columns()
-	for i, q := range blocks {
-		if err := s.appendBlock(batch, raw, q.batch); err != nil {
+	for i := range blocks {
+		q := &blocks[i]
+		if q.spill != nil {
+			err = s.spill.read(q.spill, raw)
+		} else {
+			err = s.appendBlock(batch, raw, q.batch)
+		}
+		if err != nil {
 			_ = batch.Abort()
 			return err
 		}

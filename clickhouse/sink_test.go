@@ -95,48 +95,57 @@ func seedTable(t testing.TB, s *Sink, schema *cdc.TableSchema) {
 func TestMaxBytesBoundsBatches(t *testing.T) {
 	t.Parallel()
 	ch := testenv.NewClickHouse(t)
-	ctx := ctxT(t)
-	c := testClient(t, ch.Addr)
-	schema := kvSchema("shop")
-	const maxBytes = 64 << 10
-	// OnFlush runs on the sink's insert goroutine.
-	var mu sync.Mutex
-	var infos []FlushInfo
-	sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxBytes: maxBytes, FlushInterval: -1,
-		OnFlush: func(fi FlushInfo) { mu.Lock(); infos = append(infos, fi); mu.Unlock() }})
-	if err != nil {
-		t.Fatal(err)
+	// With the spill file, MaxBytes bounds the memory, not the INSERT:
+	// one INSERT takes all the rows. Without it, an INSERT ends at half
+	// of MaxBytes.
+	for _, disable := range []bool{true, false} {
+		t.Run(fmt.Sprintf("DisableSpill=%v", disable), func(t *testing.T) {
+			ctx := ctxT(t)
+			c := testClient(t, ch.Addr)
+			schema := kvSchema(fmt.Sprintf("shop%v", disable))
+			const maxBytes = 64 << 10
+			// OnFlush runs on the sink's insert goroutine.
+			var mu sync.Mutex
+			var infos []FlushInfo
+			sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: ch.Database}, MaxBytes: maxBytes, FlushInterval: -1,
+				DisableSpill: disable, OnFlush: func(fi FlushInfo) { mu.Lock(); infos = append(infos, fi); mu.Unlock() }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sink.Close(ctx)
+			note := strings.Repeat("x", 1000)
+			var rows []cdc.Row
+			for i := range 500 {
+				rows = append(rows, cdc.Row{int64(7), uint64(i), nil, note})
+			}
+			if err := sink.HandleEvents(ctx, insertEvents(schema, rows)); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			before := len(infos)
+			mu.Unlock()
+			if disable && before < 5 {
+				t.Fatalf("%d inserts before Flush for 500 KB of rows with MaxBytes %d; want one per 32 KiB", before, maxBytes)
+			}
+			if err := sink.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for _, fi := range infos {
+				if fi.Err != nil || disable && fi.Bytes > maxBytes/2+1100 {
+					t.Errorf("insert of %d rows, %d bytes (MaxBytes %d): %v", fi.Rows, fi.Bytes, maxBytes, fi.Err)
+				}
+				total += fi.Rows
+			}
+			if total != len(rows) {
+				t.Errorf("inserted %d rows, want %d", total, len(rows))
+			}
+			if !disable && len(infos) != 1 {
+				t.Errorf("%d inserts with the spill file, want 1: %+v", len(infos), infos)
+			}
+			readEquals(ctx, t, sink, schema, rows)
+		})
 	}
-	defer sink.Close(ctx)
-	note := strings.Repeat("x", 1000)
-	var rows, want []cdc.Row
-	for i := range 500 {
-		rows = append(rows, cdc.Row{int64(7), uint64(i), nil, note})
-	}
-	want = rows
-	if err := sink.HandleEvents(ctx, insertEvents(schema, rows)); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	before := len(infos)
-	mu.Unlock()
-	if before < 5 {
-		t.Fatalf("%d inserts before Flush for 500 KB of rows with MaxBytes %d; want one per 64 KiB", before, maxBytes)
-	}
-	if err := sink.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	total := 0
-	for _, fi := range infos {
-		if fi.Err != nil || fi.Bytes > maxBytes+1100 {
-			t.Errorf("insert of %d rows, %d bytes (MaxBytes %d): %v", fi.Rows, fi.Bytes, maxBytes, fi.Err)
-		}
-		total += fi.Rows
-	}
-	if total != len(rows) {
-		t.Errorf("inserted %d rows, want %d", total, len(rows))
-	}
-	readEquals(ctx, t, sink, schema, want)
 }
 
 // TestCallersKeepTheirDeadlinesWhileTheTimerFlushHangs: ClickHouse stops

@@ -17,11 +17,23 @@
 #   BenchmarkSnapshotCheckpoint    the checkpoint's cost per chunk of a 250- and a 2,500-chunk snapshot, beside saving
 #       before every chunk (each-chunk), no server needed
 # The server benchmarks run RTDW_BENCH_COUNT times (default 3) and log the load average; RTDW_BENCH (a -bench regexp)
-# runs only the server benchmarks it names. Needs `scripts/services.sh up` and the mariadb and clickhouse-client programs. Extra arguments go to go test.
+# runs only the server benchmarks it names. Needs `scripts/services.sh up`; installs the mariadb and clickhouse-client
+# programs when they are missing (as root; RTDW_TEST_INSTALL=0 refuses). Extra arguments go to go test.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$top/scripts/services.sh" env)"
 cd "$top"
+# The pipe's programs: clickhouse-client is not among the servers' packages.
+for pkg in clickhouse-client mariadb-client; do
+  prog=${pkg%-client}; [[ $pkg == clickhouse-client ]] && prog=clickhouse-client
+  if ! command -v "$prog" >/dev/null; then
+    if [[ ${RTDW_TEST_INSTALL:-1} == 0 || $(id -u) != 0 ]]; then
+      echo "bench.sh: $prog is missing: install the Debian package $pkg" >&2; exit 1
+    fi
+    echo "# installing $pkg"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
+  fi
+done
 # The servers' pids, for their CPU time per row beside the pipe's.
 sd=${RTDW_SERVICES_DIR:-.services}
 if [[ -r $sd/clickhouse/pid && -r $sd/mariadb/pid ]]; then
