@@ -494,6 +494,7 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/row")
 		b.ReportMetric(pipeCPU.Seconds()/cpu.Seconds(), "cpu-ratio")
 		b.ReportMetric(float64(st.BytesWritten)/float64(st.RowsWritten), "sink-bytes/row")
+		b.ReportMetric(float64(st.Flushes), "inserts")
 		if serversOK {
 			perRow := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
 			b.ReportMetric(perRow(pipeCH1-pipeCH0), "pipe-ch-cpu-ns/row")

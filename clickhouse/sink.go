@@ -109,6 +109,10 @@ type Stats struct {
 	Retries, Failures uint64
 	// RowsBuffered is the number of rows waiting for a flush.
 	RowsBuffered int
+	// SpillBytes is the size of the spill file: the rows of the INSERT in
+	// progress, and of INSERTs that failed every attempt, as sent (see
+	// SinkConfig.SpillDir).
+	SpillBytes int64
 	// SchemaChanges counts the schema changes handled (applied, or taken
 	// as the policy says); RowsFenced counts rows dropped because a schema
 	// change of their table at a later position was handled already (a
@@ -357,6 +361,7 @@ func (s *Sink) Stats() Stats {
 	return Stats{
 		RowsWritten: s.rowsWritten.Load(), BytesWritten: s.bytesWritten.Load(), Flushes: s.flushes.Load(),
 		Retries: s.retries.Load(), Failures: s.failures.Load(), RowsBuffered: int(s.rowsBuffered.Load()),
+		SpillBytes:    s.spill.held.Load(),
 		SchemaChanges: s.schemaChanges.Load(), RowsFenced: s.rowsFenced.Load(),
 	}
 }

@@ -212,14 +212,14 @@ func TestInsertStreamsBlocksAsTheyFill(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if st := sink.Stats(); st.RowsWritten != 1 || st.Flushes != 1 || st.RowsBuffered != len(rows)-1 {
-		t.Fatalf("stats while the INSERT is open: %+v; want %d rows buffered, 1 written in 1 flush", st, len(rows)-1)
+	if st := sink.Stats(); st.RowsWritten != 1 || st.Flushes != 1 || st.RowsBuffered != len(rows)-1 || st.SpillBytes < 3*insertBlockRows*50 {
+		t.Fatalf("stats while the INSERT is open: %+v; want %d rows buffered, 1 written in 1 flush, the 3 blocks sent in the spill file", st, len(rows)-1)
 	}
 	if err := sink.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st := sink.Stats(); st.RowsWritten != uint64(len(rows)) || st.Flushes != 2 || st.RowsBuffered != 0 {
-		t.Errorf("stats after Flush: %+v; want %d rows written in 2 flushes", st, len(rows))
+	if st := sink.Stats(); st.RowsWritten != uint64(len(rows)) || st.Flushes != 2 || st.RowsBuffered != 0 || st.SpillBytes != 0 {
+		t.Errorf("stats after Flush: %+v; want %d rows written in 2 flushes, the spill file empty", st, len(rows))
 	}
 	readEquals(ctx, t, sink, schema, rows)
 }

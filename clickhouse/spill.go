@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
@@ -42,6 +43,8 @@ type spillFile struct {
 	// and not yet released. The file is emptied when none is live.
 	size int64
 	live int
+	// held is size for Stats, read without the sink's lock.
+	held atomic.Int64
 	// enc and dec are reused from block to block.
 	enc proto.Buffer
 	dec []byte
@@ -87,6 +90,7 @@ func (sf *spillFile) write(cols []column.Interface, rows int) (*spilled, error) 
 	sp := &spilled{off: sf.size, n: int64(len(sf.enc.Buf)), rows: rows}
 	sf.size += sp.n
 	sf.live++
+	sf.held.Store(sf.size)
 	if cap(sf.enc.Buf) > 2*len(sf.enc.Buf) && cap(sf.enc.Buf) > 1<<20 {
 		sf.enc.Buf = nil // a block of unusually large rows: its room goes
 	}
@@ -148,6 +152,7 @@ func (sf *spillFile) release(sp *spilled) {
 		return
 	}
 	sf.size = 0
+	sf.held.Store(0)
 	// An error leaves the file as long as it was; the next blocks
 	// overwrite it from the start all the same.
 	_ = sf.f.Truncate(0)
@@ -160,5 +165,6 @@ func (sf *spillFile) close() error {
 	}
 	err := sf.f.Close()
 	sf.f, sf.size, sf.live = nil, 0, 0
+	sf.held.Store(0)
 	return err
 }

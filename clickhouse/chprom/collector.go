@@ -14,6 +14,7 @@ import (
 //	rtdw_clickhouse_sink_retries_total         counter  insert attempts beyond the first
 //	rtdw_clickhouse_sink_failures_total        counter  batch inserts that failed every attempt
 //	rtdw_clickhouse_sink_rows_buffered         gauge    rows waiting to be written, in flight included
+//	rtdw_clickhouse_sink_spill_bytes           gauge    bytes in the spill file: rows sent, awaiting acknowledgement
 //	rtdw_clickhouse_sink_schema_changes_total  counter  schema changes handled (applied, or taken as the policy says)
 //	rtdw_clickhouse_sink_rows_fenced_total     counter  replayed rows dropped: their table changed after them
 //
@@ -23,6 +24,7 @@ import (
 type SinkCollector struct {
 	sink                                              *clickhouse.Sink
 	rows, bytes, flushes, retries, failures, buffered *prometheus.Desc
+	spill                                             *prometheus.Desc
 	schemaChanges, fenced                             *prometheus.Desc
 }
 
@@ -42,14 +44,15 @@ func NewSinkCollector(sink *clickhouse.Sink, labels prometheus.Labels) *SinkColl
 		retries:       desc("retries_total", "Attempts of the ClickHouse sink beyond the first, after transient failures."),
 		failures:      desc("failures_total", "Batch inserts of the ClickHouse sink that failed every attempt; their rows stay buffered."),
 		buffered:      desc("rows_buffered", "Rows the ClickHouse sink holds that are not written yet, in flight included."),
+		spill:         desc("spill_bytes", "Bytes in the ClickHouse sink's spill file: rows sent in INSERTs not yet acknowledged."),
 		schemaChanges: desc("schema_changes_total", "Schema changes the ClickHouse sink has handled: applied, or taken as its policy says."),
 		fenced:        desc("rows_fenced_total", "Replayed rows the ClickHouse sink dropped because their table's schema changed after them."),
 	}
 }
 
-// Describe sends the descriptions of the eight metrics.
+// Describe sends the descriptions of the nine metrics.
 func (c *SinkCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.rows, c.bytes, c.flushes, c.retries, c.failures, c.buffered, c.schemaChanges, c.fenced} {
+	for _, d := range []*prometheus.Desc{c.rows, c.bytes, c.flushes, c.retries, c.failures, c.buffered, c.spill, c.schemaChanges, c.fenced} {
 		ch <- d
 	}
 }
@@ -68,4 +71,5 @@ func (c *SinkCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.schemaChanges, st.SchemaChanges)
 	counter(c.fenced, st.RowsFenced)
 	ch <- prometheus.MustNewConstMetric(c.buffered, prometheus.GaugeValue, float64(st.RowsBuffered))
+	ch <- prometheus.MustNewConstMetric(c.spill, prometheus.GaugeValue, float64(st.SpillBytes))
 }

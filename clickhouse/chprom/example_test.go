@@ -32,4 +32,5 @@ func ExampleNewSinkCollector() {
 	// rtdw_clickhouse_sink_rows_fenced_total COUNTER orders
 	// rtdw_clickhouse_sink_rows_written_total COUNTER orders
 	// rtdw_clickhouse_sink_schema_changes_total COUNTER orders
+	// rtdw_clickhouse_sink_spill_bytes GAUGE orders
 }
