@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"strconv"
 
 	"github.com/rtdw/rtdw/deploy"
 	"github.com/rtdw/rtdw/deploy/flinkconf"
@@ -80,13 +79,6 @@ func mergeOptions(ms ...map[string]string) map[string]string {
 		maps.Copy(out, m)
 	}
 	return out
-}
-
-func itoaOrEmpty(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.Itoa(n)
 }
 
 func restURL(host string, port int) string {
