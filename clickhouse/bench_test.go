@@ -393,9 +393,10 @@ func shapeSource(b *testing.B, src *testenv.Source, table string, progress func(
 // (VmHWM, reset before it; Linux only), and heap-peak-MiB and
 // live-peak-MiB, the peaks of HeapInuse and of the live heap above their
 // values before it; sink-bytes/row, the sink's estimate of a buffered
-// row's size (what MaxBytes counts). RTDW_BENCH_SINK_MAXROWS and
-// RTDW_BENCH_SINK_MAXBYTES set the sink's MaxRows and MaxBytes (0 or
-// unset: the defaults). With RTDW_BENCH_CH_PID and RTDW_BENCH_DB_PID (the
+// row's size (what MaxBytes counts); inserts, the INSERTs the sink ran.
+// RTDW_BENCH_SINK_MAXROWS and RTDW_BENCH_SINK_MAXBYTES set the sink's
+// MaxRows and MaxBytes (0 or unset: the defaults), and
+// RTDW_BENCH_SINK_DISABLESPILL=1 its DisableSpill. With RTDW_BENCH_CH_PID and RTDW_BENCH_DB_PID (the
 // servers' pids), it also reports the CPU time per row the ClickHouse and
 // MariaDB servers used during the pipe (pipe-ch-cpu-ns/row,
 // pipe-db-cpu-ns/row) and during the sink's run (ch-cpu-ns/row,
@@ -447,7 +448,8 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		// The source into the sink.
 		maxRows, _ := strconv.Atoi(os.Getenv("RTDW_BENCH_SINK_MAXROWS"))
 		maxBytes, _ := strconv.Atoi(os.Getenv("RTDW_BENCH_SINK_MAXBYTES"))
-		sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: fmt.Sprintf("%s_sink_%d", ch.Database, i)}, MaxRows: maxRows, MaxBytes: maxBytes})
+		sink, err := NewSink(c, SinkConfig{TableOptions: TableOptions{Database: fmt.Sprintf("%s_sink_%d", ch.Database, i)}, MaxRows: maxRows, MaxBytes: maxBytes,
+			DisableSpill: os.Getenv("RTDW_BENCH_SINK_DISABLESPILL") == "1"})
 		if err != nil {
 			b.Fatal(err)
 		}
