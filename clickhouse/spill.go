@@ -39,10 +39,14 @@ const maxSpillBytes = 256 << 20
 type spillFile struct {
 	dir string
 	f   *os.File
-	// size is where the next block goes; live counts the blocks written
-	// and not yet released. The file is emptied when none is live.
+	// size is where the next block goes: the end of the last block live
+	// (written and not yet released). live holds those blocks. The file
+	// is emptied when none is live; when the last ones are released, the
+	// next blocks overwrite them, so that blocks kept live (those of an
+	// INSERT that keeps failing) do not make the file grow with every
+	// INSERT written after them.
 	size int64
-	live int
+	live map[*spilled]struct{}
 	// held is size for Stats, read without the sink's lock.
 	held atomic.Int64
 	// enc and dec are reused from block to block.
@@ -89,7 +93,10 @@ func (sf *spillFile) write(cols []column.Interface, rows int) (*spilled, error) 
 	}
 	sp := &spilled{off: sf.size, n: int64(len(sf.enc.Buf)), rows: rows}
 	sf.size += sp.n
-	sf.live++
+	if sf.live == nil {
+		sf.live = map[*spilled]struct{}{}
+	}
+	sf.live[sp] = struct{}{}
 	sf.held.Store(sf.size)
 	if cap(sf.enc.Buf) > 2*len(sf.enc.Buf) && cap(sf.enc.Buf) > 1<<20 {
 		sf.enc.Buf = nil // a block of unusually large rows: its room goes
@@ -147,8 +154,18 @@ func decodeBlock(r *proto.Reader, cols []column.Interface, rows int) error {
 // release forgets sp, whose rows the server has acknowledged; the file is
 // emptied when no block in it is live.
 func (sf *spillFile) release(sp *spilled) {
-	sf.live--
-	if sf.live > 0 || sf.f == nil {
+	delete(sf.live, sp)
+	if sf.f == nil {
+		return
+	}
+	if len(sf.live) > 0 {
+		if sp.off+sp.n == sf.size {
+			sf.size = 0
+			for l := range sf.live {
+				sf.size = max(sf.size, l.off+l.n)
+			}
+			sf.held.Store(sf.size)
+		}
 		return
 	}
 	sf.size = 0
@@ -164,7 +181,7 @@ func (sf *spillFile) close() error {
 		return nil
 	}
 	err := sf.f.Close()
-	sf.f, sf.size, sf.live = nil, 0, 0
+	sf.f, sf.size, sf.live = nil, 0, nil
 	sf.held.Store(0)
 	return err
 }

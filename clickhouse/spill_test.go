@@ -154,6 +154,23 @@ func TestSpillFileRoundTrip(t *testing.T) {
 	if fi, _ := sf.f.Stat(); fi.Size() != 0 || sf.size != 0 {
 		t.Errorf("the spill file holds %d bytes (next block at %d) with no block live; want it emptied", fi.Size(), sf.size)
 	}
+	// Blocks released behind one kept live make room for the next ones:
+	// the file does not grow with every INSERT written after a failed one.
+	kept, err := sf.write(newColumns(t, cases, true), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		sp, err := sf.write(newColumns(t, cases, true), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sp.off != kept.n {
+			t.Errorf("a block after one kept live went at %d; want %d, where the released ones began", sp.off, kept.n)
+		}
+		sf.release(sp)
+	}
+	sf.release(kept)
 	// A block read against the wrong columns is an error, not a panic.
 	spC, err := sf.write(newColumns(t, cases[3:4], true), 3)
 	if err != nil {
