@@ -185,7 +185,7 @@ func TestSinkConfigValidationListsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := s.Config()
-	if got.MaxRows != 1<<20 || got.MaxBytes != 8<<20 || got.Retry.MaxAttempts != 5 || got.FlushInterval == 0 {
+	if got.MaxRows != 1<<20 || got.MaxBytes != 4<<20 || got.Retry.MaxAttempts != 5 || got.FlushInterval == 0 {
 		t.Errorf("defaults not applied: %+v", got)
 	}
 	if zero.MaxRows != 0 || zero.Retry.Retryable != nil {

@@ -29,7 +29,7 @@ type SinkConfig struct {
 	// written (FlushInterval, Flush, a schema change, Close). The sink
 	// holds at most twice MaxRows rows.
 	MaxRows int
-	// MaxBytes bounds the sink's memory (default 8 MiB): the rows it holds
+	// MaxBytes bounds the sink's memory (default 4 MiB): the rows it holds
 	// in memory take at most about this many bytes in its estimate (the
 	// values' sizes, a few bytes more per text value). They are the rows
 	// buffered and not yet sent, and the table's block being filled. When
@@ -126,7 +126,7 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 		ps.Add("MaxRows", c.MaxRows, "must not be negative; use 0 for the default 1048576 or a positive count")
 	}
 	if c.MaxBytes < 0 {
-		ps.Add("MaxBytes", c.MaxBytes, "must not be negative; use 0 for the default 8 MiB or a positive size")
+		ps.Add("MaxBytes", c.MaxBytes, "must not be negative; use 0 for the default 4 MiB or a positive size")
 	}
 	if c.Retry.MaxAttempts < 0 {
 		ps.Add("Retry.MaxAttempts", c.Retry.MaxAttempts, "must not be negative; use 0 for the default 5 or a positive count")
@@ -150,7 +150,7 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 		c.MaxRows = 1 << 20
 	}
 	if c.MaxBytes == 0 {
-		c.MaxBytes = 8 << 20
+		c.MaxBytes = 4 << 20
 	}
 	if c.FlushInterval == 0 {
 		c.FlushInterval = time.Second
