@@ -72,7 +72,7 @@ func TestRecordDeliveryCoversChunksAhead(t *testing.T) {
 	for k, i := range order {
 		hw := chunkHW(k)
 		before := store.Saves()
-		if err := r.recordDelivery(ctx, chunkResult{task: chunkTask{table: ts, index: i}, hw: hw}); err != nil {
+		if err := r.recordDelivery(ctx, chunkResult{task: chunkTask{table: ts, index: i}, hw: hw}, hw); err != nil {
 			t.Fatal(err)
 		}
 		if store.Saves() > before {
@@ -147,7 +147,7 @@ func BenchmarkSnapshotCheckpoint(b *testing.B) {
 							if err := r.save(ctx, r.saved); err != nil {
 								b.Fatal(err)
 							}
-						} else if err := r.recordDelivery(ctx, chunkResult{task: chunkTask{table: ts, index: i}, hw: hw}); err != nil {
+						} else if err := r.recordDelivery(ctx, chunkResult{task: chunkTask{table: ts, index: i}, hw: hw}, hw); err != nil {
 							b.Fatal(err)
 						}
 						c := &ts.snap.Chunks[i]

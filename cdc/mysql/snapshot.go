@@ -19,6 +19,18 @@ import (
 type chunkTask struct {
 	table *tableState
 	index int
+	// pos is the chunk's position in the snapshot's tasks, the order its
+	// rows are handed over in.
+	pos int
+}
+
+// snapshotTestHooks are called by the snapshot's readers, for tests that
+// need chunks to finish in a given order; a Source has none outside tests.
+type snapshotTestHooks struct {
+	// reading is called as a reader starts a chunk.
+	reading func(task chunkTask)
+	// read is called as a reader has read a chunk, before it hands it over.
+	read func(res chunkResult)
 }
 
 // chunkResult is a read chunk: its rows consistent with the binlog at hw.
@@ -111,8 +123,20 @@ func (r *runner) prepareSnapshot(ctx context.Context, tables []cdc.TableID, sche
 	return states, nil
 }
 
+// readAheadPerReader is how many chunks, per reader, the snapshot may read
+// ahead of the next chunk it hands over. Chunks are handed over in key
+// order, so that a table's rows reach the sink sorted by its key (a sink
+// such as ClickHouse skips sorting a part whose rows come sorted), but they
+// finish in any order: a chunk read ahead waits, rows and all, until those
+// before it are handed over. The window bounds that memory while a slow
+// chunk holds the others back, and two chunks per reader keep every reader
+// busy while chunks of similar cost finish slightly out of order.
+const readAheadPerReader = 2
+
 // runSnapshot reads every chunk not yet done with parallel readers and
-// delivers the rows in chunk order of completion.
+// delivers the rows in chunk order: a table's rows in its key's order.
+// Readers run at most a window of readAheadPerReader chunks per reader
+// ahead of the next chunk to hand over.
 func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 	var tasks []chunkTask
 	total, done := 0, 0
@@ -127,7 +151,7 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 				firstRow = false
 				continue
 			}
-			tasks = append(tasks, chunkTask{t, i})
+			tasks = append(tasks, chunkTask{t, i, len(tasks)})
 			pending[t]++
 		}
 		if pending[t] == 0 {
@@ -165,8 +189,13 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 	for _, t := range states {
 		t.initVersions(r.watermarks.first)
 	}
-	taskCh := make(chan chunkTask)
-	results := make(chan chunkResult)
+	window := readAheadPerReader * r.cfg.parallelism
+	// Both channels hold a whole window, so that readers take chunks and
+	// hand them over while this goroutine hands rows to the sink; the
+	// window, not the channels, bounds what is held.
+	taskCh := make(chan chunkTask, window)
+	results := make(chan chunkResult, window)
+	hooks := r.src.testHooks
 	var wg sync.WaitGroup
 	for w := 0; w < r.cfg.parallelism; w++ {
 		serverID := r.cfg.serverIDs[w%len(r.cfg.serverIDs)]
@@ -176,8 +205,24 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 			// The reader's one connection, for all its chunks.
 			conn := r.newChunkConn()
 			defer conn.close()
-			for task := range taskCh {
+			for {
+				var task chunkTask
+				select {
+				case t, ok := <-taskCh:
+					if !ok {
+						return
+					}
+					task = t
+				case <-ctx.Done():
+					return
+				}
+				if hooks != nil && hooks.reading != nil {
+					hooks.reading(task)
+				}
 				res := r.readChunk(ctx, conn, task, serverID)
+				if hooks != nil && hooks.read != nil {
+					hooks.read(res)
+				}
 				select {
 				case results <- res:
 				case <-ctx.Done():
@@ -186,63 +231,170 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 			}
 		}()
 	}
-	go func() {
-		defer close(taskCh)
-		for _, t := range tasks {
-			select {
-			case taskCh <- t:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 	// On the way out, error or not, the readers stop first: one blocked
 	// handing over a chunk nobody will take would keep wg.Wait from
 	// returning.
 	defer func() { cancel(); wg.Wait() }()
 
-	remaining := len(tasks)
-	for remaining > 0 {
-		var res chunkResult
+	// The chunks between next, the position in tasks of the chunk to hand
+	// over next, and dispatched, the first not yet given to a reader, are
+	// the window: each is queued for a reader, being read, or read and
+	// waiting in its slot of ahead (position modulo window).
+	ahead := newReadAhead(window)
+	next, dispatched := 0, 0
+	// newest is the newest high watermark of the chunks read so far, at
+	// first the snapshot's first position: a chunk a reader takes after
+	// it is read has one at least as new.
+	newest := r.watermarks.first
+	dispatch := func() {
+		for dispatched < len(tasks) && dispatched < next+window {
+			// The channel holds a window, so this never blocks.
+			ahead.dispatched(dispatched, newest)
+			taskCh <- tasks[dispatched]
+			dispatched++
+			if dispatched == len(tasks) {
+				close(taskCh)
+			}
+		}
+	}
+	dispatch()
+	for next < len(tasks) {
+		var got chunkResult
 		select {
-		case res = <-results:
+		case got = <-results:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if res.err != nil {
-			return res.err
+		// The first error seen stops the snapshot, whether or not its
+		// chunk is the next to hand over.
+		if got.err != nil {
+			return got.err
 		}
-		remaining--
-		last := remaining == 0
-		if err := r.recordDelivery(ctx, res); err != nil {
+		if got.hw.Compare(newest) > 0 {
+			newest = got.hw
+		}
+		if err := ahead.read(next, got); err != nil {
 			return err
 		}
-		if err := r.emitChunk(ctx, res, &firstRow, last); err != nil {
-			return err
-		}
-		t := res.task.table
-		c := &t.snap.Chunks[res.task.index]
-		c.Done, c.HighWatermark, c.Rows = true, res.hw, int64(len(res.rows))
-		if res.hw.Compare(t.maxHW) > 0 {
-			t.maxHW = res.hw
-		}
-		pending[t]--
-		r.dirty = true
-		n := int64(len(res.rows))
-		r.src.progress.update(last, func(p *Progress) {
-			p.ChunksDone++
-			p.SnapshotRows += n
-			if pending[t] == 0 {
-				p.TablesDone++
+		for {
+			res, ok := ahead.take(next)
+			if !ok {
+				break
 			}
-		})
-		if err := r.commit(ctx, last); err != nil {
-			return err
+			last := next == len(tasks)-1
+			if err := r.recordDelivery(ctx, res, ahead.oldest(res.hw)); err != nil {
+				return err
+			}
+			if err := r.emitChunk(ctx, res, &firstRow, last); err != nil {
+				return err
+			}
+			next++
+			dispatch()
+			t := res.task.table
+			c := &t.snap.Chunks[res.task.index]
+			c.Done, c.HighWatermark, c.Rows = true, res.hw, int64(len(res.rows))
+			if res.hw.Compare(t.maxHW) > 0 {
+				t.maxHW = res.hw
+			}
+			pending[t]--
+			r.dirty = true
+			n := int64(len(res.rows))
+			r.src.progress.update(last, func(p *Progress) {
+				p.ChunksDone++
+				p.SnapshotRows += n
+				if pending[t] == 0 {
+					p.TablesDone++
+				}
+			})
+			if err := r.commit(ctx, last); err != nil {
+				return err
+			}
+			r.chunkDelivered(sr, res, total)
 		}
-		r.chunkDelivered(sr, res, total)
 	}
 	r.snapshotFinished(sr)
 	return nil
+}
+
+// readAhead holds the chunks of runSnapshot's window, each in the slot of
+// its position in the snapshot's tasks modulo the window: the positions in
+// the window are consecutive, so no two share a slot.
+type readAhead struct {
+	slots []readAheadSlot
+}
+
+// readAheadSlot is one chunk of the window.
+type readAheadSlot struct {
+	// pos is the chunk's position in the snapshot's tasks.
+	pos int
+	// floor is the newest high watermark read before the chunk went to a
+	// reader, which its own is at least as new as (zero: none yet).
+	floor Offset
+	// res is the chunk once read.
+	res  chunkResult
+	done bool
+}
+
+// newReadAhead returns an empty window of size chunks.
+func newReadAhead(size int) *readAhead {
+	a := &readAhead{slots: make([]readAheadSlot, size)}
+	for i := range a.slots {
+		a.slots[i].pos = -1
+	}
+	return a
+}
+
+// dispatched records that the chunk at pos went to the readers when the
+// newest high watermark read was floor.
+func (a *readAhead) dispatched(pos int, floor Offset) {
+	a.slots[pos%len(a.slots)] = readAheadSlot{pos: pos, floor: floor}
+}
+
+// read stores a read chunk; next is the position of the chunk to hand over
+// next, for the check that res lies in the window.
+func (a *readAhead) read(next int, res chunkResult) error {
+	pos := res.task.pos
+	s := &a.slots[pos%len(a.slots)]
+	if pos < next || s.pos != pos || s.done {
+		return fmt.Errorf("mysql: internal error: chunk %d of %s (position %d) read outside the window from position %d",
+			res.task.index, res.task.table.id, pos, next)
+	}
+	s.res, s.done = res, true
+	return nil
+}
+
+// take removes and returns the chunk at pos once it is read.
+func (a *readAhead) take(pos int) (chunkResult, bool) {
+	s := &a.slots[pos%len(a.slots)]
+	if s.pos != pos || !s.done {
+		return chunkResult{}, false
+	}
+	res := s.res
+	// The rows leave with the caller: the slot must not keep them alive.
+	*s = readAheadSlot{pos: -1}
+	return res, true
+}
+
+// oldest returns the oldest of hw and the high watermarks of the chunks in
+// the window: those read, and for those not yet read, the floor theirs
+// will be at least as new as. Every chunk not yet handed over has a high
+// watermark at least as new: those after the window are taken by a reader
+// after the newest of them was read. A zero floor, unknown, is left out; a
+// chunk whose high watermark turns out older only costs a save of its own
+// (see [runner.recordDelivery]).
+func (a *readAhead) oldest(hw Offset) Offset {
+	oldest := hw
+	for i := range a.slots {
+		s := &a.slots[i]
+		o := s.floor
+		if s.done {
+			o = s.res.hw
+		}
+		if s.pos >= 0 && !o.IsZero() && o.Compare(oldest) < 0 {
+			oldest = o
+		}
+	}
+	return oldest
 }
 
 // recordDelivery stores, before a chunk's rows are handed to the handler,
@@ -253,13 +405,16 @@ func (r *runner) runSnapshot(ctx context.Context, states []*tableState) error {
 //
 // A save writes every chunk of the snapshot, so one per chunk would grow
 // with the square of a table's size. The save also gives the next chunks
-// without a DeliveredFrom (see [deliveryBatch]) this chunk's high
-// watermark: any chunk read later has a newer one, so it needs no save of
-// its own (one whose rows were read before, with an older high watermark,
-// still saves). Those chunks count as delivered if the run stops before they
-// are: a run that reads them again also delivers deletes for the rows
-// their binlog window replaced, which is harmless.
-func (r *runner) recordDelivery(ctx context.Context, res chunkResult) error {
+// without a DeliveredFrom (see [deliveryBatch]) the mark aheadFrom, which
+// the caller makes no newer than the high watermark of any chunk it has
+// not handed over yet (see [readAhead.oldest]): such a chunk finds its
+// DeliveredFrom at or before its high watermark and needs no save of its
+// own. A mark newer than a chunk's high watermark is still sound, only
+// dearer: that chunk saves its own. Those chunks count as delivered if the
+// run stops before they are: a run that reads them again also delivers
+// deletes for the rows their binlog window, from the mark on, replaced,
+// which is harmless; an older mark only makes that window longer.
+func (r *runner) recordDelivery(ctx context.Context, res chunkResult, aheadFrom Offset) error {
 	t := res.task.table
 	c := &t.snap.Chunks[res.task.index]
 	if !c.DeliveredFrom.IsZero() && c.DeliveredFrom.Compare(res.hw) <= 0 {
@@ -292,7 +447,7 @@ func (r *runner) recordDelivery(ctx context.Context, res chunkResult) error {
 				break
 			}
 			if ch := &ts.Chunks[j]; !ch.Done && ch.DeliveredFrom.IsZero() && j < len(sc) {
-				ch.DeliveredFrom, sc[j].DeliveredFrom = res.hw, res.hw
+				ch.DeliveredFrom, sc[j].DeliveredFrom = aheadFrom, aheadFrom
 				ahead++
 			}
 		}

@@ -30,6 +30,8 @@ type Source struct {
 	cfg      *resolvedConfig
 	progress progressTracker
 	obs      *observer // logs and hooks
+	// testHooks are the snapshot readers' hooks for tests; nil otherwise.
+	testHooks *snapshotTestHooks
 
 	mu      sync.Mutex
 	running bool
