@@ -88,7 +88,7 @@ func TestSnapshotDeliversInKeyOrderWithinWindow(t *testing.T) {
 		const n, split = 300, 20
 		createOrderTable(t, db, n)
 		cfg := orderConfig(db, split)
-		window := readAheadPerReader * cfg.SnapshotParallelism
+		window := readAheadWindow(cfg.SnapshotParallelism)
 		var (
 			started atomic.Int32
 			release = make(chan struct{})
@@ -141,10 +141,12 @@ func TestSnapshotDeliversInKeyOrderWithinWindow(t *testing.T) {
 // the chunks ahead whatever order they were read in.
 func TestSnapshotOutOfOrderChunksShareSaves(t *testing.T) {
 	testenv.ForEachSource(t, func(t *testing.T, db *testenv.Source) {
-		const n, split, group = 640, 10, 4
+		const n, split = 640, 10
 		createOrderTable(t, db, n)
 		db.Exec(t, "CREATE TABLE side (id INT AUTO_INCREMENT PRIMARY KEY)")
 		cfg := orderConfig(db, split)
+		// A group is a window: its first chunk can wait for the rest.
+		group := readAheadWindow(cfg.SnapshotParallelism)
 		store := &markStore{}
 		cfg.OffsetStore = store
 		commits := &countCommits{}
