@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sync/atomic"
+	"time"
 
 	"github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
@@ -52,12 +54,17 @@ type spillFile struct {
 	// enc and dec are reused from block to block.
 	enc proto.Buffer
 	dec []byte
+	// types are the column types of the last block written, shared by
+	// the blocks written with the same.
+	types []column.Type
 }
 
-// spilled is a block in the spill file: where it is, and the rows and
-// estimated bytes it holds, of a table of layout.
+// spilled is a block in the spill file: where it is, the types of the
+// columns it was encoded from (the table's when it was sent), and the
+// rows and estimated bytes it holds, of a table of layout.
 type spilled struct {
 	layout      *tableLayout
+	types       []column.Type
 	off, n      int64
 	rows, bytes int
 }
@@ -91,7 +98,7 @@ func (sf *spillFile) write(cols []column.Interface, rows int) (*spilled, error) 
 	if _, err := sf.f.WriteAt(sf.enc.Buf, sf.size); err != nil {
 		return nil, fmt.Errorf("clickhouse: sink: writing the spill file: %w", err)
 	}
-	sp := &spilled{off: sf.size, n: int64(len(sf.enc.Buf)), rows: rows}
+	sp := &spilled{types: sf.typesOf(cols), off: sf.size, n: int64(len(sf.enc.Buf)), rows: rows}
 	sf.size += sp.n
 	if sf.live == nil {
 		sf.live = map[*spilled]struct{}{}
@@ -104,8 +111,25 @@ func (sf *spillFile) write(cols []column.Interface, rows int) (*spilled, error) 
 	return sp, nil
 }
 
+// typesOf returns the types of cols: sf.types when they are the same, so
+// that the blocks of an INSERT share one slice.
+func (sf *spillFile) typesOf(cols []column.Interface) []column.Type {
+	same := len(sf.types) == len(cols)
+	for i := 0; same && i < len(cols); i++ {
+		same = cols[i].Type() == sf.types[i]
+	}
+	if !same {
+		sf.types = make([]column.Type, len(cols))
+		for i, c := range cols {
+			sf.types[i] = c.Type()
+		}
+	}
+	return sf.types
+}
+
 // read appends the rows of sp to cols, the columns it was written from or
-// those of a new batch of the same INSERT.
+// those of a new batch of the same INSERT, whose types may have changed
+// since (an ALTER TABLE while the rows waited for a retry).
 func (sf *spillFile) read(sp *spilled, cols []column.Interface) error {
 	if int64(cap(sf.dec)) < sp.n {
 		sf.dec = make([]byte, sp.n)
@@ -116,7 +140,7 @@ func (sf *spillFile) read(sp *spilled, cols []column.Interface) error {
 	}
 	// A reader per block (a retry's, which is rare): it reads ahead.
 	r := proto.NewReader(bytes.NewReader(buf))
-	err := decodeBlock(r, cols, sp.rows)
+	err := decodeBlock(r, sp.types, cols, sp.rows)
 	if err == nil {
 		if _, end := r.ReadByte(); end == nil {
 			err = fmt.Errorf("bytes left over after the block")
@@ -132,20 +156,60 @@ func (sf *spillFile) read(sp *spilled, cols []column.Interface) error {
 }
 
 // decodeBlock appends rows rows, as clickhouse-go encodes a block's
-// columns, from r to cols.
-func decodeBlock(r *proto.Reader, cols []column.Interface, rows int) error {
-	for _, c := range cols {
+// columns of types (nil: those of cols), from r to cols. A column whose
+// type is no longer the one its rows were encoded in is decoded in that
+// type and its values appended one by one, converted as clickhouse-go
+// converts a value appended to the column: the bytes of another type
+// would not decode, or decode as other values.
+func decodeBlock(r *proto.Reader, types []column.Type, cols []column.Interface, rows int) error {
+	if types != nil && len(types) != len(cols) {
+		return fmt.Errorf("a block of %d columns, the INSERT has %d", len(types), len(cols))
+	}
+	for i, c := range cols {
 		before := c.Rows()
-		if cs, ok := c.(column.CustomSerialization); ok {
+		dst := c
+		if types != nil && types[i] != c.Type() {
+			var err error
+			if dst, err = types[i].Column(c.Name(), &column.ServerContext{Timezone: time.UTC}); err != nil {
+				return fmt.Errorf("column %s of type %s, spilled as %s: %w", c.Name(), c.Type(), types[i], err)
+			}
+			before = 0
+		}
+		if cs, ok := dst.(column.CustomSerialization); ok {
 			if err := cs.ReadStatePrefix(r); err != nil {
 				return fmt.Errorf("column %s: %w", c.Name(), err)
 			}
 		}
-		if err := c.Decode(r, rows); err != nil {
+		if err := dst.Decode(r, rows); err != nil {
 			return fmt.Errorf("column %s: %w", c.Name(), err)
 		}
-		if c.Rows() != before+rows {
-			return fmt.Errorf("column %s took %d rows of %d", c.Name(), c.Rows()-before, rows)
+		if dst.Rows() != before+rows {
+			return fmt.Errorf("column %s took %d rows of %d", c.Name(), dst.Rows()-before, rows)
+		}
+		if dst != c {
+			if err := appendConverted(c, dst); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// appendConverted appends the values of src, a column of the type a
+// block was spilled in, to c, a column of the same name and another
+// type, value by value.
+func appendConverted(c, src column.Interface) error {
+	for i := range src.Rows() {
+		v := src.Row(i, false)
+		// A Nullable column gives its values by pointer.
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+			if v = nil; !rv.IsNil() {
+				v = rv.Elem().Interface()
+			}
+		}
+		if err := c.AppendRow(v); err != nil {
+			return fmt.Errorf("column %s, now of type %s, cannot take the value %v spilled as %s: %w; write the rows again from the source (restart from its stored offset)",
+				c.Name(), c.Type(), v, src.Type(), err)
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/rtdw/rtdw/cdc"
+	"github.com/rtdw/rtdw/internal/testenv"
 )
 
 // spillCase is a ClickHouse type and values clickhouse-go's AppendRow
@@ -270,4 +271,72 @@ func TestRetryReadsSpilledBlocks(t *testing.T) {
 		t.Errorf("%d spare blocks; want the 3 spilled ones back", n)
 	}
 	readEquals(ctx, t, sink, schema, rows)
+}
+
+// TestSpilledRowsFollowAnAlteredColumn: rows of an INSERT cut after its
+// blocks went to the spill file are kept (the retry fails too), and
+// someone changes a column's type before the next flush. The rows go to
+// the column as the type it has now, as they did when they were held in
+// memory (a String into a Nullable(String), an Int32 into a Float32 by
+// value), rather than failing to decode or writing an Int32's bits as a
+// Float32's.
+func TestSpilledRowsFollowAnAlteredColumn(t *testing.T) {
+	t.Parallel()
+	for _, alter := range []string{"MODIFY COLUMN `note` Nullable(String)", "MODIFY COLUMN `qty` Nullable(Float32)"} {
+		t.Run(alter, func(t *testing.T) {
+			ch := testenv.NewClickHouse(t)
+			ctx := ctxT(t)
+			p := newProxy(t, ch.Addr)
+			sink, err := NewSink(testClient(t, p.Addr()), SinkConfig{TableOptions: TableOptions{Database: ch.Database},
+				FlushInterval: -1, Retry: RetryPolicy{MaxAttempts: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sink.Close(ctx)
+			schema := kvSchema("shop")
+			note := strings.Repeat("s", 40)
+			var rows []cdc.Row
+			for i := range 2*insertBlockRows + 7 {
+				rows = append(rows, cdc.Row{int64(6), uint64(i), int64(-i), note})
+			}
+			events := insertEvents(schema, rows)
+			if err := sink.HandleEvents(ctx, events[:1]); err != nil {
+				t.Fatal(err)
+			}
+			if err := sink.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			sent := p.toServer.Load()
+			if err := sink.HandleEvents(ctx, events[1:]); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for p.toServer.Load()-sent < 2*insertBlockRows*50 {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d bytes sent after two full blocks; want them streamed", p.toServer.Load()-sent)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			p.Cut()
+			if err := sink.Flush(ctx); err == nil {
+				t.Fatal("Flush with ClickHouse cut off returned nil")
+			}
+			table := QuoteIdent(ch.Database) + "." + QuoteIdent(schema.Table.Table)
+			if err := ch.Conn.Exec(ctx, "ALTER TABLE "+table+" "+alter); err != nil {
+				t.Fatal(err)
+			}
+			p.Restore()
+			if err := sink.Flush(ctx); err != nil {
+				t.Fatalf("Flush after %s: %v", alter, err)
+			}
+			var n, wrong uint64
+			if err := ch.Conn.QueryRow(ctx, "SELECT count(), countIf(toFloat64(assumeNotNull(`qty`)) != -toFloat64(`line`) OR `note` != ?) FROM "+table+" FINAL",
+				note).Scan(&n, &wrong); err != nil {
+				t.Fatal(err)
+			}
+			if n != uint64(len(rows)) || wrong != 0 {
+				t.Errorf("after %s: %d rows, %d of them with other values than written; want %d rows as written", alter, n, wrong, len(rows))
+			}
+		})
+	}
 }
