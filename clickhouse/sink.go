@@ -47,7 +47,8 @@ type SinkConfig struct {
 	// acknowledged, so its pages rarely reach the disk, and it is removed
 	// from the directory as soon as it is made, so it never outlives the
 	// process. When it cannot be made or written, the sink logs a warning
-	// and holds the rows in memory instead, as with DisableSpill.
+	// and holds the rows in memory instead, as with DisableSpill, for a
+	// minute before it tries the file again.
 	SpillDir string
 	// DisableSpill keeps the rows of an INSERT in memory until the server
 	// acknowledges it; an INSERT then ends at half of MaxBytes. Small
@@ -348,7 +349,7 @@ func NewSink(client *Client, cfg SinkConfig) (*Sink, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sink{client: client, cfg: c, log: log, lock: make(chan struct{}, 1), tables: map[cdc.TableID]*tableBuffer{},
-		states: map[stateKey]*tableState{}, stateTables: map[string]bool{}, spill: spillFile{dir: c.SpillDir},
+		states: map[stateKey]*tableState{}, stateTables: map[string]bool{}, spill: spillFile{dir: c.SpillDir, rest: spillRetry},
 		closing: closing, startClosing: startClosing, timerDone: make(chan struct{})}, nil
 }
 

@@ -557,7 +557,10 @@ func (j *insertJob) add(batch driver.Batch, raw []column.Interface, q *queuedBat
 		j.noSpill = true
 		j.mu.Unlock()
 		j.progressed()
-		s.log.Warn("clickhouse sink: the rows of this insert stay in memory", "err", err)
+		if !errors.Is(err, errSpillRests) {
+			s.log.Warn("clickhouse sink: the rows of INSERTs stay in memory until the spill file is tried again", "err", err,
+				"retry_in", s.spill.rest)
+		}
 		return nil
 	}
 	sp.layout, sp.bytes = b.layout, b.bytes

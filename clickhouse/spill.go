@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,6 +38,14 @@ import (
 // size at which the server squashes an INSERT's blocks into a part.
 const maxSpillBytes = 256 << 20
 
+// spillRetry is how long the spill file rests after it could not be made
+// or written: the INSERTs started meanwhile hold their rows in memory
+// without trying it (nor logging it) again.
+const spillRetry = time.Minute
+
+// errSpillRests is the error of a write while the spill file rests.
+var errSpillRests = errors.New("clickhouse: sink: the spill file failed, and rests")
+
 // spillFile holds the encoded blocks of the INSERTs not yet acknowledged.
 type spillFile struct {
 	dir string
@@ -57,6 +66,10 @@ type spillFile struct {
 	// types are the column types of the last block written, shared by
 	// the blocks written with the same.
 	types []column.Type
+	// failed is when the file last failed, zero once it works again; it
+	// is not tried for rest after (spillRetry; zero: always tried).
+	failed time.Time
+	rest   time.Duration
 }
 
 // spilled is a block in the spill file: where it is, the types of the
@@ -70,8 +83,17 @@ type spilled struct {
 }
 
 // write appends the rows cols hold, rows of them, to the file, opening it
-// first if need be.
-func (sf *spillFile) write(cols []column.Interface, rows int) (*spilled, error) {
+// first if need be. It returns errSpillRests, trying nothing, for rest
+// after the file failed.
+func (sf *spillFile) write(cols []column.Interface, rows int) (_ *spilled, err error) {
+	if !sf.failed.IsZero() && time.Since(sf.failed) < sf.rest {
+		return nil, errSpillRests
+	}
+	defer func() {
+		if sf.failed = (time.Time{}); err != nil {
+			sf.failed = time.Now()
+		}
+	}()
 	if sf.f == nil {
 		f, err := os.CreateTemp(sf.dir, "rtdw-clickhouse-spill-*")
 		if err != nil {

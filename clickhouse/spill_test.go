@@ -340,3 +340,65 @@ func TestSpilledRowsFollowAnAlteredColumn(t *testing.T) {
 		})
 	}
 }
+
+// lockedBuilder is a strings.Builder that a sink's insert job and the test
+// write and read under mu.
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *lockedBuilder) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *lockedBuilder) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+// TestSpillFileThatFailsRests: a SpillDir that cannot be used is tried
+// again, and logged, once per spillRetry, not by every INSERT (one a
+// FlushInterval, a warning a second by default); once the directory works
+// again the INSERTs spill again.
+func TestSpillFileThatFailsRests(t *testing.T) {
+	t.Parallel()
+	schema := kvSchema("shop")
+	var logs lockedBuilder
+	missing := t.TempDir() + "/missing"
+	ctx, sink, _ := proxiedSink(t, SinkConfig{SpillDir: missing, FlushInterval: 10 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	sink.spill.rest = 300 * time.Millisecond // the insert job reads it once a row comes
+	var rows []cdc.Row
+	write := func(n int) {
+		t.Helper()
+		for range n {
+			row := cdc.Row{int64(4), uint64(len(rows)), nil, "x"}
+			rows = append(rows, row)
+			if err := sink.HandleEvents(ctx, insertEvents(schema, []cdc.Row{row})); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(15 * time.Millisecond)
+		}
+		if err := sink.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(10)
+	flushes := sink.Stats().Flushes
+	if n := strings.Count(logs.String(), "stay in memory"); n != 1 || flushes < 5 {
+		t.Errorf("%d warnings that the rows stay in memory in %d INSERTs within %v; want 1", n, flushes, sink.spill.rest)
+	}
+	if err := os.Mkdir(missing, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(sink.spill.rest)
+	write(3)
+	if sink.spill.f == nil {
+		t.Errorf("no spill file once %s exists and %v has passed", missing, sink.spill.rest)
+	}
+	readEquals(ctx, t, sink, schema, rows)
+}
