@@ -48,7 +48,9 @@ type SinkConfig struct {
 	// from the directory as soon as it is made, so it never outlives the
 	// process. When it cannot be made or written, the sink logs a warning
 	// and holds the rows in memory instead, as with DisableSpill, for a
-	// minute before it tries the file again.
+	// minute before it tries the file again. On a tmpfs (as /tmp is on
+	// some systems) the file is memory, which MaxBytes does not bound: the
+	// sink warns once; point SpillDir at a directory on disk.
 	SpillDir string
 	// DisableSpill keeps the rows of an INSERT in memory until the server
 	// acknowledges it; an INSERT then ends at half of MaxBytes. Small
@@ -200,7 +202,9 @@ func (c SinkConfig) withDefaults() (SinkConfig, error) {
 // ctx's error at once. The insert it leaves behind is cancelled and settles
 // on its own: its rows are written or stay buffered (for the next insert,
 // FlushInterval's included), and are counted and reported to OnFlush once,
-// either way; the cancellation is not returned again.
+// either way; the cancellation is not returned again. A HandleEvents that
+// was only waiting for the insert to take its queued blocks (the sink
+// holding MaxBytes) leaves it running.
 type Sink struct {
 	client *Client
 	cfg    SinkConfig
@@ -349,7 +353,7 @@ func NewSink(client *Client, cfg SinkConfig) (*Sink, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sink{client: client, cfg: c, log: log, lock: make(chan struct{}, 1), tables: map[cdc.TableID]*tableBuffer{},
-		states: map[stateKey]*tableState{}, stateTables: map[string]bool{}, spill: spillFile{dir: c.SpillDir, rest: spillRetry},
+		states: map[stateKey]*tableState{}, stateTables: map[string]bool{}, spill: spillFile{dir: c.SpillDir, rest: spillRetry, log: log},
 		closing: closing, startClosing: startClosing, timerDone: make(chan struct{})}, nil
 }
 

@@ -17,10 +17,10 @@ import (
 // sink's insert job: a goroutine that keeps an INSERT open and sends each
 // block the moment it gets it, so that ClickHouse ingests while the source
 // reads. An INSERT takes the blocks of one table until it holds MaxRows
-// rows or half of MaxBytes, or until the sink asks for what it holds to be
-// written (Flush, FlushInterval, a schema change, Close, or the memory
-// bound below), or until the spill file holds maxSpillBytes of it; then
-// the job ends it and opens the next. Large INSERTs are
+// rows or maxSpillBytes in the spill file (or half of MaxBytes held in
+// memory, without the spill file), or until the sink asks for what it
+// holds to be written (Flush, FlushInterval, a schema change, Close, or
+// the memory bound below); then the job ends it and opens the next. Large INSERTs are
 // what ClickHouse ingests cheaply: the server squashes an INSERT's blocks
 // into parts of up to min_insert_block_size_rows (about a million rows),
 // and every part it writes is merged again in the background. With 32,768
@@ -66,9 +66,9 @@ const maxBlockBytes = 8 << 20
 func (s *Sink) blockRows() int  { return min(insertBlockRows, s.cfg.MaxRows) }
 func (s *Sink) blockBytes() int { return max(1, min(maxBlockBytes, s.cfg.MaxBytes/8)) }
 
-// insertBytes is the size at which an INSERT ends: half of MaxBytes, so
-// that the blocks filled while the server acknowledges it fit in the
-// other half.
+// insertBytes is the size at which an INSERT whose rows are held in
+// memory (not in the spill file) ends: half of MaxBytes, so that the
+// blocks filled while the server acknowledges it fit in the other half.
 func (s *Sink) insertBytes() int { return max(1, s.cfg.MaxBytes/2) }
 
 // insertJob is the goroutine that streams sealed blocks into INSERTs.

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"reflect"
 	"sync/atomic"
@@ -49,7 +49,10 @@ var errSpillRests = errors.New("clickhouse: sink: the spill file failed, and res
 // spillFile holds the encoded blocks of the INSERTs not yet acknowledged.
 type spillFile struct {
 	dir string
-	f   *os.File
+	// log gets the warning, once (warned), that the file is on tmpfs.
+	log    *slog.Logger
+	warned bool
+	f      *os.File
 	// size is where the next block goes: the end of the last block live
 	// (written and not yet released). live holds those blocks. The file
 	// is emptied when none is live; when the last ones are released, the
@@ -104,6 +107,11 @@ func (sf *spillFile) write(cols []column.Interface, rows int) (_ *spilled, err e
 			return nil, fmt.Errorf("clickhouse: sink: unlinking the spill file (SinkConfig.SpillDir %q): %w", sf.dir, err)
 		}
 		sf.f = f
+		if !sf.warned && onTmpfs(f) && sf.log != nil {
+			sf.warned = true
+			sf.log.Warn("clickhouse sink: the spill file is on tmpfs, which is memory: set SinkConfig.SpillDir to a directory on disk "+
+				"for MaxBytes to bound the memory the sink's rows take", "dir", sf.dir)
+		}
 	}
 	sf.enc.Reset()
 	for _, c := range cols {
@@ -157,8 +165,8 @@ func (sf *spillFile) read(sp *spilled, cols []column.Interface) error {
 		sf.dec = make([]byte, sp.n)
 	}
 	buf := sf.dec[:sp.n]
-	if _, err := sf.f.ReadAt(buf, sp.off); err != nil && err != io.EOF {
-		return fmt.Errorf("clickhouse: sink: reading the spill file: %w", err)
+	if n, err := sf.f.ReadAt(buf, sp.off); n != len(buf) {
+		return fmt.Errorf("clickhouse: sink: reading the spill file: %d bytes of a block of %d at %d: %w", n, len(buf), sp.off, err)
 	}
 	// A reader per block (a retry's, which is rare): it reads ahead.
 	r := proto.NewReader(bytes.NewReader(buf))

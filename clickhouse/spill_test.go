@@ -402,3 +402,37 @@ func TestSpillFileThatFailsRests(t *testing.T) {
 	}
 	readEquals(ctx, t, sink, schema, rows)
 }
+
+// TestSpillFileOnTmpfsWarns: a spill file on tmpfs is memory, which
+// MaxBytes no longer bounds; the sink says so, once, naming the fix.
+func TestSpillFileOnTmpfsWarns(t *testing.T) {
+	shm := "/dev/shm"
+	probe, err := os.CreateTemp(shm, "rtdw-tmpfs-probe-*")
+	if err != nil {
+		t.Skipf("no %s to try a tmpfs with: %v", shm, err)
+	}
+	tmpfs := onTmpfs(probe)
+	probe.Close()
+	os.Remove(probe.Name())
+	if !tmpfs {
+		t.Skipf("%s is not a tmpfs here", shm)
+	}
+	for _, tc := range []struct {
+		dir  string
+		warn bool
+	}{{shm, true}, {t.TempDir(), false}} {
+		var logs strings.Builder
+		sf := &spillFile{dir: tc.dir, log: slog.New(slog.NewTextHandler(&logs, nil))}
+		for range 2 {
+			sp, err := sf.write(newColumns(t, spillCases()[:1], true), 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sf.release(sp)
+			sf.close()
+		}
+		if got := strings.Count(logs.String(), "SinkConfig.SpillDir"); got != map[bool]int{true: 1, false: 0}[tc.warn] {
+			t.Errorf("SpillDir %s: %d warnings naming SinkConfig.SpillDir, want one if it is tmpfs:\n%s", tc.dir, got, logs.String())
+		}
+	}
+}
