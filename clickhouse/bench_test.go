@@ -23,6 +23,7 @@ import (
 
 	chgo "github.com/ClickHouse/clickhouse-go/v2"
 	chcolumn "github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/rtdw/rtdw/cdc"
 	"github.com/rtdw/rtdw/cdc/mysql"
@@ -429,6 +430,7 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		if err := ch.Conn.Exec(ctx, "CREATE TABLE "+pipeTable+" ("+shape.pipeColumns+") ENGINE = MergeTree ORDER BY id"); err != nil {
 			b.Fatal(err)
 		}
+		awaitMerges(ctx, b, ch.Conn)
 		pipeCH0, pipeDB0, _ := serverCPU()
 		pipe, pipeCPU := runShapePipe(b, src, shape, ch.Addr, ch.Database, pipeTable)
 		pipeCH1, pipeDB1, _ := serverCPU()
@@ -453,6 +455,9 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		// The pipe's parts are merged before the sink's run, whose server
+		// CPU would count that work.
+		awaitMerges(ctx, b, ch.Conn)
 		runtime.GC()
 		rssOK := resetPeakRSS()
 		before := readHeap()
@@ -509,6 +514,28 @@ func benchSnapshotShape(b *testing.B, shape benchShape, n int) {
 		}
 		reportHeap(b, before, peak)
 		b.Logf("load average %s", loadAverage())
+	}
+}
+
+// awaitMerges waits, for up to a minute, until the ClickHouse server runs
+// no merge: the background work one run leaves would otherwise land in the
+// server CPU measured for the next.
+func awaitMerges(ctx context.Context, b *testing.B, conn driver.Conn) {
+	b.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.merges").Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Logf("%d merges still running after a minute", n)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
