@@ -1,6 +1,7 @@
 package clickhouse
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -214,6 +215,31 @@ func TestSpillDirThatCannotBeUsed(t *testing.T) {
 	readEquals(ctx, t, sink, schema, rows)
 }
 
+// streamBlocks hands sink events[0] and flushes it (the table is made),
+// then the other events, and waits until p has forwarded blocks full
+// blocks of rows of at least 50 bytes: the INSERT they stream in is open,
+// and its blocks are in the spill file.
+func streamBlocks(ctx context.Context, t *testing.T, sink *Sink, p *proxy, events []cdc.Event, blocks int) {
+	t.Helper()
+	if err := sink.HandleEvents(ctx, events[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sent := p.toServer.Load()
+	if err := sink.HandleEvents(ctx, events[1:]); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for p.toServer.Load()-sent < int64(blocks*insertBlockRows*50) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes sent after %d full blocks; want them streamed", p.toServer.Load()-sent, blocks)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestRetryReadsSpilledBlocks: the connection of an open INSERT is cut
 // after three blocks went to the server, and to the spill file, their
 // buffers back in the sink; the retry sends them again from the file, and
@@ -230,24 +256,7 @@ func TestRetryReadsSpilledBlocks(t *testing.T) {
 	for i := range 3*insertBlockRows + 7 {
 		rows = append(rows, cdc.Row{int64(5), uint64(i), int64(-i), note})
 	}
-	events := insertEvents(schema, rows)
-	if err := sink.HandleEvents(ctx, events[:1]); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sent := p.toServer.Load()
-	if err := sink.HandleEvents(ctx, events[1:]); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for p.toServer.Load()-sent < 3*insertBlockRows*50 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d bytes sent after three full blocks; want them streamed", p.toServer.Load()-sent)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	streamBlocks(ctx, t, sink, p, insertEvents(schema, rows), 3)
 	p.Cut()
 	p.Restore()
 	cut := p.toServer.Load()
@@ -299,24 +308,7 @@ func TestSpilledRowsFollowAnAlteredColumn(t *testing.T) {
 			for i := range 2*insertBlockRows + 7 {
 				rows = append(rows, cdc.Row{int64(6), uint64(i), int64(-i), note})
 			}
-			events := insertEvents(schema, rows)
-			if err := sink.HandleEvents(ctx, events[:1]); err != nil {
-				t.Fatal(err)
-			}
-			if err := sink.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-			sent := p.toServer.Load()
-			if err := sink.HandleEvents(ctx, events[1:]); err != nil {
-				t.Fatal(err)
-			}
-			deadline := time.Now().Add(10 * time.Second)
-			for p.toServer.Load()-sent < 2*insertBlockRows*50 {
-				if time.Now().After(deadline) {
-					t.Fatalf("%d bytes sent after two full blocks; want them streamed", p.toServer.Load()-sent)
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			streamBlocks(ctx, t, sink, p, insertEvents(schema, rows), 2)
 			p.Cut()
 			if err := sink.Flush(ctx); err == nil {
 				t.Fatal("Flush with ClickHouse cut off returned nil")
