@@ -227,7 +227,10 @@ type Sink struct {
 	rows   int
 	bytes  int
 	oldest time.Time
-	closed bool
+	// closed is set by the Close that closed the sink, closeErr to what
+	// it returned.
+	closed   bool
+	closeErr error
 	// versionFile and versionSeq cache the sequence number of the binlog
 	// file of the latest event, which every row version needs.
 	versionFile string
@@ -850,7 +853,9 @@ func (s *Sink) ReadTable(ctx context.Context, schema *cdc.TableSchema) ([]cdc.Ro
 // source has stored no offset past them). HandleEvents and Flush return
 // ErrClosed from the moment Close is called. When ctx ends first, Close
 // returns ctx's error with the rows not written, and a later Close tries
-// the flush again. Close is idempotent; it does not close the client.
+// the flush again. Once closed, Close returns what the Close that closed
+// the sink returned: a failed flush's error stays, so that no caller reads
+// a later nil as "written". It does not close the client.
 func (s *Sink) Close(ctx context.Context) (err error) {
 	s.startClosing()
 	s.timerOnce.Do(func() {}) // a timer not started by now never starts
@@ -866,13 +871,13 @@ func (s *Sink) Close(ctx context.Context) (err error) {
 	}
 	defer func() { err = s.releaseAfter(err) }()
 	if s.closed {
-		return nil
+		return s.closeErr
 	}
 	err = s.flushLocked(ctx)
 	// A flush cut short by ctx (an insert it stopped waiting for, or one
 	// that gave up when ctx ended) leaves its rows for the next Close.
 	if !isHandOff(err) && ctx.Err() == nil {
-		s.closed = true
+		s.closed, s.closeErr = true, err
 		// Rows of failed inserts in the file are dropped with the
 		// others (the source stored no offset past them).
 		if cerr := s.spill.close(); cerr != nil && err == nil {

@@ -174,3 +174,32 @@ func TestTimerWritesRowsOfACancelledFlush(t *testing.T) {
 	}
 	readEquals(ctx, t, sink, schema, rows)
 }
+
+// TestCloseAgainReturnsTheFailedFlush: a Close whose flush failed every
+// attempt closes the sink with the rows not written; a second Close
+// returns that error again, not a nil a caller would read as "written".
+func TestCloseAgainReturnsTheFailedFlush(t *testing.T) {
+	t.Parallel()
+	schema := kvSchema("shop")
+	ctx, sink, p := proxiedSink(t, SinkConfig{FlushInterval: -1, Retry: RetryPolicy{MaxAttempts: 1}})
+	events := insertEvents(schema, []cdc.Row{{int64(8), uint64(1), int64(1), "one"}, {int64(8), uint64(2), int64(2), "two"}})
+	if err := sink.HandleEvents(ctx, events[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.HandleEvents(ctx, events[1:]); err != nil {
+		t.Fatal(err)
+	}
+	p.Cut()
+	var first *InsertError
+	if err := sink.Close(ctx); !errors.As(err, &first) || first.Rows != 1 {
+		t.Fatalf("Close with ClickHouse cut off: want an InsertError of 1 row, got %v", err)
+	}
+	p.Restore()
+	var again *InsertError
+	if err := sink.Close(ctx); !errors.As(err, &again) || again.Rows != 1 {
+		t.Errorf("second Close: want the first Close's InsertError again, got %v", err)
+	}
+}
