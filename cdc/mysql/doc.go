@@ -89,7 +89,11 @@
 // tables, and makes each chunk consistent with the binlog by the low and
 // high watermarks Flink CDC uses, so nothing is lost or repeated where the
 // snapshot meets the stream. Its chunks are part of the checkpoint, so a
-// stopped snapshot resumes at the first chunk not yet delivered.
+// stopped snapshot resumes at the first chunk not yet delivered. Chunks are
+// read in parallel but handed to the handler in key order, so a table's
+// snapshot rows arrive sorted by its key (ClickHouse then skips sorting the
+// parts it writes); readers run at most SnapshotParallelism+1 chunks ahead
+// of the next chunk handed over, which bounds the rows held.
 //
 // A chunk's low watermark must be a binlog position before which every
 // transaction is visible to the chunk's SELECT. A server writes a
