@@ -503,14 +503,28 @@ func (nb *nativeBlock) decode(col column.Interface, rows int) error {
 	if nb.r == nil {
 		nb.r = proto.NewReader(&nb.src)
 	}
-	before := col.Rows()
-	err := col.Decode(nb.r, rows)
-	if err == nil && col.Rows() != before+rows {
-		err = fmt.Errorf("column %s took %d rows of %d", col.Name(), col.Rows()-before, rows)
-	}
-	if err != nil {
+	if err := decodeColumn(nb.r, col, rows); err != nil {
 		nb.r = nil
 		return fmt.Errorf("clickhouse: appending %d encoded rows: %w", rows, err)
+	}
+	return nil
+}
+
+// decodeColumn appends rows rows, as clickhouse-go encodes a column (its
+// state prefix first, for a column that has one), from r to col, and
+// checks that col took them all.
+func decodeColumn(r *proto.Reader, col column.Interface, rows int) error {
+	before := col.Rows()
+	if cs, ok := col.(column.CustomSerialization); ok {
+		if err := cs.ReadStatePrefix(r); err != nil {
+			return fmt.Errorf("column %s: %w", col.Name(), err)
+		}
+	}
+	if err := col.Decode(r, rows); err != nil {
+		return fmt.Errorf("column %s: %w", col.Name(), err)
+	}
+	if col.Rows() != before+rows {
+		return fmt.Errorf("column %s took %d rows of %d", col.Name(), col.Rows()-before, rows)
 	}
 	return nil
 }

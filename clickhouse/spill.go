@@ -93,7 +93,8 @@ func (sf *spillFile) write(cols []column.Interface, rows int) (_ *spilled, err e
 		return nil, errSpillRests
 	}
 	defer func() {
-		if sf.failed = (time.Time{}); err != nil {
+		sf.failed = time.Time{}
+		if err != nil {
 			sf.failed = time.Now()
 		}
 	}()
@@ -196,30 +197,21 @@ func decodeBlock(r *proto.Reader, types []column.Type, cols []column.Interface, 
 		return fmt.Errorf("a block of %d columns, the INSERT has %d", len(types), len(cols))
 	}
 	for i, c := range cols {
-		before := c.Rows()
-		dst := c
-		if types != nil && types[i] != c.Type() {
-			var err error
-			if dst, err = types[i].Column(c.Name(), &column.ServerContext{Timezone: time.UTC}); err != nil {
-				return fmt.Errorf("column %s of type %s, spilled as %s: %w", c.Name(), c.Type(), types[i], err)
-			}
-			before = 0
-		}
-		if cs, ok := dst.(column.CustomSerialization); ok {
-			if err := cs.ReadStatePrefix(r); err != nil {
-				return fmt.Errorf("column %s: %w", c.Name(), err)
-			}
-		}
-		if err := dst.Decode(r, rows); err != nil {
-			return fmt.Errorf("column %s: %w", c.Name(), err)
-		}
-		if dst.Rows() != before+rows {
-			return fmt.Errorf("column %s took %d rows of %d", c.Name(), dst.Rows()-before, rows)
-		}
-		if dst != c {
-			if err := appendConverted(c, dst); err != nil {
+		if types == nil || types[i] == c.Type() {
+			if err := decodeColumn(r, c, rows); err != nil {
 				return err
 			}
+			continue
+		}
+		old, err := types[i].Column(c.Name(), &column.ServerContext{Timezone: time.UTC})
+		if err != nil {
+			return fmt.Errorf("column %s of type %s, spilled as %s: %w", c.Name(), c.Type(), types[i], err)
+		}
+		if err := decodeColumn(r, old, rows); err != nil {
+			return err
+		}
+		if err := appendConverted(c, old); err != nil {
+			return err
 		}
 	}
 	return nil
