@@ -183,11 +183,7 @@ func TestInsertStreamsBlocksAsTheyFill(t *testing.T) {
 	t.Parallel()
 	schema := kvSchema("shop")
 	ctx, sink, p := proxiedSink(t, SinkConfig{FlushInterval: -1})
-	note := strings.Repeat("n", 40)
-	var rows []cdc.Row
-	for i := range 3*insertBlockRows + 5 {
-		rows = append(rows, cdc.Row{int64(2), uint64(i), int64(i), note})
-	}
+	rows := kvRows(2, 3*insertBlockRows+5)
 	events := insertEvents(schema, rows)
 	// The first row prepares the table; its flush is the first insert.
 	if err := sink.HandleEvents(ctx, events[:1]); err != nil {
@@ -222,6 +218,17 @@ func TestInsertStreamsBlocksAsTheyFill(t *testing.T) {
 		t.Errorf("stats after Flush: %+v; want %d rows written in 2 flushes, the spill file empty", st, len(rows))
 	}
 	readEquals(ctx, t, sink, schema, rows)
+}
+
+// kvRows returns n rows of kvSchema's table for tenant, lines 0 to n-1,
+// each with a 40-byte note: about 60 bytes a row as the sink counts them.
+func kvRows(tenant int64, n int) []cdc.Row {
+	note := strings.Repeat("n", 40)
+	rows := make([]cdc.Row, n)
+	for i := range rows {
+		rows[i] = cdc.Row{tenant, uint64(i), int64(i), note}
+	}
+	return rows
 }
 
 // proxiedSink returns a sink configured by cfg writing into a database of

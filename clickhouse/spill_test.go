@@ -251,11 +251,7 @@ func TestRetryReadsSpilledBlocks(t *testing.T) {
 	var infos []FlushInfo
 	ctx, sink, p := proxiedSink(t, SinkConfig{FlushInterval: -1, Retry: RetryPolicy{MinBackoff: time.Millisecond},
 		OnFlush: func(fi FlushInfo) { mu.Lock(); infos = append(infos, fi); mu.Unlock() }})
-	note := strings.Repeat("s", 40)
-	var rows []cdc.Row
-	for i := range 3*insertBlockRows + 7 {
-		rows = append(rows, cdc.Row{int64(5), uint64(i), int64(-i), note})
-	}
+	rows := kvRows(5, 3*insertBlockRows+7)
 	streamBlocks(ctx, t, sink, p, insertEvents(schema, rows), 3)
 	p.Cut()
 	p.Restore()
@@ -303,11 +299,7 @@ func TestSpilledRowsFollowAnAlteredColumn(t *testing.T) {
 			}
 			defer sink.Close(ctx)
 			schema := kvSchema("shop")
-			note := strings.Repeat("s", 40)
-			var rows []cdc.Row
-			for i := range 2*insertBlockRows + 7 {
-				rows = append(rows, cdc.Row{int64(6), uint64(i), int64(-i), note})
-			}
+			rows := kvRows(6, 2*insertBlockRows+7)
 			streamBlocks(ctx, t, sink, p, insertEvents(schema, rows), 2)
 			p.Cut()
 			if err := sink.Flush(ctx); err == nil {
@@ -322,8 +314,8 @@ func TestSpilledRowsFollowAnAlteredColumn(t *testing.T) {
 				t.Fatalf("Flush after %s: %v", alter, err)
 			}
 			var n, wrong uint64
-			if err := ch.Conn.QueryRow(ctx, "SELECT count(), countIf(toFloat64(assumeNotNull(`qty`)) != -toFloat64(`line`) OR `note` != ?) FROM "+table+" FINAL",
-				note).Scan(&n, &wrong); err != nil {
+			if err := ch.Conn.QueryRow(ctx, "SELECT count(), countIf(toFloat64(assumeNotNull(`qty`)) != toFloat64(`line`) OR `note` != ?) FROM "+table+" FINAL",
+				rows[0][3]).Scan(&n, &wrong); err != nil {
 				t.Fatal(err)
 			}
 			if n != uint64(len(rows)) || wrong != 0 {
