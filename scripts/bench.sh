@@ -23,17 +23,20 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$top/scripts/services.sh" env)"
 cd "$top"
-# The pipe's programs: clickhouse-client is not among the servers' packages.
-for pkg in clickhouse-client mariadb-client; do
-  prog=${pkg%-client}; [[ $pkg == clickhouse-client ]] && prog=clickhouse-client
-  if ! command -v "$prog" >/dev/null; then
-    if [[ ${RTDW_TEST_INSTALL:-1} == 0 || $(id -u) != 0 ]]; then
-      echo "bench.sh: $prog is missing: install the Debian package $pkg" >&2; exit 1
-    fi
-    echo "# installing $pkg"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
-  fi
+# The pipe's programs (program:Debian package); clickhouse-client is not among the servers' packages. Installed as
+# rtdwtest installs the servers' (apt-get update first: a fresh machine has no package lists).
+missing=()
+for pair in clickhouse-client:clickhouse-client mariadb:mariadb-client; do
+  command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
+if ((${#missing[@]})); then
+  if [[ ${RTDW_TEST_INSTALL:-1} == 0 || $(id -u) != 0 ]]; then
+    echo "bench.sh: missing Debian packages ${missing[*]}: install them (apt-get install ${missing[*]})" >&2; exit 1
+  fi
+  echo "# installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 # The servers' pids, for their CPU time per row beside the pipe's.
 sd=${RTDW_SERVICES_DIR:-.services}
 if [[ -r $sd/clickhouse/pid && -r $sd/mariadb/pid ]]; then
